@@ -1,0 +1,61 @@
+// The game API. A game is a schema (components, networked fields, globals, archetypes),
+// systems run in a fixed order every tick, its input format, and its rules for join and
+// leave. The engine knows nothing of any particular game.
+
+import type { Command } from './input-queue.js';
+import type { Schema, SchemaSpec } from './schema.js';
+import type { SimWorld } from './world.js';
+
+/** A system is a plain function over the world's typed arrays, run once per tick. */
+export type System<S extends SchemaSpec> = (world: SimWorld<S>) => void;
+
+export interface InputBit {
+  readonly bit: number;
+  readonly meaning: string;
+}
+
+export interface GameDef<S extends SchemaSpec = SchemaSpec> {
+  readonly name: string;
+  readonly schema: Schema<S>;
+  /** Run in this order every tick, after inputs are applied. */
+  readonly systems: readonly System<S>[];
+  /** The meaning of each bit of Command.buttons (documentation, CLI help, bots). */
+  readonly inputBits: readonly InputBit[];
+  readonly maxPlayers: number;
+  /** Called once on a new world (not on restore). */
+  setup(world: SimWorld<S>): void;
+  /** A client joins: create its entity and return its eid, or -1 to refuse. */
+  onJoin(world: SimWorld<S>, client: number): number;
+  /** A client leaves for good (after any reconnect grace). */
+  onLeave(world: SimWorld<S>, eid: number, client: number): void;
+  /** Apply one input of a client (at most one per client per tick). */
+  onInput(world: SimWorld<S>, eid: number, cmd: Command): void;
+}
+
+/** A registered game, created from options (max players, ...). */
+export interface GameFactory {
+  readonly name: string;
+  readonly description: string;
+  create(options: GameOptions): GameDef<any>;
+}
+
+export interface GameOptions {
+  maxPlayers?: number;
+}
+
+const registry = new Map<string, GameFactory>();
+
+export function registerGame(factory: GameFactory): void {
+  if (registry.has(factory.name)) throw new Error(`game "${factory.name}" is already registered`);
+  registry.set(factory.name, factory);
+}
+
+export function getGame(name: string): GameFactory {
+  const f = registry.get(name);
+  if (!f) throw new TypeError(`unknown game "${name}" (known: ${[...registry.keys()].join(', ')})`);
+  return f;
+}
+
+export function gameNames(): string[] {
+  return [...registry.keys()];
+}

@@ -1,0 +1,86 @@
+// The space shooter of seed 003 as a lanparty game: authoritative, N players (default 16,
+// up to 1,000), waves of enemies, last player standing wins. Rules in docs/games/shooter.md.
+
+import { query } from 'bitecs';
+import type { GameDef, GameFactory, GameOptions } from '../../game.js';
+import { despawn, spawn } from '../../world.js';
+import { Button, Phase, START_HEALTH, shooterSchema, type ShooterConfig, type ShooterSpec } from './schema.js';
+import { spawnPoint } from './spawn.js';
+import { collisionSystem } from './systems/collision.js';
+import { controlSystem } from './systems/control.js';
+import { matchSystem } from './systems/match.js';
+import { motionSystem } from './systems/motion.js';
+import { outcomeSystem } from './systems/outcome.js';
+import type { ShooterWorld } from './world.js';
+
+export * from './schema.js';
+export type { ShooterWorld } from './world.js';
+
+export interface ShooterOptions extends GameOptions {
+  width?: number;
+  height?: number;
+  /** Entity capacity the collision grid is sized for. */
+  capacity?: number;
+}
+
+export const SHOOTER_MAX_PLAYERS = 1000;
+
+export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec> {
+  const maxPlayers = options.maxPlayers ?? 16;
+  if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > SHOOTER_MAX_PLAYERS) {
+    throw new RangeError(`shooter: options.maxPlayers must be an integer in [1, ${SHOOTER_MAX_PLAYERS}]`);
+  }
+  const cfg: ShooterConfig = { width: options.width ?? 750, height: options.height ?? 750, maxPlayers };
+  if (!(cfg.width >= 300 && cfg.height >= 300)) throw new RangeError('shooter: options.width and height must be >= 300');
+  const capacity = options.capacity ?? 100_000;
+
+  return {
+    name: 'shooter',
+    schema: shooterSchema,
+    maxPlayers,
+    inputBits: [
+      { bit: Button.LEFT, meaning: 'move left' },
+      { bit: Button.RIGHT, meaning: 'move right' },
+      { bit: Button.UP, meaning: 'move up' },
+      { bit: Button.DOWN, meaning: 'move down' },
+      { bit: Button.FIRE, meaning: 'shoot; outside a match: ready' },
+    ],
+    systems: [controlSystem(cfg), matchSystem(cfg), motionSystem(cfg), collisionSystem(cfg, capacity), outcomeSystem()],
+    setup(w) {
+      w.g[w.G.phase] = Phase.LOBBY;
+    },
+    onJoin(w, _client) {
+      const slot = freeSlot(w, maxPlayers);
+      if (slot < 0) return -1;
+      const e = spawn(w, w.A.player);
+      if (e < 0) return -1;
+      const p = spawnPoint(slot, cfg);
+      w.c.Position.x[e] = p.x;
+      w.c.Position.y[e] = p.y;
+      w.c.Player.slot[e] = slot;
+      w.c.Player.health[e] = START_HEALTH;
+      return e;
+    },
+    onLeave(w, eid) {
+      despawn(w, eid);
+    },
+    onInput(w, eid, cmd) {
+      w.c.Player.buttons[eid] = cmd.buttons & 0x1f;
+    },
+  };
+}
+
+/** Lowest free slot in 1..maxPlayers, or -1. */
+function freeSlot(w: ShooterWorld, maxPlayers: number): number {
+  const used = new Uint8Array(maxPlayers + 1);
+  const players = query(w, [w.c.Player]);
+  for (let i = 0; i < players.length; i++) used[w.c.Player.slot[players[i]!]!] = 1;
+  for (let s = 1; s <= maxPlayers; s++) if (!used[s]) return s;
+  return -1;
+}
+
+export const shooterFactory: GameFactory = {
+  name: 'shooter',
+  description: 'seed 003: waves of enemies, last player standing wins',
+  create: (o) => createShooter(o),
+};

@@ -1,0 +1,74 @@
+// The shooter's field table and constants. Boxes are the sizes of the images the original
+// seed 003 client draws (its server tests pixel masks; we test these boxes, anchored at the
+// top-left corner like pygame's blit):
+//
+//   player  100 x 90      enemy red/green 70 x 50, blue 50 x 50      laser 100 x 90
+//
+// Positions are px in a 750 x 750 world (configurable for large sessions), y grows down.
+
+import { defineSchema } from '../../schema.js';
+
+export const shooterSchema = defineSchema({
+  components: {
+    Position: { x: { type: 'f32', networked: true }, y: { type: 'f32', networked: true } },
+    Player: {
+      slot: { type: 'u16', networked: true },
+      health: { type: 'i16', networked: true },
+      score: { type: 'u32', networked: true },
+      ready: { type: 'u8', networked: true },
+      lost: { type: 'u8', networked: true },
+      won: { type: 'u8', networked: true },
+      cooldown: { type: 'u8' },
+      buttons: { type: 'u8' },
+    },
+    Enemy: { color: { type: 'u8', networked: true } },
+    Laser: {
+      slot: { type: 'u16', networked: true }, // shooter's slot, for per-player laser lists
+      shooter: { type: 'u32' },
+      shooterGen: { type: 'u16' },
+    },
+  },
+  globals: {
+    phase: { networked: true },
+    level: { networked: true },
+    matchNo: { networked: true },
+  },
+  archetypes: {
+    player: ['Position', 'Player'],
+    enemy: ['Position', 'Enemy'],
+    laser: ['Position', 'Laser'],
+  },
+});
+
+export type ShooterSpec = typeof shooterSchema.spec;
+
+export const Phase = { LOBBY: 0, PLAYING: 1, OVER: 2 } as const;
+export const Color = { RED: 0, GREEN: 1, BLUE: 2 } as const;
+export const colorNames = ['red', 'green', 'blue'] as const;
+
+export const Button = { LEFT: 1, RIGHT: 2, UP: 4, DOWN: 8, FIRE: 16 } as const;
+
+export const PLAYER_W = 100;
+export const PLAYER_H = 90;
+export const LASER_W = 100;
+export const LASER_H = 90;
+export const ENEMY_W = [70, 70, 50] as const; // by color
+export const ENEMY_H = 50;
+export const MAX_ENEMY_W = 70;
+
+export const PLAYER_SPEED = 200; // px/s
+export const ENEMY_SPEED = 140; // px/s
+export const LASER_STEP = 10; // px per tick, upward
+export const COOLDOWN_TICKS = 20;
+export const START_HEALTH = 100;
+export const HIT_DAMAGE = 10;
+export const FIRST_WAVE = 20;
+export const WAVE_GROWTH = 10;
+export const SPAWN_SLOT1 = { x: 220, y: 630 };
+export const SPAWN_SLOT2 = { x: 400, y: 630 };
+
+export interface ShooterConfig {
+  readonly width: number;
+  readonly height: number;
+  readonly maxPlayers: number;
+}

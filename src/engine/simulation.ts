@@ -1,0 +1,131 @@
+// One tick of a game, the same code in the sim worker, in replay and in benchmarks:
+//
+//   commands that arrived  ->  input rules  ->  game.onJoin/onLeave/onInput
+//                          ->  systems in order  ->  tick + 1  ->  hash
+//
+// Publishing the result into the snapshot ring is the caller's (the worker's) job.
+
+import type { GameDef } from './game.js';
+import { hashState, type Hash64 } from './hash.js';
+import { Cmd, type Command } from './input-queue.js';
+import { InputRules } from './input-rules.js';
+import type { Components, StateBlock } from './layout.js';
+import type { SchemaSpec } from './schema.js';
+import {
+  createSimWorld,
+  restoreSimWorld,
+  syncOrderToBlock,
+  syncRngToGlobals,
+  type SimWorld,
+  type WorldOptions,
+} from './world.js';
+
+export interface SimulationOptions extends WorldOptions {
+  /** Rebuild from the snapshot already copied into the block, instead of a new world. */
+  restore?: boolean;
+  /** Compute the state hash after every tick (on by default; replay needs it). */
+  hashEveryTick?: boolean;
+}
+
+export type TickObserver = (tick: number, arrived: readonly Command[], hash: Hash64) => void;
+
+export class Simulation<S extends SchemaSpec = SchemaSpec> {
+  readonly world: SimWorld<S>;
+  private readonly rules: InputRules;
+  private readonly clientEntity = new Map<number, number>();
+  private readonly hashEveryTick: boolean;
+  lastHash: Hash64 = { hi: 0, lo: 0 };
+  observer: TickObserver | undefined;
+
+  constructor(
+    readonly game: GameDef<S>,
+    block: StateBlock,
+    options: SimulationOptions,
+  ) {
+    this.hashEveryTick = options.hashEveryTick ?? true;
+    this.rules = new InputRules((reason) => this.countDrop(reason));
+    if (options.restore) {
+      this.world = restoreSimWorld(game.schema, block, options);
+      const owner = (this.world.c as Components<SchemaSpec>).Entity.owner;
+      const maxEid = this.world.g[this.world.G.maxEid]!;
+      for (let eid = 1; eid <= maxEid; eid++) {
+        const client = owner[eid]!;
+        if (client !== 0) {
+          this.clientEntity.set(client, eid);
+          this.rules.adoptClient(client);
+        }
+      }
+    } else {
+      this.world = createSimWorld(game.schema, block, options);
+      game.setup(this.world);
+    }
+    this.finish();
+  }
+
+  get tick(): number {
+    return this.world.g[this.world.G.tick]!;
+  }
+
+  get maxEid(): number {
+    return this.world.g[this.world.G.maxEid]!;
+  }
+
+  get aliveCount(): number {
+    return this.world.g[this.world.G.aliveCount]!;
+  }
+
+  /** The entity of a joined client, or -1. */
+  entityOf(client: number): number {
+    return this.clientEntity.get(client) ?? -1;
+  }
+
+  clients(): IterableIterator<[number, number]> {
+    return this.clientEntity.entries();
+  }
+
+  /** Run one tick with the commands that arrived since the previous one. */
+  step(arrived: readonly Command[]): void {
+    const w = this.world;
+    for (const cmd of arrived) this.rules.arrive(cmd, this.membership);
+    this.rules.takeForTick(this.applyInput);
+    const systems = this.game.systems;
+    for (let i = 0; i < systems.length; i++) systems[i]!(w);
+    w.g[w.G.tick] = this.tick + 1;
+    this.finish();
+    this.observer?.(this.tick, arrived, this.lastHash);
+  }
+
+  private finish(): void {
+    syncRngToGlobals(this.world);
+    syncOrderToBlock(this.world);
+    if (this.hashEveryTick) this.lastHash = hashState(this.game.schema, this.world.block, this.maxEid);
+  }
+
+  private readonly membership = (cmd: Command): void => {
+    const w = this.world;
+    if (cmd.type === Cmd.JOIN) {
+      const eid = this.game.onJoin(w, cmd.client);
+      if (eid < 0) {
+        this.countDrop('join.refused');
+        this.rules.arrive({ ...cmd, type: Cmd.LEAVE }, () => {});
+        return;
+      }
+      (w.c as Components<SchemaSpec>).Entity.owner[eid] = cmd.client;
+      this.clientEntity.set(cmd.client, eid);
+    } else {
+      const eid = this.clientEntity.get(cmd.client);
+      this.clientEntity.delete(cmd.client);
+      if (eid !== undefined) this.game.onLeave(w, eid, cmd.client);
+    }
+  };
+
+  private readonly applyInput = (cmd: Command): void => {
+    const eid = this.clientEntity.get(cmd.client);
+    if (eid !== undefined) this.game.onInput(this.world, eid, cmd);
+  };
+
+  private countDrop(reason: string): void {
+    const d = this.world.counters.drops;
+    d[reason] = (d[reason] ?? 0) + 1;
+  }
+}
