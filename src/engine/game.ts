@@ -41,6 +41,10 @@ export interface GameFactory {
 
 export interface GameOptions {
   maxPlayers?: number;
+  /** The session's entity capacity, passed by the engine so a game can size its structures. */
+  capacity?: number;
+  /** Game-specific options (world size, ...). */
+  [option: string]: unknown;
 }
 
 const registry = new Map<string, GameFactory>();

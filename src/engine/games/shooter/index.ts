@@ -19,8 +19,6 @@ export type { ShooterWorld } from './world.js';
 export interface ShooterOptions extends GameOptions {
   width?: number;
   height?: number;
-  /** Entity capacity the collision grid is sized for. */
-  capacity?: number;
 }
 
 export const SHOOTER_MAX_PLAYERS = 1000;
@@ -82,5 +80,5 @@ function freeSlot(w: ShooterWorld, maxPlayers: number): number {
 export const shooterFactory: GameFactory = {
   name: 'shooter',
   description: 'seed 003: waves of enemies, last player standing wins',
-  create: (o) => createShooter(o),
+  create: (o) => createShooter(o as ShooterOptions),
 };

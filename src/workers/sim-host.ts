@@ -1,0 +1,207 @@
+// SimHost: owns the shared memory of one simulation (live state, snapshot ring, command
+// queue, control block), starts the sim worker, and watches it. The watchdog runs on the
+// thread that created the host (the main thread), never inside the worker it watches:
+//
+//   - the worker throws or exits            -> 'error' / 'exit' event
+//   - the worker stops ticking for watchdogMs -> its heartbeat (Ctl.BEAT) stops moving
+//
+// Either way the worker is terminated and a new one resumes from the newest consistent
+// snapshot in the ring, so players keep their entities and scores; at most the ticks
+// since that snapshot are lost. Each restart is logged and counted.
+
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { getGame } from '../engine/games/index.js';
+import type { GameDef } from '../engine/game.js';
+import { InputQueue } from '../engine/input-queue.js';
+import { blockBytes } from '../engine/layout.js';
+import { logger } from '../engine/log.js';
+import { SnapshotRing } from '../engine/snapshot-ring.js';
+import { DEFAULT_CAPACITY } from '../engine/world.js';
+import { Ctl, type FromSimWorker, type SimStats, type SimWorkerData, type ToSimWorker } from './messages.js';
+import { workerFile } from './worker-file.js';
+
+export interface SimHostOptions {
+  game?: string;
+  gameOptions?: Record<string, unknown>;
+  /** Entity capacity, fixed for the session (default 100,000). */
+  capacity?: number;
+  seed?: number;
+  hz?: number;
+  maxCatchUp?: number;
+  /** Restart the worker when it has not ticked for this long (default 500 ms). */
+  watchdogMs?: number;
+  /** Write a recording of the session to this path. */
+  record?: string;
+  /** Allow injected faults (tests). */
+  faultInjection?: boolean;
+  queueCapacity?: number;
+}
+
+export type RestartReason = 'threw' | 'exited' | 'stalled';
+
+const log = logger('sim-host');
+
+export class SimHost extends EventEmitter {
+  readonly game: GameDef;
+  readonly ring: SnapshotRing;
+  readonly queue: InputQueue;
+  readonly capacity: number;
+  private readonly control: Int32Array;
+  private readonly workerData: SimWorkerData;
+  private readonly watchdogMs: number;
+  private worker!: Worker;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private lastBeat = -1;
+  private lastBeatAt = 0;
+  private armed = false;
+  private stopping = false;
+  restarts = 0;
+  stats: SimStats | undefined;
+
+  private constructor(options: SimHostOptions) {
+    super();
+    const capacity = options.capacity ?? DEFAULT_CAPACITY;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 4_000_000) {
+      throw new RangeError('SimHost: options.capacity must be an integer in [1, 4000000]');
+    }
+    const watchdogMs = options.watchdogMs ?? 500;
+    if (!(watchdogMs >= 50)) throw new RangeError('SimHost: options.watchdogMs must be >= 50');
+    const gameName = options.game ?? 'shooter';
+    const gameOptions = options.gameOptions ?? {};
+    this.game = getGame(gameName).create({ ...gameOptions, capacity });
+    this.capacity = capacity;
+    this.watchdogMs = watchdogMs;
+    this.ring = SnapshotRing.create(this.game.schema, capacity);
+    this.queue = InputQueue.create(options.queueCapacity);
+    const controlBuffer = new SharedArrayBuffer(Ctl.WORDS * 4);
+    this.control = new Int32Array(controlBuffer);
+    this.workerData = {
+      game: gameName,
+      gameOptions,
+      capacity,
+      seed: options.seed ?? 1,
+      hz: options.hz ?? 60,
+      maxCatchUp: options.maxCatchUp ?? 5,
+      stateBuffer: new SharedArrayBuffer(blockBytes(this.game.schema, capacity)),
+      ringBuffer: this.ring.buffer,
+      queueBuffer: this.queue.buffer,
+      controlBuffer,
+      restore: false,
+      recordPath: options.record,
+      faultInjection: options.faultInjection === true,
+    };
+  }
+
+  /** Start the simulation; resolves once the first snapshot is published. */
+  static async start(options: SimHostOptions = {}): Promise<SimHost> {
+    const host = new SimHost(options);
+    await host.spawn(false);
+    host.watchdogTimer = setInterval(() => host.watch(), Math.min(100, host.watchdogMs / 4));
+    host.watchdogTimer.unref();
+    return host;
+  }
+
+  get tick(): number {
+    return Atomics.load(this.control, Ctl.TICK);
+  }
+
+  private spawn(restore: boolean): Promise<void> {
+    const worker = new Worker(workerFile(import.meta.url, 'sim-worker'), {
+      workerData: { ...this.workerData, restore },
+    });
+    this.worker = worker;
+    this.armed = false;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (m: FromSimWorker) => {
+        if (m.type === 'ready') {
+          ready = true;
+          this.lastBeat = Atomics.load(this.control, Ctl.BEAT);
+          this.lastBeatAt = performance.now();
+          this.armed = true;
+          resolve();
+        } else if (m.type === 'stats') {
+          this.stats = m.stats;
+          this.emit('stats', m.stats);
+        }
+      });
+      worker.on('error', (err) => {
+        if (worker !== this.worker || this.stopping) return;
+        log.error({ err: err.message }, 'sim worker threw');
+        if (!ready) return reject(err);
+        void this.restart('threw');
+      });
+      worker.on('exit', (code) => {
+        if (worker !== this.worker || this.stopping) return;
+        if (!ready) return reject(new Error(`sim worker exited with code ${code} before it was ready`));
+        log.error({ code }, 'sim worker exited');
+        void this.restart('exited');
+      });
+    });
+  }
+
+  private watch(): void {
+    if (!this.armed || this.stopping) return;
+    const beat = Atomics.load(this.control, Ctl.BEAT);
+    const now = performance.now();
+    if (beat !== this.lastBeat) {
+      this.lastBeat = beat;
+      this.lastBeatAt = now;
+    } else if (now - this.lastBeatAt > this.watchdogMs) {
+      log.error({ silentMs: Math.round(now - this.lastBeatAt), tick: this.tick }, 'sim worker stalled');
+      void this.restart('stalled');
+    }
+  }
+
+  private async restart(reason: RestartReason): Promise<void> {
+    this.armed = false;
+    const old = this.worker;
+    // detach first, so the old worker's exit is not taken for a new failure
+    this.worker = undefined as unknown as Worker;
+    await old.terminate().catch(() => {});
+    if (this.stopping) return;
+    this.restarts++;
+    const from = this.ring.newestTick();
+    log.warn({ reason, fromTick: from, restarts: this.restarts }, 'restarting sim worker from newest snapshot');
+    try {
+      await this.spawn(true);
+      this.emit('restart', { reason, fromTick: from });
+    } catch (err) {
+      log.fatal({ err: (err as Error).message }, 'sim worker could not be restarted');
+      this.emit('error', err);
+    }
+  }
+
+  /** Tests only (needs faultInjection): make the worker throw, or spin for `ms`. */
+  injectFault(kind: 'throw' | 'block', ms?: number): void {
+    const m: ToSimWorker = ms === undefined ? { type: 'fault', kind } : { type: 'fault', kind, ms };
+    this.worker.postMessage(m);
+  }
+
+  /** Wait until the published tick reaches `tick` (polls shared memory, no timers in the sim). */
+  async waitForTick(tick: number, timeoutMs = 10_000): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    while (this.tick < tick) {
+      if (performance.now() > until) throw new Error(`tick ${tick} not reached (at ${this.tick})`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Stop the worker cleanly (flushes the recording); idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const done = setTimeout(() => void worker.terminate().then(() => resolve()), 2000);
+      worker.once('exit', () => {
+        clearTimeout(done);
+        resolve();
+      });
+      worker.postMessage({ type: 'stop' } satisfies ToSimWorker);
+    });
+  }
+}

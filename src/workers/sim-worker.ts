@@ -1,0 +1,136 @@
+// The sim worker: the only thread that changes the world. Each due tick it drains the
+// command queue, steps the simulation, publishes the result into the snapshot ring and
+// bumps the heartbeat the watchdog watches. Pacing comes from TickLoop (fixed step on a
+// monotonic clock); between ticks it sleeps in setTimeout so messages still get through.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { getGame } from '../engine/games/index.js';
+import { hashToHex } from '../engine/hash.js';
+import { InputQueue, type Command } from '../engine/input-queue.js';
+import { blockViews } from '../engine/layout.js';
+import { logger } from '../engine/log.js';
+import { checkpointOf, Recorder } from '../engine/recording.js';
+import { Simulation } from '../engine/simulation.js';
+import { SnapshotRing } from '../engine/snapshot-ring.js';
+import { TickLoop } from '../engine/tick-loop.js';
+import { Ctl, type FromSimWorker, type SimWorkerData, type ToSimWorker } from './messages.js';
+import { percentile } from './percentile.js';
+
+const data = workerData as SimWorkerData;
+const log = logger('sim');
+const port = parentPort!;
+const post = (m: FromSimWorker) => port.postMessage(m);
+
+const game = getGame(data.game).create({ ...data.gameOptions, capacity: data.capacity });
+const block = blockViews(game.schema, data.capacity, data.stateBuffer, 0);
+const ring = new SnapshotRing(game.schema, data.capacity, data.ringBuffer);
+const queue = new InputQueue(data.queueBuffer);
+const control = new Int32Array(data.controlBuffer);
+
+let restoredFrom = -1;
+if (data.restore) {
+  const info = ring.copyNewest(block);
+  if (!info) throw new Error('restore: no consistent snapshot in the ring');
+  restoredFrom = info.tick;
+}
+const sim = new Simulation(game, block, {
+  capacity: data.capacity,
+  seed: data.seed,
+  hz: data.hz,
+  restore: data.restore,
+});
+
+let recorder: Recorder | undefined;
+if (data.recordPath) {
+  const { recordPath, game: gameName, gameOptions, capacity, seed, hz } = data;
+  recorder = new Recorder(recordPath, { game: gameName, gameOptions, capacity, seed, hz }, data.restore);
+  if (data.restore) recorder.checkpoint(checkpointOf(block, sim.tick, sim.maxEid));
+  const rec = recorder;
+  sim.observer = (t, arrived, hash) => rec.tick(t, arrived, hash);
+}
+
+const publish = () =>
+  ring.publish(sim.tick, block, {
+    maxEid: sim.maxEid,
+    aliveCount: sim.aliveCount,
+    hashHi: sim.lastHash.hi,
+    hashLo: sim.lastHash.lo,
+  });
+publish();
+Atomics.store(control, Ctl.TICK, sim.tick);
+
+const loop = new TickLoop({ hz: data.hz, maxCatchUp: data.maxCatchUp });
+const samples = new Float64Array(600);
+let sampleCount = 0;
+let lastStatsAt = performance.now();
+let timer: NodeJS.Timeout | undefined;
+let stopping = false;
+const arrived: Command[] = [];
+const collect = (c: Command) => void arrived.push(c);
+
+function runDueTicks(): void {
+  for (let n = loop.due(); n > 0; n--) {
+    const t0 = performance.now();
+    arrived.length = 0;
+    queue.drain(collect);
+    sim.step(arrived);
+    publish();
+    loop.ticked();
+    samples[sampleCount++ % samples.length] = performance.now() - t0;
+    Atomics.store(control, Ctl.TICK, sim.tick);
+    Atomics.add(control, Ctl.BEAT, 1);
+  }
+  const now = performance.now();
+  if (now - lastStatsAt >= 1000) {
+    lastStatsAt = now;
+    post({ type: 'stats', stats: stats() });
+  }
+  if (!stopping) timer = setTimeout(runDueTicks, loop.msUntilNext());
+}
+
+function stats() {
+  const n = Math.min(sampleCount, samples.length);
+  const s = Array.from(samples.subarray(0, n)).sort((a, b) => a - b);
+  return {
+    tick: sim.tick,
+    skippedTicks: loop.skipped,
+    entities: sim.aliveCount,
+    tickP50Ms: percentile(s, 0.5),
+    tickP99Ms: percentile(s, 0.99),
+    tickMaxMs: s.length ? s[s.length - 1]! : 0,
+    spawnRefused: sim.world.counters.spawnRefused,
+    queueDroppedFull: queue.droppedFull(),
+    drops: { ...sim.world.counters.drops },
+    hash: hashToHex(sim.lastHash),
+  };
+}
+
+port.on('message', (m: ToSimWorker) => {
+  if (m.type === 'stop') {
+    stopping = true;
+    if (timer) clearTimeout(timer);
+    recorder?.close();
+    post({ type: 'stopped', tick: sim.tick });
+    port.close();
+    return;
+  }
+  if (m.type === 'fault') {
+    if (!data.faultInjection) {
+      log.warn({ kind: m.kind }, 'fault injection refused: not enabled');
+      return;
+    }
+    log.warn({ kind: m.kind, ms: m.ms }, 'injecting fault');
+    if (m.kind === 'throw') {
+      recorder?.flush();
+      throw new Error('injected fault');
+    }
+    const until = performance.now() + (m.ms ?? 1000);
+    while (performance.now() < until) {
+      // spin: the watchdog must notice that ticks stopped
+    }
+  }
+});
+
+log.info({ game: data.game, tick: sim.tick, restoredFrom }, data.restore ? 'sim resumed from snapshot' : 'sim started');
+post({ type: 'ready', tick: sim.tick, restored: data.restore });
+runDueTicks();
