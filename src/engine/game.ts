@@ -4,6 +4,7 @@
 
 import type { Command } from './input-queue.js';
 import type { Schema, SchemaSpec } from './schema.js';
+import type { SnapshotView } from './snapshot-view.js';
 import type { SimWorld } from './world.js';
 
 /** A system is a plain function over the world's typed arrays, run once per tick. */
@@ -30,6 +31,8 @@ export interface GameDef<S extends SchemaSpec = SchemaSpec> {
   onLeave(world: SimWorld<S>, eid: number, client: number): void;
   /** Apply one input of a client (at most one per client per tick). */
   onInput(world: SimWorld<S>, eid: number, cmd: Command): void;
+  /** A bot's input for its entity `self`, decided from a published snapshot. */
+  bot(view: SnapshotView, self: number): number;
 }
 
 /** A registered game, created from options (max players, ...). */

@@ -40,7 +40,8 @@ export class TickLoop {
 
   /** How many ticks are due now; the caller runs exactly that many. Skips are counted here. */
   due(): number {
-    const elapsedTicks = Math.floor((this.clock() - this.origin) / this.stepMs);
+    // multiply rather than divide by stepMs: 1000 ms must be exactly 60 ticks, not 59.999...
+    const elapsedTicks = Math.floor(((this.clock() - this.origin) * this.hz) / 1000 + 1e-9);
     let behind = elapsedTicks - this.ran - this.skipped;
     if (behind > this.maxCatchUp) {
       this.skipped += behind - this.maxCatchUp;

@@ -5,6 +5,7 @@ import { query } from 'bitecs';
 import type { GameDef, GameFactory, GameOptions } from '../../game.js';
 import { despawn, spawn } from '../../world.js';
 import { Button, Phase, START_HEALTH, shooterSchema, type ShooterConfig, type ShooterSpec } from './schema.js';
+import { shooterBot } from './bot.js';
 import { spawnPoint } from './spawn.js';
 import { collisionSystem } from './systems/collision.js';
 import { controlSystem } from './systems/control.js';
@@ -65,6 +66,7 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
     onInput(w, eid, cmd) {
       w.c.Player.buttons[eid] = cmd.buttons & 0x1f;
     },
+    bot: shooterBot,
   };
 }
 

@@ -27,13 +27,16 @@ export const controlSystem = (cfg: ShooterConfig) => (w: ShooterWorld) => {
       continue;
     }
     if (Player.lost[e]) continue;
-    const x = Position.x[e]!;
-    const y = Position.y[e]!;
-    // the original's bounds: strictly inside, with 15 px kept free at the bottom
-    if (b & Button.LEFT && x - step > 0) Position.x[e] = x - step;
-    if (b & Button.RIGHT && x + step + PLAYER_W < cfg.width) Position.x[e] = x + step;
-    if (b & Button.UP && y - step > 0) Position.y[e] = y - step;
-    if (b & Button.DOWN && y + step + PLAYER_H + 15 < cfg.height) Position.y[e] = y + step;
+    // the original's bounds: strictly inside, with 15 px kept free at the bottom. Keys apply
+    // one after the other, so opposite keys held together cancel out.
+    let x = Position.x[e]!;
+    let y = Position.y[e]!;
+    if (b & Button.LEFT && x - step > 0) x -= step;
+    if (b & Button.RIGHT && x + step + PLAYER_W < cfg.width) x += step;
+    if (b & Button.UP && y - step > 0) y -= step;
+    if (b & Button.DOWN && y + step + PLAYER_H + 15 < cfg.height) y += step;
+    Position.x[e] = x;
+    Position.y[e] = y;
     // cooldown counts 1..COOLDOWN after a shot, then 0 = may fire again
     const cd = Player.cooldown[e]!;
     if (cd >= COOLDOWN_TICKS) Player.cooldown[e] = 0;
