@@ -12,8 +12,8 @@ export class SpatialGrid {
   readonly cols: number;
   readonly rows: number;
   readonly cellStart: Int32Array;
-  readonly items: Int32Array;
-  private readonly itemCell: Int32Array;
+  items: Int32Array;
+  private itemCell: Int32Array;
   private readonly fill: Int32Array;
   count = 0;
 
@@ -46,7 +46,12 @@ export class SpatialGrid {
 
   /** Rebuild from a list of ids and their anchor coordinates (indexed by id). */
   build(ids: ArrayLike<number>, xs: ArrayLike<number>, ys: ArrayLike<number>): void {
-    const n = Math.min(ids.length, this.items.length);
+    const n = ids.length;
+    if (n > this.items.length) {
+      // grow rather than silently ignore items past the initial size
+      this.items = new Int32Array(n * 2);
+      this.itemCell = new Int32Array(n * 2);
+    }
     const start = this.cellStart;
     const fill = this.fill;
     start.fill(0);

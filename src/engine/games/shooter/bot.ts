@@ -2,11 +2,13 @@
 // enemy that is still above it, dodging any that is about to hit it.
 
 import type { SnapshotView } from '../../snapshot-view.js';
-import { Button, PLAYER_W, shooterSchema } from './schema.js';
+import { Button, PLAYER_W, Phase, shooterSchema } from './schema.js';
 
 const ENEMY = shooterSchema.archetypeNames.indexOf('enemy') + 1; // as stored in Entity.archetype
 
 export function shooterBot(view: SnapshotView, self: number): number {
+  // outside a match, tap FIRE (ready takes a fresh press)
+  if (view.global('phase') !== Phase.PLAYING) return view.tick % 8 < 4 ? Button.FIRE : 0;
   const arch = view.field('Entity.archetype');
   const x = view.field('Position.x');
   const y = view.field('Position.y');

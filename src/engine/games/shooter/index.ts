@@ -42,7 +42,8 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
       { bit: Button.RIGHT, meaning: 'move right' },
       { bit: Button.UP, meaning: 'move up' },
       { bit: Button.DOWN, meaning: 'move down' },
-      { bit: Button.FIRE, meaning: 'shoot; outside a match: ready' },
+      { bit: Button.FIRE, meaning: 'shoot; outside a match, a fresh press readies up' },
+      { bit: Button.READY, meaning: 'outside a match, a fresh press readies up' },
     ],
     systems: [controlSystem(cfg), matchSystem(cfg), motionSystem(cfg), collisionSystem(cfg, capacity), outcomeSystem()],
     setup(w) {
@@ -64,7 +65,7 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
       despawn(w, eid);
     },
     onInput(w, eid, cmd) {
-      w.c.Player.buttons[eid] = cmd.buttons & 0x1f;
+      w.c.Player.buttons[eid] = cmd.buttons & 0x3f;
     },
     bot: shooterBot,
   };

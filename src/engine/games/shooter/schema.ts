@@ -20,6 +20,7 @@ export const shooterSchema = defineSchema({
       won: { type: 'u8', networked: true },
       cooldown: { type: 'u8' },
       buttons: { type: 'u8' },
+      prevButtons: { type: 'u8' },
     },
     Enemy: { color: { type: 'u8', networked: true } },
     Laser: {
@@ -46,7 +47,8 @@ export const Phase = { LOBBY: 0, PLAYING: 1, OVER: 2 } as const;
 export const Color = { RED: 0, GREEN: 1, BLUE: 2 } as const;
 export const colorNames = ['red', 'green', 'blue'] as const;
 
-export const Button = { LEFT: 1, RIGHT: 2, UP: 4, DOWN: 8, FIRE: 16 } as const;
+// READY readies up without firing (the seed 003 client sends "ready" apart from its keys)
+export const Button = { LEFT: 1, RIGHT: 2, UP: 4, DOWN: 8, FIRE: 16, READY: 32 } as const;
 
 export const PLAYER_W = 100;
 export const PLAYER_H = 90;

@@ -1,5 +1,6 @@
 // Player input: movement within the original's bounds, firing with a 20-tick cooldown, and
-// readying up (FIRE) outside a match.
+// readying up outside a match. Ready takes a fresh press (FIRE or READY going down), so a
+// button still held from the last match does not skip the result screen.
 
 import { query } from 'bitecs';
 import { spawn } from '../../../world.js';
@@ -22,8 +23,10 @@ export const controlSystem = (cfg: ShooterConfig) => (w: ShooterWorld) => {
   for (let i = 0; i < players.length; i++) {
     const e = players[i]!;
     const b = Player.buttons[e]!;
+    const pressed = b & ~Player.prevButtons[e]!;
+    Player.prevButtons[e] = b;
     if (!playing) {
-      if (b & Button.FIRE) Player.ready[e] = 1;
+      if (pressed & (Button.FIRE | Button.READY)) Player.ready[e] = 1;
       continue;
     }
     if (Player.lost[e]) continue;
@@ -42,14 +45,14 @@ export const controlSystem = (cfg: ShooterConfig) => (w: ShooterWorld) => {
     if (cd >= COOLDOWN_TICKS) Player.cooldown[e] = 0;
     else if (cd > 0) Player.cooldown[e] = cd + 1;
     if (b & Button.FIRE && Player.cooldown[e] === 0) {
+      Player.cooldown[e] = 1;
       const l = spawn(w, w.A.laser);
-      if (l < 0) continue; // capacity reached: refused and counted by spawn()
+      if (l < 0) continue; // capacity reached: refused and counted by spawn(), retried after the cooldown
       Position.x[l] = Position.x[e]!;
       Position.y[l] = Position.y[e]!;
       Laser.slot[l] = Player.slot[e]!;
       Laser.shooter[l] = e;
       Laser.shooterGen[l] = Entity.gen[e]!;
-      Player.cooldown[e] = 1;
     }
   }
 };
