@@ -25,8 +25,12 @@ export interface GameDef<S extends SchemaSpec = SchemaSpec> {
   readonly maxPlayers: number;
   /** Called once on a new world (not on restore). */
   setup(world: SimWorld<S>): void;
-  /** A client joins: create its entity and return its eid, or -1 to refuse. */
-  onJoin(world: SimWorld<S>, client: number): number;
+  /**
+   * A client joins: create its entity and return its eid, or -1 to refuse. `join.ax`, when
+   * above 0, is the highest player slot the client accepts (the seed 003 client only
+   * understands slots 1 and 2).
+   */
+  onJoin(world: SimWorld<S>, client: number, join: Command): number;
   /** A client leaves for good (after any reconnect grace). */
   onLeave(world: SimWorld<S>, eid: number, client: number): void;
   /** Apply one input of a client (at most one per client per tick). */

@@ -1,6 +1,6 @@
 // A 64-bit hash of the networked state, computed every tick: two independent 32-bit
-// multiply-xorshift lanes over the raw bits of every networked field (rows 1..maxEid) and
-// every networked global. Dead rows are zeroed on despawn, so hashing whole ranges is
+// multiply-xorshift lanes over the raw bytes of every networked field (rows 0..maxEid, read
+// as 32-bit words) and every networked global. Dead rows are zeroed on despawn, so hashing whole ranges is
 // deterministic. Used by replay verification and, later, by host migration checks.
 
 import type { StateBlock } from './layout.js';
@@ -14,11 +14,18 @@ export interface Hash64 {
   lo: number;
 }
 
+// lane a: murmur3's block step; lane b: FNV-1a over words. Cheap, and independent enough
+// that the two 32-bit halves do not collide together.
 function mixLane(h: number, k: number, m: number): number {
   k = Math.imul(k, m);
-  k ^= k >>> 15;
-  h = Math.imul(h ^ k, 0x85ebca6b);
-  return (h << 13) | (h >>> 19);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fnvLane(h: number, k: number): number {
+  return Math.imul(h ^ k, 0x01000193);
 }
 
 function fmix(h: number): number {
@@ -36,23 +43,33 @@ export function hashState(schema: Schema, block: StateBlock, maxEid: number): Ha
   for (let g = 0; g < schema.globalNames.length; g++) {
     if (!isNetworkedGlobal(schema, g)) continue;
     scratch[0] = block.globals[g]!;
-    a = mixLane(a, scratchWords[0]!, 0xcc9e2d51);
-    b = mixLane(b, scratchWords[1]!, 0x1b873593);
+    a = mixLane(mixLane(a, scratchWords[0]!, 0xcc9e2d51), scratchWords[1]!, 0xcc9e2d51);
+    b = fnvLane(fnvLane(b, scratchWords[0]!), scratchWords[1]!);
   }
-  const n = maxEid + 1;
+  const rows = maxEid + 1;
   for (let i = 0; i < schema.fields.length; i++) {
     const f = schema.fields[i]!;
     if (!f.networked) continue;
+    // every field is hashed as the 32-bit words of its bytes for rows 0..maxEid: one
+    // monomorphic loop whatever the element type, and narrow fields cost less
     const arr = block.fields[i]!;
-    // floats are hashed by their bits, integers by value
-    const words = f.type === 'f32' ? new Int32Array(arr.buffer, arr.byteOffset, n) : arr;
-    for (let e = 1; e < n; e++) {
-      const v = words[e]! | 0;
+    const bytes = rows * f.bytes;
+    const words = bytes >>> 2;
+    const w32 = new Int32Array(arr.buffer, arr.byteOffset, words);
+    for (let k = 0; k < words; k++) {
+      const v = w32[k]!;
       a = mixLane(a, v, 0xcc9e2d51);
-      b = mixLane(b, v ^ e, 0x1b873593);
+      b = fnvLane(b, v);
+    }
+    if (bytes & 3) {
+      let tail = 0;
+      const u8 = new Uint8Array(arr.buffer, arr.byteOffset + words * 4, bytes & 3);
+      for (let k = 0; k < u8.length; k++) tail |= u8[k]! << (k * 8);
+      a = mixLane(a, tail, 0xcc9e2d51);
+      b = fnvLane(b, tail);
     }
   }
-  return { hi: fmix(a ^ n), lo: fmix(b ^ (n * 31)) };
+  return { hi: fmix(a ^ rows), lo: fmix(b ^ (rows * 31)) };
 }
 
 const networkedGlobals = new WeakMap<Schema, boolean[]>();

@@ -104,7 +104,7 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
   private readonly membership = (cmd: Command): void => {
     const w = this.world;
     if (cmd.type === Cmd.JOIN) {
-      const eid = this.game.onJoin(w, cmd.client);
+      const eid = this.game.onJoin(w, cmd.client, cmd);
       if (eid < 0) {
         this.countDrop('join.refused');
         this.rules.arrive({ ...cmd, type: Cmd.LEAVE }, () => {});

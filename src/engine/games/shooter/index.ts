@@ -31,7 +31,6 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
   }
   const cfg: ShooterConfig = { width: options.width ?? 750, height: options.height ?? 750, maxPlayers };
   if (!(cfg.width >= 300 && cfg.height >= 300)) throw new RangeError('shooter: options.width and height must be >= 300');
-  const capacity = options.capacity ?? 100_000;
 
   return {
     name: 'shooter',
@@ -45,12 +44,12 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
       { bit: Button.FIRE, meaning: 'shoot; outside a match, a fresh press readies up' },
       { bit: Button.READY, meaning: 'outside a match, a fresh press readies up' },
     ],
-    systems: [controlSystem(cfg), matchSystem(cfg), motionSystem(cfg), collisionSystem(cfg, capacity), outcomeSystem()],
+    systems: [controlSystem(cfg), matchSystem(cfg), motionSystem(cfg), collisionSystem(cfg), outcomeSystem()],
     setup(w) {
       w.g[w.G.phase] = Phase.LOBBY;
     },
-    onJoin(w, _client) {
-      const slot = freeSlot(w, maxPlayers);
+    onJoin(w, _client, join) {
+      const slot = freeSlot(w, join.ax > 0 ? Math.min(join.ax, maxPlayers) : maxPlayers);
       if (slot < 0) return -1;
       const e = spawn(w, w.A.player);
       if (e < 0) return -1;
@@ -71,12 +70,12 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
   };
 }
 
-/** Lowest free slot in 1..maxPlayers, or -1. */
-function freeSlot(w: ShooterWorld, maxPlayers: number): number {
-  const used = new Uint8Array(maxPlayers + 1);
+/** Lowest free slot in 1..highest, or -1. */
+function freeSlot(w: ShooterWorld, highest: number): number {
+  const used = new Uint8Array(SHOOTER_MAX_PLAYERS + 1);
   const players = query(w, [w.c.Player]);
   for (let i = 0; i < players.length; i++) used[w.c.Player.slot[players[i]!]!] = 1;
-  for (let s = 1; s <= maxPlayers; s++) if (!used[s]) return s;
+  for (let s = 1; s <= highest; s++) if (!used[s]) return s;
   return -1;
 }
 

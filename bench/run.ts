@@ -1,0 +1,55 @@
+// The benchmark runner: `npm run bench` (every suite) or `npm run bench -- tick` (only the
+// named ones). After each suite: a table on stdout, bench/results/<suite>.json, and
+// docs/benchmarks.md regenerated from every results file present.
+
+import { inferInfo, renderConsole, renderDoc, type DocSection } from './report.js';
+import { readAllResults, runStamp, writeDoc, writeResults } from './results-io.js';
+import type { Row, SuiteModule } from './types.js';
+
+/** Suite name -> its module (loaded only when needed). */
+const SUITES: Record<string, () => Promise<SuiteModule>> = {
+  tick: () => import('./engine/tick.bench.js'),
+};
+
+const known = () => Object.keys(SUITES).join(', ');
+
+async function regenerateDoc(): Promise<string> {
+  const sections: DocSection[] = [];
+  const results = readAllResults();
+  // registered suites first, in table order, then leftovers of suites no longer registered
+  const names = [...Object.keys(SUITES).filter((n) => results.has(n)), ...[...results.keys()].filter((n) => !(n in SUITES))];
+  for (const name of names) {
+    const rows = results.get(name)!;
+    const load = SUITES[name];
+    sections.push({ info: load ? (await load()).info : inferInfo(name, rows), rows });
+  }
+  return writeDoc(renderDoc(sections));
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes('-h') || args.includes('--help')) {
+    console.log(`usage: npm run bench [-- <suite>...]\nsuites: ${known()}`);
+    return 0;
+  }
+  const names = args.length > 0 ? args : Object.keys(SUITES);
+  const unknown = names.filter((n) => !Object.hasOwn(SUITES, n));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown suite ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${known()})`);
+    return 2;
+  }
+  for (const name of names) {
+    const suite = await SUITES[name]!();
+    console.log(`\n=== ${name}: ${suite.info.title} ===`);
+    const t0 = performance.now();
+    const { rows } = await suite.run();
+    const stamp = runStamp();
+    const stamped: Row[] = rows.map((r) => ({ ...r, ...stamp }));
+    console.log(`\n${renderConsole(suite.info, stamped)}`);
+    const file = writeResults(name, stamped);
+    const doc = await regenerateDoc();
+    console.log(`\n${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${file} and ${doc}`);
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,59 @@
+// What a benchmark suite is, for the runner (run.ts) and the report (report.ts).
+//
+// A suite module exports `info` (static: title, columns, targets; also used to render the
+// results of suites that were not run this time) and `run()`, which measures and returns rows.
+// The runner stamps each row with the date and machine and writes them, as a JSON array,
+// to bench/results/<suite>.json.
+
+export type Cell = number | string;
+
+/** One result row: scalar cells, plus optional breakdowns (part name -> milliseconds). */
+export type Row = Record<string, Cell | Record<string, number>>;
+
+export interface Column {
+  key: string;
+  label: string;
+}
+
+/**
+ * "The row whose `where.key` is `where.value` must have `metric` <= `max`." With
+ * `where.match`, the row whose cells equal every entry of the match (suites whose rows are
+ * told apart by several columns: mode, kind, op, size...).
+ */
+export interface Target {
+  label: string;
+  where: { key: string; value: Cell } | { match: Record<string, Cell> };
+  metric: string;
+  max: number;
+}
+
+export interface SuiteInfo {
+  name: string;
+  title: string;
+  /** Markdown paragraphs shown under the suite's heading. */
+  description: string[];
+  columns: Column[];
+  targets: Target[];
+  /** Row field holding a per-part breakdown (rendered as its own table). */
+  breakdownKey?: string;
+  /** Columns whose values, joined, label a row of the breakdown table (default: the first column). */
+  labelKeys?: string[];
+}
+
+export interface SuiteResult {
+  rows: Row[];
+}
+
+export interface SuiteModule {
+  info: SuiteInfo;
+  run(): Promise<SuiteResult>;
+}
+
+/** Fields the runner adds to every row. */
+export interface RunStamp {
+  date: string;
+  node: string;
+  cpus: number;
+  cpu_model: string;
+  os: string;
+}
