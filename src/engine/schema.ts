@@ -20,6 +20,35 @@ export interface FieldSpec {
   readonly type: FieldType;
   /** Sent to clients and covered by the per-tick state hash. */
   readonly networked?: boolean;
+  /**
+   * f32 fields only: how the value travels on the network (storage, hashing and the
+   * simulation keep the full f32). See `Quant`.
+   */
+  readonly quant?: Quant;
+}
+
+/**
+ * Quantization of an f32 field for the wire. A value v is sent as the integer
+ *
+ *     q = round((clamp(v, min, max) - min) / step)        0 <= q <= levels
+ *     levels = round((max - min) / step)
+ *
+ * as a u16 when levels <= 65535, else as a u32, and read back as `min + q * step`.
+ * Error bound: |decoded - v| <= step / 2 for every v in [min, max] (plus float rounding of
+ * the arithmetic, ~1e-7 relative). Values outside [min, max] are clamped first, so they
+ * decode to within step / 2 of the nearer bound (NaN decodes as `min`). Pick min/max to
+ * cover every value the game can produce; the clamp is a safety net, not a feature.
+ */
+export interface Quant {
+  readonly min: number;
+  readonly max: number;
+  readonly step: number;
+}
+
+/** A validated quantization with its derived wire parameters. */
+export interface ResolvedQuant extends Quant {
+  /** Largest wire value: round((max - min) / step). */
+  readonly levels: number;
 }
 
 export type ComponentSpec = Readonly<Record<string, FieldSpec>>;
@@ -47,6 +76,13 @@ export interface FieldInfo {
   readonly type: FieldType;
   readonly networked: boolean;
   readonly bytes: number;
+  /**
+   * The field's type on the wire: its own type, or u16 / u32 for a quantized f32 field
+   * (the snapshot codec narrows Entity.gen further, see src/net/protocol/snapshot.ts).
+   */
+  readonly wire: FieldType;
+  /** Present when the field is quantized on the wire. */
+  readonly quant?: ResolvedQuant;
 }
 
 export interface Schema<S extends SchemaSpec = SchemaSpec> {
@@ -77,6 +113,7 @@ export function defineSchema<S extends SchemaSpec>(spec: S): Schema<S> {
       if (!(f.type in FieldTypes)) {
         throw new TypeError(`schema: field ${component}.${name} has unknown type "${String(f.type)}"`);
       }
+      const quant = f.quant === undefined ? undefined : resolveQuant(`${component}.${name}`, f);
       fields.push({
         component,
         name,
@@ -84,6 +121,8 @@ export function defineSchema<S extends SchemaSpec>(spec: S): Schema<S> {
         type: f.type,
         networked: f.networked === true,
         bytes: FieldTypes[f.type].BYTES_PER_ELEMENT,
+        wire: quant === undefined ? f.type : quant.levels <= 0xffff ? 'u16' : 'u32',
+        ...(quant === undefined ? {} : { quant }),
       });
     }
   };
@@ -111,6 +150,23 @@ export function defineSchema<S extends SchemaSpec>(spec: S): Schema<S> {
     globalNames: [...engineGlobals, ...Object.keys(spec.globals)],
     archetypeNames,
   };
+}
+
+function resolveQuant(key: string, f: FieldSpec): ResolvedQuant {
+  const q = f.quant!;
+  const bad = (why: string) => new TypeError(`schema: field ${key}: quant ${why}`);
+  if (f.type !== 'f32') throw bad(`is only for f32 fields, not ${f.type}`);
+  if (typeof q !== 'object' || q === null) throw bad('must be { min, max, step }');
+  const { min, max, step } = q;
+  if (![min, max, step].every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw bad('min, max and step must be finite numbers');
+  }
+  if (!(step > 0)) throw bad(`step must be > 0 (got ${step})`);
+  if (!(max > min)) throw bad(`max must be > min (got min ${min}, max ${max})`);
+  const levels = Math.round((max - min) / step);
+  if (levels < 1) throw bad(`step ${step} is larger than the range ${min}..${max}`);
+  if (levels > 0xffff_ffff) throw bad(`has ${levels} levels, more than a u32 holds: use a larger step`);
+  return { min, max, step, levels };
 }
 
 /** Bytes one entity row takes across every field (for sizing shared memory). */

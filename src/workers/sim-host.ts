@@ -173,6 +173,31 @@ export class SimHost extends EventEmitter {
     }
   }
 
+  /**
+   * Call `fn` with each newly published tick, on this thread, as soon as the sim worker
+   * publishes it (Atomics.waitAsync on the control block: no polling). Ticks published
+   * together in a catch-up burst arrive as one call with the newest. Returns a stop function.
+   */
+  onTick(fn: (tick: number) => void): () => void {
+    let running = true;
+    const loop = async () => {
+      let last = this.tick;
+      while (running && !this.stopping) {
+        const r = Atomics.waitAsync(this.control, Ctl.TICK, last, 250);
+        if (r.async) await r.value;
+        const now = this.tick;
+        if (now !== last && running) {
+          last = now;
+          fn(now);
+        }
+      }
+    };
+    void loop();
+    return () => {
+      running = false;
+    };
+  }
+
   /** Tests only (needs faultInjection): make the worker throw, or spin for `ms`. */
   injectFault(kind: 'throw' | 'block', ms?: number): void {
     const m: ToSimWorker = ms === undefined ? { type: 'fault', kind } : { type: 'fault', kind, ms };

@@ -80,6 +80,8 @@ function runDueTicks(): void {
     Atomics.store(control, Ctl.TICK, sim.tick);
     Atomics.add(control, Ctl.BEAT, 1);
   }
+  // wake whoever waits for new ticks (the connection layer), once per pump
+  Atomics.notify(control, Ctl.TICK);
   const now = performance.now();
   if (now - lastStatsAt >= 1000) {
     lastStatsAt = now;

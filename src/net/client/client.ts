@@ -1,0 +1,214 @@
+// A lanparty client: connects in msgpack mode (or JSON mode), joins (or rejoins with its
+// session token), decodes snapshots against the states it acknowledged, and sends inputs
+// with the last 3 repeated, so a lost or late one costs nothing. Used by the bots, the
+// terminal client and the tests.
+
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { Packr, Unpackr } from 'msgpackr';
+import { getGame } from '../../engine/games/index.js';
+import { encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
+import type { FrameDecoder } from '../protocol/frame-decoder.js';
+import { PROTOCOL_VERSION, type ErrorMsg, type WelcomeMsg } from '../protocol/messages.js';
+import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
+import {
+  createSnapshotCodec,
+  decodeSnapshot,
+  type JsonSnapshot,
+  type SnapshotCodec,
+  type SnapshotState,
+} from '../protocol/snapshot.js';
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  mode?: 'msgpack' | 'json';
+  token?: string;
+  name?: string;
+  /** Rejects the connect promise after this long without a welcome. */
+  timeoutMs?: number;
+}
+
+/** States kept as possible delta bases (the host deltas against the newest ack it has). */
+const KEPT_STATES = 4;
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+export interface ClientEvents {
+  snapshot: [state: SnapshotState];
+  json: [snapshot: JsonSnapshot];
+  error: [error: ErrorMsg];
+  left: [client: number];
+  close: [];
+  welcomed: [];
+}
+
+export class LanpartyClient extends EventEmitter<ClientEvents> {
+  welcome!: WelcomeMsg;
+  /** Newest decoded state (msgpack mode). */
+  state: SnapshotState | null = null;
+  /** Newest snapshot (JSON mode). */
+  jsonState: JsonSnapshot | null = null;
+  codec: SnapshotCodec | null = null;
+  snapshots = 0;
+  bytesIn = 0;
+  decodeErrors = 0;
+  closed = false;
+  private readonly socket: Socket;
+  private decoder: FrameDecoder | null;
+  private preambleLeft: number;
+  private readonly kept: SnapshotState[] = [];
+  private readonly recent: Array<[number, number, number, number]> = [];
+  private seq = 0;
+  private readonly pings = new Map<number, (rtt: number) => void>();
+  private pingId = 0;
+
+  private constructor(
+    o: ClientOptions,
+    private readonly mode: 'msgpack' | 'json',
+  ) {
+    super();
+    this.socket = connect({ host: o.host, port: o.port, noDelay: true });
+    this.decoder = mode === 'json' ? jsonFrameDecoder(16 * 1024 * 1024) : null;
+    this.preambleLeft = mode === 'msgpack' ? PREAMBLE_BYTES : 0;
+    this.socket.on('data', (c: Buffer) => this.onData(c));
+    this.socket.on('error', () => {});
+    this.socket.on('close', () => {
+      this.closed = true;
+      this.emit('close');
+    });
+  }
+
+  /** Connect and join; resolves with the client once welcomed, rejects with the host's error. */
+  static connect(o: ClientOptions): Promise<LanpartyClient> {
+    const c = new LanpartyClient(o, o.mode ?? 'msgpack');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        c.close();
+        reject(new Error('no welcome from the host in time'));
+      }, o.timeoutMs ?? 5000);
+      const fail = (e: ErrorMsg | Error) => {
+        clearTimeout(timer);
+        c.close();
+        reject(e instanceof Error ? e : Object.assign(new Error(`${e.code}: ${e.message}`), { code: e.code }));
+      };
+      c.once('error', fail);
+      c.once('close', () => fail(new Error('connection closed before welcome')));
+      c.socket.once('connect', () => {
+        if (c.mode === 'msgpack') c.socket.write(preamble());
+        const join: Record<string, unknown> = { type: 'join', protocol: PROTOCOL_VERSION };
+        if (o.token) join.token = o.token;
+        if (o.name) join.name = o.name;
+        c.send(join);
+      });
+      c.once('welcomed', () => {
+        clearTimeout(timer);
+        c.off('error', fail);
+        c.removeAllListeners('close');
+        resolve(c);
+      });
+    });
+  }
+
+  get token(): string {
+    return this.welcome.token;
+  }
+
+  send(message: unknown): void {
+    if (this.closed) return;
+    this.socket.write(this.mode === 'msgpack' ? encodeMsgpackFrame(packr.pack(message)) : encodeJsonMessage(message));
+  }
+
+  /** Send the newest input, repeating the last 3 (the host drops the copies it already has). */
+  input(buttons: number, ax = 0, ay = 0): void {
+    this.recent.push([++this.seq, buttons, ax, ay]);
+    if (this.recent.length > 4) this.recent.shift();
+    this.send({ type: 'input', ack: this.state?.tick ?? -1, inputs: this.recent });
+  }
+
+  /** Round-trip time in ms. */
+  ping(): Promise<number> {
+    const id = ++this.pingId;
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      this.pings.set(id, () => resolve(performance.now() - t0));
+      this.send({ type: 'ping', id });
+    });
+  }
+
+  leave(): void {
+    this.send({ type: 'leave' });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    if (this.preambleLeft > 0) {
+      const n = Math.min(this.preambleLeft, chunk.length);
+      this.preambleLeft -= n;
+      chunk = chunk.subarray(n);
+      if (this.preambleLeft === 0) this.decoder = msgpackFrameDecoder(16 * 1024 * 1024);
+      if (!chunk.length) return;
+    }
+    for (const payload of this.decoder!.push(chunk)) this.onMessage(payload);
+  }
+
+  private onMessage(payload: Buffer): void {
+    let m: Record<string, unknown>;
+    try {
+      m = this.mode === 'msgpack' ? unpackr.unpack(payload) : JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.decodeErrors++;
+      return;
+    }
+    switch (m.type) {
+      case 'welcome': {
+        this.welcome = m as unknown as WelcomeMsg;
+        const game = getGame(this.welcome.game).create({});
+        this.codec = createSnapshotCodec(game.schema, (m.capacity as number | undefined) ?? 100_000);
+        this.emit('welcomed');
+        return;
+      }
+      case 'snapshot':
+        if (this.mode === 'json') {
+          this.jsonState = m as unknown as JsonSnapshot;
+          this.snapshots++;
+          this.emit('json', this.jsonState);
+        } else this.onSnapshot(m);
+        return;
+      case 'pong':
+        this.pings.get(m.id as number)?.(0);
+        this.pings.delete(m.id as number);
+        return;
+      case 'error':
+        this.emit('error', m as unknown as ErrorMsg);
+        return;
+      case 'left':
+        this.emit('left', m.client as number);
+        return;
+    }
+  }
+
+  private onSnapshot(m: Record<string, unknown>): void {
+    if (!this.codec) return;
+    const baseTick = m.base as number;
+    const base = baseTick >= 0 ? (this.kept.find((s) => s.tick === baseTick) ?? null) : null;
+    // reuse the oldest kept state's memory for the new one
+    const out = this.kept.length >= KEPT_STATES ? this.kept.shift() : undefined;
+    const r = decodeSnapshot(this.codec, m, base, out === base ? undefined : out);
+    if (!r.ok) {
+      this.decodeErrors++;
+      if (r.baseMissing) this.send({ type: 'ack', tick: -1 });
+      return;
+    }
+    this.kept.push(r.state);
+    this.state = r.state;
+    this.snapshots++;
+    this.send({ type: 'ack', tick: r.state.tick });
+    this.emit('snapshot', r.state);
+  }
+}

@@ -1,0 +1,220 @@
+// One client connection on the host: wire-mode detection from the first bytes, framing,
+// decoding, rate limiting, back-pressure, and closing with an error in the peer's own mode.
+// What the messages mean is the HostServer's business.
+//
+//   first byte 'L'            -> msgpack mode: 5-byte preamble "LPMP" + version, answered in kind
+//   first byte digit/space/'-' -> JSON mode: 64-byte headers (seed 003 clients and new JSON clients)
+//   anything else             -> BAD_PREAMBLE
+
+import type { Socket } from 'node:net';
+import { Packr, Unpackr } from 'msgpackr';
+import { ErrorCode, protocolError, type ProtocolError } from '../errors.js';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { encodeJsonFrame, encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
+import { errorMsg } from '../protocol/messages.js';
+import {
+  MSGPACK_MAGIC,
+  MSGPACK_VERSION,
+  PREAMBLE_BYTES,
+  encodeMsgpackFrame,
+  msgpackFrameDecoder,
+  preamble,
+} from '../protocol/msgpack-frame.js';
+import type { DropCounter } from './drops.js';
+
+export type WireMode = 'json' | 'msgpack';
+
+export interface ConnectionLimits {
+  maxFrame: number;
+  /** Bytes queued for the socket beyond which snapshots are skipped. */
+  maxBacklog: number;
+  /** Messages per second, and the burst allowed above it. */
+  ratePerSecond: number;
+  rateBurst: number;
+  /** Invalid messages tolerated before the peer is closed. */
+  maxInvalid: number;
+}
+
+export interface ConnectionEvents {
+  /** A whole frame arrived (JSON payloads are still raw: "hello" is not JSON). */
+  frame(conn: Connection, payload: Buffer): void;
+  closed(conn: Connection): void;
+}
+
+// msgpack in the standard form a foreign client can read: maps, bin, no record extension
+export const packr = new Packr({ useRecords: false, moreTypes: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+let nextConnectionId = 1;
+
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  mode: WireMode | null = null;
+  /** Set by the server once the peer has identified itself. */
+  kind: 'legacy' | 'client' | null = null;
+  client = 0;
+  /** Refuse this peer (connection cap, shutdown) as soon as its mode is known. */
+  refuseWith: ErrorCode | null = null;
+  closed = false;
+  behindSince = 0;
+  private decoder: FrameDecoder | null = null;
+  private pending: Buffer | null = null;
+  private tokens: number;
+  private tokensAt = performance.now();
+  private invalid = 0;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly limits: ConnectionLimits,
+    private readonly drops: DropCounter,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '0.0.0.0';
+    this.remotePort = socket.remotePort ?? 0;
+    this.tokens = limits.rateBurst;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => (this.behindSince = 0));
+    socket.on('error', () => {}); // 'close' follows; resets are normal on a LAN
+    socket.on('close', () => {
+      if (this.decoder?.midFrame && !this.closed) this.drops.count(ErrorCode.TRUNCATED_FRAME, { conn: this.id });
+      this.closed = true;
+      this.events.closed(this);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    if (!this.decoder) {
+      const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+      this.pending = null;
+      if (!this.detect(data)) return;
+      return;
+    }
+    this.feed(chunk);
+  }
+
+  /** Pick the wire mode from the first bytes; true once decided (or failed). */
+  private detect(data: Buffer): boolean {
+    const first = data[0]!;
+    if (first === MSGPACK_MAGIC[0]) {
+      if (data.length < PREAMBLE_BYTES) {
+        if (!MSGPACK_MAGIC.subarray(0, data.length).equals(data.subarray(0, MSGPACK_MAGIC.length))) {
+          return this.fail(protocolError(ErrorCode.BAD_PREAMBLE, 'unknown preamble')), true;
+        }
+        this.pending = data;
+        return false;
+      }
+      if (!data.subarray(0, 4).equals(MSGPACK_MAGIC)) {
+        this.mode = 'json';
+        return this.fail(protocolError(ErrorCode.BAD_PREAMBLE, 'unknown preamble')), true;
+      }
+      this.mode = 'msgpack';
+      if (data[4] !== MSGPACK_VERSION) {
+        return this.fail(protocolError(ErrorCode.BAD_VERSION, `protocol version ${data[4]} not supported (${MSGPACK_VERSION})`)), true;
+      }
+      this.socket.write(preamble());
+      this.decoder = msgpackFrameDecoder(this.limits.maxFrame);
+      if (data.length > PREAMBLE_BYTES) this.feed(data.subarray(PREAMBLE_BYTES));
+      return true;
+    }
+    this.mode = 'json';
+    if ((first >= 0x30 && first <= 0x39) || first === 0x20 || first === 0x2d) {
+      this.decoder = jsonFrameDecoder(this.limits.maxFrame);
+      this.feed(data);
+      return true;
+    }
+    this.fail(protocolError(ErrorCode.BAD_PREAMBLE, 'first bytes are neither a msgpack preamble nor a JSON header'));
+    return true;
+  }
+
+  private feed(chunk: Buffer): void {
+    const decoder = this.decoder!;
+    const frames = decoder.push(chunk);
+    for (const f of frames) {
+      if (this.closed) return;
+      this.events.frame(this, f);
+    }
+    if (decoder.failed && !this.closed) this.fail(decoder.failed);
+  }
+
+  /** Token bucket: false (and counted) when the peer is over its message rate. */
+  admit(): boolean {
+    const now = performance.now();
+    const l = this.limits;
+    this.tokens = Math.min(l.rateBurst, this.tokens + ((now - this.tokensAt) * l.ratePerSecond) / 1000);
+    this.tokensAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    this.drops.count(ErrorCode.RATE_LIMITED, { conn: this.id });
+    return false;
+  }
+
+  /** Decode a frame's payload in this connection's mode; null (and error handling) when it is not valid. */
+  decode(payload: Buffer): unknown {
+    try {
+      if (this.mode === 'msgpack') return unpackr.unpack(payload);
+      return JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.reject(protocolError(ErrorCode.BAD_ENCODING, `payload is not valid ${this.mode === 'msgpack' ? 'msgpack' : 'JSON'}`));
+      return undefined;
+    }
+  }
+
+  /**
+   * A message that cannot be used: counted, logged, answered with an error, dropped. The
+   * connection stays open until maxInvalid such messages, then TOO_MANY_ERRORS closes it.
+   */
+  reject(err: ProtocolError): void {
+    this.drops.count(err.code, { conn: this.id, why: err.message });
+    if (++this.invalid > this.limits.maxInvalid) {
+      this.fail(protocolError(ErrorCode.TOO_MANY_ERRORS, `more than ${this.limits.maxInvalid} invalid messages`));
+      return;
+    }
+    if (this.kind !== 'legacy') this.send(errorMsg(err));
+  }
+
+  /** Send one message in this connection's mode. */
+  send(message: unknown): void {
+    if (this.mode === 'msgpack') this.write(encodeMsgpackFrame(packr.pack(message)));
+    else this.write(encodeJsonMessage(message));
+  }
+
+  /** Send raw JSON text as one JSON-mode frame (seed 003 messages). */
+  sendJsonText(text: string): void {
+    this.write(encodeJsonFrame(text));
+  }
+
+  write(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.socket.write(frame);
+    if (this.socket.writableLength > this.limits.maxBacklog && this.behindSince === 0) this.behindSince = performance.now();
+  }
+
+  /** True while the peer is not reading fast enough: skip snapshots until it drains. */
+  get behind(): boolean {
+    return this.behindSince !== 0;
+  }
+
+  /** Count and log (unless it is no fault of the peer's), tell the peer in its own mode (when known), then close. */
+  fail(err: ProtocolError, counted = true): void {
+    if (this.closed) return;
+    if (counted) this.drops.count(err.code, { conn: this.id, why: err.message });
+    if (this.mode === 'msgpack' && this.decoder) this.socket.write(encodeMsgpackFrame(packr.pack(errorMsg(err))));
+    else if (this.mode === 'json' && this.kind !== 'legacy') this.socket.write(encodeJsonMessage(errorMsg(err)));
+    this.close();
+  }
+
+  /** Close without a word (after an error was sent, or on shutdown). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    // a peer that never reads would keep the socket half-open: cut it after a moment
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+}

@@ -1,0 +1,83 @@
+// Sessions: a client id and a uuid v4 token per player. When a connection drops, its player
+// stays in the world for the grace period (10 s by default); the same token within that time
+// reattaches a new connection to the same client id, entity and score. A token is refused
+// when unknown (BAD_TOKEN), past its grace (TOKEN_EXPIRED) or held by a live connection
+// (TOKEN_IN_USE).
+
+import { v4 as uuidv4 } from 'uuid';
+import { ErrorCode } from '../errors.js';
+
+export interface Session {
+  readonly client: number;
+  readonly token: string;
+  entity: number;
+  attached: boolean;
+  graceTimer: NodeJS.Timeout | undefined;
+}
+
+const EXPIRED_REMEMBERED = 4096;
+
+export class Sessions {
+  private nextClient = 1;
+  private readonly byToken = new Map<string, Session>();
+  private readonly byClient = new Map<number, Session>();
+  private readonly expired = new Set<string>();
+
+  constructor(
+    private readonly graceMs: number,
+    private readonly onExpire: (s: Session) => void,
+  ) {}
+
+  /** A new client id, with or without a token (seed 003 clients cannot reconnect). */
+  create(withToken: boolean): Session {
+    const client = this.nextClient++;
+    const s: Session = { client, token: withToken ? uuidv4() : '', entity: -1, attached: true, graceTimer: undefined };
+    this.byClient.set(client, s);
+    if (withToken) this.byToken.set(s.token, s);
+    return s;
+  }
+
+  resume(token: string): Session | typeof ErrorCode.BAD_TOKEN | typeof ErrorCode.TOKEN_EXPIRED | typeof ErrorCode.TOKEN_IN_USE {
+    const s = this.byToken.get(token);
+    if (!s) return this.expired.has(token) ? ErrorCode.TOKEN_EXPIRED : ErrorCode.BAD_TOKEN;
+    if (s.attached) return ErrorCode.TOKEN_IN_USE;
+    clearTimeout(s.graceTimer);
+    s.graceTimer = undefined;
+    s.attached = true;
+    return s;
+  }
+
+  /** The connection is gone: keep the player for the grace period, then expire it. */
+  detach(client: number): void {
+    const s = this.byClient.get(client);
+    if (!s || !s.attached) return;
+    s.attached = false;
+    if (!s.token) return this.end(s);
+    s.graceTimer = setTimeout(() => this.end(s), this.graceMs);
+    s.graceTimer.unref();
+  }
+
+  /** Gone for good now (explicit leave, or grace over). */
+  end(s: Session): void {
+    clearTimeout(s.graceTimer);
+    if (!this.byClient.delete(s.client)) return;
+    if (s.token) {
+      this.byToken.delete(s.token);
+      this.expired.add(s.token);
+      if (this.expired.size > EXPIRED_REMEMBERED) this.expired.delete(this.expired.values().next().value!);
+    }
+    this.onExpire(s);
+  }
+
+  get(client: number): Session | undefined {
+    return this.byClient.get(client);
+  }
+
+  all(): IterableIterator<Session> {
+    return this.byClient.values();
+  }
+
+  closeAll(): void {
+    for (const s of this.byClient.values()) clearTimeout(s.graceTimer);
+  }
+}
