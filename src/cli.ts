@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { gameNames } from './engine/games/index.js';
 import { verifyRecordingFile } from './engine/recording.js';
+import { DEFAULT_PORT, HostServer } from './net/server/host-server.js';
 import { LocalBots } from './workers/local-bots.js';
 import { SimHost } from './workers/sim-host.js';
 import type { SimStats } from './workers/messages.js';
@@ -22,14 +23,18 @@ interface HostFlags {
   bots: number;
   record?: string;
   duration?: number;
+  bind?: string;
+  port: number;
 }
 
-function statusLine(s: SimStats | undefined, host: SimHost): string {
-  if (!s) return `tick ${host.tick}`;
+function statusLine(s: SimStats, host: SimHost, net: HostServer): string {
   const drops = Object.values(s.drops).reduce((a, b) => a + b, 0);
+  const n = net.stats();
   return (
     `tick ${s.tick} | entities ${s.entities} | tick p50 ${s.tickP50Ms.toFixed(2)} ms p99 ${s.tickP99Ms.toFixed(2)} ms` +
-    ` | skipped ${s.skippedTicks} | restarts ${host.restarts} | dropped inputs ${drops} | hash ${s.hash}`
+    ` | skipped ${s.skippedTicks} | restarts ${host.restarts} | clients ${n.connections}` +
+    ` (msgpack ${n.msgpack}, json ${n.json}, seed003 ${n.legacy}) | dropped inputs ${drops}, net ${net.drops.total()}` +
+    ` | hash ${s.hash}`
   );
 }
 
@@ -41,10 +46,17 @@ async function runHost(flags: HostFlags): Promise<void> {
     seed: flags.seed,
     record: flags.record,
   });
+  const net = await HostServer.start({
+    sim: host,
+    gameName: flags.game,
+    gameOptions: { maxPlayers: flags.maxPlayers },
+    bind: flags.bind,
+    port: flags.port,
+  });
   const bots = new LocalBots(host, flags.bots).start();
-  host.on('stats', (s: SimStats) => process.stdout.write(statusLine(s, host) + '\n'));
+  host.on('stats', (s: SimStats) => process.stdout.write(statusLine(s, host, net) + '\n'));
   process.stdout.write(
-    `lanparty: ${flags.game} host running, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
+    `lanparty: ${flags.game} host on ${net.bind}:${net.port}, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
       (flags.record ? `, recording to ${flags.record}` : '') +
       ' (Ctrl-C to stop)\n',
   );
@@ -54,6 +66,7 @@ async function runHost(flags: HostFlags): Promise<void> {
     stopping = true;
     process.stdout.write(`lanparty: stopping (${why}) at tick ${host.tick}\n`);
     bots.stop();
+    await net.stop();
     await host.stop();
     process.exit(0);
   };
@@ -69,6 +82,8 @@ function hostOptions(cmd: Command, defaultBots: number): Command {
     .option('--capacity <n>', 'entity capacity of the world', int('--capacity', 100, 4_000_000), 100_000)
     .option('--seed <n>', 'seed of the game PRNG', int('--seed', 0, 2 ** 32 - 1), 1)
     .option('--bots <n>', 'bots playing inside the host', int('--bots', 0, 1000), defaultBots)
+    .option('--bind <address>', 'address to listen on (default: GAME_IP, else the LAN address)')
+    .option('--port <n>', 'TCP port for clients', int('--port', 0, 65535), DEFAULT_PORT)
     .option('--record <file>', 'record the session for `lanparty replay`')
     .option('--duration <seconds>', 'stop after this many seconds', int('--duration', 1, 86_400));
 }
