@@ -4,6 +4,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { gameNames } from './engine/games/index.js';
 import { verifyRecordingFile } from './engine/recording.js';
+import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
+import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
+import { runUp } from './net/lan/up.js';
 import { DEFAULT_PORT, HostServer } from './net/server/host-server.js';
 import { LocalBots } from './workers/local-bots.js';
 import { SimHost } from './workers/sim-host.js';
@@ -93,8 +96,18 @@ const program = new Command('lanparty')
   .showHelpAfterError();
 
 hostOptions(program.command('up', { isDefault: true }), 3)
-  .description('start a local session with bots and print a status line per second')
-  .action((flags: HostFlags) => runHost(flags));
+  .description('join the LAN session, or host one (with bots when alone), and play; status line per second')
+  .option('--session <name>', 'session name (nodes of other sessions are ignored)', 'lanparty')
+  .option('--key <secret>', 'session key: authenticate beacons and peer messages (or LANPARTY_KEY)')
+  .option('--peer-port <n>', 'TCP port for peer links', int('--peer-port', 0, 65535), DEFAULT_PEER_PORT)
+  .option('--discovery-port <n>', 'UDP port for discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
+  .action((flags: HostFlags & { session: string; key?: string; peerPort: number; discoveryPort: number }) =>
+    runUp({
+      ...flags,
+      key: flags.key ?? process.env.LANPARTY_KEY,
+      status: true,
+    }),
+  );
 
 hostOptions(program.command('host'), 0)
   .description('run a dedicated headless host')

@@ -5,7 +5,7 @@
 // Format: JSON lines.
 //   {"kind":"header","format":"lanparty-recording","version":1,"game":"shooter",
 //    "gameOptions":{...},"capacity":100000,"seed":42,"hz":60}
-//   {"kind":"checkpoint","tick":T,"globals":[...],"order":"<base64>","fields":["<base64>",...]}
+//   {"kind":"checkpoint","tick":T,"maxEid":M,"globals":[...],"order":"<base64>","fields":["<base64>",...]}
 //        (only after a watchdog restart: the full state the new worker resumed from)
 //   {"t":T,"h":"<16 hex>","c":[[type,client,seq,buttons,ax,ay],...]}
 //        (state after tick T; "c" = commands that arrived before T ran, omitted when none)
@@ -14,7 +14,8 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { getGame } from './game.js';
 import { hashToHex, type Hash64 } from './hash.js';
 import type { Command, CmdType } from './input-queue.js';
-import { blockBytes, blockViews, type StateBlock } from './layout.js';
+import { loadCheckpoint, type Checkpoint } from './checkpoint.js';
+import { blockBytes, blockViews } from './layout.js';
 import { Simulation } from './simulation.js';
 
 export const RECORDING_FORMAT = 'lanparty-recording';
@@ -31,9 +32,11 @@ export interface RecordingHeader {
   hz: number;
 }
 
-export interface Checkpoint {
+/** A checkpoint line (checkpoint.ts) with its bytes in base64. */
+export interface CheckpointLine {
   kind: 'checkpoint';
   tick: number;
+  maxEid: number;
   globals: number[];
   order: string;
   fields: string[];
@@ -45,29 +48,28 @@ interface TickLine {
   c?: number[][];
 }
 
-const b64 = (a: ArrayBufferView, bytes: number) => Buffer.from(a.buffer, a.byteOffset, bytes).toString('base64');
+const b64 = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
-export function checkpointOf(block: StateBlock, tick: number, maxEid: number): Checkpoint {
-  const rows = maxEid + 1;
+export function checkpointLine(cp: Checkpoint): CheckpointLine {
   return {
     kind: 'checkpoint',
-    tick,
-    globals: Array.from(block.globals),
-    order: b64(block.order, rows * 4),
-    fields: block.fields.map((f) => b64(f, rows * f.BYTES_PER_ELEMENT)),
+    tick: cp.tick,
+    maxEid: cp.maxEid,
+    globals: Array.from(cp.globals),
+    order: b64(cp.order),
+    fields: cp.fields.map(b64),
   };
 }
 
-function loadCheckpoint(cp: Checkpoint, block: StateBlock): void {
-  block.globals.set(cp.globals);
-  const put = (dst: ArrayBufferView, data: string) => {
-    const src = Buffer.from(data, 'base64');
-    const view = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
-    view.fill(0);
-    view.set(src.subarray(0, view.length));
+function fromLine(l: CheckpointLine): Checkpoint {
+  return {
+    tick: l.tick,
+    maxEid: l.maxEid,
+    globals: Float64Array.from(l.globals),
+    order: unb64(l.order),
+    fields: l.fields.map(unb64),
   };
-  put(block.order, cp.order);
-  cp.fields.forEach((f, i) => put(block.fields[i]!, f));
 }
 
 /** Appends a recording as the simulation runs; buffered, flushed every `flushEvery` ticks. */
@@ -88,7 +90,7 @@ export class Recorder {
   }
 
   checkpoint(cp: Checkpoint): void {
-    this.lines.push(JSON.stringify(cp));
+    this.lines.push(JSON.stringify(checkpointLine(cp)));
     this.flush();
   }
 
@@ -152,14 +154,14 @@ export function verifyRecording(text: string): ReplayResult {
   const result: ReplayResult = { ok: true, ticks: 0, checkpoints: 0, firstTick: -1, lastTick: -1, finalHash: '' };
 
   for (let i = 1; i < lines.length; i++) {
-    let rec: TickLine | Checkpoint;
+    let rec: TickLine | CheckpointLine;
     try {
-      rec = JSON.parse(lines[i]!) as TickLine | Checkpoint;
+      rec = JSON.parse(lines[i]!) as TickLine | CheckpointLine;
     } catch {
       return { ...result, ok: false, error: `line ${i + 1}: not JSON` };
     }
     if ('kind' in rec && rec.kind === 'checkpoint') {
-      loadCheckpoint(rec, block);
+      loadCheckpoint(fromLine(rec), block);
       sim = new Simulation(game, block, { ...opts, restore: true });
       result.checkpoints++;
       continue;

@@ -1,14 +1,14 @@
 // Read access to one published snapshot by field name: what bots, tools and (later) codecs
 // use so that they need not know the block layout.
 
-import type { AnyTypedArray, StateBlock } from './layout.js';
+import type { StateBlock } from './layout.js';
 import type { Schema } from './schema.js';
 
 export interface SnapshotView {
   readonly tick: number;
   readonly maxEid: number;
-  /** The field's array, indexed by eid (rows 1..maxEid). */
-  field(key: string): AnyTypedArray;
+  /** The field's values, indexed by eid (rows 1..maxEid). */
+  field(key: string): ArrayLike<number>;
   global(name: string): number;
 }
 

@@ -43,6 +43,8 @@ export const ErrorCode = {
   SLOW_CONSUMER: 'SLOW_CONSUMER',
   /** The host is shutting down. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** The host failed handling this peer's message (a bug): logged, the peer is closed. */
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
   /** A snapshot could not be decoded (client side). */
   BAD_SNAPSHOT: 'BAD_SNAPSHOT',
 } as const;

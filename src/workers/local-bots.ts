@@ -17,12 +17,19 @@ export class LocalBots {
   constructor(
     private readonly host: SimHost,
     count: number,
+    existing: readonly number[] = [],
   ) {
+    this.clients.push(...existing);
     for (let i = 0; i < count; i++) {
       const client = LOCAL_BOT_CLIENT_BASE + i + 1;
       this.clients.push(client);
       host.queue.push(Cmd.JOIN, client, 0);
     }
+  }
+
+  /** Take over the bots already in a migrated world (their entities came with the state). */
+  static adopt(host: SimHost, clients: readonly number[]): LocalBots {
+    return new LocalBots(host, 0, clients);
   }
 
   start(intervalMs = 1000 / 60): this {

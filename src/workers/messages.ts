@@ -1,5 +1,7 @@
 // Every message between the main thread and the sim worker has a named type here.
 
+import type { Checkpoint } from '../engine/checkpoint.js';
+
 export interface SimWorkerData {
   game: string;
   gameOptions: Record<string, unknown>;
@@ -13,6 +15,8 @@ export interface SimWorkerData {
   controlBuffer: SharedArrayBuffer;
   /** Resume from the newest consistent snapshot in the ring instead of a new world. */
   restore: boolean;
+  /** Resume from this state (host migration) instead of a new world. */
+  checkpoint?: Checkpoint | undefined;
   /** Path of a recording to write (appended to, with a checkpoint, on restore). */
   recordPath?: string | undefined;
   /** Accept FaultMessage (tests only). */

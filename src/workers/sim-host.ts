@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { getGame } from '../engine/games/index.js';
 import type { GameDef } from '../engine/game.js';
+import type { Checkpoint } from '../engine/checkpoint.js';
 import { InputQueue } from '../engine/input-queue.js';
 import { blockBytes } from '../engine/layout.js';
 import { logger } from '../engine/log.js';
@@ -33,6 +34,8 @@ export interface SimHostOptions {
   watchdogMs?: number;
   /** Write a recording of the session to this path. */
   record?: string;
+  /** Start from this state (a migrated host) instead of a new world. */
+  checkpoint?: Checkpoint;
   /** Allow injected faults (tests). */
   faultInjection?: boolean;
   queueCapacity?: number;
@@ -48,7 +51,7 @@ export class SimHost extends EventEmitter {
   readonly queue: InputQueue;
   readonly capacity: number;
   private readonly control: Int32Array;
-  private readonly workerData: SimWorkerData;
+  private workerData: SimWorkerData;
   private readonly watchdogMs: number;
   private worker!: Worker;
   private watchdogTimer: NodeJS.Timeout | undefined;
@@ -89,6 +92,7 @@ export class SimHost extends EventEmitter {
       controlBuffer,
       restore: false,
       recordPath: options.record,
+      checkpoint: options.checkpoint,
       faultInjection: options.faultInjection === true,
     };
   }
@@ -160,6 +164,8 @@ export class SimHost extends EventEmitter {
     // detach first, so the old worker's exit is not taken for a new failure
     this.worker = undefined as unknown as Worker;
     await old.terminate().catch(() => {});
+    // a restart resumes from the ring, never from the (older) migration checkpoint
+    this.workerData.checkpoint = undefined;
     if (this.stopping) return;
     this.restarts++;
     const from = this.ring.newestTick();

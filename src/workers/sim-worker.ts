@@ -9,7 +9,8 @@ import { hashToHex } from '../engine/hash.js';
 import { InputQueue, type Command } from '../engine/input-queue.js';
 import { blockViews } from '../engine/layout.js';
 import { logger } from '../engine/log.js';
-import { checkpointOf, Recorder } from '../engine/recording.js';
+import { checkpointOfBlock, loadCheckpoint } from '../engine/checkpoint.js';
+import { Recorder } from '../engine/recording.js';
 import { Simulation } from '../engine/simulation.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { TickLoop } from '../engine/tick-loop.js';
@@ -28,23 +29,28 @@ const queue = new InputQueue(data.queueBuffer);
 const control = new Int32Array(data.controlBuffer);
 
 let restoredFrom = -1;
-if (data.restore) {
+if (data.checkpoint) {
+  // a migrated host: resume from the state the old host replicated
+  loadCheckpoint(data.checkpoint, block);
+  restoredFrom = data.checkpoint.tick;
+} else if (data.restore) {
   const info = ring.copyNewest(block);
   if (!info) throw new Error('restore: no consistent snapshot in the ring');
   restoredFrom = info.tick;
 }
+const resuming = data.restore || data.checkpoint !== undefined;
 const sim = new Simulation(game, block, {
   capacity: data.capacity,
   seed: data.seed,
   hz: data.hz,
-  restore: data.restore,
+  restore: resuming,
 });
 
 let recorder: Recorder | undefined;
 if (data.recordPath) {
   const { recordPath, game: gameName, gameOptions, capacity, seed, hz } = data;
   recorder = new Recorder(recordPath, { game: gameName, gameOptions, capacity, seed, hz }, data.restore);
-  if (data.restore) recorder.checkpoint(checkpointOf(block, sim.tick, sim.maxEid));
+  if (resuming) recorder.checkpoint(checkpointOfBlock(block, sim.tick, sim.maxEid));
   const rec = recorder;
   sim.observer = (t, arrived, hash) => rec.tick(t, arrived, hash);
 }
@@ -133,6 +139,6 @@ port.on('message', (m: ToSimWorker) => {
   }
 });
 
-log.info({ game: data.game, tick: sim.tick, restoredFrom }, data.restore ? 'sim resumed from snapshot' : 'sim started');
-post({ type: 'ready', tick: sim.tick, restored: data.restore });
+log.info({ game: data.game, tick: sim.tick, restoredFrom }, resuming ? 'sim resumed from snapshot' : 'sim started');
+post({ type: 'ready', tick: sim.tick, restored: resuming });
 runDueTicks();

@@ -37,7 +37,8 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 export interface ClientEvents {
   snapshot: [state: SnapshotState];
   json: [snapshot: JsonSnapshot];
-  error: [error: ErrorMsg];
+  /** An error message from the host (its stable code in `code`). */
+  hostError: [error: ErrorMsg];
   left: [client: number];
   close: [];
   welcomed: [];
@@ -53,6 +54,8 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   snapshots = 0;
   bytesIn = 0;
   decodeErrors = 0;
+  /** The last error message the host sent. */
+  lastError: ErrorMsg | null = null;
   closed = false;
   private readonly socket: Socket;
   private decoder: FrameDecoder | null;
@@ -92,7 +95,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         c.close();
         reject(e instanceof Error ? e : Object.assign(new Error(`${e.code}: ${e.message}`), { code: e.code }));
       };
-      c.once('error', fail);
+      c.once('hostError', fail);
       c.once('close', () => fail(new Error('connection closed before welcome')));
       c.socket.once('connect', () => {
         if (c.mode === 'msgpack') c.socket.write(preamble());
@@ -103,7 +106,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
       });
       c.once('welcomed', () => {
         clearTimeout(timer);
-        c.off('error', fail);
+        c.off('hostError', fail);
         c.removeAllListeners('close');
         resolve(c);
       });
@@ -185,7 +188,8 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         this.pings.delete(m.id as number);
         return;
       case 'error':
-        this.emit('error', m as unknown as ErrorMsg);
+        this.lastError = m as unknown as ErrorMsg;
+        this.emit('hostError', this.lastError);
         return;
       case 'left':
         this.emit('left', m.client as number);

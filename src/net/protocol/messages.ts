@@ -82,6 +82,8 @@ export interface WelcomeMsg {
   schema: unknown;
   /** The host's entity capacity: the largest entity id a snapshot can carry. */
   capacity: number;
+  /** Election epoch of the host: a client never follows a host older than one it has seen. */
+  epoch: number;
   reconnected: boolean;
 }
 

@@ -43,7 +43,24 @@
 //           field f changed; a single mask (ceil(F / 8) bytes) when all are the same
 //   vals  = F columns; column f lists, in `ch` order, the new wire values of the changed
 //           entities whose mask has bit f
-//   A decoder applies rm, then ch, then add. A quiet tick is {type, tick, base}: ~30 bytes.
+//   A decoder applies rm, then ch, then add. A quiet tick is {type, tick, base}: 31 bytes
+//   while ticks fit a u16, 35 at most. When a delta would be larger than the full snapshot,
+//   the full one is sent (base -1).
+//
+// Bytes of the pieces (the docs have a complete example):
+//
+//   raw column, u16, 3 entities          bin8  len   value 0   value 1   value 2
+//                                        +----+----+---------+---------+---------+
+//                                        | c4 | 06 | 14   00 | 29   00 | c8   00 |  20, 41, 200
+//                                        +----+----+---------+---------+---------+
+//   presence bitmap, top = 11            bin8  len   byte 0: ids 8..1    byte 1: ids 16..9
+//                                        +----+----+-------------------+-------------------+
+//                                        | c4 | 02 | b7 b6 b5 .. b1 b0 | 0 0 0 0 0 b10 b9 b8|
+//                                        +----+----+-------------------+-------------------+
+//                                        (bit i of byte j: id 8j + i + 1; LSB is bit 0)
+//   id list, top = 900 (W = 2): ids 1, 3, 900    c4 06 | 01 00 | 03 00 | 84 03
+//   sparse column [positions, values]:           92 | c4 02 01 00 | c4 04 07 00 00 00
+//   constant column:                             any msgpack number (01, cd 01 2c, ca ...)
 //
 // Entity.gen on the wire is gen & 0xff. The host decides remove + add on the full 16-bit
 // gen (it compares the two ring slots), so a respawned row always reaches the client as a
@@ -380,7 +397,7 @@ export class SnapshotCodec {
   }
 
   /** msgpack bytes of a message (standard msgpack: maps, bin, numbers, strings). */
-  pack(msg: SnapshotMessage | JsonSnapshot): Uint8Array {
+  pack(msg: SnapshotMessage): Uint8Array {
     return this.packr.pack(msg);
   }
 }
@@ -558,8 +575,10 @@ function encodeColumn(ctx: SnapshotCodec, f: CodecField, src: SourceView, ids: U
   if (n === 0) return 0;
   const w = f.width;
   const arr = ctx.arena.wire(w, n);
-  const nz = gather(f, src, ids, n, arr);
-  if (nz < 0) return wireNumber(f.wire, arr[0]!);
+  let nz = gather(f, src, ids, n, arr);
+  // constant column; but f32 -0 does not survive as a msgpack number (it packs as int 0)
+  if (nz < 0 && !(f.wire === 'f32' && arr[0] === 0x8000_0000)) return wireNumber(f.wire, arr[0]!);
+  if (nz < 0) nz = n;
   if (nz * (idW + w) + 4 < n * w) {
     const idx = idW === 2 ? ctx.arena.u16(nz) : ctx.arena.u32(nz);
     const vals = ctx.arena.wire(w, nz);
@@ -663,10 +682,14 @@ export function encodeFull(ctx: SnapshotCodec, src: SnapshotSource, tick: number
 }
 
 /**
- * A delta from `base` (the state the client decoded for `baseTick`) to `src`. `visible` is
- * the client's visibility now, `baseVisible` the one its base was encoded with (default:
- * the same): an entity entering visibility is added, one leaving is removed. Falls back to
- * a full snapshot (base -1) when the delta would be larger.
+ * A delta from `base` (the host state of `baseTick`, which the client decoded and acked) to
+ * `src`. `visible` is the client's visibility now, `baseVisible` the one its base was
+ * encoded with (undefined: the same as `visible`; pass `() => true` for "everything was
+ * visible"): an entity entering visibility is added, one leaving is removed. Falls back to a
+ * full snapshot (base -1) when the delta would be larger.
+ *
+ * Reading ring slots in place: bracket the call with beginRead / endRead of both ticks and
+ * drop the message when either read was torn (or use encodeFromRing, which does that).
  */
 export function encodeDelta(
   ctx: SnapshotCodec,
@@ -1024,12 +1047,13 @@ const isInt = (v: unknown, min: number, max: number): v is number =>
  * are unspecified (but it stays reusable).
  */
 export function decodeSnapshot(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null, out?: SnapshotState): DecodeResult {
+  const fail = (reason: string, baseMissing = false): DecodeResult => ({ ok: false, code: ErrorCode.BAD_SNAPSHOT, reason, baseMissing });
+  if (out !== undefined && out === base) return fail('the output state is the base state');
+  if (out !== undefined && (out.live?.length !== ctx.capacity + 1 || out.values?.length !== ctx.fields.length)) {
+    return fail('the output state belongs to another codec');
+  }
   let state = out;
   try {
-    if (state !== undefined && state === base) throw new Bad('the output state is the base state');
-    if (state !== undefined && (state.live.length !== ctx.capacity + 1 || state.values.length !== ctx.fields.length)) {
-      throw new Bad('the output state belongs to another codec');
-    }
     state ??= newSnapshotState(ctx);
     ctx.decodeArena.reset();
     const full = decodeInto(ctx, msg, base, state);
@@ -1041,7 +1065,7 @@ export function decodeSnapshot(ctx: SnapshotCodec, msg: unknown, base: SnapshotS
       state.tick = -1;
     }
     const bad = e instanceof Bad ? e : new Bad(`internal decoder error: ${e instanceof Error ? e.message : String(e)}`);
-    return { ok: false, code: ErrorCode.BAD_SNAPSHOT, reason: bad.reason, baseMissing: bad.baseMissing };
+    return fail(bad.reason, bad.baseMissing);
   }
 }
 
@@ -1092,7 +1116,7 @@ function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null
   let top = 0;
   const anyIds = ['rm', 'rmBits', 'ch', 'chBits', 'add', 'addBits'].some((k) => m[k] !== undefined);
   if (anyIds || m.top !== undefined) {
-    if (!isInt(m.top, 1, ctx.capacity)) throw new Bad(`top must be an integer in 1..${ctx.capacity}`);
+    if (!isInt(m.top, anyIds ? 1 : 0, ctx.capacity)) throw new Bad(`top must be an integer in 1..${ctx.capacity}`);
     top = m.top;
   }
   const idW = idWidth(top);

@@ -135,7 +135,13 @@ export class Connection {
     const frames = decoder.push(chunk);
     for (const f of frames) {
       if (this.closed) return;
-      this.events.frame(this, f);
+      try {
+        this.events.frame(this, f);
+      } catch (err) {
+        // a bug in handling one message must not take the host down
+        this.drops.count(ErrorCode.INTERNAL_ERROR, { conn: this.id, err: (err as Error).stack });
+        return this.fail(protocolError(ErrorCode.INTERNAL_ERROR, 'the host failed handling a message'), false);
+      }
     }
     if (decoder.failed && !this.closed) this.fail(decoder.failed);
   }

@@ -22,7 +22,7 @@ import { Broadcaster, type SnapshotPeer } from './broadcaster.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { DropCounter } from './drops.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
-import { Sessions, type Session } from './sessions.js';
+import { Sessions, type Session, type SessionRecord } from './sessions.js';
 
 export const DEFAULT_PORT = 5050;
 
@@ -43,6 +43,10 @@ export interface HostServerOptions {
   joinTimeoutTicks?: number;
   limits?: Partial<ConnectionLimits>;
   encodeThreads?: number;
+  /** Election epoch of this host (LAN sessions), sent in every welcome for fencing. */
+  epoch?: number;
+  /** Sessions of the previous host (migration): their tokens stay valid for the grace period. */
+  sessions?: { records: SessionRecord[]; nextClient: number };
 }
 
 interface ClientState extends SnapshotPeer {
@@ -83,6 +87,7 @@ export class HostServer implements LegacyHost {
       ...o.limits,
     };
     this.sessions = new Sessions(o.graceMs ?? 10_000, (s) => this.expire(s));
+    if (o.sessions) this.sessions.import(o.sessions.records, o.sessions.nextClient);
     this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads);
     this.server = createServer({ noDelay: true }, (s) => this.accept(s));
   }
@@ -181,6 +186,7 @@ export class HostServer implements LegacyHost {
       game: this.o.gameName,
       schema: schemaDescriptor(this.sim.game.schema),
       capacity: this.sim.capacity,
+      epoch: this.o.epoch ?? 0,
       reconnected,
     });
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
@@ -314,6 +320,11 @@ export class HostServer implements LegacyHost {
   }
 
   // ----
+
+  /** Sessions for replication to backups. */
+  exportSessions(): { records: SessionRecord[]; nextClient: number } {
+    return { records: this.sessions.export(), nextClient: this.sessions.next };
+  }
 
   stats() {
     let legacy = 0;

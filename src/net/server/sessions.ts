@@ -15,6 +15,12 @@ export interface Session {
   graceTimer: NodeJS.Timeout | undefined;
 }
 
+export interface SessionRecord {
+  client: number;
+  token: string;
+  entity: number;
+}
+
 const EXPIRED_REMEMBERED = 4096;
 
 export class Sessions {
@@ -67,6 +73,31 @@ export class Sessions {
       if (this.expired.size > EXPIRED_REMEMBERED) this.expired.delete(this.expired.values().next().value!);
     }
     this.onExpire(s);
+  }
+
+  /** What a backup needs to honour these tokens after a host migration. */
+  export(): SessionRecord[] {
+    const out: SessionRecord[] = [];
+    for (const s of this.byClient.values()) if (s.token) out.push({ client: s.client, token: s.token, entity: s.entity });
+    return out;
+  }
+
+  /**
+   * Take over the sessions of a previous host: each waits, detached, for its client to
+   * reconnect within the grace period, as if its connection had just dropped.
+   */
+  import(records: readonly SessionRecord[], nextClient: number): void {
+    for (const r of records) {
+      const s: Session = { client: r.client, token: r.token, entity: r.entity, attached: true, graceTimer: undefined };
+      this.byClient.set(r.client, s);
+      this.byToken.set(r.token, s);
+      this.detach(r.client);
+    }
+    this.nextClient = Math.max(this.nextClient, nextClient, ...records.map((r) => r.client + 1));
+  }
+
+  get next(): number {
+    return this.nextClient;
   }
 
   get(client: number): Session | undefined {

@@ -1,0 +1,149 @@
+// A client that stays with its LAN session across host migrations. It finds the host from
+// the discovery beacons (the host's own beacon, newest epoch first), joins, and when the
+// connection drops it shows "migrating", waits for a host with an epoch at least as new as
+// any it has seen, and rejoins with its session token so it gets its own entity back.
+// A host older than one already seen is refused (fencing): it never follows two hosts.
+
+import { EventEmitter } from 'node:events';
+import { v4 as uuidv4 } from 'uuid';
+import { logger } from '../../engine/log.js';
+import type { Beacon } from '../lan/beacon.js';
+import { DEFAULT_DISCOVERY_PORT, Discovery } from '../lan/discovery.js';
+import { newer } from '../lan/election.js';
+import { LanpartyClient } from './client.js';
+
+export interface SessionClientOptions {
+  /** Local address for discovery (tests: 127.0.0.x). */
+  bind: string;
+  session?: string;
+  discoveryPort?: number;
+  key?: string | undefined;
+  mode?: 'msgpack' | 'json';
+  /** Skip discovery: always this host (no migration). */
+  fixedHost?: { ip: string; port: number };
+}
+
+export class SessionClient extends EventEmitter<{ migrating: [boolean]; connected: [LanpartyClient]; epoch: [number] }> {
+  client: LanpartyClient | null = null;
+  maxEpoch = 0;
+  migrating = false;
+  migrations = 0;
+  private token: string | undefined;
+  private discovery: Discovery | null = null;
+  private stopped = false;
+  private connecting = false;
+  private lastQuery = 0;
+  private readonly log = logger('session-client');
+
+  constructor(private readonly o: SessionClientOptions) {
+    super();
+  }
+
+  async start(): Promise<LanpartyClient> {
+    if (!this.o.fixedHost) {
+      this.discovery = new Discovery({
+        id: uuidv4(),
+        bind: this.o.bind,
+        port: this.o.discoveryPort ?? DEFAULT_DISCOVERY_PORT,
+        key: this.o.key,
+        log: this.log,
+        beacon: () => null,
+      });
+      this.discovery.on('beacon', () => {
+        if (!this.client && !this.connecting && !this.stopped) void this.connectLoop();
+      });
+      await this.discovery.start();
+    }
+    return new Promise((resolve) => {
+      this.once('connected', resolve);
+      void this.connectLoop();
+    });
+  }
+
+  /** The host to join now: the newest (epoch, id) among hosts' own beacons. */
+  bestHost(): Beacon | null {
+    let best: Beacon | null = null;
+    for (const { beacon: b } of this.discovery?.seen.values() ?? []) {
+      if (b.h !== b.id || b.s !== (this.o.session ?? 'lanparty')) continue;
+      if (b.e < this.maxEpoch) continue;
+      if (!best || newer(b.e, b.h, best.e, best.h)) best = b;
+    }
+    return best;
+  }
+
+  private async connectLoop(): Promise<void> {
+    if (this.connecting) return;
+    this.connecting = true;
+    try {
+      while (!this.stopped && !this.client) {
+        const target = this.o.fixedHost ?? (() => {
+          const b = this.bestHost();
+          return b ? { ip: b.ip, port: b.cp } : null;
+        })();
+        if (!target) {
+          // ask again, but gently: answers are rate-limited per source
+          if (performance.now() - this.lastQuery > 500) {
+            this.lastQuery = performance.now();
+            this.discovery?.query();
+          }
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        try {
+          const c = await LanpartyClient.connect({
+            host: target.ip,
+            port: target.port,
+            mode: this.o.mode ?? 'msgpack',
+            ...(this.token ? { token: this.token } : {}),
+            timeoutMs: 2000,
+          });
+          if (c.welcome.epoch < this.maxEpoch) {
+            c.close(); // a stale host: fenced
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          this.adopt(c);
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code === 'BAD_TOKEN' || code === 'TOKEN_EXPIRED') this.token = undefined; // join anew
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private adopt(c: LanpartyClient): void {
+    this.client = c;
+    this.token = c.welcome.token;
+    if (c.welcome.epoch > this.maxEpoch) {
+      this.maxEpoch = c.welcome.epoch;
+      this.emit('epoch', this.maxEpoch);
+    }
+    if (this.migrating) {
+      this.migrating = false;
+      this.migrations++;
+      this.emit('migrating', false);
+    }
+    c.once('close', () => {
+      if (this.client !== c) return;
+      this.client = null;
+      if (this.stopped) return;
+      this.migrating = true;
+      this.emit('migrating', true);
+      void this.connectLoop();
+    });
+    this.emit('connected', c);
+  }
+
+  input(buttons: number): void {
+    this.client?.input(buttons);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.client?.close();
+    this.discovery?.stop();
+  }
+}

@@ -1,0 +1,30 @@
+// A client's decoded snapshot seen through the same SnapshotView the host side uses, so a
+// game's bot policy runs unchanged on either side.
+
+import type { SnapshotView } from '../../engine/snapshot-view.js';
+import { stateField, type SnapshotCodec, type SnapshotState } from '../protocol/snapshot.js';
+
+export function viewOfState(codec: SnapshotCodec, state: SnapshotState): SnapshotView {
+  return {
+    tick: state.tick,
+    maxEid: state.top,
+    field(key) {
+      const f = stateField(codec, state, key);
+      if (!f) throw new TypeError(`no networked field "${key}"`);
+      return f;
+    },
+    global(name) {
+      const i = codec.globalNames.indexOf(name);
+      if (i < 0) throw new TypeError(`no networked global "${name}"`);
+      return state.globals[i]!;
+    },
+  };
+}
+
+/** The entity of `client` in a decoded state, or -1. */
+export function ownEntity(codec: SnapshotCodec, state: SnapshotState, client: number): number {
+  const owner = stateField(codec, state, 'Entity.owner');
+  if (!owner) return -1;
+  for (let e = 1; e <= state.top; e++) if (state.live[e] && owner[e] === client) return e;
+  return -1;
+}

@@ -1,0 +1,257 @@
+// A LAN node: discovery + peer mesh + election; when elected it hosts (sim worker, client
+// listener, local bots) and replicates its state to the next peers in line every 100 ms;
+// when another node hosts it follows it, keeping the newest replica in case it must take over.
+
+import { EventEmitter } from 'node:events';
+import { v4 as uuidv4 } from 'uuid';
+import { checkpointOfRing, type Checkpoint } from '../../engine/checkpoint.js';
+import { getGame } from '../../engine/games/index.js';
+import type { Schema } from '../../engine/schema.js';
+import { Cmd } from '../../engine/input-queue.js';
+import { logger } from '../../engine/log.js';
+import { LOCAL_BOT_CLIENT_BASE, LocalBots } from '../../workers/local-bots.js';
+import { SimHost } from '../../workers/sim-host.js';
+import { DEFAULT_PORT, HostServer } from '../server/host-server.js';
+import type { Beacon } from './beacon.js';
+import { DEFAULT_DISCOVERY_PORT, Discovery } from './discovery.js';
+import { DEFAULT_TIMING, Election, type ElectionTiming, type NodeState, type PeerMsg } from './election.js';
+import { DEFAULT_PEER_PORT, PeerMesh, type MeshMessage } from './peer-mesh.js';
+import { decodeReplica, encodeReplica, type Replica } from './replication.js';
+
+export interface LanNodeOptions {
+  bind: string;
+  session?: string;
+  game?: string;
+  gameOptions?: Record<string, unknown>;
+  capacity?: number;
+  seed?: number;
+  key?: string | undefined;
+  clientPort?: number;
+  peerPort?: number;
+  discoveryPort?: number;
+  /** Bots to add when this node starts a brand-new session as host. */
+  bots?: number;
+  timing?: Partial<ElectionTiming>;
+  replicateEveryMs?: number;
+  /** How many of the next peers in line receive the replicated state. */
+  backups?: number;
+  graceMs?: number;
+  id?: string;
+}
+
+export interface HostInfo {
+  id: string;
+  ip: string;
+  port: number;
+  epoch: number;
+}
+
+export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo] }> {
+  readonly id: string;
+  readonly election: Election;
+  readonly discovery: Discovery;
+  readonly mesh: PeerMesh;
+  private readonly log;
+  private hosting: { sim: SimHost; server: HostServer; bots: LocalBots; timer: NodeJS.Timeout } | null = null;
+  private replica: Replica | null = null;
+  private ticker: NodeJS.Timeout | undefined;
+  private transition: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly o: LanNodeOptions) {
+    super();
+    this.id = o.id ?? uuidv4();
+    this.log = logger('node').child({ node: this.id.slice(0, 8) });
+    const timing = { ...DEFAULT_TIMING, ...o.timing };
+    this.mesh = new PeerMesh({
+      id: this.id,
+      bind: o.bind,
+      port: o.peerPort ?? DEFAULT_PEER_PORT,
+      key: o.key,
+      log: this.log,
+      onMessage: (from, m) => this.onMesh(from, m),
+      onPeerDown: (p) => this.election.onPeerLost(p),
+    });
+    this.discovery = new Discovery({
+      id: this.id,
+      bind: o.bind,
+      port: o.discoveryPort ?? DEFAULT_DISCOVERY_PORT,
+      key: o.key,
+      log: this.log,
+      beacon: () => ({
+        s: this.o.session ?? 'lanparty',
+        g: this.o.game ?? 'shooter',
+        ip: this.o.bind,
+        cp: this.o.clientPort ?? DEFAULT_PORT,
+        pp: this.mesh.port,
+        h: this.election.host,
+        e: this.election.epoch,
+        n: this.hosting?.sim.stats?.entities ?? 0,
+      }),
+    });
+    this.election = new Election(
+      this.id,
+      {
+        now: () => performance.now(),
+        random: Math.random,
+        send: (to, m) => void this.mesh.send(to, m as unknown as MeshMessage),
+        peers: () => this.mesh.peers(),
+        becomeHost: (epoch) => this.queue(() => this.becomeHost(epoch)),
+        follow: (host, epoch) => this.onFollow(host, epoch),
+        stepDown: () => this.queue(() => this.stepDown()),
+      },
+      timing,
+    );
+    this.discovery.on('beacon', (b) => this.onBeacon(b));
+  }
+
+  async start(): Promise<void> {
+    await this.mesh.start();
+    await this.discovery.start();
+    this.election.start();
+    this.ticker = setInterval(() => {
+      const before = this.election.state;
+      this.election.tick();
+      if (this.election.state !== before) this.emit('state', this.election.state);
+    }, 20);
+  }
+
+  get state(): NodeState {
+    return this.election.state;
+  }
+
+  /** Where clients should connect now, if a host is known. */
+  currentHost(): HostInfo | null {
+    const h = this.election.host;
+    if (!h) return null;
+    if (h === this.id) return { id: h, ip: this.o.bind, port: this.hosting?.server.port ?? this.o.clientPort ?? DEFAULT_PORT, epoch: this.election.epoch };
+    const b = this.discovery.seen.get(h)?.beacon;
+    return b ? { id: h, ip: b.ip, port: b.cp, epoch: this.election.epoch } : null;
+  }
+
+  private onBeacon(b: Beacon): void {
+    // one LAN can carry several sessions: only this session's nodes take part
+    if (b.s !== (this.o.session ?? 'lanparty') || b.g !== (this.o.game ?? 'shooter')) return;
+    this.mesh.dial(b.id, b.ip, b.pp);
+    this.election.onBeacon(b.id, b.h, b.e);
+  }
+
+  private onMesh(from: string, m: MeshMessage): void {
+    if (m.t === 'state') return this.onReplica(m);
+    if (m.t === 'election' || m.t === 'ok' || m.t === 'coordinator' || m.t === 'heartbeat') {
+      this.election.onMessage(from, m as unknown as PeerMsg);
+    }
+  }
+
+  private onFollow(host: string, epoch: number): void {
+    this.log.info({ host: host.slice(0, 8), epoch }, 'following');
+    this.emit('state', 'following');
+    const info = this.currentHost();
+    if (info) this.emit('host', info);
+  }
+
+  /** Host changes happen one at a time, in order. */
+  private queue(fn: () => Promise<void>): void {
+    this.transition = this.transition.then(fn).catch((err: Error) => this.log.error({ err: err.message }, 'host transition failed'));
+  }
+
+  private async becomeHost(epoch: number): Promise<void> {
+    if (this.stopped || this.hosting) return;
+    const replica = this.replica;
+    this.log.warn({ epoch, fromTick: replica?.checkpoint.tick ?? null }, replica ? 'taking over as host' : 'hosting a new session');
+    const sim = await SimHost.start({
+      game: this.o.game ?? 'shooter',
+      gameOptions: this.o.gameOptions ?? {},
+      capacity: this.o.capacity ?? 20_000,
+      seed: this.o.seed ?? 1,
+      ...(replica ? { checkpoint: replica.checkpoint } : {}),
+    });
+    const server = await HostServer.start({
+      sim,
+      gameName: this.o.game ?? 'shooter',
+      gameOptions: this.o.gameOptions ?? {},
+      bind: this.o.bind,
+      port: this.o.clientPort ?? DEFAULT_PORT,
+      epoch,
+      graceMs: this.o.graceMs ?? 10_000,
+      ...(replica ? { sessions: replica.sessions } : {}),
+    });
+    let bots: LocalBots;
+    if (replica) {
+      bots = LocalBots.adopt(sim, ownersIn(replica.checkpoint, this.ownerField(sim)).filter((c) => c > LOCAL_BOT_CLIENT_BASE));
+      // players of the old host with no way back (seed 003 clients have no token) leave now
+      const known = new Set(replica.sessions.records.map((r) => r.client));
+      for (const c of ownersIn(replica.checkpoint, this.ownerField(sim))) {
+        if (c <= LOCAL_BOT_CLIENT_BASE && !known.has(c)) sim.queue.push(Cmd.LEAVE, c, 0);
+      }
+    } else bots = new LocalBots(sim, this.o.bots ?? 0);
+    bots.start();
+    const timer = setInterval(() => this.replicate(), this.o.replicateEveryMs ?? 100);
+    this.hosting = { sim, server, bots, timer };
+    if (this.election.state !== 'hosting' || this.election.epoch !== epoch) return this.stepDown();
+    this.discovery.announce();
+    const info = this.currentHost();
+    if (info) this.emit('host', info);
+    this.emit('state', 'hosting');
+  }
+
+  private ownerField(sim: SimHost): number {
+    return sim.game.schema.fields.findIndex((f) => f.key === 'Entity.owner');
+  }
+
+  /** Send the newest state to the next peers in line (the highest ids: the next winners). */
+  private replicate(): void {
+    const h = this.hosting;
+    if (!h) return;
+    const cp = checkpointOfRing(h.sim.ring);
+    if (!cp) return;
+    const backups = this.mesh
+      .peers()
+      .sort()
+      .reverse()
+      .slice(0, this.o.backups ?? 2);
+    const msg = encodeReplica({ epoch: this.election.epoch, checkpoint: cp, sessions: h.server.exportSessions() }) as MeshMessage;
+    for (const p of backups) this.mesh.send(p, msg);
+  }
+
+  private onReplica(m: MeshMessage): void {
+    const schema = this.schema();
+    const r = decodeReplica(m, schema.fields.map((f) => f.bytes), schema.globalNames.length);
+    if (!r) return this.mesh.drops.count('replica.invalid');
+    if (r.epoch < this.election.epoch) return this.mesh.drops.count('replica.stale_epoch');
+    this.replica = r;
+  }
+
+  private schemaCache: Schema | null = null;
+  private schema(): Schema {
+    return (this.schemaCache ??= getGame(this.o.game ?? 'shooter').create({ ...this.o.gameOptions }).schema);
+  }
+
+  private async stepDown(): Promise<void> {
+    const h = this.hosting;
+    if (!h) return;
+    this.hosting = null;
+    this.log.warn({ epoch: this.election.epoch }, 'stepping down');
+    clearInterval(h.timer);
+    h.bots.stop();
+    await h.server.stop();
+    await h.sim.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    this.discovery.stop();
+    this.mesh.stop();
+    await this.transition;
+    await this.stepDown();
+  }
+}
+
+function ownersIn(cp: Checkpoint, ownerField: number): number[] {
+  // copied: bytes from the wire may sit at an offset a Uint32Array cannot start at
+  const owners = new Uint32Array(new Uint8Array(cp.fields[ownerField]!).buffer);
+  const out: number[] = [];
+  for (let e = 1; e <= cp.maxEid; e++) if (owners[e]) out.push(owners[e]!);
+  return out;
+}

@@ -1,0 +1,198 @@
+// TCP links between peers. The node with the lower id connects to the higher one (as in
+// seed 000), so there is one link per pair.
+//
+//   connector -> acceptor, once:   'L' 'P' 'P' 'E' <version = 1>
+//   then frames both ways:         uint32 LE length | msgpack { b: bin, m?: hex }
+//     b = msgpack of the message { t, from, n, ... }, n growing by 1 per message on a link
+//     m = HMAC-SHA256(key, b) when the session has a key
+//   the first message each way is { t: "hello", from, n: 0 }
+//
+// A link whose hello, MAC, sender or sequence is wrong is closed and counted: with a key,
+// a stranger cannot speak for a peer id, nor replay a recorded message.
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { Packr, Unpackr } from 'msgpackr';
+import type { Logger } from '../../engine/log.js';
+import { FrameDecoder } from '../protocol/frame-decoder.js';
+import { encodeMsgpackFrame, msgpackFrameFormat } from '../protocol/msgpack-frame.js';
+import { DropCounter } from '../server/drops.js';
+import { assertHermetic } from './hermetic.js';
+
+export const PEER_MAGIC = Buffer.from('LPPE1', 'latin1');
+export const DEFAULT_PEER_PORT = 5051;
+const MAX_PEER_FRAME = 64 * 1024 * 1024;
+
+export interface MeshMessage {
+  t: string;
+  [k: string]: unknown;
+}
+
+export interface MeshOptions {
+  id: string;
+  bind: string;
+  port?: number;
+  key?: string | undefined;
+  log: Logger;
+  onMessage(from: string, m: MeshMessage): void;
+  onPeerUp?(id: string): void;
+  onPeerDown?(id: string): void;
+}
+
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+class Link {
+  peer = '';
+  sendSeq = 0;
+  recvSeq = -1;
+  private decoder = new FrameDecoder(msgpackFrameFormat, MAX_PEER_FRAME);
+  private magicLeft: number;
+
+  constructor(
+    readonly socket: Socket,
+    readonly outbound: boolean,
+    private readonly mesh: PeerMesh,
+  ) {
+    this.magicLeft = outbound ? 0 : PEER_MAGIC.length;
+    socket.setNoDelay(true);
+    socket.on('data', (c: Buffer) => this.onData(c));
+    socket.on('error', () => {});
+    socket.on('close', () => mesh.linkClosed(this));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.magicLeft > 0) {
+      const n = Math.min(this.magicLeft, chunk.length);
+      const at = PEER_MAGIC.length - this.magicLeft;
+      if (!chunk.subarray(0, n).equals(PEER_MAGIC.subarray(at, at + n))) return this.mesh.reject(this, 'peer.bad_preamble');
+      this.magicLeft -= n;
+      chunk = chunk.subarray(n);
+      if (!chunk.length) return;
+    }
+    for (const f of this.decoder.push(chunk)) this.mesh.frame(this, f);
+    if (this.decoder.failed) this.mesh.reject(this, 'peer.frame_too_large');
+  }
+
+  send(m: MeshMessage, key: string | undefined): void {
+    const b = packr.pack({ ...m, n: this.sendSeq++ });
+    const wrapped: Record<string, unknown> = { b };
+    if (key) wrapped.m = createHmac('sha256', key).update(b).digest('hex');
+    this.socket.write(encodeMsgpackFrame(packr.pack(wrapped)));
+  }
+}
+
+export class PeerMesh {
+  readonly drops: DropCounter;
+  port = 0;
+  private server!: Server;
+  private readonly links = new Map<string, Link>();
+  private readonly pending = new Set<Link>();
+  private readonly dialing = new Set<string>();
+
+  constructor(private readonly o: MeshOptions) {
+    this.drops = new DropCounter(o.log);
+  }
+
+  async start(): Promise<void> {
+    assertHermetic(this.o.bind);
+    this.server = createServer((s) => this.adopt(new Link(s, false, this)));
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.o.port ?? DEFAULT_PEER_PORT, this.o.bind, () => resolve());
+    });
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  /** Dial a peer we learnt of, when it is ours to dial (our id is the lower one). */
+  dial(id: string, ip: string, port: number): void {
+    if (id <= this.o.id || this.links.has(id) || this.dialing.has(id)) return;
+    this.dialing.add(id);
+    const s = connect({ host: ip, port, localAddress: this.o.bind });
+    s.once('connect', () => {
+      s.write(PEER_MAGIC);
+      this.adopt(new Link(s, true, this), id);
+    });
+    s.once('error', () => this.dialing.delete(id));
+    s.once('close', () => this.dialing.delete(id));
+  }
+
+  private adopt(link: Link, expected?: string): void {
+    this.pending.add(link);
+    if (expected) link.peer = expected;
+    link.send({ t: 'hello', from: this.o.id }, this.o.key);
+  }
+
+  /** @internal */
+  frame(link: Link, f: Buffer): void {
+    let wrapped: { b?: unknown; m?: unknown };
+    let m: MeshMessage & { from?: unknown; n?: unknown };
+    try {
+      wrapped = unpackr.unpack(f);
+      if (!(wrapped?.b instanceof Uint8Array)) return this.reject(link, 'peer.bad_frame');
+      if (this.o.key) {
+        const want = createHmac('sha256', this.o.key).update(wrapped.b).digest();
+        const got = typeof wrapped.m === 'string' ? Buffer.from(wrapped.m, 'hex') : Buffer.alloc(0);
+        if (got.length !== want.length || !timingSafeEqual(got, want)) return this.reject(link, 'peer.bad_mac');
+      }
+      m = unpackr.unpack(wrapped.b);
+    } catch {
+      return this.reject(link, 'peer.bad_encoding');
+    }
+    if (typeof m !== 'object' || m === null || typeof m.t !== 'string' || typeof m.from !== 'string') {
+      return this.reject(link, 'peer.bad_message');
+    }
+    if (typeof m.n !== 'number' || m.n <= link.recvSeq) return this.reject(link, 'peer.replay');
+    link.recvSeq = m.n;
+    if (this.pending.has(link)) {
+      if (m.t !== 'hello' || (link.peer && link.peer !== m.from) || m.from === this.o.id) return this.reject(link, 'peer.bad_hello');
+      this.pending.delete(link);
+      this.dialing.delete(m.from);
+      link.peer = m.from;
+      const old = this.links.get(m.from);
+      this.links.set(m.from, link);
+      if (old) old.socket.destroy();
+      else this.o.onPeerUp?.(m.from);
+      return;
+    }
+    if (m.from !== link.peer) return this.reject(link, 'peer.wrong_sender');
+    try {
+      this.o.onMessage(link.peer, m);
+    } catch (err) {
+      // a bug in handling one message must not take the node down: count it, drop the link
+      this.o.log.error({ err: (err as Error).stack }, 'peer message handler failed');
+      this.reject(link, 'peer.handler_error');
+    }
+  }
+
+  /** @internal */
+  reject(link: Link, reason: string): void {
+    this.drops.count(reason, { peer: link.peer || undefined });
+    link.socket.destroy();
+  }
+
+  /** @internal */
+  linkClosed(link: Link): void {
+    this.pending.delete(link);
+    if (link.peer && this.links.get(link.peer) === link) {
+      this.links.delete(link.peer);
+      this.o.onPeerDown?.(link.peer);
+    }
+  }
+
+  send(to: string, m: MeshMessage): boolean {
+    const link = this.links.get(to);
+    if (!link) return false;
+    link.send({ ...m, from: this.o.id }, this.o.key);
+    return true;
+  }
+
+  peers(): string[] {
+    return [...this.links.keys()];
+  }
+
+  stop(): void {
+    this.server?.close();
+    for (const l of [...this.links.values(), ...this.pending]) l.socket.destroy();
+  }
+}

@@ -1,0 +1,92 @@
+// `lanparty up`: be a peer of the LAN session (join it, or host a new one with a few bots),
+// and play in it. Headless for now: the node's own player is driven by the game's bot
+// policy, and a status line is printed every second.
+
+import { getGame } from '../../engine/games/index.js';
+import { logger } from '../../engine/log.js';
+import { lanAddress } from '../address.js';
+import type { LanpartyClient } from '../client/client.js';
+import { SessionClient } from '../client/session-client.js';
+import { ownEntity, viewOfState } from '../client/state-view.js';
+import { LanNode } from './node.js';
+
+export interface UpOptions {
+  bind?: string;
+  session: string;
+  game: string;
+  maxPlayers: number;
+  capacity: number;
+  seed: number;
+  bots: number;
+  key?: string | undefined;
+  port: number;
+  peerPort: number;
+  discoveryPort: number;
+  duration?: number;
+  /** Print a status line every second. */
+  status: boolean;
+}
+
+export async function runUp(o: UpOptions): Promise<void> {
+  const bind = lanAddress(o.bind);
+  const log = logger('up');
+  const node = new LanNode({
+    bind,
+    session: o.session,
+    game: o.game,
+    gameOptions: { maxPlayers: o.maxPlayers },
+    capacity: o.capacity,
+    seed: o.seed,
+    key: o.key,
+    clientPort: o.port,
+    peerPort: o.peerPort,
+    discoveryPort: o.discoveryPort,
+    bots: o.bots,
+  });
+  await node.start();
+  const me = new SessionClient({ bind, session: o.session, discoveryPort: o.discoveryPort, key: o.key });
+  const policy = getGame(o.game).create({}).bot;
+  let snapshots = 0;
+  let lastTick = -1;
+  const play = (c: LanpartyClient) => {
+    c.on('snapshot', (state) => {
+      snapshots++;
+      lastTick = state.tick;
+      const self = ownEntity(c.codec!, state, c.welcome.client);
+      if (self > 0) c.input(policy(viewOfState(c.codec!, state), self));
+    });
+  };
+  me.on('connected', play);
+  me.on('migrating', (m) => process.stdout.write(m ? 'lanparty: host lost, migrating...\n' : 'lanparty: migrated to the new host\n'));
+  void me.start();
+  process.stdout.write(`lanparty: node ${node.id.slice(0, 8)} on ${bind}, session "${o.session}" (Ctrl-C to stop)\n`);
+
+  const status = setInterval(async () => {
+    const host = node.currentHost();
+    const c = me.client;
+    const ping = c ? (await Promise.race([c.ping(), new Promise<number>((r) => setTimeout(() => r(-1), 500))])).toFixed(1) : '-';
+    const entities = c?.state?.count ?? 0;
+    if (o.status) {
+      process.stdout.write(
+        `${node.state}${host ? ` ${host.ip}:${host.port} epoch ${host.epoch}` : ''} | tick ${lastTick} | entities ${entities}` +
+          ` | snapshots/s ${snapshots} | ping ${ping} ms | migrations ${me.migrations}\n`,
+      );
+    }
+    snapshots = 0;
+  }, 1000);
+
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ why }, 'stopping');
+    clearInterval(status);
+    me.stop();
+    await node.stop();
+    process.stdout.write(`lanparty: stopped (${why})\n`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
+}
