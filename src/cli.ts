@@ -101,12 +101,9 @@ hostOptions(program.command('up', { isDefault: true }), 3)
   .option('--key <secret>', 'session key: authenticate beacons and peer messages (or LANPARTY_KEY)')
   .option('--peer-port <n>', 'TCP port for peer links', int('--peer-port', 0, 65535), DEFAULT_PEER_PORT)
   .option('--discovery-port <n>', 'UDP port for discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
-  .action((flags: HostFlags & { session: string; key?: string; peerPort: number; discoveryPort: number }) =>
-    runUp({
-      ...flags,
-      key: flags.key ?? process.env.LANPARTY_KEY,
-      status: true,
-    }),
+  .addOption(new Option('--status <format>', 'status line each second').choices(['text', 'json', 'none']).default('text'))
+  .action((flags: HostFlags & { session: string; key?: string; peerPort: number; discoveryPort: number; status: 'text' | 'json' | 'none' }) =>
+    runUp({ ...flags, key: flags.key ?? process.env.LANPARTY_KEY }),
   );
 
 hostOptions(program.command('host'), 0)

@@ -21,6 +21,11 @@ export interface SessionClientOptions {
   mode?: 'msgpack' | 'json';
   /** Skip discovery: always this host (no migration). */
   fixedHost?: { ip: string; port: number };
+  /**
+   * A host silent this long is taken for lost even if its socket is open (a paused
+   * process keeps TCP alive): the client moves on to the next host. Default 700 ms.
+   */
+  silenceMs?: number;
 }
 
 export class SessionClient extends EventEmitter<{ migrating: [boolean]; connected: [LanpartyClient]; epoch: [number] }> {
@@ -116,6 +121,18 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
 
   private adopt(c: LanpartyClient): void {
     this.client = c;
+    let lastHeard = performance.now();
+    const heard = () => (lastHeard = performance.now());
+    c.on('snapshot', heard);
+    c.on('json', heard);
+    const watch = setInterval(() => {
+      if (performance.now() - lastHeard > (this.o.silenceMs ?? 700)) {
+        clearInterval(watch);
+        c.close();
+      }
+    }, 100);
+    watch.unref();
+    c.once('close', () => clearInterval(watch));
     this.token = c.welcome.token;
     if (c.welcome.epoch > this.maxEpoch) {
       this.maxEpoch = c.welcome.epoch;

@@ -23,8 +23,32 @@ export interface UpOptions {
   peerPort: number;
   discoveryPort: number;
   duration?: number;
-  /** Print a status line every second. */
-  status: boolean;
+  /** Print a status line every second: text for people, or one JSON object per line for tools. */
+  status: 'text' | 'json' | 'none';
+}
+
+/** What `--status json` prints each second (tests and tools read it). */
+function statusOf(node: LanNode, me: SessionClient) {
+  const host = node.currentHost();
+  const c = me.client;
+  const st = c?.state;
+  let own: Record<string, number> | null = null;
+  if (c?.codec && st) {
+    const e = ownEntity(c.codec, st, c.welcome.client);
+    if (e > 0) {
+      const v = viewOfState(c.codec, st);
+      own = { eid: e, x: v.field('Position.x')[e]!, y: v.field('Position.y')[e]!, score: v.field('Player.score')[e]! };
+    }
+  }
+  return {
+    state: node.state,
+    epoch: node.election.epoch,
+    host: host ? { id: host.id, ip: host.ip, port: host.port } : null,
+    client: c ? { id: c.welcome.client, epoch: c.welcome.epoch, tick: st?.tick ?? -1, snapshots: c.snapshots } : null,
+    own,
+    migrations: me.migrations,
+    migrating: me.migrating,
+  };
 }
 
 export async function runUp(o: UpOptions): Promise<void> {
@@ -66,7 +90,9 @@ export async function runUp(o: UpOptions): Promise<void> {
     const c = me.client;
     const ping = c ? (await Promise.race([c.ping(), new Promise<number>((r) => setTimeout(() => r(-1), 500))])).toFixed(1) : '-';
     const entities = c?.state?.count ?? 0;
-    if (o.status) {
+    if (o.status === 'json') {
+      process.stdout.write(JSON.stringify({ node: node.id, ...statusOf(node, me) }) + '\n');
+    } else if (o.status === 'text') {
       process.stdout.write(
         `${node.state}${host ? ` ${host.ip}:${host.port} epoch ${host.epoch}` : ''} | tick ${lastTick} | entities ${entities}` +
           ` | snapshots/s ${snapshots} | ping ${ping} ms | migrations ${me.migrations}\n`,

@@ -638,11 +638,28 @@ function visBytes(visible: Visibility | undefined, hi: number, scratch: Uint8Arr
 }
 
 /** Live (and visible) rows of a source into `out`, ascending; returns the count. */
-function collectLive(ctx: SnapshotCodec, src: SnapshotSource, vis: Uint8Array | null, out: Uint32Array): number {
+/**
+ * Live (and visible) rows of a source into `out`, ascending; returns the count. With `bits`
+ * (at least ceil(rowBound / 8) bytes) it also writes their presence bitmap, in the same pass.
+ */
+function collectLive(ctx: SnapshotCodec, src: SnapshotSource, vis: Uint8Array | null, out: Uint32Array, bits: Uint8Array | null = null): number {
   const max = rowBound(ctx, src);
   const arch = src.block.fields[ctx.archIndex] as Uint8Array;
   let n = 0;
-  if (vis === null) {
+  if (bits !== null) {
+    let byte = 0;
+    for (let e = 1; e <= max; e++) {
+      if (arch[e] !== 0 && (vis === null || vis[e])) {
+        out[n++] = e;
+        byte |= 1 << ((e - 1) & 7);
+      }
+      if ((e & 7) === 0) {
+        bits[(e - 1) >> 3] = byte;
+        byte = 0;
+      }
+    }
+    if ((max & 7) !== 0) bits[max >> 3] = byte;
+  } else if (vis === null) {
     for (let e = 1; e <= max; e++) if (arch[e] !== 0) out[n++] = e;
   } else {
     for (let e = 1; e <= max; e++) if (arch[e] !== 0 && vis[e]) out[n++] = e;
@@ -672,10 +689,14 @@ export function encodeFull(ctx: SnapshotCodec, src: SnapshotSource, tick: number
   ctx.arena.reset();
   const vis = visBytes(visible, rowBound(ctx, src), ctx.visNow);
   const ids = ctx.ids[0]!;
-  const n = collectLive(ctx, src, vis, ids);
+  const max = rowBound(ctx, src);
+  const bits = ctx.arena.u8((max + 7) >> 3);
+  const n = collectLive(ctx, src, vis, ids, bits);
   const top = n > 0 ? ids[n - 1]! : 0;
   const msg: SnapshotMessage = { type: 'snapshot', tick, base: -1, top };
-  putIdSet(ctx, msg, 'ids', ids, n, top);
+  // the bitmap is built already (bytes past top are 0); an id list when that is smaller
+  if ((top + 7) >> 3 < n * idWidth(top)) msg.bits = bits.subarray(0, (top + 7) >> 3);
+  else putIdSet(ctx, msg, 'ids', ids, n, top);
   msg.cols = encodeColumns(ctx, viewsOf(ctx, src.block), ids, n, idWidth(top));
   msg.g = globalsOf(ctx, src.block);
   return msg;

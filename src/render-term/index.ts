@@ -1,0 +1,30 @@
+// The reference terminal client: plays the shooter in a terminal, in msgpack mode (default)
+// or JSON mode. docs/terminal-client.md describes keys, HUD, prediction and limits.
+//
+//   screen.ts       in-memory cell buffer (char, fg, bg)
+//   diff.ts         frame-to-frame ANSI diff writer
+//   raster.ts       world -> pixel canvas -> half-block cells
+//   hud.ts          status bar, side panel, overlays, banners
+//   frame.ts        layout and whole frames, "terminal too small"
+//   keys.ts         escape sequences -> key events (legacy and kitty protocol)
+//   input.ts        held keys -> buttons (hold timeout, kitty releases)
+//   world.ts        snapshots (msgpack state or JSON) -> entity lists
+//   predict.ts      own-ship prediction and reconciliation
+//   interpolate.ts  interpolation of everything else
+//   stats.ts        rates for the HUD
+//   terminal.ts     terminal modes and their restoration
+//   runner.ts       the client loop: runTerminalClient / startTerminalClient
+
+export { runTerminalClient, startTerminalClient, TerminalClient, type HostAddress, type TerminalClientOptions } from './runner.js';
+export { Screen, DEFAULT, rgb, to256, type Color } from './screen.js';
+export { diffScreens, sgr, moveTo, type ColorDepth, type DiffOptions } from './diff.js';
+export { PixelCanvas, drawWorld, blitHalfBlocks, PALETTE } from './raster.js';
+export { renderFrame, renderTooSmall, layout, MIN_COLS, MIN_ROWS, type FrameModel, type Layout } from './frame.js';
+export type { HudInfo } from './hud.js';
+export { parseKeys, flushRest, type KeyEvent, type TermEvent, type ParseResult } from './keys.js';
+export { Keyboard, KEY_BUTTONS, type KeyboardOptions } from './input.js';
+export { fromSnapshotState, fromJsonSnapshot, ownShip, entity, type EntityState, type WorldState } from './world.js';
+export { Predictor, stepShip, SHOOTER_RULES, type MoveRules, type PredictorOptions } from './predict.js';
+export { Interpolator, lerpWorld } from './interpolate.js';
+export { RateMeter } from './stats.js';
+export { TerminalGuard, enterSequence, restoreSequence, KITTY_FLAGS } from './terminal.js';

@@ -1,0 +1,127 @@
+// One snapshot as the terminal client sees it: a plain list of entities with the shooter's
+// fields, made from either wire form (a decoded msgpack SnapshotState, or a JSON-mode
+// snapshot). Copied out, because the client reuses a SnapshotState's memory for later ticks.
+
+import type { JsonSnapshot, SnapshotCodec, SnapshotState } from '../net/protocol/snapshot.js';
+
+export interface EntityState {
+  id: number;
+  /** Entity.gen (low byte on the wire): tells a respawned row from the entity before it. */
+  gen: number;
+  /** Archetype name ('player', 'enemy', 'laser'), '' when unknown. */
+  kind: string;
+  x: number;
+  y: number;
+  /** Controlling client (0: none). */
+  owner: number;
+  slot: number;
+  health: number;
+  score: number;
+  ready: boolean;
+  lost: boolean;
+  won: boolean;
+  /** Enemy colour (0 red, 1 green, 2 blue). */
+  color: number;
+}
+
+export interface WorldState {
+  tick: number;
+  phase: number;
+  level: number;
+  matchNo: number;
+  entities: EntityState[];
+}
+
+const FIELDS = {
+  kind: 'Entity.archetype',
+  gen: 'Entity.gen',
+  owner: 'Entity.owner',
+  x: 'Position.x',
+  y: 'Position.y',
+  slot: 'Player.slot',
+  health: 'Player.health',
+  score: 'Player.score',
+  ready: 'Player.ready',
+  lost: 'Player.lost',
+  won: 'Player.won',
+  color: 'Enemy.color',
+  laserSlot: 'Laser.slot',
+} as const;
+type FieldName = keyof typeof FIELDS;
+
+function build(
+  tick: number,
+  ids: ArrayLike<number>,
+  col: (name: FieldName) => ((i: number) => number) | null,
+  global: (name: string) => number,
+  archetypes: readonly string[],
+): WorldState {
+  const get = Object.fromEntries(Object.keys(FIELDS).map((k) => [k, col(k as FieldName) ?? (() => 0)])) as Record<
+    FieldName,
+    (i: number) => number
+  >;
+  const entities: EntityState[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const kind = archetypes[get.kind(i) - 1] ?? '';
+    entities.push({
+      id: ids[i]!,
+      gen: get.gen(i),
+      kind,
+      x: get.x(i),
+      y: get.y(i),
+      owner: get.owner(i),
+      slot: kind === 'laser' ? get.laserSlot(i) : get.slot(i),
+      health: get.health(i),
+      score: get.score(i),
+      ready: get.ready(i) !== 0,
+      lost: get.lost(i) !== 0,
+      won: get.won(i) !== 0,
+      color: get.color(i),
+    });
+  }
+  return { tick, phase: global('phase'), level: global('level'), matchNo: global('matchNo'), entities };
+}
+
+/** From a decoded msgpack-mode state. */
+export function fromSnapshotState(codec: SnapshotCodec, state: SnapshotState): WorldState {
+  const ids: number[] = [];
+  for (let e = 1; e <= state.top; e++) if (state.live[e] === 1) ids.push(e);
+  const columns = new Map(codec.fields.map((f, i) => [f.key, state.values[i]!]));
+  return build(
+    state.tick,
+    ids,
+    (name) => {
+      const v = columns.get(FIELDS[name]);
+      return v ? (i) => v[ids[i]!]! : null;
+    },
+    (name) => {
+      const i = codec.globalNames.indexOf(name);
+      return i < 0 ? 0 : (state.globals[i] ?? 0);
+    },
+    codec.descriptor.archetypes,
+  );
+}
+
+/** From a JSON-mode snapshot. */
+export function fromJsonSnapshot(snap: JsonSnapshot, archetypes: readonly string[]): WorldState {
+  return build(
+    snap.tick,
+    snap.ids,
+    (name) => {
+      const v = snap.fields[FIELDS[name]];
+      return v ? (i) => v[i] ?? 0 : null;
+    },
+    (name) => snap.globals[name] ?? 0,
+    archetypes,
+  );
+}
+
+/** An entity with defaults, for tests and tools. */
+export function entity(e: Partial<EntityState> & { id: number; kind: string }): EntityState {
+  return { gen: 1, x: 0, y: 0, owner: 0, slot: 0, health: 0, score: 0, ready: false, lost: false, won: false, color: 0, ...e };
+}
+
+/** The entity the given client controls (Entity.owner === client), if any. */
+export function ownShip(w: WorldState, client: number): EntityState | undefined {
+  return client > 0 ? w.entities.find((e) => e.owner === client && e.kind === 'player') : undefined;
+}
