@@ -52,9 +52,9 @@ export function layout(cols: number, rows: number, worldWidth = 750, worldHeight
   const maxPxH = 2 * (midRows - 2);
   // keep the world's aspect: pixels are square (two per cell, cells ~1:2)
   const scale = Math.min(maxPxW / worldWidth, maxPxH / worldHeight);
-  const pxWidth = Math.max(1, Math.floor(worldWidth * scale));
   let pxHeight = Math.max(2, Math.floor(worldHeight * scale));
-  pxHeight -= pxHeight & 1;
+  pxHeight -= pxHeight & 1; // whole cells
+  const pxWidth = Math.max(1, Math.min(maxPxW, Math.round((pxHeight * worldWidth) / worldHeight)));
   const w = pxWidth;
   const h = pxHeight / 2;
   const boxW = w + 2;

@@ -134,10 +134,10 @@ export function drawPanel(screen: Screen, r: Rect, world: WorldState | null, me:
   if (world) line(`LEVEL ${world.level}  MATCH ${world.matchNo}  ${phaseName(world.phase)}`, BAR_FG);
   y = Math.max(y + 1, r.y + r.h - keyLines);
   line('KEYS', DIM);
-  line(' arrows / WASD  move', BAR_FG);
-  line(' space          fire / ready', BAR_FG);
-  line(' q              quit', BAR_FG);
-  line(hud.keyReleases ? ' key releases: kitty protocol' : ` no key-up: held ${hud.holdMs} ms`, DIM);
+  line(' arrows/WASD  move', BAR_FG);
+  line(' space        fire/ready', BAR_FG);
+  line(' q            quit', BAR_FG);
+  line(hud.keyReleases ? ' keys: kitty releases' : ` keys: held ${hud.holdMs} ms`, DIM);
 }
 
 /** Lines in a box centered in `r`. */

@@ -74,6 +74,8 @@ export interface Point {
   y: number;
 }
 
+/** Offsets below this (px) are dropped. */
+const MIN_OFFSET = 0.05;
 /** How fast the arrival anchor follows a delay that grew (fraction per snapshot). */
 const ANCHOR_RISE = 0.02;
 /** An arrival this far (ms) off the anchor re-anchors at once (ticks jumped, new host). */
@@ -154,7 +156,8 @@ export class Predictor {
     const dx = shown.x - after.x;
     const dy = shown.y - after.y;
     const d = Math.hypot(dx, dy);
-    this.offset = d > this.snapPx || d < 1e-6 ? { x: 0, y: 0 } : { x: dx, y: dy };
+    // smaller than MIN_OFFSET: invisible at any terminal size, let it go
+    this.offset = d > this.snapPx || d < MIN_OFFSET ? { x: 0, y: 0 } : { x: dx, y: dy };
     this.offsetAt = at;
   }
 
@@ -191,7 +194,7 @@ export class Predictor {
   private withOffset(p: Point, now: number): Point {
     if (this.offset.x === 0 && this.offset.y === 0) return p;
     const k = Math.exp(-Math.max(0, now - this.offsetAt) / this.smoothMs);
-    if (k < 0.01) {
+    if (k * Math.hypot(this.offset.x, this.offset.y) < MIN_OFFSET) {
       this.offset = { x: 0, y: 0 };
       return p;
     }

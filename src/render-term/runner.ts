@@ -255,7 +255,7 @@ export class TerminalClient {
     this.pingPending = false;
     c.on('snapshot', (s) => this.safely(() => this.onWorld(fromSnapshotState(c.codec!, s))));
     c.on('json', (j) => this.safely(() => this.onWorld(fromJsonSnapshot(j, this.archetypes))));
-    c.on('error', (e) => (this.status = `host: ${e.code} ${e.message}`));
+    c.on('hostError', (e) => (this.status = `host: ${e.code} ${e.message}`));
     c.on('close', () => {
       if (this.client !== c || this.finished) return;
       this.snapBase += c.snapshots;
