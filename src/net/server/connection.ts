@@ -7,7 +7,7 @@
 //   anything else             -> BAD_PREAMBLE
 
 import type { Socket } from 'node:net';
-import { Packr, Unpackr } from 'msgpackr';
+import { C1, Packr, Unpackr } from 'msgpackr';
 import { ErrorCode, protocolError, type ProtocolError } from '../errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { encodeJsonFrame, encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
@@ -102,6 +102,8 @@ export class Connection {
     if (first === MSGPACK_MAGIC[0]) {
       if (data.length < PREAMBLE_BYTES) {
         if (!MSGPACK_MAGIC.subarray(0, data.length).equals(data.subarray(0, MSGPACK_MAGIC.length))) {
+          // answered in JSON mode like every other unknown preamble
+          this.mode = 'json';
           return this.fail(protocolError(ErrorCode.BAD_PREAMBLE, 'unknown preamble')), true;
         }
         this.pending = data;
@@ -113,6 +115,9 @@ export class Connection {
       }
       this.mode = 'msgpack';
       if (data[4] !== MSGPACK_VERSION) {
+        // answer in msgpack mode: our preamble (the version we speak), then the error frame
+        this.socket.write(preamble());
+        this.decoder = msgpackFrameDecoder(this.limits.maxFrame);
         return this.fail(protocolError(ErrorCode.BAD_VERSION, `protocol version ${data[4]} not supported (${MSGPACK_VERSION})`)), true;
       }
       this.socket.write(preamble());
@@ -163,7 +168,12 @@ export class Connection {
   /** Decode a frame's payload in this connection's mode; null (and error handling) when it is not valid. */
   decode(payload: Buffer): unknown {
     try {
-      if (this.mode === 'msgpack') return unpackr.unpack(payload);
+      if (this.mode === 'msgpack') {
+        const v: unknown = unpackr.unpack(payload);
+        // 0xc1 is never used in msgpack; msgpackr returns a marker object for it instead of failing
+        if (v === C1) throw new Error('0xc1');
+        return v;
+      }
       return JSON.parse(payload.toString('utf8'));
     } catch {
       this.reject(protocolError(ErrorCode.BAD_ENCODING, `payload is not valid ${this.mode === 'msgpack' ? 'msgpack' : 'JSON'}`));

@@ -202,7 +202,9 @@ export class HostServer implements LegacyHost {
           // redundant copies of inputs already passed on are not queued again
           if (i.seq <= st.lastInputSeq) continue;
           st.lastInputSeq = i.seq;
-          this.sim.queue.push(Cmd.INPUT, conn.client, i.seq, i.buttons, i.ax, i.ay);
+          // the sim drops an input whose seq is not above the newest it has from this client
+          // id, and a reconnected client counts from 1 again: number inputs per session
+          this.sim.queue.push(Cmd.INPUT, conn.client, ++st.session.inputSeq, i.buttons, i.ax, i.ay);
         }
         return;
       case 'ack':

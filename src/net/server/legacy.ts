@@ -41,22 +41,24 @@ export class LegacyPeer {
   /** After "hello": tell the client its address, then try to take a slot. */
   start(): void {
     this.conn.sendJsonText(JSON.stringify({ ip: this.conn.remoteAddress, port: this.conn.remotePort }));
-    this.tryJoin(0);
+    const lt = this.host.legacyTick();
+    this.tryJoin(lt?.t.tick ?? 0, lt?.t);
   }
 
   frame(payload: Buffer): void {
     if (this.expect === 'user') {
-      // one pair (user data + keys) is the unit of the rate limit, so a dropped pair never
-      // leaves the two messages out of step
-      this.skipPair = !this.conn.admit();
       this.expect = 'keys';
+      // one pair (user data + keys) is the unit of the rate limit. An over-rate or invalid
+      // pair is still answered (without applying its input): the client waits for that
+      // answer, and the pair's two messages stay in step
+      this.skipPair = !this.conn.admit();
       if (this.skipPair) return;
       const v = this.conn.decode(payload);
-      if (v === undefined) return this.abandonPair();
-      const ud = parseUserData(v);
-      if ('code' in ud) {
-        this.conn.reject(ud);
-        return this.abandonPair();
+      const ud = v === undefined ? null : parseUserData(v);
+      if (ud === null || 'code' in ud) {
+        if (ud) this.conn.reject(ud);
+        this.skipPair = true;
+        return;
       }
       if (!ud.connection) {
         this.host.leave(this.conn);
@@ -67,26 +69,24 @@ export class LegacyPeer {
       return;
     }
     this.expect = 'user';
-    if (this.skipPair) return;
+    if (this.skipPair) return this.exchange(null);
     const v = this.conn.decode(payload);
-    if (v === undefined) return;
-    const buttons = keysToButtons(v);
-    if (typeof buttons !== 'number') return this.conn.reject(buttons);
-    this.exchange(buttons | (this.ready ? Button.READY : 0));
-  }
-
-  private abandonPair(): void {
-    this.skipPair = true;
+    const buttons = v === undefined ? null : keysToButtons(v);
+    if (buttons !== null && typeof buttons !== 'number') {
+      this.conn.reject(buttons);
+      return this.exchange(null);
+    }
+    this.exchange(buttons === null ? null : buttons | (this.ready ? Button.READY : 0));
   }
 
   /** Apply the input and answer with the newest state: never a queue of stale frames. */
-  private exchange(buttons: number): void {
+  private exchange(buttons: number | null): void {
     const lt = this.host.legacyTick();
     if (!lt) return this.conn.reject(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'no game state yet'));
     const { t, matchNo } = lt;
     const client = this.conn.client;
     const joined = this.host.joined(client);
-    if (joined) this.host.pushCommand(Cmd.INPUT, client, ++this.seq, buttons, 0);
+    if (joined && buttons !== null) this.host.pushCommand(Cmd.INPUT, client, ++this.seq, buttons, 0);
     else this.tryJoin(t.tick, t);
     const data = legacyData(t, matchNo, this.viewer, (owner) => this.host.address(owner));
     const mine = (s: typeof data.user1) => Array.isArray(s) && s[0] === this.conn.remoteAddress && s[1] === this.conn.remotePort;

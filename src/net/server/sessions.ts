@@ -13,6 +13,8 @@ export interface Session {
   entity: number;
   attached: boolean;
   graceTimer: NodeJS.Timeout | undefined;
+  /** Newest input seq passed to the sim for this player, across all its connections. */
+  inputSeq: number;
 }
 
 export interface SessionRecord {
@@ -37,7 +39,7 @@ export class Sessions {
   /** A new client id, with or without a token (seed 003 clients cannot reconnect). */
   create(withToken: boolean): Session {
     const client = this.nextClient++;
-    const s: Session = { client, token: withToken ? uuidv4() : '', entity: -1, attached: true, graceTimer: undefined };
+    const s: Session = { client, token: withToken ? uuidv4() : '', entity: -1, attached: true, graceTimer: undefined, inputSeq: 0 };
     this.byClient.set(client, s);
     if (withToken) this.byToken.set(s.token, s);
     return s;
@@ -88,7 +90,7 @@ export class Sessions {
    */
   import(records: readonly SessionRecord[], nextClient: number): void {
     for (const r of records) {
-      const s: Session = { client: r.client, token: r.token, entity: r.entity, attached: true, graceTimer: undefined };
+      const s: Session = { client: r.client, token: r.token, entity: r.entity, attached: true, graceTimer: undefined, inputSeq: 0 };
       this.byClient.set(r.client, s);
       this.byToken.set(r.token, s);
       this.detach(r.client);
