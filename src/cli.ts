@@ -6,7 +6,12 @@ import { gameNames } from './engine/games/index.js';
 import { verifyRecordingFile } from './engine/recording.js';
 import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
 import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
+import { createInterface } from 'node:readline/promises';
+import { lanAddress } from './net/address.js';
+import { runTop } from './net/client/top.js';
+import { listSessions } from './net/lan/list-sessions.js';
 import { runUp } from './net/lan/up.js';
+import { runTerminalClient } from './render-term/index.js';
 import { DEFAULT_PORT, HostServer } from './net/server/host-server.js';
 import { LocalBots } from './workers/local-bots.js';
 import { SimHost } from './workers/sim-host.js';
@@ -109,6 +114,63 @@ hostOptions(program.command('up', { isDefault: true }), 3)
 hostOptions(program.command('host'), 0)
   .description('run a dedicated headless host')
   .action((flags: HostFlags) => runHost(flags));
+
+/** "host", "host:port" or ":port" -> address (port defaults to 5050). */
+function hostPort(v: string): { host: string; port: number } {
+  const m = /^([^:]*)(?::(\d+))?$/.exec(v);
+  const port = m?.[2] ? Number(m[2]) : DEFAULT_PORT;
+  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError('expected HOST[:PORT]');
+  return { host: m[1] || lanAddress(), port };
+}
+
+program
+  .command('join')
+  .description('play in a terminal: join HOST:PORT, or pick a session heard on the LAN')
+  .argument('[address]', 'HOST[:PORT] of a host', hostPort)
+  .option('--json', 'use the JSON wire mode instead of msgpack')
+  .option('--bind <address>', 'local address to listen for sessions on (default: GAME_IP, else the LAN address)')
+  .option('--discovery-port <n>', 'UDP port of the discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
+  .option('--pick <n>', 'join the n-th session listed (1-based) without asking', int('--pick', 1, 1000))
+  .action(async (address: { host: string; port: number } | undefined, flags: { json?: boolean; bind?: string; discoveryPort: number; pick?: number }) => {
+    let target = address;
+    if (!target) {
+      const sessions = await listSessions({ bind: lanAddress(flags.bind), discoveryPort: flags.discoveryPort, key: process.env.LANPARTY_KEY });
+      if (!sessions.length) {
+        process.stderr.write('no lanparty session heard on the LAN (start one with `lanparty up`)\n');
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write('  #  session              game      players  host                   ping\n');
+      sessions.forEach((x, i) =>
+        process.stdout.write(
+          `${String(i + 1).padStart(3)}  ${x.session.padEnd(20)} ${x.game.padEnd(9)} ${String(x.players).padStart(7)}  ` +
+            `${`${x.host}:${x.port}`.padEnd(21)} ${x.pingMs === null ? '-' : `${x.pingMs.toFixed(1)} ms`}\n`,
+        ),
+      );
+      let pick = flags.pick;
+      if (pick === undefined && process.stdin.isTTY) {
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question('join which session? [1] ');
+        rl.close();
+        pick = Number(answer.trim() || '1');
+      }
+      if (pick === undefined) return; // not on a terminal: the list is the answer
+      const chosen = sessions[pick - 1];
+      if (!chosen) throw new InvalidArgumentError(`no session number ${pick}`);
+      target = { host: chosen.host, port: chosen.port };
+    }
+    await runTerminalClient({ host: target.host, port: target.port, mode: flags.json ? 'json' : 'msgpack' });
+  });
+
+program
+  .command('top')
+  .description("live host stats: tick time, skipped ticks, clients by mode, traffic, drops by reason")
+  .argument('[address]', 'HOST[:PORT] of a host', hostPort)
+  .option('--count <n>', 'stop after n reports', int('--count', 1, 1_000_000))
+  .action(async (address: { host: string; port: number } | undefined, flags: { count?: number }) => {
+    const target = address ?? { host: lanAddress(), port: DEFAULT_PORT };
+    await runTop({ ...target, ...(flags.count ? { count: flags.count } : {}) });
+  });
 
 program
   .command('replay')

@@ -57,6 +57,7 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
   private ticker: NodeJS.Timeout | undefined;
   private transition: Promise<void> = Promise.resolve();
   private stopped = false;
+  private lastAnswer = -Infinity;
 
   constructor(private readonly o: LanNodeOptions) {
     super();
@@ -82,7 +83,7 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
         s: this.o.session ?? 'lanparty',
         g: this.o.game ?? 'shooter',
         ip: this.o.bind,
-        cp: this.o.clientPort ?? DEFAULT_PORT,
+        cp: this.hosting?.server.port || this.o.clientPort || DEFAULT_PORT,
         pp: this.mesh.port,
         h: this.election.host,
         e: this.election.epoch,
@@ -133,6 +134,12 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     // one LAN can carry several sessions: only this session's nodes take part
     if (b.s !== (this.o.session ?? 'lanparty') || b.g !== (this.o.game ?? 'shooter')) return;
     this.mesh.dial(b.id, b.ip, b.pp);
+    // links are dialled by the lower id: a lower node with no link to us gets our beacon now,
+    // not in a second, so it dials us (this is what reconnects the sides of a healed partition)
+    if (b.id < this.id && !this.mesh.has(b.id) && performance.now() - this.lastAnswer > 250) {
+      this.lastAnswer = performance.now();
+      this.discovery.announce();
+    }
     this.election.onBeacon(b.id, b.h, b.e);
   }
 

@@ -6,6 +6,10 @@
 //     b = msgpack of the message { t, from, n, ... }, n growing by 1 per message on a link
 //     m = HMAC-SHA256(key, b) when the session has a key
 //   the first message each way is { t: "hello", from, n: 0 }
+//   a link idle for KEEPALIVE_MS carries { t: "ka", from, n } (not passed on), and a link
+//   on which nothing arrived for LINK_DEAD_MS is closed: a partition leaves TCP links open
+//   but dead (their retransmissions back off for seconds after the network heals), and a
+//   dead link is never re-dialled while it stands
 //
 // A link whose hello, MAC, sender or sequence is wrong is closed and counted: with a key,
 // a stranger cannot speak for a peer id, nor replay a recorded message.
@@ -22,6 +26,8 @@ import { assertHermetic } from './hermetic.js';
 export const PEER_MAGIC = Buffer.from('LPPE1', 'latin1');
 export const DEFAULT_PEER_PORT = 5051;
 const MAX_PEER_FRAME = 64 * 1024 * 1024;
+export const KEEPALIVE_MS = 200;
+export const LINK_DEAD_MS = 1000;
 
 export interface MeshMessage {
   t: string;
@@ -46,6 +52,8 @@ class Link {
   peer = '';
   sendSeq = 0;
   recvSeq = -1;
+  lastRecv = performance.now();
+  lastSend = performance.now();
   private decoder = new FrameDecoder(msgpackFrameFormat, MAX_PEER_FRAME);
   private magicLeft: number;
 
@@ -62,6 +70,7 @@ class Link {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastRecv = performance.now();
     if (this.magicLeft > 0) {
       const n = Math.min(this.magicLeft, chunk.length);
       const at = PEER_MAGIC.length - this.magicLeft;
@@ -75,6 +84,7 @@ class Link {
   }
 
   send(m: MeshMessage, key: string | undefined): void {
+    this.lastSend = performance.now();
     const b = packr.pack({ ...m, n: this.sendSeq++ });
     const wrapped: Record<string, unknown> = { b };
     if (key) wrapped.m = createHmac('sha256', key).update(b).digest('hex');
@@ -89,6 +99,8 @@ export class PeerMesh {
   private readonly links = new Map<string, Link>();
   private readonly pending = new Set<Link>();
   private readonly dialing = new Set<string>();
+  private keepalive: NodeJS.Timeout | undefined;
+  private lastCheck = performance.now();
 
   constructor(private readonly o: MeshOptions) {
     this.drops = new DropCounter(o.log);
@@ -102,6 +114,31 @@ export class PeerMesh {
       this.server.listen(this.o.port ?? DEFAULT_PEER_PORT, this.o.bind, () => resolve());
     });
     this.port = (this.server.address() as { port: number }).port;
+    this.lastCheck = performance.now();
+    this.keepalive = setInterval(() => this.checkLinks(), KEEPALIVE_MS);
+    this.keepalive.unref();
+  }
+
+  /** Keepalives on idle links; close the links nothing arrived on for LINK_DEAD_MS. */
+  private checkLinks(): void {
+    const now = performance.now();
+    // this process did not run for a while (paused, starved): what arrived meanwhile is not
+    // read yet, so every link gets a fresh window instead of being taken for dead
+    const stalled = now - this.lastCheck > 3 * KEEPALIVE_MS;
+    this.lastCheck = now;
+    for (const link of [...this.links.values()]) {
+      if (stalled) link.lastRecv = now;
+      else if (now - link.lastRecv > LINK_DEAD_MS) {
+        this.reject(link, 'peer.silent');
+        continue;
+      }
+      if (now - link.lastSend >= KEEPALIVE_MS) link.send({ t: 'ka', from: this.o.id }, this.o.key);
+    }
+  }
+
+  /** Whether a link to `id` is up. */
+  has(id: string): boolean {
+    return this.links.has(id);
   }
 
   /** Dial a peer we learnt of, when it is ours to dial (our id is the lower one). */
@@ -156,6 +193,7 @@ export class PeerMesh {
       return;
     }
     if (m.from !== link.peer) return this.reject(link, 'peer.wrong_sender');
+    if (m.t === 'ka') return;
     try {
       this.o.onMessage(link.peer, m);
     } catch (err) {
@@ -192,6 +230,7 @@ export class PeerMesh {
   }
 
   stop(): void {
+    clearInterval(this.keepalive);
     this.server?.close();
     for (const l of [...this.links.values(), ...this.pending]) l.socket.destroy();
   }

@@ -14,6 +14,8 @@ export const ClientMsg = {
   ACK: 'ack',
   PING: 'ping',
   LEAVE: 'leave',
+  /** First message of a monitoring connection (`lanparty top`): stats every second, no player. */
+  STATS: 'stats',
 } as const;
 export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
@@ -23,6 +25,7 @@ export const HostMsg = {
   SNAPSHOT: 'snapshot',
   PONG: 'pong',
   ERROR: 'error',
+  STATS: 'stats',
   JOINED: 'joined',
   LEFT: 'left',
 } as const;
@@ -68,7 +71,11 @@ export interface LeaveMsg {
   type: 'leave';
 }
 
-export type ClientMessage = JoinMsg | InputMsg | AckMsg | PingMsg | LeaveMsg;
+export interface StatsRequestMsg {
+  type: 'stats';
+}
+
+export type ClientMessage = JoinMsg | InputMsg | AckMsg | PingMsg | LeaveMsg | StatsRequestMsg;
 
 export interface WelcomeMsg {
   type: 'welcome';
@@ -152,6 +159,8 @@ export function validateClientMessage(v: unknown): Validated {
       return { ok: true, msg: { type: 'ping', id: m.id } };
     case ClientMsg.LEAVE:
       return { ok: true, msg: { type: 'leave' } };
+    case ClientMsg.STATS:
+      return { ok: true, msg: { type: 'stats' } };
     default:
       return { ok: false, error: protocolError(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`) };
   }

@@ -371,6 +371,8 @@ export class SnapshotCodec {
   /** @internal */ readonly visBase: Uint8Array;
   /** @internal */ readonly views = new WeakMap<StateBlock, SourceView[]>();
   /** @internal */ readonly bytes = new WeakMap<StateBlock, Buffer[]>();
+  /** @internal */ readonly gatherAll: GatherAll;
+  /** @internal */ readonly scan: Int32Array;
   /** @internal */ readonly archIndex: number;
   /** @internal */ readonly genIndex: number;
 
@@ -392,6 +394,8 @@ export class SnapshotCodec {
     this.ids = [0, 1, 2, 3, 4].map(() => new Uint32Array(rows));
     this.visNow = new Uint8Array(rows);
     this.visBase = new Uint8Array(rows);
+    this.gatherAll = compileGatherAll(this.fields);
+    this.scan = new Int32Array(2 * this.fields.length);
     this.archIndex = schema.fields.findIndex((f) => f.component === ENGINE_COMPONENT && f.name === 'archetype');
     this.genIndex = schema.fields.findIndex((f) => f.component === ENGINE_COMPONENT && f.name === 'gen');
   }
@@ -573,12 +577,16 @@ function wireNumber(wire: FieldType, v: number): number {
 /** The column of field f for the entities `ids`: constant, sparse or raw, the smallest. */
 function encodeColumn(ctx: SnapshotCodec, f: CodecField, src: SourceView, ids: Uint32Array, n: number, idW: number): Column {
   if (n === 0) return 0;
-  const w = f.width;
-  const arr = ctx.arena.wire(w, n);
-  let nz = gather(f, src, ids, n, arr);
+  const arr = ctx.arena.wire(f.width, n);
+  return columnForm(ctx, f, arr, n, gather(f, src, ids, n, arr), idW);
+}
+
+/** Pick the form of a gathered column from its scan result (non-zero count, -1: constant). */
+function columnForm(ctx: SnapshotCodec, f: CodecField, arr: WireArray, n: number, nz: number, idW: number): Column {
   // constant column; but f32 -0 does not survive as a msgpack number (it packs as int 0)
   if (nz < 0 && !(f.wire === 'f32' && arr[0] === 0x8000_0000)) return wireNumber(f.wire, arr[0]!);
   if (nz < 0) nz = n;
+  const w = f.width;
   if (nz * (idW + w) + 4 < n * w) {
     const idx = idW === 2 ? ctx.arena.u16(nz) : ctx.arena.u32(nz);
     const vals = ctx.arena.wire(w, nz);
@@ -595,10 +603,72 @@ function encodeColumn(ctx: SnapshotCodec, f: CodecField, src: SourceView, ids: U
   return binOf(arr, n);
 }
 
+/** Every field's column for the same entities (full snapshots, added entities). */
 function encodeColumns(ctx: SnapshotCodec, views: SourceView[], ids: Uint32Array, n: number, idW: number): Column[] {
+  const F = ctx.fields.length;
+  if (n === 0) return ctx.fields.map(() => 0);
+  const outs: WireArray[] = [];
+  for (let f = 0; f < F; f++) outs.push(ctx.arena.wire(ctx.fields[f]!.width, n));
+  const scan = ctx.scan;
+  ctx.gatherAll(views, ids, n, outs, scan);
   const cols: Column[] = [];
-  for (let i = 0; i < ctx.fields.length; i++) cols.push(encodeColumn(ctx, ctx.fields[i]!, views[i]!, ids, n, idW));
+  for (let f = 0; f < F; f++) {
+    const nz = scan[2 * f + 1] === 0 ? -1 : n - scan[2 * f]!;
+    cols.push(columnForm(ctx, ctx.fields[f]!, outs[f]!, n, nz, idW));
+  }
   return cols;
+}
+
+/** gatherAll(views, ids, n, outs, scan): every field's gather + scan in one pass. */
+type GatherAll = (views: SourceView[], ids: Uint32Array, n: number, outs: WireArray[], scan: Int32Array) => void;
+
+/**
+ * One loop over the entities that gathers the wire values of every field (scan[2f] = zero
+ * count, scan[2f+1] = non-zero when not constant), compiled per schema: one pass instead of
+ * F, with each field's kind and quantization constants inlined, and its own type feedback
+ * (a generic loop over every typed-array type would go megamorphic). The source is built
+ * from the field table only (kinds and finite numbers), never from input.
+ */
+function compileGatherAll(fields: readonly CodecField[]): GatherAll {
+  const num = (x: number) => (Object.is(x, -0) ? '0' : String(x));
+  const head: string[] = [];
+  const first: string[] = [];
+  const body: string[] = [];
+  const tail: string[] = [];
+  fields.forEach((f, i) => {
+    head.push(`const v${i} = views[${i}], o${i} = outs[${i}]; let z${i} = 0, d${i} = 0;`);
+    let expr: (e: string) => string;
+    switch (f.kind) {
+      case K_Q16:
+      case K_Q32: {
+        const trunc = f.kind === K_Q16 ? '| 0' : '>>> 0';
+        expr = (e) =>
+          `((x = (v${i}[${e}] - (${num(f.min)})) * (${num(f.inv)}) + 0.5) > 0 ? (x < ${f.levels} ? x ${trunc} : ${f.levels}) : 0)`;
+        break;
+      }
+      case K_G8:
+        expr = (e) => `(v${i}[${e}] & 255)`;
+        break;
+      default:
+        expr = (e) => `v${i}[${e}]`;
+    }
+    first.push(`const f${i} = ${expr('e0')};`);
+    body.push(`q = ${expr('e')}; o${i}[i] = q; if (q === 0) z${i}++; d${i} |= q ^ f${i};`);
+    tail.push(`scan[${2 * i}] = z${i}; scan[${2 * i + 1}] = d${i};`);
+  });
+  const src = [
+    '"use strict";',
+    'let x = 0, q = 0;',
+    ...head,
+    'const e0 = ids[0];',
+    ...first,
+    'for (let i = 0; i < n; i++) {',
+    '  const e = ids[i];',
+    ...body.map((b) => '  ' + b),
+    '}',
+    ...tail,
+  ].join('\n');
+  return new Function('views', 'ids', 'n', 'outs', 'scan', src) as GatherAll;
 }
 
 const idWidth = (top: number): 2 | 4 => (top <= 0xffff ? 2 : 4);

@@ -47,13 +47,16 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 let nextConnectionId = 1;
 
+/** Bytes through every connection of this process (for `lanparty top`). */
+export const traffic = { bytesIn: 0, bytesOut: 0 };
+
 export class Connection {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
   readonly remotePort: number;
   mode: WireMode | null = null;
   /** Set by the server once the peer has identified itself. */
-  kind: 'legacy' | 'client' | null = null;
+  kind: 'legacy' | 'client' | 'monitor' | null = null;
   client = 0;
   /** Refuse this peer (connection cap, shutdown) as soon as its mode is known. */
   refuseWith: ErrorCode | null = null;
@@ -86,6 +89,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    traffic.bytesIn += chunk.length;
     if (this.closed) return;
     if (!this.decoder) {
       const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -207,6 +211,7 @@ export class Connection {
 
   write(frame: Uint8Array): void {
     if (this.closed) return;
+    traffic.bytesOut += frame.byteLength;
     this.socket.write(frame);
     if (this.socket.writableLength > this.limits.maxBacklog && this.behindSince === 0) this.behindSince = performance.now();
   }

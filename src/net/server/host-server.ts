@@ -19,7 +19,7 @@ import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '..
 import { HostMsg, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg } from '../protocol/messages.js';
 import { schemaDescriptor } from '../protocol/snapshot.js';
 import { Broadcaster, type SnapshotPeer } from './broadcaster.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { Connection, traffic, type ConnectionLimits } from './connection.js';
 import { DropCounter } from './drops.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
 import { Sessions, type Session, type SessionRecord } from './sessions.js';
@@ -69,6 +69,8 @@ export class HostServer implements LegacyHost {
   private readonly pendingJoins = new Map<number, { conn: Connection; since: number; kind: 'client' | 'legacy' }>();
   private readonly addresses = new Map<number, LegacyAddress>();
   private readonly present = new Set<number>();
+  private readonly monitors = new Set<Connection>();
+  private monitorTimer: NodeJS.Timeout | undefined;
   private readonly sessions: Sessions;
   private readonly broadcaster: Broadcaster;
   private stopTicks: () => void = () => {};
@@ -100,6 +102,12 @@ export class HostServer implements LegacyHost {
     });
     h.port = (h.server.address() as { port: number }).port;
     h.stopTicks = h.sim.onTick((t) => h.onTick(t));
+    h.monitorTimer = setInterval(() => {
+      if (h.monitors.size === 0) return;
+      const m = h.statsMessage();
+      for (const c of h.monitors) c.send(m);
+    }, 1000);
+    h.monitorTimer.unref();
     log.info({ bind: h.bind, port: h.port }, 'listening');
     return h;
   }
@@ -131,9 +139,15 @@ export class HostServer implements LegacyHost {
     const r = validateClientMessage(v);
     if (!r.ok) return conn.reject(r.error);
     if (conn.kind === null) {
+      if (r.msg.type === 'stats') {
+        conn.kind = 'monitor';
+        this.monitors.add(conn);
+        return conn.send(this.statsMessage());
+      }
       if (r.msg.type !== 'join') return conn.fail(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'the first message must be a join'));
       return this.join(conn, r.msg);
     }
+    if (conn.kind === 'monitor') return;
     this.clientMessage(conn, r.msg);
   }
 
@@ -218,12 +232,14 @@ export class HostServer implements LegacyHost {
         conn.close();
         return;
       case 'join':
+      case 'stats':
         return conn.reject(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'already joined'));
     }
   }
 
   private onClosed(conn: Connection): void {
     this.conns.delete(conn);
+    this.monitors.delete(conn);
     this.clients.delete(conn);
     this.legacy.delete(conn);
     if (conn.client) {
@@ -328,22 +344,41 @@ export class HostServer implements LegacyHost {
     return { records: this.sessions.export(), nextClient: this.sessions.next };
   }
 
+  /** What `lanparty top` shows: sim timing, clients by mode, traffic, drops by reason. */
+  statsMessage(): Record<string, unknown> {
+    const sim = this.sim.stats;
+    return {
+      type: HostMsg.STATS,
+      tick: this.sim.tick,
+      epoch: this.o.epoch ?? 0,
+      game: this.o.gameName,
+      sim: sim ?? null,
+      restarts: this.sim.restarts,
+      net: this.stats(),
+      bytesIn: traffic.bytesIn,
+      bytesOut: traffic.bytesOut,
+    };
+  }
+
   stats() {
     let legacy = 0;
     let json = 0;
     let msgpack = 0;
+    let monitors = 0;
     for (const c of this.conns) {
-      if (c.kind === 'legacy') legacy++;
+      if (c.kind === 'monitor') monitors++;
+      else if (c.kind === 'legacy') legacy++;
       else if (c.mode === 'json') json++;
       else if (c.mode === 'msgpack') msgpack++;
     }
-    return { connections: this.conns.size, legacy, json, msgpack, drops: { ...this.drops.counts }, ...this.broadcaster.stats };
+    return { connections: this.conns.size, legacy, json, msgpack, monitors, drops: { ...this.drops.counts }, ...this.broadcaster.stats };
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.stopTicks();
+    clearInterval(this.monitorTimer);
     for (const c of this.conns) c.fail(protocolError(ErrorCode.SHUTTING_DOWN, 'host is shutting down'), false);
     this.sessions.closeAll();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

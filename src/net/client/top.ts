@@ -1,0 +1,82 @@
+// `lanparty top`: a monitoring connection (no player) that prints the host's stats every
+// second: tick time p50/p99, skipped ticks, clients by mode, bytes/s in and out, drops by reason.
+
+import { connect } from 'node:net';
+import { Packr, Unpackr } from 'msgpackr';
+import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
+
+export interface TopOptions {
+  host: string;
+  port: number;
+  /** Stop after this many reports (default: until interrupted). */
+  count?: number;
+  out?: NodeJS.WritableStream;
+}
+
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+interface Stats {
+  tick: number;
+  epoch: number;
+  game: string;
+  restarts: number;
+  bytesIn: number;
+  bytesOut: number;
+  sim: { tickP50Ms: number; tickP99Ms: number; skippedTicks: number; entities: number; drops: Record<string, number> } | null;
+  net: { connections: number; msgpack: number; json: number; legacy: number; monitors: number; drops: Record<string, number> };
+}
+
+export function formatTop(s: Stats, prev: Stats | null, dtS: number): string {
+  const rate = (now: number, before: number | undefined) => (before === undefined ? 0 : (now - before) / dtS / 1024);
+  const drops = { ...(s.sim?.drops ?? {}), ...s.net.drops };
+  const dropText = Object.entries(drops)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return (
+    `tick ${s.tick} (epoch ${s.epoch}, ${s.game}) | tick p50 ${s.sim?.tickP50Ms.toFixed(2) ?? '-'} ms p99 ${s.sim?.tickP99Ms.toFixed(2) ?? '-'} ms` +
+    ` | skipped ${s.sim?.skippedTicks ?? 0} | restarts ${s.restarts} | entities ${s.sim?.entities ?? 0}` +
+    ` | clients msgpack ${s.net.msgpack} json ${s.net.json} seed003 ${s.net.legacy}` +
+    ` | in ${rate(s.bytesIn, prev?.bytesIn).toFixed(1)} KB/s out ${rate(s.bytesOut, prev?.bytesOut).toFixed(1)} KB/s` +
+    ` | drops ${dropText || 'none'}`
+  );
+}
+
+export function runTop(o: TopOptions): Promise<void> {
+  const out = o.out ?? process.stdout;
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: o.host, port: o.port });
+    let left = PREAMBLE_BYTES;
+    const frames = msgpackFrameDecoder(1 << 20);
+    let prev: Stats | null = null;
+    let prevAt = 0;
+    let seen = 0;
+    s.once('connect', () => {
+      s.write(preamble());
+      s.write(encodeMsgpackFrame(packr.pack({ type: 'stats' })));
+    });
+    s.on('data', (chunk: Buffer) => {
+      if (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        chunk = chunk.subarray(n);
+      }
+      for (const f of frames.push(chunk)) {
+        const m = unpackr.unpack(f) as Stats & { type: string; code?: string; message?: string };
+        if (m.type === 'error') return reject(new Error(`${m.code}: ${m.message}`));
+        if (m.type !== 'stats') continue;
+        const now = performance.now();
+        out.write(formatTop(m, prev, prev ? (now - prevAt) / 1000 : 1) + '\n');
+        prev = m;
+        prevAt = now;
+        if (o.count && ++seen >= o.count) {
+          s.destroy();
+          return resolve();
+        }
+      }
+    });
+    s.once('error', (e) => reject(e));
+    s.once('close', () => resolve());
+  });
+}
