@@ -108,7 +108,12 @@ hostOptions(program.command('up', { isDefault: true }), 3)
   .option('--discovery-port <n>', 'UDP port for discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
   .addOption(new Option('--status <format>', 'status line each second').choices(['text', 'json', 'none']).default('text'))
   .action((flags: HostFlags & { session: string; key?: string; peerPort: number; discoveryPort: number; status: 'text' | 'json' | 'none' }) =>
-    runUp({ ...flags, key: flags.key ?? process.env.LANPARTY_KEY }),
+    runUp({
+      ...flags,
+      key: flags.key ?? process.env.LANPARTY_KEY,
+      // on a terminal (and not asked for machine output) the player plays in the terminal
+      interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY) && flags.status === 'text',
+    }),
   );
 
 hostOptions(program.command('host'), 0)

@@ -125,7 +125,10 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
   currentHost(): HostInfo | null {
     const h = this.election.host;
     if (!h) return null;
-    if (h === this.id) return { id: h, ip: this.o.bind, port: this.hosting?.server.port ?? this.o.clientPort ?? DEFAULT_PORT, epoch: this.election.epoch };
+    if (h === this.id) {
+      // only once the listener is up: clients should not be sent to a port that refuses them
+      return this.hosting ? { id: h, ip: this.o.bind, port: this.hosting.server.port, epoch: this.election.epoch } : null;
+    }
     const b = this.discovery.seen.get(h)?.beacon;
     return b ? { id: h, ip: b.ip, port: b.cp, epoch: this.election.epoch } : null;
   }
@@ -241,8 +244,8 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     this.log.warn({ epoch: this.election.epoch }, 'stepping down');
     clearInterval(h.timer);
     h.bots.stop();
-    await h.server.stop();
-    await h.sim.stop();
+    await h.server.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'stopping the client listener'));
+    await h.sim.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'stopping the sim'));
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,7 @@
 // `lanparty up`: be a peer of the LAN session (join it, or host a new one with a few bots),
-// and play in it. Headless for now: the node's own player is driven by the game's bot
-// policy, and a status line is printed every second.
+// and play in it: in the terminal client when on a terminal; otherwise (piped, CI) the
+// node's own player is driven by the game's bot policy and a status line is printed every
+// second.
 
 import { getGame } from '../../engine/games/index.js';
 import { logger } from '../../engine/log.js';
@@ -8,6 +9,7 @@ import { lanAddress } from '../address.js';
 import type { LanpartyClient } from '../client/client.js';
 import { SessionClient } from '../client/session-client.js';
 import { ownEntity, viewOfState } from '../client/state-view.js';
+import { startTerminalClient } from '../../render-term/index.js';
 import { LanNode } from './node.js';
 
 export interface UpOptions {
@@ -25,6 +27,41 @@ export interface UpOptions {
   duration?: number;
   /** Print a status line every second: text for people, or one JSON object per line for tools. */
   status: 'text' | 'json' | 'none';
+  /** Play in this terminal (the terminal client) instead of a bot and status lines. */
+  interactive: boolean;
+}
+
+/**
+ * The node's own player in this terminal: the terminal client connects to the current
+ * host, shows the migration banner while the host changes, and follows the new one.
+ */
+async function playInTerminal(node: LanNode, o: UpOptions, log: ReturnType<typeof logger>): Promise<void> {
+  let host = node.currentHost();
+  while (!host) {
+    await new Promise((r) => setTimeout(r, 50));
+    host = node.currentHost();
+  }
+  const tc = startTerminalClient({ host: host.ip, port: host.port, exitOnSignal: false, reconnectMs: 60_000 });
+  let current = `${host.ip}:${host.port}:${host.epoch}`;
+  node.on('state', (st) => tc.setMigrating(st === 'electing' || st === 'awaiting' || st === 'searching'));
+  node.on('host', (h) => {
+    const key = `${h.ip}:${h.port}:${h.epoch}`;
+    if (key === current) return;
+    current = key;
+    tc.setMigrating(false);
+    void tc.reconnect({ host: h.ip, port: h.port });
+  });
+  const stop = async (why: string) => {
+    log.info({ why }, 'stopping');
+    tc.quit();
+    await node.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
+  await tc.done.catch((err: Error) => log.error({ err: err.message }, 'terminal client failed'));
+  await stop('quit');
 }
 
 /** What `--status json` prints each second (tests and tools read it). */
@@ -68,6 +105,7 @@ export async function runUp(o: UpOptions): Promise<void> {
     bots: o.bots,
   });
   await node.start();
+  if (o.interactive) return playInTerminal(node, o, log);
   const me = new SessionClient({ bind, session: o.session, discoveryPort: o.discoveryPort, key: o.key });
   const policy = getGame(o.game).create({}).bot;
   let snapshots = 0;
@@ -83,7 +121,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   me.on('connected', play);
   me.on('migrating', (m) => process.stdout.write(m ? 'lanparty: host lost, migrating...\n' : 'lanparty: migrated to the new host\n'));
   void me.start();
-  process.stdout.write(`lanparty: node ${node.id.slice(0, 8)} on ${bind}, session "${o.session}" (Ctrl-C to stop)\n`);
+  if (o.status !== 'json') process.stdout.write(`lanparty: node ${node.id.slice(0, 8)} on ${bind}, session "${o.session}" (Ctrl-C to stop)\n`);
 
   const status = setInterval(async () => {
     const host = node.currentHost();
