@@ -8,6 +8,7 @@ import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
 import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
 import { createInterface } from 'node:readline/promises';
 import { lanAddress } from './net/address.js';
+import { BotSwarm, formatBotStats } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
 import { runUp } from './net/lan/up.js';
@@ -165,6 +166,30 @@ program
       target = { host: chosen.host, port: chosen.port };
     }
     await runTerminalClient({ host: target.host, port: target.port, mode: flags.json ? 'json' : 'msgpack' });
+  });
+
+program
+  .command('bots')
+  .description('N headless bot clients that play; per-second stats (snapshots/s, bytes/s, round trip p50/p99)')
+  .argument('<n>', 'how many bots', int('<n>', 1, 10_000))
+  .argument('[address]', 'HOST[:PORT] of a host', hostPort)
+  .option('--json', 'use the JSON wire mode instead of msgpack')
+  .option('--duration <seconds>', 'stop after this many seconds', int('--duration', 1, 86_400))
+  .action(async (n: number, address: { host: string; port: number } | undefined, flags: { json?: boolean; duration?: number }) => {
+    const target = address ?? { host: lanAddress(), port: DEFAULT_PORT };
+    const swarm = new BotSwarm({ ...target, count: n, mode: flags.json ? 'json' : 'msgpack' });
+    await swarm.start();
+    process.stdout.write(`lanparty: ${n} bot(s) playing on ${target.host}:${target.port}\n`);
+    const every = setInterval(() => process.stdout.write(formatBotStats(swarm.sample()) + '\n'), 1000);
+    const stop = (why: string) => {
+      clearInterval(every);
+      swarm.stop();
+      process.stdout.write(`lanparty: bots stopped (${why})\n`);
+      setTimeout(() => process.exit(0), 100);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    if (flags.duration) setTimeout(() => stop('duration reached'), flags.duration * 1000);
   });
 
 program

@@ -2,7 +2,7 @@
 // game's bot policy runs unchanged on either side.
 
 import type { SnapshotView } from '../../engine/snapshot-view.js';
-import { stateField, type SnapshotCodec, type SnapshotState } from '../protocol/snapshot.js';
+import { stateField, type JsonSnapshot, type SnapshotCodec, type SnapshotState } from '../protocol/snapshot.js';
 
 export function viewOfState(codec: SnapshotCodec, state: SnapshotState): SnapshotView {
   return {
@@ -27,4 +27,37 @@ export function ownEntity(codec: SnapshotCodec, state: SnapshotState, client: nu
   if (!owner) return -1;
   for (let e = 1; e <= state.top; e++) if (state.live[e] && owner[e] === client) return e;
   return -1;
+}
+
+/** A JSON-mode snapshot seen through a SnapshotView (columns spread out by entity id). */
+export function viewOfJson(s: JsonSnapshot): SnapshotView {
+  const top = s.ids.length ? Math.max(...s.ids) : 0;
+  const cache = new Map<string, Float64Array>();
+  return {
+    tick: s.tick,
+    maxEid: top,
+    field(key) {
+      let arr = cache.get(key);
+      if (!arr) {
+        const col = s.fields[key];
+        if (!col) throw new TypeError(`no networked field "${key}"`);
+        arr = new Float64Array(top + 1);
+        s.ids.forEach((id, i) => (arr![id] = col[i]!));
+        cache.set(key, arr);
+      }
+      return arr;
+    },
+    global(name) {
+      const v = s.globals[name];
+      if (v === undefined) throw new TypeError(`no networked global "${name}"`);
+      return v;
+    },
+  };
+}
+
+export function ownEntityJson(s: JsonSnapshot, client: number): number {
+  const owner = s.fields['Entity.owner'];
+  if (!owner) return -1;
+  const i = owner.indexOf(client);
+  return i < 0 ? -1 : s.ids[i]!;
 }

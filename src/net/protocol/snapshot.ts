@@ -372,6 +372,7 @@ export class SnapshotCodec {
   /** @internal */ readonly views = new WeakMap<StateBlock, SourceView[]>();
   /** @internal */ readonly bytes = new WeakMap<StateBlock, Buffer[]>();
   /** @internal */ readonly gatherAll: GatherAll;
+  /** @internal */ readonly collectAll: CollectAll;
   /** @internal */ readonly scan: Int32Array;
   /** @internal */ readonly archIndex: number;
   /** @internal */ readonly genIndex: number;
@@ -394,7 +395,7 @@ export class SnapshotCodec {
     this.ids = [0, 1, 2, 3, 4].map(() => new Uint32Array(rows));
     this.visNow = new Uint8Array(rows);
     this.visBase = new Uint8Array(rows);
-    this.gatherAll = compileGatherAll(this.fields);
+    ({ gatherAll: this.gatherAll, collectAll: this.collectAll } = compileGathers(this.fields));
     this.scan = new Int32Array(2 * this.fields.length);
     this.archIndex = schema.fields.findIndex((f) => f.component === ENGINE_COMPONENT && f.name === 'archetype');
     this.genIndex = schema.fields.findIndex((f) => f.component === ENGINE_COMPONENT && f.name === 'gen');
@@ -451,6 +452,8 @@ function sameRows(ctx: SnapshotCodec, a: StateBlock, b: StateBlock, f: number, r
 // One monomorphic loop per kind (a single loop over every typed-array type would go
 // megamorphic). Each gathers the wire values of `ids` into `out` and, in the same pass,
 // returns how many are non-zero, or -1 when all equal the first (a constant column). n > 0.
+// These serve the delta's per-field value lists; full snapshots and added entities, where
+// every field covers the same entities, use the per-schema compiled loops (compileGathers).
 
 /** round((v - min) / step) clamped to [0, levels]; NaN -> 0. floor(x + 0.5) by truncation. */
 function quantOne(v: number, min: number, inv: number, levels: number): number {
@@ -619,17 +622,35 @@ function encodeColumns(ctx: SnapshotCodec, views: SourceView[], ids: Uint32Array
   return cols;
 }
 
-/** gatherAll(views, ids, n, outs, scan): every field's gather + scan in one pass. */
+/** gatherAll(views, ids, n, outs, scan): every field's gather + scan in one pass over `ids`. */
 type GatherAll = (views: SourceView[], ids: Uint32Array, n: number, outs: WireArray[], scan: Int32Array) => void;
 
 /**
- * One loop over the entities that gathers the wire values of every field (scan[2f] = zero
- * count, scan[2f+1] = non-zero when not constant), compiled per schema: one pass instead of
- * F, with each field's kind and quantization constants inlined, and its own type feedback
- * (a generic loop over every typed-array type would go megamorphic). The source is built
- * from the field table only (kinds and finite numbers), never from input.
+ * collectAll(arch, vis, max, ids, bits, views, outs, scan) -> n: a full snapshot's whole
+ * entity pass: finds the live (visible) rows of 1..max, writes their ids, their presence
+ * bitmap and every field's gathered wire values and scan, in one loop over the rows.
  */
-function compileGatherAll(fields: readonly CodecField[]): GatherAll {
+type CollectAll = (
+  arch: Uint8Array,
+  vis: Uint8Array | null,
+  max: number,
+  ids: Uint32Array,
+  bits: Uint8Array,
+  views: SourceView[],
+  outs: WireArray[],
+  scan: Int32Array,
+) => number;
+
+/**
+ * The gather loops, compiled per schema: one loop that gathers the wire values of every
+ * field (scan[2f] = zero count, scan[2f+1] = non-zero when the column is not constant)
+ * instead of F loops, with each field's kind and quantization constants inlined and its
+ * own type feedback (a generic loop over every typed-array type would go megamorphic).
+ * The source is built from the field table only (kinds and finite numbers), never from
+ * input. The arithmetic is the same as quantOne / quantOne16 / gGen8 / g8..g32, so a value
+ * gets the same wire value on every path.
+ */
+function compileGathers(fields: readonly CodecField[]): { gatherAll: GatherAll; collectAll: CollectAll } {
   const num = (x: number) => (Object.is(x, -0) ? '0' : String(x));
   const head: string[] = [];
   const first: string[] = [];
@@ -653,22 +674,45 @@ function compileGatherAll(fields: readonly CodecField[]): GatherAll {
         expr = (e) => `v${i}[${e}]`;
     }
     first.push(`const f${i} = ${expr('e0')};`);
-    body.push(`q = ${expr('e')}; o${i}[i] = q; if (q === 0) z${i}++; d${i} |= q ^ f${i};`);
+    body.push(`q = ${expr('e')}; o${i}[k] = q; if (q === 0) z${i}++; d${i} |= q ^ f${i};`);
     tail.push(`scan[${2 * i}] = z${i}; scan[${2 * i + 1}] = d${i};`);
   });
-  const src = [
+  const gatherSrc = [
     '"use strict";',
     'let x = 0, q = 0;',
     ...head,
     'const e0 = ids[0];',
     ...first,
-    'for (let i = 0; i < n; i++) {',
-    '  const e = ids[i];',
+    'for (let k = 0; k < n; k++) {',
+    '  const e = ids[k];',
     ...body.map((b) => '  ' + b),
     '}',
     ...tail,
   ].join('\n');
-  return new Function('views', 'ids', 'n', 'outs', 'scan', src) as GatherAll;
+  const collectSrc = [
+    '"use strict";',
+    'let x = 0, q = 0, k = 0, byte = 0, e0 = 1;',
+    'while (e0 <= max && !(arch[e0] !== 0 && (vis === null || vis[e0]))) e0++;',
+    'if (e0 > max) { bits.fill(0); return 0; }',
+    ...head,
+    ...first,
+    'for (let e = 1; e <= max; e++) {',
+    '  if (arch[e] !== 0 && (vis === null || vis[e])) {',
+    '    ids[k] = e;',
+    '    byte |= 1 << ((e - 1) & 7);',
+    ...body.map((b) => '    ' + b),
+    '    k++;',
+    '  }',
+    '  if ((e & 7) === 0) { bits[(e - 1) >> 3] = byte; byte = 0; }',
+    '}',
+    'if ((max & 7) !== 0) bits[max >> 3] = byte;',
+    ...tail,
+    'return k;',
+  ].join('\n');
+  return {
+    gatherAll: new Function('views', 'ids', 'n', 'outs', 'scan', gatherSrc) as GatherAll,
+    collectAll: new Function('arch', 'vis', 'max', 'ids', 'bits', 'views', 'outs', 'scan', collectSrc) as CollectAll,
+  };
 }
 
 const idWidth = (top: number): 2 | 4 => (top <= 0xffff ? 2 : 4);
@@ -708,28 +752,12 @@ function visBytes(visible: Visibility | undefined, hi: number, scratch: Uint8Arr
 }
 
 /** Live (and visible) rows of a source into `out`, ascending; returns the count. */
-/**
- * Live (and visible) rows of a source into `out`, ascending; returns the count. With `bits`
- * (at least ceil(rowBound / 8) bytes) it also writes their presence bitmap, in the same pass.
- */
-function collectLive(ctx: SnapshotCodec, src: SnapshotSource, vis: Uint8Array | null, out: Uint32Array, bits: Uint8Array | null = null): number {
+/** Live (and visible) rows of a source into `out`, ascending; returns the count. */
+function collectLive(ctx: SnapshotCodec, src: SnapshotSource, vis: Uint8Array | null, out: Uint32Array): number {
   const max = rowBound(ctx, src);
   const arch = src.block.fields[ctx.archIndex] as Uint8Array;
   let n = 0;
-  if (bits !== null) {
-    let byte = 0;
-    for (let e = 1; e <= max; e++) {
-      if (arch[e] !== 0 && (vis === null || vis[e])) {
-        out[n++] = e;
-        byte |= 1 << ((e - 1) & 7);
-      }
-      if ((e & 7) === 0) {
-        bits[(e - 1) >> 3] = byte;
-        byte = 0;
-      }
-    }
-    if ((max & 7) !== 0) bits[max >> 3] = byte;
-  } else if (vis === null) {
+  if (vis === null) {
     for (let e = 1; e <= max; e++) if (arch[e] !== 0) out[n++] = e;
   } else {
     for (let e = 1; e <= max; e++) if (arch[e] !== 0 && vis[e]) out[n++] = e;
@@ -757,17 +785,28 @@ function globalsOf(ctx: SnapshotCodec, block: StateBlock): number[] {
 /** A full snapshot of `src` (optionally only the entities `visible` allows). */
 export function encodeFull(ctx: SnapshotCodec, src: SnapshotSource, tick: number, visible?: Visibility): SnapshotMessage {
   ctx.arena.reset();
-  const vis = visBytes(visible, rowBound(ctx, src), ctx.visNow);
-  const ids = ctx.ids[0]!;
   const max = rowBound(ctx, src);
+  const vis = visBytes(visible, max, ctx.visNow);
+  const ids = ctx.ids[0]!;
+  const F = ctx.fields.length;
+  // one pass over the rows: ids, bitmap, every field's wire values (arrays sized for max)
   const bits = ctx.arena.u8((max + 7) >> 3);
-  const n = collectLive(ctx, src, vis, ids, bits);
+  const outs: WireArray[] = [];
+  for (let f = 0; f < F; f++) outs.push(ctx.arena.wire(ctx.fields[f]!.width, max));
+  const scan = ctx.scan;
+  const views = viewsOf(ctx, src.block);
+  const n = ctx.collectAll(src.block.fields[ctx.archIndex] as Uint8Array, vis, max, ids, bits, views, outs, scan);
   const top = n > 0 ? ids[n - 1]! : 0;
+  const idW = idWidth(top);
   const msg: SnapshotMessage = { type: 'snapshot', tick, base: -1, top };
   // the bitmap is built already (bytes past top are 0); an id list when that is smaller
-  if ((top + 7) >> 3 < n * idWidth(top)) msg.bits = bits.subarray(0, (top + 7) >> 3);
+  if ((top + 7) >> 3 < n * idW) msg.bits = bits.subarray(0, (top + 7) >> 3);
   else putIdSet(ctx, msg, 'ids', ids, n, top);
-  msg.cols = encodeColumns(ctx, viewsOf(ctx, src.block), ids, n, idWidth(top));
+  const cols: Column[] = [];
+  for (let f = 0; f < F; f++) {
+    cols.push(n === 0 ? 0 : columnForm(ctx, ctx.fields[f]!, outs[f]!, n, scan[2 * f + 1] === 0 ? -1 : n - scan[2 * f]!, idW));
+  }
+  msg.cols = cols;
   msg.g = globalsOf(ctx, src.block);
   return msg;
 }

@@ -1,0 +1,117 @@
+// `lanparty bots N`: N headless bot clients in one process. Each is a real client (its own
+// TCP connection, handshake, snapshot decoding, acks, redundant inputs) playing with the
+// game's bot policy; the process prints per-second stats: snapshots/s, bytes/s, round trip
+// p50/p99. The load benchmarks use these.
+
+import { getGame } from '../../engine/games/index.js';
+import { percentile } from '../../workers/percentile.js';
+import { LanpartyClient } from './client.js';
+import { ownEntity, ownEntityJson, viewOfJson, viewOfState } from './state-view.js';
+
+export interface BotsOptions {
+  host: string;
+  port: number;
+  count: number;
+  mode?: 'msgpack' | 'json';
+  game?: string;
+  /** Connect this many at a time (the host's accept queue is finite). */
+  connectConcurrency?: number;
+}
+
+export interface BotStats {
+  bots: number;
+  connected: number;
+  snapshotsPerSecond: number;
+  minClientSnapshotsPerSecond: number;
+  bytesPerSecond: number;
+  rttP50Ms: number;
+  rttP99Ms: number;
+}
+
+export class BotSwarm {
+  readonly clients: LanpartyClient[] = [];
+  private lastSnapshots = new Map<LanpartyClient, number>();
+  private lastBytes = 0;
+  private lastAt = performance.now();
+  private rtts: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: BotsOptions) {}
+
+  async start(): Promise<void> {
+    const policy = getGame(this.o.game ?? 'shooter').create({}).bot;
+    const batch = this.o.connectConcurrency ?? 50;
+    for (let i = 0; i < this.o.count; i += batch) {
+      const n = Math.min(batch, this.o.count - i);
+      const joined = await Promise.all(
+        Array.from({ length: n }, () => LanpartyClient.connect({ host: this.o.host, port: this.o.port, mode: this.o.mode ?? 'msgpack', timeoutMs: 15_000 })),
+      );
+      for (const c of joined) {
+        c.on('snapshot', (state) => {
+          const self = ownEntity(c.codec!, state, c.welcome.client);
+          if (self > 0) c.input(policy(viewOfState(c.codec!, state), self));
+        });
+        c.on('json', (snap) => {
+          const self = ownEntityJson(snap, c.welcome.client);
+          if (self > 0) c.input(policy(viewOfJson(snap), self));
+        });
+        this.clients.push(c);
+      }
+    }
+    this.timer = setInterval(() => this.pingAll(), 1000);
+    this.timer.unref();
+  }
+
+  private pingAll(): void {
+    for (const c of this.clients) if (!c.closed) void c.ping().then((ms) => this.rtts.push(ms));
+  }
+
+  /** Stats since the previous call. */
+  sample(): BotStats {
+    const now = performance.now();
+    const dt = (now - this.lastAt) / 1000;
+    let total = 0;
+    let min = Infinity;
+    let bytes = 0;
+    let connected = 0;
+    for (const c of this.clients) {
+      const n = c.snapshots - (this.lastSnapshots.get(c) ?? 0);
+      this.lastSnapshots.set(c, c.snapshots);
+      total += n;
+      if (!c.closed) {
+        connected++;
+        min = Math.min(min, n / dt);
+      }
+      bytes += c.bytesIn;
+    }
+    const rtts = this.rtts.sort((a, b) => a - b);
+    this.rtts = [];
+    const out: BotStats = {
+      bots: this.clients.length,
+      connected,
+      snapshotsPerSecond: total / dt,
+      minClientSnapshotsPerSecond: connected ? min : 0,
+      bytesPerSecond: (bytes - this.lastBytes) / dt,
+      rttP50Ms: percentile(rtts, 0.5),
+      rttP99Ms: percentile(rtts, 0.99),
+    };
+    this.lastBytes = bytes;
+    this.lastAt = now;
+    return out;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const c of this.clients) {
+      c.leave();
+      c.close();
+    }
+  }
+}
+
+export function formatBotStats(s: BotStats): string {
+  return (
+    `bots ${s.connected}/${s.bots} | snapshots/s ${s.snapshotsPerSecond.toFixed(0)} (min per bot ${s.minClientSnapshotsPerSecond.toFixed(1)})` +
+    ` | ${(s.bytesPerSecond / 1024).toFixed(1)} KB/s in | rtt p50 ${s.rttP50Ms.toFixed(2)} ms p99 ${s.rttP99Ms.toFixed(2)} ms`
+  );
+}
