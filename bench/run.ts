@@ -9,6 +9,7 @@ import type { Row, SuiteModule } from './types.js';
 /** Suite name -> its module (loaded only when needed). */
 const SUITES: Record<string, () => Promise<SuiteModule>> = {
   tick: () => import('./engine/tick.bench.js'),
+  'games-tick': () => import('./engine/games-tick.bench.js'),
   serialization: () => import('./net/serialization.bench.js'),
   failover: () => import('./net/failover.bench.js'),
 };

@@ -17,6 +17,10 @@ export interface InputBit {
 
 export interface GameDef<S extends SchemaSpec = SchemaSpec> {
   readonly name: string;
+  /**
+   * The same for every set of options: clients and bots build it with `create({})` to decode
+   * snapshots, so option-dependent sizes belong in (networked) globals, not in the schema.
+   */
   readonly schema: Schema<S>;
   /** Run in this order every tick, after inputs are applied. */
   readonly systems: readonly System<S>[];
