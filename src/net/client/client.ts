@@ -31,6 +31,27 @@ export interface ClientOptions {
 
 /** States kept as possible delta bases (the host deltas against the newest ack it has). */
 const KEPT_STATES = 4;
+
+/**
+ * One snapshot codec per (game, capacity), shared by every client of this thread (a bot
+ * swarm runs hundreds in one process). Sharing is safe: a codec's scratch memory is only
+ * used during one synchronous decodeSnapshot call and reset by the next, and nothing a
+ * decode returns points into it; each client's decoded states are its own. (Worker threads
+ * each have their own module instance, hence their own map.)
+ */
+const codecs = new Map<string, SnapshotCodec>();
+
+/** The shared codec for a game's snapshots at a host capacity. */
+export function sharedSnapshotCodec(game: string, capacity: number): SnapshotCodec {
+  const key = `${game}\u0000${capacity}`;
+  let codec = codecs.get(key);
+  if (!codec) {
+    codec = createSnapshotCodec(getGame(game).create({}).schema, capacity);
+    codecs.set(key, codec);
+  }
+  return codec;
+}
+
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
@@ -171,8 +192,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     switch (m.type) {
       case 'welcome': {
         this.welcome = m as unknown as WelcomeMsg;
-        const game = getGame(this.welcome.game).create({});
-        this.codec = createSnapshotCodec(game.schema, (m.capacity as number | undefined) ?? 100_000);
+        this.codec = sharedSnapshotCodec(this.welcome.game, (m.capacity as number | undefined) ?? 100_000);
         this.emit('welcomed');
         return;
       }

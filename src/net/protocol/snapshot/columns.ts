@@ -1,0 +1,99 @@
+// Encoding columns and id sets, each in its smallest correct form: a column as a constant,
+// sparse [positions, values] or raw bin; an id set as a sorted id list or a presence bitmap
+// (layout: see the comment at the top of ./index.ts).
+
+import type { FieldType } from '../../../engine/schema.js';
+import { binOf } from './arena.js';
+import type { SnapshotCodec } from './codec.js';
+import type { CodecField, SourceView, WireArray } from './fields.js';
+import type { Column, SnapshotMessage } from './types.js';
+import { gather } from './wire-values.js';
+
+/** Bytes of an id on the wire: u16 while `top` fits, else u32. */
+export const idWidth = (top: number): 2 | 4 => (top <= 0xffff ? 2 : 4);
+/** Bytes of a set of n ids on the wire: the smaller of the bitmap and the list. */
+export const idSetBytes = (n: number, top: number): number => Math.min((top + 7) >> 3, n * idWidth(top));
+
+/** Write an id set under `key` (sorted ids) or `key + 'Bits'` (bitmap), the smaller. */
+export function putIdSet(ctx: SnapshotCodec, msg: SnapshotMessage, key: 'ids' | 'rm' | 'ch' | 'add', ids: Uint32Array, n: number, top: number): void {
+  const bitmapBytes = (top + 7) >> 3;
+  const w = idWidth(top);
+  if (bitmapBytes < n * w) {
+    const bits = ctx.arena.u8(bitmapBytes);
+    bits.fill(0);
+    for (let i = 0; i < n; i++) {
+      const b = ids[i]! - 1;
+      bits[b >> 3] |= 1 << (b & 7);
+    }
+    msg[key === 'ids' ? 'bits' : (`${key}Bits` as 'rmBits' | 'chBits' | 'addBits')] = bits;
+  } else {
+    const list = w === 2 ? ctx.arena.u16(n) : ctx.arena.u32(n);
+    for (let i = 0; i < n; i++) list[i] = ids[i]!;
+    msg[key] = binOf(list, n);
+  }
+}
+
+const f32Bits = new Uint32Array(1);
+const f32Val = new Float32Array(f32Bits.buffer);
+
+/** The msgpack number of one wire value (kept unsigned internally). */
+function wireNumber(wire: FieldType, v: number): number {
+  switch (wire) {
+    case 'i8':
+      return (v << 24) >> 24;
+    case 'i16':
+      return (v << 16) >> 16;
+    case 'i32':
+      return v | 0;
+    case 'f32':
+      f32Bits[0] = v;
+      return f32Val[0]!;
+    default:
+      return v;
+  }
+}
+
+/** The column of field f for the entities `ids`: constant, sparse or raw, the smallest. */
+export function encodeColumn(ctx: SnapshotCodec, f: CodecField, src: SourceView, ids: Uint32Array, n: number, idW: number): Column {
+  if (n === 0) return 0;
+  const arr = ctx.arena.wire(f.width, n);
+  return columnForm(ctx, f, arr, n, gather(f, src, ids, n, arr), idW);
+}
+
+/** Pick the form of a gathered column from its scan result (non-zero count, -1: constant). */
+export function columnForm(ctx: SnapshotCodec, f: CodecField, arr: WireArray, n: number, nz: number, idW: number): Column {
+  // constant column; but f32 -0 does not survive as a msgpack number (it packs as int 0)
+  if (nz < 0 && !(f.wire === 'f32' && arr[0] === 0x8000_0000)) return wireNumber(f.wire, arr[0]!);
+  if (nz < 0) nz = n;
+  const w = f.width;
+  if (nz * (idW + w) + 4 < n * w) {
+    const idx = idW === 2 ? ctx.arena.u16(nz) : ctx.arena.u32(nz);
+    const vals = ctx.arena.wire(w, nz);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const v = arr[i]!;
+      if (v !== 0) {
+        idx[k] = i;
+        vals[k++] = v;
+      }
+    }
+    return [binOf(idx, nz), binOf(vals, nz)];
+  }
+  return binOf(arr, n);
+}
+
+/** Every field's column for the same entities (full snapshots, added entities). */
+export function encodeColumns(ctx: SnapshotCodec, views: SourceView[], ids: Uint32Array, n: number, idW: number): Column[] {
+  const F = ctx.fields.length;
+  if (n === 0) return ctx.fields.map(() => 0);
+  const outs: WireArray[] = [];
+  for (let f = 0; f < F; f++) outs.push(ctx.arena.wire(ctx.fields[f]!.width, n));
+  const scan = ctx.scan;
+  ctx.gatherAll(views, ids, n, outs, scan);
+  const cols: Column[] = [];
+  for (let f = 0; f < F; f++) {
+    const nz = scan[2 * f + 1] === 0 ? -1 : n - scan[2 * f]!;
+    cols.push(columnForm(ctx, ctx.fields[f]!, outs[f]!, n, nz, idW));
+  }
+  return cols;
+}

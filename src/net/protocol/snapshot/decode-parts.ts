@@ -1,0 +1,134 @@
+// Reading the pieces of a snapshot message, validated: id sets, columns, globals. Malformed
+// input throws Bad, which decodeSnapshot turns into { ok: false } (layout: see the comment
+// at the top of ./index.ts).
+
+import type { SnapshotCodec } from './codec.js';
+import { idWidth } from './columns.js';
+import { dequantAll, dequantize, RANGE, type CodecField } from './fields.js';
+import type { SnapshotState } from './types.js';
+
+/** A malformed message (baseMissing: the delta's base is not the client's). */
+export class Bad {
+  constructor(
+    readonly reason: string,
+    readonly baseMissing = false,
+  ) {}
+}
+
+export const isBin = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+export const isInt = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+export function columnsOf(v: unknown, key: string, F: number): unknown[] {
+  if (!Array.isArray(v) || v.length !== F) throw new Bad(`${key} must be an array of ${F} columns`);
+  return v;
+}
+
+export function readGlobals(ctx: SnapshotCodec, g: unknown, s: SnapshotState, required: boolean): void {
+  if (g === undefined && !required) return;
+  const G = ctx.globalNames.length;
+  if (!Array.isArray(g) || g.length !== G) throw new Bad(`g must be an array of ${G} numbers`);
+  for (let i = 0; i < G; i++) if (typeof g[i] !== 'number') throw new Bad(`g[${i}] is not a number`);
+  for (let i = 0; i < G; i++) s.globals[i] = g[i] as number;
+}
+
+/** Read the id set at `key` / `key`Bits into `out`; returns the count. */
+export function readIdSet(
+  ctx: SnapshotCodec,
+  m: Record<string, unknown>,
+  key: string,
+  bitsKey: string,
+  top: number,
+  out: Uint32Array,
+  required: boolean,
+): number {
+  const list = m[key];
+  const bits = m[bitsKey];
+  if (list !== undefined && bits !== undefined) throw new Bad(`both ${key} and ${bitsKey}`);
+  if (bits !== undefined) {
+    if (!isBin(bits)) throw new Bad(`${bitsKey} must be a bin`);
+    if (bits.length !== (top + 7) >> 3) throw new Bad(`${bitsKey} has ${bits.length} bytes, expected ${(top + 7) >> 3}`);
+    if (top & 7 && bits.length > 0 && bits[bits.length - 1]! >> (top & 7) !== 0) throw new Bad(`${bitsKey} sets ids past top`);
+    let n = 0;
+    for (let i = 0; i < bits.length; i++) {
+      let b = bits[i]!;
+      while (b !== 0) {
+        const low = b & -b;
+        out[n++] = i * 8 + 31 - Math.clz32(low) + 1;
+        b ^= low;
+      }
+    }
+    return n;
+  }
+  if (list !== undefined) {
+    if (!isBin(list)) throw new Bad(`${key} must be a bin`);
+    const w = idWidth(top);
+    if (list.length % w !== 0) throw new Bad(`${key} length is not a multiple of ${w}`);
+    const n = list.length / w;
+    if (n > top) throw new Bad(`${key} lists more ids than top allows`);
+    const v = ctx.decodeArena.view(list, w === 2 ? 'u16' : 'u32', n);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const e = v[i]!;
+      if (e <= prev || e > top) throw new Bad(`${key}: ids must ascend within 1..top`);
+      out[i] = e;
+      prev = e;
+    }
+    return n;
+  }
+  if (required) throw new Bad(`${key} or ${bitsKey} is required`);
+  return 0;
+}
+
+/** One decoded value from a constant column, validated. */
+function constantValue(f: CodecField, v: unknown): number {
+  if (typeof v !== 'number') throw new Bad(`column ${f.key}: not a number, bin or [bin, bin]`);
+  if (f.wire === 'f32') return Math.fround(v);
+  const [lo, hi] = f.levels > 0 ? [0, f.levels] : RANGE[f.wire];
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new Bad(`column ${f.key}: constant ${v} out of range`);
+  return f.levels > 0 ? dequantize(f, v) : v;
+}
+
+export function decodeColumn(ctx: SnapshotCodec, f: CodecField, col: unknown, ids: Uint32Array, n: number, idW: number, target: Float64Array): void {
+  const w = f.width;
+  if (typeof col === 'number') {
+    const v = constantValue(f, col);
+    for (let i = 0; i < n; i++) target[ids[i]!] = v;
+    return;
+  }
+  if (isBin(col)) {
+    if (col.length !== n * w) throw new Bad(`column ${f.key}: ${col.length} bytes, expected ${n * w}`);
+    const tmp = ctx.decodeArena.f64(n);
+    tmp.set(ctx.decodeArena.view(col, f.wire, n));
+    if (f.levels > 0) checkLevels(f, tmp, n);
+    for (let i = 0; i < n; i++) target[ids[i]!] = tmp[i]!;
+    return;
+  }
+  if (Array.isArray(col) && col.length === 2 && isBin(col[0]) && isBin(col[1])) {
+    const [ib, vb] = col as [Uint8Array, Uint8Array];
+    if (ib.length % idW !== 0) throw new Bad(`column ${f.key}: sparse positions length is not a multiple of ${idW}`);
+    const k = ib.length / idW;
+    if (k > n || vb.length !== k * w) throw new Bad(`column ${f.key}: sparse sizes do not match`);
+    const idx = ctx.decodeArena.view(ib, idW === 2 ? 'u16' : 'u32', k);
+    const tmp = ctx.decodeArena.f64(k);
+    tmp.set(ctx.decodeArena.view(vb, f.wire, k));
+    if (f.levels > 0) checkLevels(f, tmp, k);
+    let prev = -1;
+    for (let j = 0; j < k; j++) {
+      const p = idx[j]!;
+      if (p <= prev || p >= n) throw new Bad(`column ${f.key}: sparse positions must ascend within 0..n-1`);
+      prev = p;
+    }
+    const zero = f.levels > 0 ? dequantize(f, 0) : 0;
+    for (let i = 0; i < n; i++) target[ids[i]!] = zero;
+    for (let j = 0; j < k; j++) target[ids[idx[j]!]!] = tmp[j]!;
+    return;
+  }
+  throw new Bad(`column ${f.key}: not a number, bin or [bin, bin]`);
+}
+
+function checkLevels(f: CodecField, v: Float64Array, n: number): void {
+  const L = f.levels;
+  for (let i = 0; i < n; i++) if (v[i]! > L) throw new Bad(`column ${f.key}: quantized value ${v[i]} over ${L}`);
+  dequantAll(v, n, f);
+}

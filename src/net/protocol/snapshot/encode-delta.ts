@@ -1,0 +1,155 @@
+// Encoding a delta against a state the client acked: removed, changed and added entities,
+// changed fields per entity as bit masks, falling back to a full snapshot when that is
+// smaller (layout: see the comment at the top of ./index.ts).
+
+import type { SnapshotCodec } from './codec.js';
+import { encodeColumn, encodeColumns, idSetBytes, idWidth, putIdSet } from './columns.js';
+import { encodeFull } from './encode-full.js';
+import { globalsChanged, globalsOf, rowBound, sameRows, viewsOf, visBytes } from './source.js';
+import type { Column, SnapshotMessage, SnapshotSource, Visibility } from './types.js';
+import { diffField } from './wire-values.js';
+
+/**
+ * A delta from `base` (the host state of `baseTick`, which the client decoded and acked) to
+ * `src`. `visible` is the client's visibility now, `baseVisible` the one its base was
+ * encoded with (undefined: the same as `visible`; pass `() => true` for "everything was
+ * visible"): an entity entering visibility is added, one leaving is removed. Falls back to a
+ * full snapshot (base -1) when the delta would be larger.
+ *
+ * Reading ring slots in place: bracket the call with beginRead / endRead of both ticks and
+ * drop the message when either read was torn (or use encodeFromRing, which does that).
+ */
+export function encodeDelta(
+  ctx: SnapshotCodec,
+  src: SnapshotSource,
+  tick: number,
+  base: SnapshotSource,
+  baseTick: number,
+  visible?: Visibility,
+  baseVisible: Visibility | undefined = visible,
+): SnapshotMessage {
+  const maxNow = rowBound(ctx, src);
+  const maxBase = rowBound(ctx, base);
+  const hi = Math.max(maxNow, maxBase);
+  ctx.arena.reset((hi + 1) * ctx.encodeRowBytes);
+  const vn = visBytes(ctx, 0, visible, hi);
+  const vb = baseVisible === visible ? vn : visBytes(ctx, 1, baseVisible, hi);
+  const F = ctx.fields.length;
+  // fields whose rows are byte-identical in both blocks (one native memcmp each) cannot
+  // have changed: they are skipped below; when all are, and so are the row bound and the
+  // visibility, the world is quiet and the delta is empty
+  const same: boolean[] = [];
+  let allSame = maxNow === maxBase && vn === vb;
+  for (let f = 0; f < F; f++) {
+    const eq = sameRows(ctx, src.block, base.block, f, Math.min(maxNow, maxBase));
+    same.push(eq);
+    allSame &&= eq;
+  }
+  if (allSame) {
+    const quiet: SnapshotMessage = { type: 'snapshot', tick, base: baseTick };
+    if (globalsChanged(ctx, src.block, base.block)) quiet.g = globalsOf(ctx, src.block);
+    return quiet;
+  }
+  const archN = src.block.fields[ctx.archIndex] as Uint8Array;
+  const archB = base.block.fields[ctx.archIndex] as Uint8Array;
+  const genN = src.block.fields[ctx.genIndex] as Uint16Array;
+  const genB = base.block.fields[ctx.genIndex] as Uint16Array;
+  const [rm, add, keep, ch, sub] = ctx.ids(hi) as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let nRm = 0;
+  let nAdd = 0;
+  let nKeep = 0;
+  let nNow = 0;
+  let topNow = 0;
+  for (let e = 1; e <= hi; e++) {
+    const ln = e <= maxNow && archN[e] !== 0 && (vn === null || !!vn[e]);
+    const lb = e <= maxBase && archB[e] !== 0 && (vb === null || !!vb[e]);
+    if (ln) {
+      nNow++;
+      topNow = e;
+      if (lb && genN[e] === genB[e]) keep[nKeep++] = e;
+      else {
+        if (lb) rm[nRm++] = e;
+        add[nAdd++] = e;
+      }
+    } else if (lb) rm[nRm++] = e;
+  }
+
+  // changed fields of the kept entities, compared on wire values
+  const mb = ctx.maskBytes;
+  const masks = ctx.arena.u8(nKeep * mb);
+  masks.fill(0);
+  const viewsN = viewsOf(ctx, src.block);
+  const viewsB = viewsOf(ctx, base.block);
+  const counts: number[] = [];
+  let valBytes = 0;
+  for (let f = 0; f < F; f++) {
+    const cf = ctx.fields[f]!;
+    const c = nKeep === 0 || same[f] ? 0 : diffField(cf, viewsN[f]!, viewsB[f]!, keep, nKeep, masks, mb, f >> 3, 1 << (f & 7));
+    counts.push(c);
+    valBytes += c * cf.width;
+  }
+  // changed entities (eids) and their masks, compacted
+  const chMasks = ctx.arena.u8(nKeep * mb);
+  let nCh = 0;
+  let sameMask = true;
+  if (mb === 1) {
+    for (let i = 0; i < nKeep; i++) {
+      const m = masks[i]!;
+      if (m !== 0) {
+        ch[nCh] = keep[i]!;
+        chMasks[nCh++] = m;
+        if (m !== chMasks[0]) sameMask = false;
+      }
+    }
+  } else {
+    for (let i = 0; i < nKeep; i++) {
+      let any = 0;
+      for (let j = 0; j < mb; j++) any |= masks[i * mb + j]!;
+      if (any === 0) continue;
+      for (let j = 0; j < mb; j++) {
+        const m = masks[i * mb + j]!;
+        chMasks[nCh * mb + j] = m;
+        if (m !== chMasks[j]) sameMask = false;
+      }
+      ch[nCh++] = keep[i]!;
+    }
+  }
+
+  const gChanged = globalsChanged(ctx, src.block, base.block);
+
+  const top = Math.max(nRm ? rm[nRm - 1]! : 0, nAdd ? add[nAdd - 1]! : 0, nCh ? ch[nCh - 1]! : 0);
+  const deltaBytes =
+    (nRm ? idSetBytes(nRm, top) : 0) +
+    (nAdd ? idSetBytes(nAdd, top) + nAdd * ctx.rowWireBytes : 0) +
+    (nCh ? idSetBytes(nCh, top) + nCh * mb + valBytes : 0);
+  const fullBytes = idSetBytes(nNow, topNow) + nNow * ctx.rowWireBytes;
+  if (deltaBytes > fullBytes) return encodeFull(ctx, src, tick, visible);
+
+  const msg: SnapshotMessage = { type: 'snapshot', tick, base: baseTick };
+  if (top > 0) msg.top = top;
+  const idW = idWidth(top);
+  if (nRm) putIdSet(ctx, msg, 'rm', rm, nRm, top);
+  if (nCh) {
+    putIdSet(ctx, msg, 'ch', ch, nCh, top);
+    msg.mask = sameMask ? chMasks.subarray(0, mb) : chMasks.subarray(0, nCh * mb);
+    const vals: Column[] = [];
+    for (let f = 0; f < F; f++) {
+      const c = counts[f]!;
+      let k = 0;
+      if (c === nCh) sub.set(ch.subarray(0, nCh));
+      else if (c > 0) {
+        const byte = f >> 3;
+        const bit = 1 << (f & 7);
+        for (let j = 0; j < nCh; j++) if (chMasks[j * mb + byte]! & bit) sub[k++] = ch[j]!;
+      }
+      vals.push(encodeColumn(ctx, ctx.fields[f]!, viewsN[f]!, sub, c, idW));
+    }
+    msg.vals = vals;
+  }
+  if (nAdd) {
+    putIdSet(ctx, msg, 'add', add, nAdd, top);
+    msg.addCols = encodeColumns(ctx, viewsN, add, nAdd, idW);
+  }
+  if (gChanged) msg.g = globalsOf(ctx, src.block);
+  return msg;
+}
