@@ -11,7 +11,7 @@ import { lanAddress } from './net/address.js';
 import { BotSwarm, formatBotStats } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
-import { runUp } from './net/lan/up.js';
+import { quietLogsOnTerminal, runUp } from './net/lan/up.js';
 import { runTerminalClient } from './render-term/index.js';
 import { DEFAULT_PORT, HostServer } from './net/server/host-server.js';
 import { LocalBots } from './workers/local-bots.js';
@@ -165,6 +165,7 @@ program
       if (!chosen) throw new InvalidArgumentError(`no session number ${pick}`);
       target = { host: chosen.host, port: chosen.port };
     }
+    quietLogsOnTerminal();
     await runTerminalClient({ host: target.host, port: target.port, mode: flags.json ? 'json' : 'msgpack' });
   });
 
@@ -207,7 +208,15 @@ program
   .description('verify a recorded session: re-simulate it and compare the state hash at every tick')
   .argument('<file>', 'recording written with --record')
   .action((file: string) => {
-    const r = verifyRecordingFile(file);
+    let r: ReturnType<typeof verifyRecordingFile>;
+    try {
+      r = verifyRecordingFile(file);
+    } catch (e) {
+      // a missing or unreadable file: a clear message, not a stack trace
+      process.stderr.write(`lanparty replay: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+      return;
+    }
     if (r.ok) {
       process.stdout.write(
         `replay OK: ${r.ticks} ticks (${r.firstTick}..${r.lastTick}), ${r.checkpoints} checkpoint(s), final hash ${r.finalHash}\n`,
@@ -221,4 +230,18 @@ program
     process.exitCode = 1;
   });
 
-await program.parseAsync(process.argv);
+// `up` is the default command, so a mistyped command would otherwise read as "too many
+// arguments for 'up'": name it instead.
+const first = process.argv[2];
+if (first !== undefined && !first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {
+  program.error(`error: unknown command '${first}' (commands: ${program.commands.map((c) => c.name()).join(', ')}; see lanparty --help)`);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // a failure at run time (host unreachable, join refused, ...): one clear line, not a stack trace
+  const name = program.commands.some((c) => c.name() === first) ? first : 'up';
+  process.stderr.write(`lanparty ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}

@@ -26,6 +26,8 @@ export interface BotStats {
   bytesPerSecond: number;
   rttP50Ms: number;
   rttP99Ms: number;
+  /** Round trips measured in the period (0: the rtt figures mean nothing yet). */
+  rttSamples: number;
 }
 
 export class BotSwarm {
@@ -58,7 +60,9 @@ export class BotSwarm {
         this.clients.push(c);
       }
     }
-    this.timer = setInterval(() => this.pingAll(), 1000);
+    // two ping rounds per 1 s stats period: with one round a second, in step with the stats,
+    // every other period had no round trip at all
+    this.timer = setInterval(() => this.pingAll(), 500);
     this.timer.unref();
   }
 
@@ -94,6 +98,7 @@ export class BotSwarm {
       bytesPerSecond: (bytes - this.lastBytes) / dt,
       rttP50Ms: percentile(rtts, 0.5),
       rttP99Ms: percentile(rtts, 0.99),
+      rttSamples: rtts.length,
     };
     this.lastBytes = bytes;
     this.lastAt = now;
@@ -112,6 +117,8 @@ export class BotSwarm {
 export function formatBotStats(s: BotStats): string {
   return (
     `bots ${s.connected}/${s.bots} | snapshots/s ${s.snapshotsPerSecond.toFixed(0)} (min per bot ${s.minClientSnapshotsPerSecond.toFixed(1)})` +
-    ` | ${(s.bytesPerSecond / 1024).toFixed(1)} KB/s in | rtt p50 ${s.rttP50Ms.toFixed(2)} ms p99 ${s.rttP99Ms.toFixed(2)} ms`
+    ` | ${(s.bytesPerSecond / 1024).toFixed(1)} KB/s in | rtt ` +
+    // no round trip measured in the period (e.g. the first second): '-' rather than 0.00 ms
+    (s.rttSamples ? `p50 ${s.rttP50Ms.toFixed(2)} ms p99 ${s.rttP99Ms.toFixed(2)} ms` : 'p50 - p99 - (none measured)')
   );
 }

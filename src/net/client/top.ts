@@ -28,7 +28,8 @@ interface Stats {
 }
 
 export function formatTop(s: Stats, prev: Stats | null, dtS: number): string {
-  const rate = (now: number, before: number | undefined) => (before === undefined ? 0 : (now - before) / dtS / 1024);
+  // the first report has nothing to take a rate against: '-' rather than 0.0
+  const rate = (now: number, before: number | undefined) => (before === undefined ? '-' : ((now - before) / dtS / 1024).toFixed(1));
   const drops = { ...(s.sim?.drops ?? {}), ...s.net.drops };
   const dropText = Object.entries(drops)
     .sort((a, b) => b[1] - a[1])
@@ -38,7 +39,7 @@ export function formatTop(s: Stats, prev: Stats | null, dtS: number): string {
     `tick ${s.tick} (epoch ${s.epoch}, ${s.game}) | tick p50 ${s.sim?.tickP50Ms.toFixed(2) ?? '-'} ms p99 ${s.sim?.tickP99Ms.toFixed(2) ?? '-'} ms` +
     ` | skipped ${s.sim?.skippedTicks ?? 0} | restarts ${s.restarts} | entities ${s.sim?.entities ?? 0}` +
     ` | clients msgpack ${s.net.msgpack} json ${s.net.json} seed003 ${s.net.legacy}` +
-    ` | in ${rate(s.bytesIn, prev?.bytesIn).toFixed(1)} KB/s out ${rate(s.bytesOut, prev?.bytesOut).toFixed(1)} KB/s` +
+    ` | in ${rate(s.bytesIn, prev?.bytesIn)} KB/s out ${rate(s.bytesOut, prev?.bytesOut)} KB/s` +
     ` | drops ${dropText || 'none'}`
   );
 }

@@ -4,7 +4,7 @@
 // second.
 
 import { getGame } from '../../engine/games/index.js';
-import { logger } from '../../engine/log.js';
+import { logger, rootLogger } from '../../engine/log.js';
 import { lanAddress } from '../address.js';
 import type { LanpartyClient } from '../client/client.js';
 import { SessionClient } from '../client/session-client.js';
@@ -51,17 +51,23 @@ async function playInTerminal(node: LanNode, o: UpOptions, log: ReturnType<typeo
     tc.setMigrating(false);
     void tc.reconnect({ host: h.ip, port: h.port });
   });
-  const stop = async (why: string) => {
+  const stop = async (why: string, code = 0) => {
     log.info({ why }, 'stopping');
     tc.quit();
     await node.stop();
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
-  await tc.done.catch((err: Error) => log.error({ err: err.message }, 'terminal client failed'));
-  await stop('quit');
+  let code = 0;
+  await tc.done.catch((err: Error) => {
+    log.error({ err: err.message }, 'terminal client failed');
+    // the terminal is restored by now; logs may be off on a terminal, so say it plainly
+    process.stderr.write(`lanparty up: terminal client failed: ${err.message}\n`);
+    code = 1;
+  });
+  await stop('quit', code);
 }
 
 /** What `--status json` prints each second (tests and tools read it). */
@@ -88,7 +94,19 @@ function statusOf(node: LanNode, me: SessionClient) {
   };
 }
 
+/**
+ * The terminal client owns the terminal: log lines written to the same terminal would draw
+ * over the game (and scroll it). Unless stderr goes elsewhere (2>file), log nothing; set
+ * before any worker thread starts, as workers take their level from the environment.
+ */
+export function quietLogsOnTerminal(): void {
+  if (!process.stderr.isTTY) return;
+  process.env.LANPARTY_LOG = 'silent';
+  rootLogger.level = 'silent';
+}
+
 export async function runUp(o: UpOptions): Promise<void> {
+  if (o.interactive) quietLogsOnTerminal();
   const bind = lanAddress(o.bind);
   const log = logger('up');
   const node = new LanNode({
