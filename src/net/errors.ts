@@ -47,6 +47,10 @@ export const ErrorCode = {
   INTERNAL_ERROR: 'INTERNAL_ERROR',
   /** A snapshot could not be decoded (client side). */
   BAD_SNAPSHOT: 'BAD_SNAPSHOT',
+  /** The nickname (join.name or nick) is held by another player of the session (case-insensitive). */
+  NAME_TAKEN: 'NAME_TAKEN',
+  /** Chat messages over the per-client chat rate: dropped, the sender told once. */
+  CHAT_RATE_LIMITED: 'CHAT_RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

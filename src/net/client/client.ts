@@ -9,7 +9,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { getGame } from '../../engine/games/index.js';
 import { encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
 import type { FrameDecoder } from '../protocol/frame-decoder.js';
-import { PROTOCOL_VERSION, type ErrorMsg, type WelcomeMsg } from '../protocol/messages.js';
+import { PROTOCOL_VERSION, type ChatMsg, type ErrorMsg, type RosterEntry, type WelcomeMsg } from '../protocol/messages.js';
 import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
 import {
   createSnapshotCodec,
@@ -61,6 +61,10 @@ export interface ClientEvents {
   /** An error message from the host (its stable code in `code`). */
   hostError: [error: ErrorMsg];
   left: [client: number];
+  /** A chat line (from 0, name '*': the host announcing a join, leave or nick change). */
+  chat: [message: ChatMsg];
+  /** Everyone in the chat room (on each join, leave and nick change; to a reconnected client). */
+  roster: [players: RosterEntry[]];
   close: [];
   welcomed: [];
 }
@@ -78,6 +82,8 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   /** The last error message the host sent. */
   lastError: ErrorMsg | null = null;
   closed = false;
+  /** The newest chat roster from the host. */
+  roster: RosterEntry[] = [];
   private readonly socket: Socket;
   private decoder: FrameDecoder | null;
   private preambleLeft: number;
@@ -164,6 +170,16 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.send({ type: 'leave' });
   }
 
+  /** Say something to everyone (1 to 200 characters; the host sanitises and rate-limits it). */
+  chat(text: string): void {
+    this.send({ type: 'chat', text });
+  }
+
+  /** Change nickname (refused with a NAME_TAKEN hostError when another player has it). */
+  nick(name: string): void {
+    this.send({ type: 'nick', name });
+  }
+
   close(): void {
     this.closed = true;
     this.socket.destroy();
@@ -213,6 +229,13 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         return;
       case 'left':
         this.emit('left', m.client as number);
+        return;
+      case 'chat':
+        this.emit('chat', m as unknown as ChatMsg);
+        return;
+      case 'roster':
+        this.roster = (m.players as RosterEntry[] | undefined) ?? [];
+        this.emit('roster', this.roster);
         return;
     }
   }

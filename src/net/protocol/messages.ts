@@ -16,6 +16,10 @@ export const ClientMsg = {
   LEAVE: 'leave',
   /** First message of a monitoring connection (`lanparty top`): stats every second, no player. */
   STATS: 'stats',
+  /** Say something in the session's chat room. */
+  CHAT: 'chat',
+  /** Change one's nickname. */
+  NICK: 'nick',
 } as const;
 export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
@@ -28,7 +32,36 @@ export const HostMsg = {
   STATS: 'stats',
   JOINED: 'joined',
   LEFT: 'left',
+  /** A chat line (from 0, name '*': a join/leave/nick announcement by the host). */
+  CHAT: 'chat',
+  /** Everyone in the chat room, sent on each join, leave and nick change. */
+  ROSTER: 'roster',
 } as const;
+
+/** Longest nickname, in characters (code points). */
+export const MAX_NAME_CHARS = 32;
+/** Longest chat text, in characters (code points), before sanitising. */
+export const MAX_CHAT_CHARS = 200;
+
+/**
+ * Characters that must never reach a peer's terminal from another player: C0 controls (ESC,
+ * CR, LF...), DEL, C1 controls (U+0080-U+009F), the bidi embeddings/overrides U+202A-U+202E
+ * and isolates U+2066-U+2069, and the line/paragraph separators U+2028/U+2029.
+ */
+// eslint-disable-next-line no-control-regex
+export const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** Why a nickname is not acceptable (null: it is). Nicknames are refused, never rewritten. */
+export function nameProblem(name: unknown): string | null {
+  if (typeof name !== 'string') return 'a name must be a string';
+  const n = [...name].length;
+  if (n < 1 || n > MAX_NAME_CHARS) return `a name must be 1 to ${MAX_NAME_CHARS} characters`;
+  if (UNSAFE_CHARS.test(name)) return 'a name must not contain control characters or bidi overrides';
+  if (name.trim() !== name || /[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) {
+    return 'a name must not start or end with spaces nor hold unpaired surrogates';
+  }
+  return null;
+}
 
 /** Most inputs one message may carry: the newest plus the 3 before it (redundancy). */
 export const MAX_INPUTS_PER_MESSAGE = 4;
@@ -75,7 +108,37 @@ export interface StatsRequestMsg {
   type: 'stats';
 }
 
-export type ClientMessage = JoinMsg | InputMsg | AckMsg | PingMsg | LeaveMsg | StatsRequestMsg;
+export interface ChatSendMsg {
+  type: 'chat';
+  /** 1 to MAX_CHAT_CHARS characters; the host sanitises it before passing it on. */
+  text: string;
+}
+
+export interface NickMsg {
+  type: 'nick';
+  name: string;
+}
+
+export type ClientMessage = JoinMsg | InputMsg | AckMsg | PingMsg | LeaveMsg | StatsRequestMsg | ChatSendMsg | NickMsg;
+
+/** Host -> client: a chat line. `from` 0 with name '*' is the host announcing a join, leave or nick change. */
+export interface ChatMsg {
+  type: 'chat';
+  from: number;
+  name: string;
+  text: string;
+  tick: number;
+}
+
+export interface RosterEntry {
+  client: number;
+  name: string;
+}
+
+export interface RosterMsg {
+  type: 'roster';
+  players: RosterEntry[];
+}
 
 export interface WelcomeMsg {
   type: 'welcome';
@@ -125,8 +188,9 @@ export function validateClientMessage(v: unknown): Validated {
     case ClientMsg.JOIN: {
       const protocol = m.protocol ?? PROTOCOL_VERSION;
       if (!isInt(protocol, 1, 1000)) return invalid('join.protocol must be an integer');
-      if (m.name !== undefined && (typeof m.name !== 'string' || m.name.length > 32)) {
-        return invalid('join.name must be a string of at most 32 characters');
+      if (m.name !== undefined) {
+        const why = nameProblem(m.name);
+        if (why) return invalid(`join.name: ${why}`);
       }
       if (m.token !== undefined && (typeof m.token !== 'string' || !UUID.test(m.token))) {
         return invalid('join.token must be a uuid v4 string');
@@ -161,6 +225,17 @@ export function validateClientMessage(v: unknown): Validated {
       return { ok: true, msg: { type: 'leave' } };
     case ClientMsg.STATS:
       return { ok: true, msg: { type: 'stats' } };
+    case ClientMsg.CHAT: {
+      if (typeof m.text !== 'string') return invalid('chat.text must be a string');
+      const n = [...m.text].length;
+      if (n < 1 || n > MAX_CHAT_CHARS) return invalid(`chat.text must be 1 to ${MAX_CHAT_CHARS} characters`);
+      return { ok: true, msg: { type: 'chat', text: m.text } };
+    }
+    case ClientMsg.NICK: {
+      const why = nameProblem(m.name);
+      if (why) return invalid(`nick.name: ${why}`);
+      return { ok: true, msg: { type: 'nick', name: m.name as string } };
+    }
     default:
       return { ok: false, error: protocolError(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`) };
   }

@@ -19,6 +19,7 @@ import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '..
 import { HostMsg, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg } from '../protocol/messages.js';
 import { schemaDescriptor } from '../protocol/snapshot.js';
 import { Broadcaster, type SnapshotPeer } from './broadcaster.js';
+import { ChatRoom, type ChatLimits } from './chat.js';
 import { Connection, traffic, type ConnectionLimits } from './connection.js';
 import { DropCounter } from './drops.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
@@ -47,6 +48,8 @@ export interface HostServerOptions {
   epoch?: number;
   /** Sessions of the previous host (migration): their tokens stay valid for the grace period. */
   sessions?: { records: SessionRecord[]; nextClient: number };
+  /** Chat rate limit per client (default: bursts of 5, then 1 per second). */
+  chat?: Partial<ChatLimits>;
 }
 
 interface ClientState extends SnapshotPeer {
@@ -73,6 +76,7 @@ export class HostServer implements LegacyHost {
   private monitorTimer: NodeJS.Timeout | undefined;
   private readonly sessions: Sessions;
   private readonly broadcaster: Broadcaster;
+  private readonly chat: ChatRoom;
   private stopTicks: () => void = () => {};
   private legacyCache: { tick: number; t: LegacyTick; matchNo: number } | null = null;
   private stopping = false;
@@ -89,7 +93,20 @@ export class HostServer implements LegacyHost {
       ...o.limits,
     };
     this.sessions = new Sessions(o.graceMs ?? 10_000, (s) => this.expire(s));
-    if (o.sessions) this.sessions.import(o.sessions.records, o.sessions.nextClient);
+    if (o.sessions) {
+      this.sessions.import(o.sessions.records, o.sessions.nextClient);
+      // players of the previous host are in the room already: a reconnect is not announced
+      for (const s of this.sessions.all()) s.announced = true;
+    }
+    this.chat = new ChatRoom(
+      {
+        sessions: () => this.sessions.all(),
+        clients: () => this.clients.values(),
+        tick: () => this.sim.tick,
+        drops: this.drops,
+      },
+      o.chat,
+    );
     this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads);
     this.server = createServer({ noDelay: true }, (s) => this.accept(s));
   }
@@ -179,7 +196,12 @@ export class HostServer implements LegacyHost {
       this.addresses.set(s.client, [conn.remoteAddress, conn.remotePort]);
       return this.welcome(conn, s, true);
     }
+    if (msg.name !== undefined) {
+      const why = this.chat.refuse(msg.name, this.sessions.next);
+      if (why) return conn.fail(protocolError(ErrorCode.NAME_TAKEN, why));
+    }
     const s = this.sessions.create(true);
+    if (msg.name !== undefined) s.name = msg.name;
     conn.client = s.client;
     this.addresses.set(s.client, [conn.remoteAddress, conn.remotePort]);
     this.pendingJoins.set(s.client, { conn, since: this.sim.tick, kind: 'client' });
@@ -204,6 +226,8 @@ export class HostServer implements LegacyHost {
       reconnected,
     });
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
+    if (reconnected) this.chat.rejoined(s, conn);
+    else this.chat.joined(s);
   }
 
   private clientMessage(conn: Connection, msg: ClientMessage): void {
@@ -231,6 +255,10 @@ export class HostServer implements LegacyHost {
         this.sessions.end(st.session);
         conn.close();
         return;
+      case 'chat':
+        return this.chat.chat(conn, st.session, msg.text);
+      case 'nick':
+        return this.chat.nick(conn, st.session, msg.name);
       case 'join':
       case 'stats':
         return conn.reject(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'already joined'));
@@ -256,6 +284,7 @@ export class HostServer implements LegacyHost {
     this.sim.queue.push(Cmd.LEAVE, s.client, 0);
     this.addresses.delete(s.client);
     for (const c of this.clients.values()) c.conn.send({ type: HostMsg.LEFT, client: s.client });
+    this.chat.left(s);
     log.info({ client: s.client }, 'client left');
   }
 

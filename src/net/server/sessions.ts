@@ -15,6 +15,10 @@ export interface Session {
   graceTimer: NodeJS.Timeout | undefined;
   /** Newest input seq passed to the sim for this player, across all its connections. */
   inputSeq: number;
+  /** Chat nickname: kept across reconnects (set by the HostServer's ChatRoom). */
+  name?: string;
+  /** In the chat room's roster (announced as joined, not yet as left). */
+  announced?: boolean;
 }
 
 export interface SessionRecord {
