@@ -1,6 +1,6 @@
 // What the host streams to its backups every 100 ms, over the peer mesh:
 //   { t: "state", epoch, tick, maxEid, globals: bin (float64 LE), order: bin, fields: [bin...],
-//     sessions: [[client, token, entity], ...], nextClient }
+//     sessions: [[client, token, entity, name?], ...], nextClient }
 // Decoding validates every part (a peer's bytes are untrusted like any other) and never
 // throws: a bad message is null, and the caller counts it.
 
@@ -25,7 +25,7 @@ export function encodeReplica(r: Replica): Record<string, unknown> {
     globals: bytes(cp.globals),
     order: cp.order,
     fields: cp.fields,
-    sessions: r.sessions.records.map((s) => [s.client, s.token, s.entity]),
+    sessions: r.sessions.records.map((s) => (s.name === undefined ? [s.client, s.token, s.entity] : [s.client, s.token, s.entity, s.name])),
     nextClient: r.sessions.nextClient,
   };
 }
@@ -48,7 +48,8 @@ export function decodeReplica(m: Record<string, unknown>, fieldBytes: readonly n
   const records: SessionRecord[] = [];
   for (const s of sessions) {
     if (!Array.isArray(s) || !isUint(s[0]) || typeof s[1] !== 'string' || s[1].length > 64 || !Number.isInteger(s[2])) return null;
-    records.push({ client: s[0], token: s[1], entity: s[2] as number });
+    if (s[3] !== undefined && (typeof s[3] !== 'string' || s[3].length > 32)) return null;
+    records.push({ client: s[0], token: s[1], entity: s[2] as number, ...(typeof s[3] === 'string' ? { name: s[3] } : {}) });
   }
   return {
     epoch,

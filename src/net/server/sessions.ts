@@ -25,6 +25,8 @@ export interface SessionRecord {
   client: number;
   token: string;
   entity: number;
+  /** Chat nickname, carried across a host migration. */
+  name?: string;
 }
 
 const EXPIRED_REMEMBERED = 4096;
@@ -84,7 +86,9 @@ export class Sessions {
   /** What a backup needs to honour these tokens after a host migration. */
   export(): SessionRecord[] {
     const out: SessionRecord[] = [];
-    for (const s of this.byClient.values()) if (s.token) out.push({ client: s.client, token: s.token, entity: s.entity });
+    for (const s of this.byClient.values()) {
+      if (s.token) out.push({ client: s.client, token: s.token, entity: s.entity, ...(s.name !== undefined ? { name: s.name } : {}) });
+    }
     return out;
   }
 
@@ -95,6 +99,7 @@ export class Sessions {
   import(records: readonly SessionRecord[], nextClient: number): void {
     for (const r of records) {
       const s: Session = { client: r.client, token: r.token, entity: r.entity, attached: true, graceTimer: undefined, inputSeq: 0 };
+      if (r.name !== undefined) s.name = r.name;
       this.byClient.set(r.client, s);
       this.byToken.set(r.token, s);
       this.detach(r.client);
