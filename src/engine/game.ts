@@ -58,6 +58,15 @@ export interface GameOptions {
   [option: string]: unknown;
 }
 
+/** The `maxPlayers` option of a game, checked the same way by every game. */
+export function maxPlayersOption(game: string, options: GameOptions, max: number, fallback = 16): number {
+  const n = options.maxPlayers ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new RangeError(`${game}: options.maxPlayers must be an integer in [1, ${max}]`);
+  }
+  return n;
+}
+
 const registry = new Map<string, GameFactory>();
 
 export function registerGame(factory: GameFactory): void {

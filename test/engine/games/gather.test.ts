@@ -16,39 +16,21 @@ import {
   createGather,
   type GatherOptions,
   type GatherSpec,
-  type GatherWorld,
 } from '../../../src/engine/games/gather/index.js';
-import { checkpointOfBlock, loadCheckpoint } from '../../../src/engine/checkpoint.js';
 import { hashToHex } from '../../../src/engine/hash.js';
 import { Cmd, type Command } from '../../../src/engine/input-queue.js';
-import { blockBytes, blockViews } from '../../../src/engine/layout.js';
 import { verifyRecording } from '../../../src/engine/recording.js';
-import { Simulation } from '../../../src/engine/simulation.js';
+import type { Simulation } from '../../../src/engine/simulation.js';
 import { viewOf } from '../../../src/engine/snapshot-view.js';
+import { ClientScript, GameHarness, type HarnessOptions, recordingText, simulationOf } from '../../helpers/game-harness.js';
 
 const MAX_X = (DEFAULT_COLS - 1) * CELL; // 580
 const MAX_Y = (DEFAULT_ROWS - 1) * CELL; // 380
 
-interface HarnessOptions {
-  capacity?: number;
-  seed?: number;
-  game?: GatherOptions;
-}
-
-class GatherHarness {
-  readonly sim: Simulation<GatherSpec>;
-  private readonly seqs = new Map<number, number>();
-  private pending: Command[] = [];
-
-  constructor(options: HarnessOptions = {}) {
+class GatherHarness extends GameHarness<GatherSpec> {
+  constructor(options: HarnessOptions<GatherOptions> = {}) {
     const capacity = options.capacity ?? 512;
-    const game = createGather({ capacity, ...options.game });
-    const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
-    this.sim = new Simulation(game, block, { capacity, seed: options.seed ?? 5 });
-  }
-
-  get w(): GatherWorld {
-    return this.sim.world;
+    super(createGather({ capacity, ...options.game }), capacity, options.seed ?? 5);
   }
 
   /** The world tick the next step() runs (moves happen when it is a multiple of 12). */
@@ -56,42 +38,10 @@ class GatherHarness {
     return this.sim.tick;
   }
 
-  join(...clients: number[]): this {
-    for (const client of clients) this.pending.push({ type: Cmd.JOIN, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    return this;
-  }
-
-  leave(client: number): this {
-    this.pending.push({ type: Cmd.LEAVE, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    return this;
-  }
-
-  press(client: number, buttons: number): this {
-    const seq = (this.seqs.get(client) ?? 0) + 1;
-    this.seqs.set(client, seq);
-    this.pending.push({ type: Cmd.INPUT, client, seq, buttons, ax: 0, ay: 0 });
-    return this;
-  }
-
-  step(ticks = 1): this {
-    for (let i = 0; i < ticks; i++) {
-      const arrived = this.pending;
-      this.pending = [];
-      this.sim.step(arrived);
-    }
-    return this;
-  }
-
   /** Step until the next tick to run is a step tick (no move happens on the way). */
   toStepTick(): this {
     while (this.tick % STEP_TICKS !== 0) this.step();
     return this;
-  }
-
-  eid(client: number): number {
-    const e = this.sim.entityOf(client);
-    expect(e, `client ${client} has an entity`).toBeGreaterThan(0);
-    return e;
   }
 
   player(client: number) {
@@ -105,13 +55,6 @@ class GatherHarness {
     this.w.c.Position.x[e] = x;
     this.w.c.Position.y[e] = y;
     return this;
-  }
-
-  all(kind: 'player' | 'gatherable'): number[] {
-    const want = this.w.A[kind] + 1;
-    const out: number[] = [];
-    for (let e = 1; e <= this.sim.maxEid; e++) if (this.w.c.Entity.archetype[e] === want) out.push(e);
-    return out;
   }
 
   cellsOf(kind: 'player' | 'gatherable'): string[] {
@@ -334,19 +277,15 @@ function run(seed: number): { hashes: string[]; commands: Command[][]; points: n
   const sim = newSim(seed);
   let s = 1;
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const seqs = new Map<number, number>();
+  const clients = new ClientScript();
   const present = new Set<number>();
   const buttons = [Button.LEFT, Button.RIGHT, Button.UP, Button.DOWN, 0];
   const hashes: string[] = [];
   const commands: Command[][] = [];
   for (let t = 0; t < TICKS; t++) {
     const out: Command[] = [];
-    const member = (type: 2 | 3, client: number) => out.push({ type, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    const input = (client: number, b: number) => {
-      const seq = (seqs.get(client) ?? 0) + 1;
-      seqs.set(client, seq);
-      out.push({ type: Cmd.INPUT, client, seq, buttons: b, ax: 0, ay: 0 });
-    };
+    const member = (type: 2 | 3, client: number) => out.push(clients.command(type, client));
+    const input = (client: number, b: number) => out.push(clients.input(client, b));
     if (t === 0) for (const c of [1, 2, 3, 4]) member(Cmd.JOIN, c), present.add(c);
     if (t === 900) member(Cmd.JOIN, 5), present.add(5);
     if (t === 1800 && present.delete(2)) member(Cmd.LEAVE, 2);
@@ -365,10 +304,8 @@ function run(seed: number): { hashes: string[]; commands: Command[][]; points: n
   return { hashes, commands, points };
 }
 
-function newSim(seed: number) {
-  const game = createGather({ capacity: CAPACITY });
-  const block = blockViews(game.schema, CAPACITY, new SharedArrayBuffer(blockBytes(game.schema, CAPACITY)), 0);
-  return new Simulation(game, block, { capacity: CAPACITY, seed });
+function newSim(seed: number, restoreFrom?: Simulation<GatherSpec>) {
+  return simulationOf(createGather({ capacity: CAPACITY }), CAPACITY, seed, restoreFrom);
 }
 
 describe('gather determinism', () => {
@@ -384,13 +321,7 @@ describe('gather determinism', () => {
 
   it('gather: a recording of 3,000 ticks replays through the engine to the identical hashes', () => {
     const a = run(7);
-    const header = { kind: 'header', format: 'lanparty-recording', version: 1, game: 'gather', gameOptions: {}, capacity: CAPACITY, seed: 7, hz: 60 };
-    const lines = a.commands.map((c, i) => {
-      const line: { t: number; h: string; c?: number[][] } = { t: i + 1, h: a.hashes[i]! };
-      if (c.length) line.c = c.map((m) => [m.type, m.client, m.seq, m.buttons, m.ax, m.ay]);
-      return JSON.stringify(line);
-    });
-    const r = verifyRecording([JSON.stringify(header), ...lines].join('\n'));
+    const r = verifyRecording(recordingText({ game: 'gather', capacity: CAPACITY, seed: 7 }, a));
     expect(r.error).toBeUndefined();
     expect(r.ok).toBe(true);
     expect(r.ticks).toBe(TICKS);
@@ -401,11 +332,7 @@ describe('gather determinism', () => {
     const sim = newSim(11);
     const all = a.commands;
     for (let t = 0; t < 1500; t++) sim.step(all[t]!);
-    const cp = checkpointOfBlock(sim.world.block, sim.tick, sim.maxEid);
-    const game = createGather({ capacity: CAPACITY });
-    const block = blockViews(game.schema, CAPACITY, new SharedArrayBuffer(blockBytes(game.schema, CAPACITY)), 0);
-    loadCheckpoint(cp, block);
-    const restored = new Simulation(game, block, { capacity: CAPACITY, seed: 11, restore: true });
+    const restored = newSim(11, sim);
     for (let t = 1500; t < TICKS; t++) {
       restored.step(all[t]!);
       expect(hashToHex(restored.lastHash), `tick ${t + 1}`).toBe(a.hashes[t]);

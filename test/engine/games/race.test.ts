@@ -15,74 +15,30 @@ import {
   createRace,
   raceSchema,
   type RaceSpec,
-  type RaceWorld,
 } from '../../../src/engine/games/race/index.js';
-import { checkpointOfBlock, loadCheckpoint } from '../../../src/engine/checkpoint.js';
 import { hashToHex } from '../../../src/engine/hash.js';
 import { Cmd, type Command } from '../../../src/engine/input-queue.js';
-import { blockBytes, blockViews } from '../../../src/engine/layout.js';
 import { verifyRecording } from '../../../src/engine/recording.js';
-import { Simulation } from '../../../src/engine/simulation.js';
+import type { Simulation } from '../../../src/engine/simulation.js';
 import { viewOf } from '../../../src/engine/snapshot-view.js';
+import { ClientScript, GameHarness, recordingText, simulationOf } from '../../helpers/game-harness.js';
 
 /** Far above the screen: an enemy parked here takes thousands of ticks to come down. */
 const PARKED = -30_000;
 
-class RaceHarness {
-  readonly sim: Simulation<RaceSpec>;
-  private readonly seqs = new Map<number, number>();
-  private pending: Command[] = [];
-
+class RaceHarness extends GameHarness<RaceSpec> {
   constructor(options: { capacity?: number; seed?: number; maxPlayers?: number } = {}) {
     const capacity = options.capacity ?? 256;
-    const game = createRace({ capacity, ...(options.maxPlayers ? { maxPlayers: options.maxPlayers } : {}) });
-    const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
-    this.sim = new Simulation(game, block, { capacity, seed: options.seed ?? 4 });
-  }
-
-  get w(): RaceWorld {
-    return this.sim.world;
+    super(createRace({ capacity, ...(options.maxPlayers ? { maxPlayers: options.maxPlayers } : {}) }), capacity, options.seed ?? 4);
   }
 
   get phase(): number {
-    return this.w.g[this.w.G.phase]!;
-  }
-
-  join(...clients: number[]): this {
-    for (const client of clients) this.pending.push({ type: Cmd.JOIN, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    return this;
-  }
-
-  leave(client: number): this {
-    this.pending.push({ type: Cmd.LEAVE, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    return this;
-  }
-
-  press(client: number, buttons: number): this {
-    const seq = (this.seqs.get(client) ?? 0) + 1;
-    this.seqs.set(client, seq);
-    this.pending.push({ type: Cmd.INPUT, client, seq, buttons, ax: 0, ay: 0 });
-    return this;
+    return this.global('phase');
   }
 
   /** Press and release (two ticks): one steer. */
   tap(client: number, button: number): this {
     return this.press(client, button).step().press(client, 0).step();
-  }
-
-  step(ticks = 1): this {
-    for (let i = 0; i < ticks; i++) {
-      const arrived = this.pending;
-      this.pending = [];
-      this.sim.step(arrived);
-    }
-    return this;
-  }
-
-  eid(client: number): number {
-    const e = this.sim.entityOf(client);
-    expect(e, `client ${client} has an entity`).toBeGreaterThan(0);
-    return e;
   }
 
   racer(client: number) {
@@ -310,18 +266,14 @@ function run(seed: number): { hashes: string[]; commands: Command[][]; wins: num
   const sim = newSim(seed);
   let s = 1;
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const seqs = new Map<number, number>();
+  const clients = new ClientScript();
   const present = new Set<number>();
   const hashes: string[] = [];
   const commands: Command[][] = [];
   for (let t = 0; t < TICKS; t++) {
     const out: Command[] = [];
-    const member = (type: 2 | 3, client: number) => out.push({ type, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    const input = (client: number, b: number) => {
-      const seq = (seqs.get(client) ?? 0) + 1;
-      seqs.set(client, seq);
-      out.push({ type: Cmd.INPUT, client, seq, buttons: b, ax: 0, ay: 0 });
-    };
+    const member = (type: 2 | 3, client: number) => out.push(clients.command(type, client));
+    const input = (client: number, b: number) => out.push(clients.input(client, b));
     if (t === 0) for (const c of [1, 2, 3, 4]) member(Cmd.JOIN, c), present.add(c);
     if (t === 900) member(Cmd.JOIN, 5), present.add(5);
     if (t === 1800 && present.delete(2)) member(Cmd.LEAVE, 2);
@@ -341,10 +293,7 @@ function run(seed: number): { hashes: string[]; commands: Command[][]; wins: num
 }
 
 function newSim(seed: number, restoreFrom?: Simulation<RaceSpec>) {
-  const game = createRace({ capacity: CAPACITY });
-  const block = blockViews(game.schema, CAPACITY, new SharedArrayBuffer(blockBytes(game.schema, CAPACITY)), 0);
-  if (restoreFrom) loadCheckpoint(checkpointOfBlock(restoreFrom.world.block, restoreFrom.tick, restoreFrom.maxEid), block);
-  return new Simulation(game, block, { capacity: CAPACITY, seed, restore: restoreFrom !== undefined });
+  return simulationOf(createRace({ capacity: CAPACITY }), CAPACITY, seed, restoreFrom);
 }
 
 describe('race determinism', () => {
@@ -360,13 +309,7 @@ describe('race determinism', () => {
 
   it('race: a recording of 3,000 ticks replays through the engine to the identical hashes', () => {
     const a = run(7);
-    const header = { kind: 'header', format: 'lanparty-recording', version: 1, game: 'race', gameOptions: {}, capacity: CAPACITY, seed: 7, hz: 60 };
-    const lines = a.commands.map((c, i) => {
-      const line: { t: number; h: string; c?: number[][] } = { t: i + 1, h: a.hashes[i]! };
-      if (c.length) line.c = c.map((m) => [m.type, m.client, m.seq, m.buttons, m.ax, m.ay]);
-      return JSON.stringify(line);
-    });
-    const r = verifyRecording([JSON.stringify(header), ...lines].join('\n'));
+    const r = verifyRecording(recordingText({ game: 'race', capacity: CAPACITY, seed: 7 }, a));
     expect(r.error).toBeUndefined();
     expect([r.ok, r.ticks]).toEqual([true, TICKS]);
   });

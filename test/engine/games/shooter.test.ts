@@ -17,12 +17,9 @@ import {
   createShooter,
   type ShooterOptions,
   type ShooterSpec,
-  type ShooterWorld,
 } from '../../../src/engine/games/shooter/index.js';
-import { Cmd, type Command } from '../../../src/engine/input-queue.js';
-import { blockBytes, blockViews } from '../../../src/engine/layout.js';
-import { Simulation } from '../../../src/engine/simulation.js';
 import { despawn, spawn } from '../../../src/engine/world.js';
+import { GameHarness, type HarnessOptions } from '../../helpers/game-harness.js';
 
 const HZ = 60;
 const PLAYER_STEP = PLAYER_SPEED / HZ; // 10/3 px per tick
@@ -31,73 +28,23 @@ const SIZE = 750;
 
 type Kind = 'player' | 'enemy' | 'laser';
 
-interface HarnessOptions {
-  capacity?: number;
-  seed?: number;
-  game?: ShooterOptions;
-}
-
 /** A shooter Simulation plus a scripted client side: joins, leaves, inputs with rising seq. */
-class ShooterHarness {
-  readonly sim: Simulation<ShooterSpec>;
-  private readonly seqs = new Map<number, number>();
-  private pending: Command[] = [];
-
-  constructor(options: HarnessOptions = {}) {
+class ShooterHarness extends GameHarness<ShooterSpec> {
+  constructor(options: HarnessOptions<ShooterOptions> = {}) {
     const capacity = options.capacity ?? 256;
-    const game = createShooter({ capacity, ...options.game });
-    const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
-    this.sim = new Simulation(game, block, { capacity, seed: options.seed ?? 3 });
-  }
-
-  get w(): ShooterWorld {
-    return this.sim.world;
+    super(createShooter({ capacity, ...options.game }), capacity, options.seed ?? 3);
   }
 
   get phase(): number {
-    return this.w.g[this.w.G.phase]!;
+    return this.global('phase');
   }
 
   get level(): number {
-    return this.w.g[this.w.G.level]!;
+    return this.global('level');
   }
 
   get matchNo(): number {
-    return this.w.g[this.w.G.matchNo]!;
-  }
-
-  join(...clients: number[]): this {
-    for (const client of clients) this.pending.push({ type: Cmd.JOIN, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    return this;
-  }
-
-  leave(client: number): this {
-    this.pending.push({ type: Cmd.LEAVE, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    return this;
-  }
-
-  /** Send a client's button state (held until the next press). */
-  press(client: number, buttons: number): this {
-    const seq = (this.seqs.get(client) ?? 0) + 1;
-    this.seqs.set(client, seq);
-    this.pending.push({ type: Cmd.INPUT, client, seq, buttons, ax: 0, ay: 0 });
-    return this;
-  }
-
-  step(ticks = 1): this {
-    for (let i = 0; i < ticks; i++) {
-      const arrived = this.pending;
-      this.pending = [];
-      this.sim.step(arrived);
-    }
-    return this;
-  }
-
-  /** The entity of a joined client (fails the test if it has none). */
-  eid(client: number): number {
-    const e = this.sim.entityOf(client);
-    expect(e, `client ${client} has an entity`).toBeGreaterThan(0);
-    return e;
+    return this.global('matchNo');
   }
 
   player(client: number) {
@@ -113,14 +60,6 @@ class ShooterHarness {
       lost: Player.lost[e]!,
       won: Player.won[e]!,
     };
-  }
-
-  /** Live entities of one archetype, read from the engine-owned Entity.archetype column. */
-  all(kind: Kind): number[] {
-    const want = this.w.A[kind] + 1;
-    const out: number[] = [];
-    for (let e = 1; e <= this.sim.maxEid; e++) if (this.w.c.Entity.archetype[e] === want) out.push(e);
-    return out;
   }
 
   addEnemy(x: number, y: number, color: number = Color.RED): number {

@@ -14,72 +14,26 @@ import {
   squaresSchema,
   type SquaresOptions,
   type SquaresSpec,
-  type SquaresWorld,
 } from '../../../src/engine/games/squares/index.js';
-import { checkpointOfBlock, loadCheckpoint } from '../../../src/engine/checkpoint.js';
 import { hashToHex } from '../../../src/engine/hash.js';
 import { Cmd, type Command } from '../../../src/engine/input-queue.js';
-import { blockBytes, blockViews } from '../../../src/engine/layout.js';
 import { verifyRecording } from '../../../src/engine/recording.js';
-import { Simulation } from '../../../src/engine/simulation.js';
+import type { Simulation } from '../../../src/engine/simulation.js';
 import { viewOf } from '../../../src/engine/snapshot-view.js';
+import { ClientScript, GameHarness, type HarnessOptions, recordingText, simulationOf } from '../../helpers/game-harness.js';
 
 const W = DEFAULT_WIDTH; // 640
 const H = DEFAULT_HEIGHT; // 480
 
-interface HarnessOptions {
-  capacity?: number;
-  seed?: number;
-  game?: SquaresOptions;
-}
-
-class SquaresHarness {
-  readonly sim: Simulation<SquaresSpec>;
-  private readonly seqs = new Map<number, number>();
-  private pending: Command[] = [];
-
-  constructor(options: HarnessOptions = {}) {
+class SquaresHarness extends GameHarness<SquaresSpec> {
+  constructor(options: HarnessOptions<SquaresOptions> = {}) {
     const capacity = options.capacity ?? 256;
-    const game = createSquares({ capacity, ...options.game });
-    const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
-    this.sim = new Simulation(game, block, { capacity, seed: options.seed ?? 2 });
-  }
-
-  get w(): SquaresWorld {
-    return this.sim.world;
+    super(createSquares({ capacity, ...options.game }), capacity, options.seed ?? 2);
   }
 
   /** A join; ax / ay carry whatever a client might try to smuggle in. */
-  join(client: number, ax = 0, ay = 0): this {
-    this.pending.push({ type: Cmd.JOIN, client, seq: 0, buttons: 0, ax, ay });
-    return this;
-  }
-
-  leave(client: number): this {
-    this.pending.push({ type: Cmd.LEAVE, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
-    return this;
-  }
-
-  press(client: number, buttons: number, ax = 0, ay = 0): this {
-    const seq = (this.seqs.get(client) ?? 0) + 1;
-    this.seqs.set(client, seq);
-    this.pending.push({ type: Cmd.INPUT, client, seq, buttons, ax, ay });
-    return this;
-  }
-
-  step(ticks = 1): this {
-    for (let i = 0; i < ticks; i++) {
-      const arrived = this.pending;
-      this.pending = [];
-      this.sim.step(arrived);
-    }
-    return this;
-  }
-
-  eid(client: number): number {
-    const e = this.sim.entityOf(client);
-    expect(e, `client ${client} has an entity`).toBeGreaterThan(0);
-    return e;
+  override join(client: number, ax = 0, ay = 0): this {
+    return this.joinWith(client, ax, ay);
   }
 
   square(client: number) {
@@ -240,30 +194,23 @@ const CAPACITY = 64;
 function* script(): Generator<Command[]> {
   let s = 1;
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  const seqs = new Map<number, number>();
+  const clients = new ClientScript();
   const present = new Set<number>();
   for (let t = 0; t < TICKS; t++) {
     const out: Command[] = [];
-    const member = (type: 2 | 3, client: number) => out.push({ type, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
+    const member = (type: 2 | 3, client: number) => out.push(clients.command(type, client));
     if (t === 0) for (const c of [1, 2, 3, 4]) member(Cmd.JOIN, c), present.add(c);
     if (t === 900) member(Cmd.JOIN, 5), present.add(5);
     if (t === 1800 && present.delete(2)) member(Cmd.LEAVE, 2);
     for (const c of present) {
-      if (rnd() < 0.2) {
-        const seq = (seqs.get(c) ?? 0) + 1;
-        seqs.set(c, seq);
-        out.push({ type: Cmd.INPUT, client: c, seq, buttons: Math.floor(rnd() * 16), ax: 0, ay: 0 });
-      }
+      if (rnd() < 0.2) out.push(clients.input(c, Math.floor(rnd() * 16)));
     }
     yield out;
   }
 }
 
 function newSim(seed: number, restoreFrom?: Simulation<SquaresSpec>) {
-  const game = createSquares({ capacity: CAPACITY });
-  const block = blockViews(game.schema, CAPACITY, new SharedArrayBuffer(blockBytes(game.schema, CAPACITY)), 0);
-  if (restoreFrom) loadCheckpoint(checkpointOfBlock(restoreFrom.world.block, restoreFrom.tick, restoreFrom.maxEid), block);
-  return new Simulation(game, block, { capacity: CAPACITY, seed, restore: restoreFrom !== undefined });
+  return simulationOf(createSquares({ capacity: CAPACITY }), CAPACITY, seed, restoreFrom);
 }
 
 function run(seed: number): { hashes: string[]; commands: Command[][] } {
@@ -290,13 +237,7 @@ describe('squares determinism', () => {
 
   it('squares: a recording of 3,000 ticks replays through the engine to the identical hashes', () => {
     const a = run(7);
-    const header = { kind: 'header', format: 'lanparty-recording', version: 1, game: 'squares', gameOptions: {}, capacity: CAPACITY, seed: 7, hz: 60 };
-    const lines = a.commands.map((c, i) => {
-      const line: { t: number; h: string; c?: number[][] } = { t: i + 1, h: a.hashes[i]! };
-      if (c.length) line.c = c.map((m) => [m.type, m.client, m.seq, m.buttons, m.ax, m.ay]);
-      return JSON.stringify(line);
-    });
-    const r = verifyRecording([JSON.stringify(header), ...lines].join('\n'));
+    const r = verifyRecording(recordingText({ game: 'squares', capacity: CAPACITY, seed: 7 }, a));
     expect(r.error).toBeUndefined();
     expect([r.ok, r.ticks]).toEqual([true, TICKS]);
   });

@@ -4,7 +4,7 @@
 // docs/games/gather.md.
 
 import { query } from 'bitecs';
-import type { GameDef, GameFactory, GameOptions } from '../../game.js';
+import { maxPlayersOption, type GameDef, type GameFactory, type GameOptions } from '../../game.js';
 import { despawn, spawn } from '../../world.js';
 import { Board } from './board.js';
 import { gatherBot } from './bot.js';
@@ -36,10 +36,7 @@ export interface GatherOptions extends GameOptions {
 export const GATHER_MAX_PLAYERS = 10_000;
 
 export function createGather(options: GatherOptions = {}): GameDef<GatherSpec> {
-  const maxPlayers = options.maxPlayers ?? 16;
-  if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > GATHER_MAX_PLAYERS) {
-    throw new RangeError(`gather: options.maxPlayers must be an integer in [1, ${GATHER_MAX_PLAYERS}]`);
-  }
+  const maxPlayers = maxPlayersOption('gather', options, GATHER_MAX_PLAYERS);
   const cfg: GatherConfig = { cols: options.cols ?? DEFAULT_COLS, rows: options.rows ?? DEFAULT_ROWS, maxPlayers };
   for (const side of ['cols', 'rows'] as const) {
     const v = cfg[side];

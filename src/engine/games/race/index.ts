@@ -3,7 +3,7 @@
 // the first to 1000 wins the race. Rules in docs/games/race.md.
 
 import { query } from 'bitecs';
-import type { GameDef, GameFactory, GameOptions } from '../../game.js';
+import { maxPlayersOption, type GameDef, type GameFactory, type GameOptions } from '../../game.js';
 import { despawn, spawn } from '../../world.js';
 import { raceBot } from './bot.js';
 import { Button, Phase, raceSchema, type RaceConfig, type RaceSpec } from './schema.js';
@@ -20,10 +20,7 @@ export type RaceOptions = GameOptions;
 export const RACE_MAX_PLAYERS = 10_000;
 
 export function createRace(options: RaceOptions = {}): GameDef<RaceSpec> {
-  const maxPlayers = options.maxPlayers ?? 16;
-  if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > RACE_MAX_PLAYERS) {
-    throw new RangeError(`race: options.maxPlayers must be an integer in [1, ${RACE_MAX_PLAYERS}]`);
-  }
+  const maxPlayers = maxPlayersOption('race', options, RACE_MAX_PLAYERS);
   const cfg: RaceConfig = { maxPlayers };
 
   return {

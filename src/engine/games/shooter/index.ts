@@ -2,7 +2,7 @@
 // up to 1,000), waves of enemies, last player standing wins. Rules in docs/games/shooter.md.
 
 import { query } from 'bitecs';
-import type { GameDef, GameFactory, GameOptions } from '../../game.js';
+import { maxPlayersOption, type GameDef, type GameFactory, type GameOptions } from '../../game.js';
 import { despawn, spawn } from '../../world.js';
 import { Button, Phase, START_HEALTH, shooterSchema, type ShooterConfig, type ShooterSpec } from './schema.js';
 import { shooterBot } from './bot.js';
@@ -25,10 +25,7 @@ export interface ShooterOptions extends GameOptions {
 export const SHOOTER_MAX_PLAYERS = 1000;
 
 export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec> {
-  const maxPlayers = options.maxPlayers ?? 16;
-  if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > SHOOTER_MAX_PLAYERS) {
-    throw new RangeError(`shooter: options.maxPlayers must be an integer in [1, ${SHOOTER_MAX_PLAYERS}]`);
-  }
+  const maxPlayers = maxPlayersOption('shooter', options, SHOOTER_MAX_PLAYERS);
   const cfg: ShooterConfig = { width: options.width ?? 750, height: options.height ?? 750, maxPlayers };
   if (!(cfg.width >= 300 && cfg.height >= 300)) throw new RangeError('shooter: options.width and height must be >= 300');
 

@@ -3,7 +3,7 @@
 // buttons. Rules in docs/games/squares.md.
 
 import { query } from 'bitecs';
-import type { GameDef, GameFactory, GameOptions } from '../../game.js';
+import { maxPlayersOption, type GameDef, type GameFactory, type GameOptions } from '../../game.js';
 import { nextInt } from '../../prng.js';
 import { despawn, spawn } from '../../world.js';
 import { squaresBot } from './bot.js';
@@ -31,10 +31,7 @@ export interface SquaresOptions extends GameOptions {
 export const SQUARES_MAX_PLAYERS = 10_000;
 
 export function createSquares(options: SquaresOptions = {}): GameDef<SquaresSpec> {
-  const maxPlayers = options.maxPlayers ?? 16;
-  if (!Number.isInteger(maxPlayers) || maxPlayers < 1 || maxPlayers > SQUARES_MAX_PLAYERS) {
-    throw new RangeError(`squares: options.maxPlayers must be an integer in [1, ${SQUARES_MAX_PLAYERS}]`);
-  }
+  const maxPlayers = maxPlayersOption('squares', options, SQUARES_MAX_PLAYERS);
   const cfg: SquaresConfig = {
     width: options.width ?? DEFAULT_WIDTH,
     height: options.height ?? DEFAULT_HEIGHT,
