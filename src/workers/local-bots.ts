@@ -18,6 +18,8 @@ export class LocalBots {
     private readonly host: SimHost,
     count: number,
     existing: readonly number[] = [],
+    /** Stay idle (no input, so no readying up) until some other player is in the world. */
+    private readonly waitForPlayers = false,
   ) {
     this.clients.push(...existing);
     for (let i = 0; i < count; i++) {
@@ -28,8 +30,8 @@ export class LocalBots {
   }
 
   /** Take over the bots already in a migrated world (their entities came with the state). */
-  static adopt(host: SimHost, clients: readonly number[]): LocalBots {
-    return new LocalBots(host, 0, clients);
+  static adopt(host: SimHost, clients: readonly number[], waitForPlayers = false): LocalBots {
+    return new LocalBots(host, 0, clients, waitForPlayers);
   }
 
   start(intervalMs = 1000 / 60): this {
@@ -47,11 +49,14 @@ export class LocalBots {
     const view = viewOf(ring.schema, ring.blockOf(tick), tick, info.maxEid);
     const owner = view.field('Entity.owner');
     const decisions: Array<[number, number]> = [];
+    let others = false;
     for (let e = 1; e <= info.maxEid; e++) {
       const client = owner[e]!;
       if (client > LOCAL_BOT_CLIENT_BASE) decisions.push([client, this.host.game.bot(view, e)]);
+      else if (client !== 0) others = true;
     }
     if (!ring.endRead(tick, token)) return; // overwritten while deciding: act next time
+    if (this.waitForPlayers && !others) return;
     this.seq++;
     for (const [client, buttons] of decisions) this.host.queue.push(Cmd.INPUT, client, this.seq, buttons);
   }

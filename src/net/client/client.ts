@@ -123,7 +123,11 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         reject(e instanceof Error ? e : Object.assign(new Error(`${e.code}: ${e.message}`), { code: e.code }));
       };
       c.once('hostError', fail);
-      c.once('close', () => fail(new Error('connection closed before welcome')));
+      let socketError: Error | null = null;
+      c.socket.once('error', (err) => (socketError = err));
+      c.once('close', () =>
+        fail(socketError ? Object.assign(new Error(`cannot reach ${o.host}:${o.port}: ${socketError.message}`), { code: (socketError as NodeJS.ErrnoException).code }) : new Error('connection closed before welcome')),
+      );
       c.socket.once('connect', () => {
         if (c.mode === 'msgpack') c.socket.write(preamble());
         const join: Record<string, unknown> = { type: 'join', protocol: PROTOCOL_VERSION };

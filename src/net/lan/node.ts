@@ -188,13 +188,16 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     });
     let bots: LocalBots;
     if (replica) {
-      bots = LocalBots.adopt(sim, ownersIn(replica.checkpoint, this.ownerField(sim)).filter((c) => c > LOCAL_BOT_CLIENT_BASE));
+      bots = LocalBots.adopt(sim, ownersIn(replica.checkpoint, this.ownerField(sim)).filter((c) => c > LOCAL_BOT_CLIENT_BASE), true);
       // players of the old host with no way back (seed 003 clients have no token) leave now
       const known = new Set(replica.sessions.records.map((r) => r.client));
       for (const c of ownersIn(replica.checkpoint, this.ownerField(sim))) {
         if (c <= LOCAL_BOT_CLIENT_BASE && !known.has(c)) sim.queue.push(Cmd.LEAVE, c, 0);
       }
-    } else bots = new LocalBots(sim, this.o.bots ?? 0);
+    } else {
+      // a node's bots wait for a player, so that a match does not start without them
+      bots = new LocalBots(sim, this.o.bots ?? 0, [], true);
+    }
     bots.start();
     const timer = setInterval(() => this.replicate(), this.o.replicateEveryMs ?? 100);
     this.hosting = { sim, server, bots, timer };
