@@ -41,6 +41,12 @@ export interface GameDef<S extends SchemaSpec = SchemaSpec> {
   onInput(world: SimWorld<S>, eid: number, cmd: Command): void;
   /** A bot's input for its entity `self`, decided from a published snapshot. */
   bot(view: SnapshotView, self: number): number;
+  /**
+   * Optional per-client visibility: set out[eid] = 1 for every entity the player `self` may
+   * see (out is cleared before the call). When defined, the snapshot encoder sends each
+   * client only those entities; entering and leaving are adds and removes in its deltas.
+   */
+  visibility?(view: SnapshotView, self: number, out: Uint8Array): void;
 }
 
 /** A registered game, created from options (max players, ...). */

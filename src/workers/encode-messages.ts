@@ -13,6 +13,11 @@ export interface EncodeTask {
   bases: number[];
   /** Also build the JSON-mode full snapshot. */
   json: boolean;
+  /**
+   * Games with per-client visibility (GameDef.visibility): one payload per client, holding
+   * only what the player `self` may see, in its mode.
+   */
+  perClient?: Array<{ base: number; self: number; json: boolean }>;
 }
 
 export interface EncodeResult {
@@ -21,4 +26,6 @@ export interface EncodeResult {
   frames: Array<Uint8Array | null>;
   /** The framed JSON snapshot, when asked for and readable. */
   json: Uint8Array | null;
+  /** Framed payloads in `perClient` order (null: not readable). */
+  perClient?: Array<Uint8Array | null>;
 }

@@ -7,6 +7,7 @@
 import { workerData } from 'node:worker_threads';
 import { getGame } from '../engine/games/index.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
+import { viewOf } from '../engine/snapshot-view.js';
 import { encodeJsonMessage } from '../net/protocol/json-frame.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
 import { createSnapshotCodec, encodeFromRing, toJsonSnapshot } from '../net/protocol/snapshot.js';
@@ -31,5 +32,36 @@ export default function encode(task: EncodeTask): EncodeResult {
       if (ring.endRead(task.tick, token)) json = encodeJsonMessage(snap);
     }
   }
-  return { tick: task.tick, frames, json };
+  const perClient = task.perClient?.map((c) => encodeForClient(task.tick, c.base, c.self, c.json));
+  return { tick: task.tick, frames, json, ...(perClient ? { perClient } : {}) };
+}
+
+const visNow = new Uint8Array(data.capacity + 1);
+const visBase = new Uint8Array(data.capacity + 1);
+
+/** What the game lets player `self` see of a ring slot (read under the caller's seqlock). */
+function visibilityOf(tick: number, self: number, out: Uint8Array): void {
+  out.fill(0);
+  const view = viewOf(game.schema, ring.blockOf(tick), tick, ring.info(tick).maxEid);
+  game.visibility!(view, self, out);
+}
+
+/** One client's own payload: full or delta of only what its player may see. */
+function encodeForClient(tick: number, base: number, self: number, json: boolean): Uint8Array | null {
+  const token = ring.beginRead(tick);
+  if (token < 0) return null;
+  visibilityOf(tick, self, visNow);
+  let out: Uint8Array | null = null;
+  if (json) {
+    const snap = toJsonSnapshot(codec, { block: ring.blockOf(tick), maxEid: ring.info(tick).maxEid }, tick, visNow);
+    out = encodeJsonMessage(snap);
+  } else {
+    // the base's visibility is recomputed from the base slot: it is what the client was sent
+    const bt = base >= 0 ? ring.beginRead(base) : -1;
+    if (bt >= 0) visibilityOf(base, self, visBase);
+    const msg = encodeFromRing(codec, ring, tick, bt >= 0 ? base : -1, visNow, visBase);
+    if (bt >= 0 && !ring.endRead(base, bt)) return null;
+    out = msg ? encodeMsgpackFrame(codec.pack(msg)) : null;
+  }
+  return ring.endRead(tick, token) ? out : null;
 }

@@ -55,11 +55,12 @@ export class Broadcaster {
   }
 
   /** Send tick `tick` to every peer that can take it. */
-  tick(tick: number, peers: Iterable<SnapshotPeer>): void {
+  tick(tick: number, peers: Iterable<SnapshotPeer & { self?: number }>): void {
     if (this.inFlight) {
       this.stats.busySkips++;
       return;
     }
+    if (this.sim.game.visibility) return this.tickPerClient(tick, peers);
     const ringSlots = this.sim.ring.slots;
     const jsonPeers: SnapshotPeer[] = [];
     const byBase = new Map<number, SnapshotPeer[]>();
@@ -87,6 +88,34 @@ export class Broadcaster {
           for (const p of byBase.get(base)!) this.deliver(p, frame, r.tick);
         });
         if (r.json) for (const p of jsonPeers) this.deliver(p, r.json, r.tick);
+      })
+      .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
+      .finally(() => (this.inFlight = false));
+  }
+
+  /**
+   * Games with per-client visibility: every client gets its own payload (what its player
+   * may see), so nothing is shared between clients.
+   */
+  private tickPerClient(tick: number, peers: Iterable<SnapshotPeer & { self?: number }>): void {
+    const ringSlots = this.sim.ring.slots;
+    const list: Array<SnapshotPeer & { self?: number }> = [];
+    for (const p of peers) if (!p.conn.closed && !p.conn.behind && (p.self ?? -1) > 0) list.push(p);
+    if (!list.length) return;
+    const perClient = list.map((p) => ({
+      base: p.conn.mode === 'json' || p.needFull || p.ack < 0 || tick - p.ack >= ringSlots || p.ack >= tick ? -1 : p.ack,
+      self: p.self!,
+      json: p.conn.mode === 'json',
+    }));
+    this.inFlight = true;
+    this.stats.encodes++;
+    this.pool
+      .run({ tick, bases: [], json: false, perClient })
+      .then((r) => {
+        r.perClient?.forEach((frame, i) => {
+          if (frame) this.deliver(list[i]!, frame, r.tick);
+          else this.drops.count('snapshot.unreadable', { tick });
+        });
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
       .finally(() => (this.inFlight = false));

@@ -55,6 +55,8 @@ export interface HostServerOptions {
 interface ClientState extends SnapshotPeer {
   session: Session;
   lastInputSeq: number;
+  /** The player's entity: what per-client visibility is computed for. */
+  self: number;
 }
 
 const log = logger('host');
@@ -209,7 +211,7 @@ export class HostServer implements LegacyHost {
   }
 
   private welcome(conn: Connection, s: Session, reconnected: boolean): void {
-    const state: ClientState = { conn, session: s, ack: -1, needFull: true, sent: -1, lastInputSeq: -1 };
+    const state: ClientState = { conn, session: s, ack: -1, needFull: true, sent: -1, lastInputSeq: -1, self: s.entity };
     this.clients.set(conn, state);
     conn.send({
       type: HostMsg.WELCOME,
