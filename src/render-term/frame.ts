@@ -18,7 +18,8 @@ import {
   type HudInfo,
   type Rect,
 } from './hud.js';
-import { blitHalfBlocks, drawWorld, PALETTE, PixelCanvas } from './raster.js';
+import { gameView } from './games.js';
+import { blitHalfBlocks, PALETTE, PixelCanvas } from './raster.js';
 import { DEFAULT, type Screen } from './screen.js';
 import { ownShip, type WorldState } from './world.js';
 
@@ -32,6 +33,7 @@ export interface FrameModel {
   /** Own client id (welcome.client), 0 when not known yet. */
   me: number;
   hud: HudInfo;
+  /** The world's size in px; default: the game's (its networked globals, else its default size). */
   worldWidth?: number;
   worldHeight?: number;
 }
@@ -46,9 +48,9 @@ export interface Layout {
 }
 
 /** Where things go in a cols x rows terminal (at least MIN_COLS x MIN_ROWS). */
-export function layout(cols: number, rows: number, worldWidth = 750, worldHeight = 750): Layout {
+export function layout(cols: number, rows: number, worldWidth = 750, worldHeight = 750, maxWidth = cols - 2): Layout {
   const midRows = rows - 2;
-  const maxPxW = cols - 2;
+  const maxPxW = Math.min(cols - 2, maxWidth);
   const maxPxH = 2 * (midRows - 2);
   // keep the world's aspect: pixels are square (two per cell, cells ~1:2)
   const scale = Math.min(maxPxW / worldWidth, maxPxH / worldHeight);
@@ -61,6 +63,10 @@ export function layout(cols: number, rows: number, worldWidth = 750, worldHeight
   const boxH = h + 2;
   const panelW = cols - boxW - 1;
   const withPanel = panelW >= PANEL_MIN;
+  if (!withPanel && cols - 3 - PANEL_MIN >= Math.max(8, Math.ceil(w * 0.85))) {
+    // a wide world (gather's 3:2 board): give up a little of the field for the panel
+    return layout(cols, rows, worldWidth, worldHeight, cols - 3 - PANEL_MIN);
+  }
   const boxX = withPanel ? 0 : Math.floor((cols - boxW) / 2);
   const boxY = 1 + Math.floor((midRows - boxH) / 2);
   return {
@@ -117,26 +123,28 @@ export function renderTooSmall(screen: Screen): void {
 export function renderFrame(screen: Screen, m: FrameModel): void {
   if (screen.width < MIN_COLS || screen.height < MIN_ROWS) return renderTooSmall(screen);
   screen.clear();
-  const worldWidth = m.worldWidth ?? 750;
-  const worldHeight = m.worldHeight ?? 750;
+  const view = gameView(m.hud.game);
+  const size = view.size(m.world, { width: m.worldWidth, height: m.worldHeight });
+  const worldWidth = view.name === 'shooter' ? size.width : (m.worldWidth ?? size.width);
+  const worldHeight = view.name === 'shooter' ? size.height : (m.worldHeight ?? size.height);
   const L = layout(screen.width, screen.height, worldWidth, worldHeight);
   drawStatusBar(screen, m.world, m.hud);
   drawBottomBar(screen, m.world, m.me, m.hud);
   drawBorder(screen, L.field);
-  const canvas = new PixelCanvas(L.pxWidth, L.pxHeight);
-  if (m.world) drawWorld(canvas, m.world, { me: m.me, worldWidth, worldHeight });
+  const canvas = new PixelCanvas(L.pxWidth, L.pxHeight, view.background);
+  if (m.world) view.draw(canvas, m.world, { me: m.me, worldWidth, worldHeight });
   blitHalfBlocks(canvas, screen, L.field.x, L.field.y);
   if (L.panel) drawPanel(screen, L.panel, m.world, m.me, m.hud);
 
   const own = m.world ? ownShip(m.world, m.me) : undefined;
-  if (own) {
+  if (own && view.name === 'shooter') {
     // a marker under the own ship on the bottom border
     const cx = L.field.x + Math.min(L.field.w - 1, Math.max(0, Math.round(((own.x + PLAYER_W / 2) * L.pxWidth) / worldWidth)));
     screen.set(cx, L.field.y + L.field.h, '^', PALETTE.own, DEFAULT);
   }
   const lines = overlayLines(m.world, m.me, m.hud);
   if (lines) drawOverlay(screen, L.field, lines);
-  else if (own?.lost && m.world?.phase === Phase.PLAYING) {
+  else if (view.name === 'shooter' && own?.lost && m.world?.phase === Phase.PLAYING) {
     drawBanner(screen, { ...L.field, y: L.field.y + L.field.h - 1 }, 'you are out - spectating', 252, 238);
   }
   if (m.hud.migrating) drawBanner(screen, L.field, ' HOST MIGRATION - reconnecting... ');

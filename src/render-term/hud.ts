@@ -1,12 +1,17 @@
 // The HUD: the status bar (tick, ping, snapshot rate, bandwidth, players), the side panel
 // (players and scores, level, match, keys), the own ship's bar (health, score), and the
 // overlays drawn over the playfield: lobby / ready screen, win / lose screen, "out"
-// notice, "host migration" banner, connecting message.
+// notice, "host migration" banner, connecting message. The game (hud.game) picks what the
+// players' lines and the bottom bar say (games.ts); the chat's scrollback goes in the side
+// panel and its input line replaces the bottom bar while it is open.
 
 import { Phase } from '../engine/games/shooter/schema.js';
+import type { ChatLine } from './chat.js';
+import { clean } from './chat.js';
+import { gameView, raceOverlay } from './games.js';
 import { PALETTE, shipColor } from './raster.js';
 import { DEFAULT, type Color, type Screen } from './screen.js';
-import { ownShip, type EntityState, type WorldState } from './world.js';
+import { ownShip, type WorldState } from './world.js';
 
 export interface HudInfo {
   /** 'msgpack' or 'json' */
@@ -21,6 +26,14 @@ export interface HudInfo {
   /** The terminal reports key releases (kitty protocol). */
   keyReleases: boolean;
   holdMs: number;
+  /** The game the host runs (welcome.game). Default 'shooter'. */
+  game?: string;
+  /** client id -> nickname (the chat roster). */
+  names?: ReadonlyMap<number, string>;
+  /** Chat scrollback, oldest first. */
+  chat?: readonly ChatLine[];
+  /** The chat input line's text while it is open, else null / undefined. */
+  chatInput?: string | null;
 }
 
 export interface Rect {
@@ -41,8 +54,9 @@ const BANNER_BG: Color = 220;
 
 export const phaseName = (p: number): string => (p === Phase.LOBBY ? 'lobby' : p === Phase.PLAYING ? 'playing' : p === Phase.OVER ? 'over' : `phase ${p}`);
 
-const players = (w: WorldState | null): EntityState[] =>
-  w ? w.entities.filter((e) => e.kind === 'player').sort((a, b) => a.slot - b.slot || a.id - b.id) : [];
+const NO_NAMES: ReadonlyMap<number, string> = new Map();
+const CHAT_NAME: Color = 117;
+const CHAT_HOST: Color = 244;
 
 type Group = [string, Color][];
 
@@ -59,6 +73,8 @@ function groups(screen: Screen, x: number, y: number, maxX: number, gs: Group[],
 const groupsWidth = (gs: Group[]) => gs.reduce((n, g) => n + g.reduce((m, [s]) => m + s.length, 0), 0);
 
 export function drawStatusBar(screen: Screen, world: WorldState | null, hud: HudInfo): void {
+  const view = gameView(hud.game);
+  const players = view.players;
   const y = 0;
   screen.fill(0, y, screen.width, 1, ' ', BAR_FG, BAR_BG);
   const ping = hud.pingMs === null ? '-' : hud.pingMs < 10 ? hud.pingMs.toFixed(1) : Math.round(hud.pingMs).toString();
@@ -82,7 +98,7 @@ export function drawStatusBar(screen: Screen, world: WorldState | null, hud: Hud
     [[' ', DIM], [n, BAR_FG], ['p', DIM]],
   ];
   groups(screen, 0, y, screen.width, groupsWidth(full) <= screen.width ? full : compact, BAR_BG);
-  const title = ' lanparty shooter ';
+  const title = ` lanparty ${view.name} `;
   if (screen.width >= groupsWidth(full) + title.length + 2) screen.text(screen.width - title.length, y, title, DIM, BAR_BG);
 }
 
@@ -90,9 +106,19 @@ export function drawStatusBar(screen: Screen, world: WorldState | null, hud: Hud
 export function drawBottomBar(screen: Screen, world: WorldState | null, me: number, hud: HudInfo): void {
   const y = screen.height - 1;
   screen.fill(0, y, screen.width, 1, ' ', BAR_FG, BAR_BG);
+  if (hud.chatInput !== null && hud.chatInput !== undefined) return drawChatInput(screen, y, hud.chatInput);
+  const view = gameView(hud.game);
   const own = world ? ownShip(world, me) : undefined;
   let x = 1;
-  if (hud.status && world) x += screen.text(x, y, hud.status + '  ', 220, BAR_BG);
+  if (hud.status && world) x += screen.text(x, y, clean(hud.status) + '  ', 220, BAR_BG);
+  if (view.name !== 'shooter') {
+    if (own && world) {
+      x += screen.text(x, y, `${hud.names?.get(me) || 'you'} `, view.color(own, true, world), BAR_BG);
+      x = groups(screen, x, y, screen.width, view.bottom(own, world), BAR_BG);
+    } else if (world) x += screen.text(x, y, 'spectating', DIM, BAR_BG);
+    if (screen.width - x > view.help.length + 2) screen.text(screen.width - view.help.length, y, view.help, DIM, BAR_BG);
+    return;
+  }
   if (own) {
     x += screen.text(x, y, `P${own.slot} `, shipColor(own, true), BAR_BG);
     const hp = Math.max(0, own.health);
@@ -111,33 +137,68 @@ export function drawBottomBar(screen: Screen, world: WorldState | null, me: numb
   if (screen.width - x > help.length + 2) screen.text(screen.width - help.length, y, help, DIM, BAR_BG);
 }
 
-/** Players and scores, level, match, keys; to the right of the field when there is room. */
+/** Players and scores, level / round, chat, keys; to the right of the field when there is room. */
 export function drawPanel(screen: Screen, r: Rect, world: WorldState | null, me: number, hud: HudInfo): void {
+  const view = gameView(hud.game);
+  const names = hud.names ?? NO_NAMES;
   let y = r.y;
   const line = (s: string, fg: Color = BAR_FG) => {
-    if (y < r.y + r.h) screen.text(r.x, y, s.slice(0, r.w), fg);
+    if (y < r.y + r.h) screen.text(r.x, y, clean(s).slice(0, r.w), fg);
     y++;
   };
-  const ps = players(world);
+  const ps = view.players(world);
   line(`PLAYERS ${ps.length}`, DIM);
-  const keyLines = 6;
-  const room = Math.max(1, r.h - 5 - keyLines);
+  const keyLines = view.keys.length + 3;
+  const chat = hud.chat ?? [];
+  // players first; the chat gets what is left (at least its header and a line or two)
+  const room = Math.max(1, r.h - 5 - keyLines - (chat.length > 0 ? 4 : 0));
   const shown = ps.length > room ? ps.slice(0, room - 1) : ps;
   for (const p of shown) {
     const mine = me > 0 && p.owner === me;
-    const state = p.won ? 'WON' : p.lost ? 'out' : world?.phase !== Phase.PLAYING && p.ready ? 'ready' : '';
-    const s = `${mine ? '>' : ' '}P${String(p.slot).padEnd(3)}hp ${String(Math.max(0, p.health)).padStart(3)}  ${String(p.score).padStart(5)}  ${state}`;
-    line(s, shipColor(p, mine));
+    line(view.panelLine(p, mine, names.get(p.owner) ?? '', world!), view.color(p, mine, world!));
   }
   if (shown.length < ps.length) line(` +${ps.length - shown.length} more`, DIM);
   y++;
-  if (world) line(`LEVEL ${world.level}  MATCH ${world.matchNo}  ${phaseName(world.phase)}`, BAR_FG);
+  if (world) line(view.name === 'shooter' ? `LEVEL ${world.level}  MATCH ${world.matchNo}  ${phaseName(world.phase)}` : view.info(world), BAR_FG);
+  if (chat.length > 0) {
+    // the newest messages that fit above the keys, oldest first
+    y++;
+    const n = Math.max(0, Math.min(SCROLLBACK, r.y + r.h - keyLines - y - 2));
+    line('CHAT', DIM);
+    for (const m of chat.slice(chat.length - n)) {
+      const name = m.from === 0 ? '*' : clean(m.name);
+      if (y >= r.y + r.h) break;
+      let x = r.x;
+      const end = r.x + r.w;
+      const put = (s: string, fg: Color) => {
+        for (const ch of clean(s)) if (x < end) screen.set(x++, y, ch, fg);
+      };
+      put(`${name}${m.from === 0 ? ' ' : ': '}`, m.from === 0 ? CHAT_HOST : CHAT_NAME);
+      put(m.text, m.from === 0 ? CHAT_HOST : BAR_FG);
+      y++;
+    }
+  }
   y = Math.max(y + 1, r.y + r.h - keyLines);
   line('KEYS', DIM);
-  line(' arrows/WASD  move', BAR_FG);
-  line(' space        fire/ready', BAR_FG);
-  line(' q            quit', BAR_FG);
+  for (const k of view.keys) line(k, BAR_FG);
   line(hud.keyReleases ? ' keys: kitty releases' : ` keys: held ${hud.holdMs} ms`, DIM);
+}
+
+const SCROLLBACK = 8;
+
+/** The chat input line across the bottom row, with a cursor; the end of long text shows. */
+export function drawChatInput(screen: Screen, y: number, text: string): void {
+  screen.fill(0, y, screen.width, 1, ' ', BAR_FG, BAR_BG);
+  const prompt = ' say: ';
+  const x0 = screen.text(0, y, prompt, 117, BAR_BG);
+  const chars = Array.from(clean(text));
+  const room = Math.max(1, screen.width - x0 - 1);
+  const shown = chars.slice(Math.max(0, chars.length - (room - 1)));
+  let x = x0;
+  for (const ch of shown) screen.set(x++, y, ch, BAR_FG, BAR_BG);
+  screen.set(x, y, '█', BAR_FG, BAR_BG);
+  const hint = ' enter send  esc cancel ';
+  if (screen.width - x - 2 > hint.length) screen.text(screen.width - hint.length, y, hint, DIM, BAR_BG);
 }
 
 /** Lines in a box centered in `r`. */
@@ -156,7 +217,11 @@ export function drawOverlay(screen: Screen, r: Rect, lines: [string, Color][]): 
 
 /** What the playfield shows over the game, by phase and own state. */
 export function overlayLines(world: WorldState | null, me: number, hud: HudInfo): [string, Color][] | null {
-  if (!world) return [[hud.status ?? 'connecting...', BAR_FG]];
+  if (!world) return [[clean(hud.status ?? 'connecting...'), BAR_FG]];
+  const view = gameView(hud.game);
+  if (view.name === 'race') return raceOverlay(world, me, hud.names ?? NO_NAMES);
+  if (view.name !== 'shooter') return null;
+  const players = view.players;
   const own = ownShip(world, me);
   const ps = players(world);
   const waiting: [string, Color] = own?.ready ? ['ready - waiting for the others', DIM] : ['press SPACE to ready', BAR_FG];

@@ -71,7 +71,13 @@ export function lerpWorld(a: WorldState, b: WorldState, alpha: number, teleportP
     const p = before.get(e.id);
     if (!p || p.gen !== e.gen || p.kind !== e.kind) return e;
     if (Math.abs(e.x - p.x) > teleportPx || Math.abs(e.y - p.y) > teleportPx) return e;
-    return { ...e, x: p.x + (e.x - p.x) * alpha, y: p.y + (e.y - p.y) * alpha };
+    const moved = { ...e, x: p.x + (e.x - p.x) * alpha, y: p.y + (e.y - p.y) * alpha };
+    // race: the racer's own enemy car, unless it jumped (respawned at the top)
+    if ((e.ex !== p.ex || e.ey !== p.ey) && Math.abs(e.ex - p.ex) <= teleportPx && Math.abs(e.ey - p.ey) <= teleportPx) {
+      moved.ex = p.ex + (e.ex - p.ex) * alpha;
+      moved.ey = p.ey + (e.ey - p.ey) * alpha;
+    }
+    return moved;
   });
   return { ...b, entities };
 }

@@ -2,7 +2,7 @@
 // unfinished tail comes back as `rest`, to be put in front of the next read).
 //
 // Understood:
-//   legacy     printable characters, space, Enter, Ctrl-C (0x03), arrows as CSI A..D or
+//   legacy     printable characters, space, Enter, Backspace (0x7f / 0x08), Ctrl-C (0x03), arrows as CSI A..D or
 //              SS3 A..D (application cursor mode), with modifiers (CSI 1;<mods> A)
 //   kitty      CSI <code>[:alt...] ; <mods>[:<event>] [; text] u    (keyboard protocol)
 //              CSI 1 ; <mods>:<event> A..D                         (arrows with event types)
@@ -21,6 +21,8 @@ export interface KeyEvent {
   type: KeyEventType;
   /** Modifier bits (shift 1, alt 2, ctrl 4, super 8, ...), 0: none. */
   mods: number;
+  /** Text keys: the character as typed (shift applied), for the chat line. */
+  text?: string;
 }
 
 export interface KittyFlagsEvent {
@@ -51,6 +53,7 @@ const KITTY_KEYS: Record<number, string> = { 57417: 'left', 57418: 'right', 5741
 const EVENT_TYPES: Record<number, KeyEventType> = { 1: 'press', 2: 'repeat', 3: 'release' };
 
 const key = (k: string, mods = 0, type: KeyEventType = 'press'): KeyEvent => ({ kind: 'key', key: k, type, mods });
+const textKey = (k: string, text: string, mods = 0, type: KeyEventType = 'press'): KeyEvent => ({ kind: 'key', key: k, type, mods, text });
 
 /** A character typed without escape codes. */
 function charKey(ch: string, mods = 0): KeyEvent | null {
@@ -58,9 +61,10 @@ function charKey(ch: string, mods = 0): KeyEvent | null {
   if (c === 0x03) return key('ctrl-c', MOD.CTRL);
   if (c === 0x0d || c === 0x0a) return key('enter', mods);
   if (c === 0x20) return key('space', mods);
-  if (c < 0x20 || c === 0x7f) return null;
+  if (c === 0x7f || c === 0x08) return key('backspace', mods);
+  if (c < 0x20 || (c >= 0x80 && c <= 0x9f)) return null;
   const lower = ch.toLowerCase();
-  return key(lower, lower !== ch ? mods | MOD.SHIFT : mods);
+  return textKey(lower, ch, lower !== ch ? mods | MOD.SHIFT : mods);
 }
 
 /** "<a>:<b>" parameter -> numbers (missing parts are NaN). */
@@ -73,15 +77,20 @@ function modsAndType(p: string | undefined): { mods: number; type: KeyEventType 
   return { mods, type };
 }
 
-function kittyKey(code: number, mods: number, type: KeyEventType): KeyEvent | null {
+function kittyKey(code: number, mods: number, type: KeyEventType, shifted?: number): KeyEvent | null {
   const m = mods & ~LOCKS;
   if (KITTY_KEYS[code]) return key(KITTY_KEYS[code], m, type);
   if (code === 27) return key('escape', m, type);
   if (code === 13) return key('enter', m, type);
   if (code === 32) return key('space', m, type);
+  if (code === 127 || code === 8) return key('backspace', m, type);
   if (code === 99 && (m & MOD.CTRL) !== 0) return key('ctrl-c', m, type);
-  if (code < 0x20 || code > 0x10ffff || (code >= 57344 && code <= 63743)) return null; // other functional keys
-  return key(String.fromCodePoint(code).toLowerCase(), m, type);
+  if (code < 0x20 || (code >= 0x80 && code <= 0x9f) || code > 0x10ffff || (code >= 57344 && code <= 63743)) return null; // other functional keys
+  const k = String.fromCodePoint(code).toLowerCase();
+  // the shifted key comes as "code:shifted" (flag 4, alternate keys)
+  const ok = (n: number | undefined): n is number => n !== undefined && Number.isInteger(n) && n >= 0x20 && n <= 0x10ffff && !(n >= 0x7f && n <= 0x9f);
+  const text = m & MOD.SHIFT ? (ok(shifted) ? String.fromCodePoint(shifted) : k.toUpperCase()) : k;
+  return textKey(k, text, m, type);
 }
 
 /** One complete CSI sequence (params between "ESC [" and the final byte). */
@@ -97,10 +106,10 @@ function csi(params: string, final: string): TermEvent | null {
     return key(ARROWS[final], mods & ~LOCKS, type);
   }
   if (final === 'u' && /^[0-9:;]+$/.test(params)) {
-    const code = sub(parts[0])[0];
+    const [code, shifted] = sub(parts[0]);
     if (code === undefined || !Number.isFinite(code)) return null;
     const { mods, type } = modsAndType(parts[1]);
-    return kittyKey(code, mods, type);
+    return kittyKey(code, mods, type, shifted);
   }
   return null;
 }

@@ -8,8 +8,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { Phase } from '../engine/games/shooter/schema.js';
 import { LanpartyClient, type ClientOptions } from '../net/client/client.js';
 import { ErrorCode } from '../net/errors.js';
+import { Chat } from './chat.js';
 import { diffScreens, type ColorDepth } from './diff.js';
 import { renderFrame, type FrameModel } from './frame.js';
+import { gameView } from './games.js';
 import type { HudInfo } from './hud.js';
 import { Keyboard } from './input.js';
 import { Interpolator } from './interpolate.js';
@@ -72,6 +74,10 @@ export class TerminalClient {
   readonly keyboard: Keyboard;
   readonly predictor = new Predictor();
   readonly interpolator = new Interpolator();
+  /** Chat scrollback, roster names and the input line. */
+  readonly chat = new Chat();
+  /** The game the host runs (welcome.game). */
+  game = 'shooter';
   private readonly o: TerminalClientOptions;
   private readonly out: NodeJS.WriteStream;
   private readonly input: NodeJS.ReadStream;
@@ -248,6 +254,8 @@ export class TerminalClient {
     this.me = c.welcome.client;
     this.token = c.welcome.token;
     this.archetypes = c.codec?.descriptor.archetypes ?? [];
+    this.game = c.welcome.game ?? 'shooter';
+    if (c.roster?.length) this.chat.roster(c.roster);
     this.status = null;
     this.seq = 0;
     this.predictor.reset();
@@ -256,6 +264,8 @@ export class TerminalClient {
     c.on('snapshot', (s) => this.safely(() => this.onWorld(fromSnapshotState(c.codec!, s))));
     c.on('json', (j) => this.safely(() => this.onWorld(fromJsonSnapshot(j, this.archetypes))));
     c.on('hostError', (e) => (this.status = `host: ${e.code} ${e.message}`));
+    c.on('chat', (m) => this.safely(() => this.chat.add(m)));
+    c.on('roster', (players) => this.safely(() => this.chat.roster(players)));
     c.on('close', () => {
       if (this.client !== c || this.finished) return;
       this.snapBase += c.snapshots;
@@ -284,6 +294,7 @@ export class TerminalClient {
   private onWorld(w: WorldState): void {
     const now = this.now();
     this.interpolator.push(w, now);
+    if (!gameView(this.game).predict) return;
     const own = ownShip(w, this.me);
     const movable = w.phase === Phase.PLAYING && own !== undefined && !own.lost;
     this.predictor.reconcile(own ?? { x: 0, y: 0 }, w.tick, now, this.rttMs, movable);
@@ -309,7 +320,21 @@ export class TerminalClient {
     const now = this.now();
     for (const ev of events) {
       if (ev.kind === 'kitty-flags') this.keyboard.kittyFlags(ev.flags);
-      else if (ev.kind === 'key' && this.keyboard.handle(ev, now) === 'quit') return this.finish();
+      else if (ev.kind === 'key') {
+        if (ev.key === 'ctrl-c' && ev.type === 'press') return this.finish();
+        const wasOpen = this.chat.open;
+        const act = this.chat.handle(ev);
+        if (act !== null) {
+          // the chat line takes the keys: nothing stays held for the game meanwhile
+          if (!wasOpen) this.keyboard.reset();
+          if (typeof act === 'object') {
+            const c = this.client;
+            if (c && !c.closed) c.chat(act.send);
+          }
+          continue;
+        }
+        if (this.keyboard.handle(ev, now) === 'quit') return this.finish();
+      }
     }
   }
 
@@ -329,7 +354,8 @@ export class TerminalClient {
   frame(): void {
     const now = this.now();
     const latest = this.interpolator.latest;
-    const buttons = this.keyboard.buttons(now, latest?.phase === Phase.PLAYING);
+    const shooter = gameView(this.game).name === 'shooter';
+    const buttons = this.chat.open ? 0 : this.keyboard.buttons(now, !shooter || latest?.phase === Phase.PLAYING);
     const c = this.client;
     if (c && !c.closed) {
       c.input(buttons);
@@ -359,7 +385,7 @@ export class TerminalClient {
   /** What to draw at `now`: interpolated world, own ship predicted. */
   model(now: number): FrameModel {
     let world = this.interpolator.sample(now);
-    const p = this.predictor.position(now);
+    const p = gameView(this.game).predict ? this.predictor.position(now) : null;
     if (world && p) {
       world = { ...world, entities: world.entities.map((e) => (e.kind === 'player' && e.owner === this.me ? { ...e, x: p.x, y: p.y } : e)) };
     }
@@ -372,8 +398,14 @@ export class TerminalClient {
       status: this.status,
       keyReleases: this.keyboard.releases,
       holdMs: this.keyboard.holdMs,
+      game: this.game,
+      names: this.chat.names,
+      chat: this.chat.lines,
+      chatInput: this.chat.input,
     };
-    return { world, me: this.me, hud, worldWidth: this.o.worldWidth, worldHeight: this.o.worldHeight };
+    // the options' size is the shooter's; the other games carry theirs in their globals
+    const sized = gameView(this.game).name === 'shooter';
+    return { world, me: this.me, hud, worldWidth: sized ? this.o.worldWidth : undefined, worldHeight: sized ? this.o.worldHeight : undefined };
   }
 
   // ---- the end ------------------------------------------------------------------------

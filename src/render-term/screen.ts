@@ -55,7 +55,8 @@ export class Screen {
   set(x: number, y: number, ch: string, fg: Color, bg?: Color): void {
     if (!this.inside(x, y)) return;
     const i = y * this.width + x;
-    this.chars[i] = ch;
+    const c = ch.charCodeAt(0);
+    this.chars[i] = c < 0x20 || (c >= 0x7f && c <= 0x9f) ? ' ' : ch;
     this.fg[i] = fg;
     if (bg !== undefined) this.bg[i] = bg;
   }
@@ -63,7 +64,11 @@ export class Screen {
   /** A string from (x, y) to the right, clipped at the edge; returns the cells it took. */
   text(x: number, y: number, s: string, fg: Color, bg?: Color): number {
     let n = 0;
-    for (const ch of s) this.set(x + n++, y, ch, fg, bg);
+    for (const ch of s) {
+      const c = ch.codePointAt(0)!;
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) continue; // never a control character on the terminal
+      this.set(x + n++, y, ch, fg, bg);
+    }
     return n;
   }
 

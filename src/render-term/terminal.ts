@@ -5,8 +5,8 @@
 import { writeSync } from 'node:fs';
 import { CSI } from './diff.js';
 
-/** kitty keyboard flags pushed: disambiguate (1) + event types (2) + all keys as escape codes (8). */
-export const KITTY_FLAGS = 1 | 2 | 8;
+/** kitty keyboard flags pushed: disambiguate (1) + event types (2) + alternate (shifted) keys (4) + all keys as escape codes (8). */
+export const KITTY_FLAGS = 1 | 2 | 4 | 8;
 
 export const SEQ = {
   altScreenOn: `${CSI}?1049h`,

@@ -22,6 +22,16 @@ export interface EntityState {
   won: boolean;
   /** Enemy colour (0 red, 1 green, 2 blue). */
   color: number;
+  // ---- the other games (0 when the game has no such field) ----
+  /** Rounds / races won (gather Player.gamesWon, race Racer.wins). */
+  wins: number;
+  /** squares: Square.size (px) and Square.color (0xRRGGBB). */
+  size: number;
+  rgb: number;
+  /** race: the racer's own enemy car (EnemyCar.x / y) and the crash pause (Racer.crashed). */
+  ex: number;
+  ey: number;
+  crashed: number;
 }
 
 export interface WorldState {
@@ -29,6 +39,8 @@ export interface WorldState {
   phase: number;
   level: number;
   matchNo: number;
+  /** Every networked global by name (gather cols / rows / round, squares width / height, race raceNo / pause...). */
+  globals?: Record<string, number>;
   entities: EntityState[];
 }
 
@@ -46,6 +58,19 @@ const FIELDS = {
   won: 'Player.won',
   color: 'Enemy.color',
   laserSlot: 'Laser.slot',
+  // gather
+  points: 'Player.points',
+  gamesWon: 'Player.gamesWon',
+  // squares
+  size: 'Square.size',
+  rgb: 'Square.color',
+  // race
+  ex: 'EnemyCar.x',
+  ey: 'EnemyCar.y',
+  racePoints: 'Racer.points',
+  raceWins: 'Racer.wins',
+  raceWon: 'Racer.won',
+  crashed: 'Racer.crashed',
 } as const;
 type FieldName = keyof typeof FIELDS;
 
@@ -54,6 +79,7 @@ function build(
   ids: ArrayLike<number>,
   col: (name: FieldName) => ((i: number) => number) | null,
   global: (name: string) => number,
+  globalNames: readonly string[],
   archetypes: readonly string[],
 ): WorldState {
   const get = Object.fromEntries(Object.keys(FIELDS).map((k) => [k, col(k as FieldName) ?? (() => 0)])) as Record<
@@ -72,14 +98,22 @@ function build(
       owner: get.owner(i),
       slot: kind === 'laser' ? get.laserSlot(i) : get.slot(i),
       health: get.health(i),
-      score: get.score(i),
+      score: get.score(i) + get.points(i) + get.racePoints(i),
       ready: get.ready(i) !== 0,
       lost: get.lost(i) !== 0,
-      won: get.won(i) !== 0,
+      won: get.won(i) !== 0 || get.raceWon(i) !== 0,
       color: get.color(i),
+      wins: get.gamesWon(i) + get.raceWins(i),
+      size: get.size(i),
+      rgb: get.rgb(i),
+      ex: get.ex(i),
+      ey: get.ey(i),
+      crashed: get.crashed(i),
     });
   }
-  return { tick, phase: global('phase'), level: global('level'), matchNo: global('matchNo'), entities };
+  const globals: Record<string, number> = {};
+  for (const n of globalNames) globals[n] = global(n);
+  return { tick, phase: global('phase'), level: global('level'), matchNo: global('matchNo'), globals, entities };
 }
 
 /** From a decoded msgpack-mode state. */
@@ -98,6 +132,7 @@ export function fromSnapshotState(codec: SnapshotCodec, state: SnapshotState): W
       const i = codec.globalNames.indexOf(name);
       return i < 0 ? 0 : (state.globals[i] ?? 0);
     },
+    codec.globalNames,
     codec.descriptor.archetypes,
   );
 }
@@ -112,16 +147,24 @@ export function fromJsonSnapshot(snap: JsonSnapshot, archetypes: readonly string
       return v ? (i) => v[i] ?? 0 : null;
     },
     (name) => snap.globals[name] ?? 0,
+    Object.keys(snap.globals),
     archetypes,
   );
 }
 
 /** An entity with defaults, for tests and tools. */
 export function entity(e: Partial<EntityState> & { id: number; kind: string }): EntityState {
-  return { gen: 1, x: 0, y: 0, owner: 0, slot: 0, health: 0, score: 0, ready: false, lost: false, won: false, color: 0, ...e };
+  return {
+    gen: 1, x: 0, y: 0, owner: 0, slot: 0, health: 0, score: 0, ready: false, lost: false, won: false, color: 0,
+    wins: 0, size: 0, rgb: 0, ex: 0, ey: 0, crashed: 0,
+    ...e,
+  };
 }
+
+/** Archetypes a client controls, over the games (shooter / gather 'player', squares 'square', race 'racer'). */
+export const PLAYER_KINDS: ReadonlySet<string> = new Set(['player', 'square', 'racer']);
 
 /** The entity the given client controls (Entity.owner === client), if any. */
 export function ownShip(w: WorldState, client: number): EntityState | undefined {
-  return client > 0 ? w.entities.find((e) => e.owner === client && e.kind === 'player') : undefined;
+  return client > 0 ? w.entities.find((e) => e.owner === client && PLAYER_KINDS.has(e.kind)) : undefined;
 }
