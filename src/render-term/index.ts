@@ -16,6 +16,7 @@
 //   interpolate.ts  interpolation of everything else
 //   stats.ts        rates for the HUD
 //   terminal.ts     terminal modes and their restoration
+//   options.ts      the client's options
 //   runner.ts       the client loop: runTerminalClient / startTerminalClient
 
 export { runTerminalClient, startTerminalClient, TerminalClient, type HostAddress, type TerminalClientOptions } from './runner.js';
