@@ -187,7 +187,7 @@ function breakdown(fx: Fixture, publish: () => void): Record<string, number> {
   const w = sim.world;
   const game = sim.game;
   const rules = new InputRules(() => {});
-  for (const [client] of sim.clients()) rules.adoptClient(client);
+  for (const [client, eid] of sim.clients()) rules.adoptClient(client, eid);
   const noop = () => {};
   const parts: Record<string, number[]> = { rules: [], input: [], systems: [], sync: [], hash: [], publish: [], total: [] };
   const startTick = sim.tick;

@@ -18,6 +18,8 @@ export const INPUT_BACKLOG = 3;
 interface ClientInputs {
   newestSeq: number;
   waiting: Command[];
+  /** The client's entity (-1 until the game gave it one): saves a lookup per input. */
+  eid: number;
 }
 
 export class InputRules {
@@ -33,7 +35,7 @@ export class InputRules {
           this.drop('join.duplicate');
           return;
         }
-        this.clients.set(cmd.client, { newestSeq: -1, waiting: [] });
+        this.clients.set(cmd.client, { newestSeq: -1, waiting: [], eid: -1 });
         membership(cmd);
         return;
       case Cmd.LEAVE:
@@ -60,17 +62,23 @@ export class InputRules {
     }
   }
 
-  /** The inputs applied this tick: at most one per client, in join order. */
-  takeForTick(apply: (cmd: Command) => void): void {
+  /** The inputs applied this tick: at most one per client, in join order, with the client's entity. */
+  takeForTick(apply: (cmd: Command, eid: number) => void): void {
     for (const c of this.clients.values()) {
-      const cmd = c.waiting.shift();
-      if (cmd) apply(cmd);
+      if (c.waiting.length === 0) continue;
+      apply(c.waiting.shift()!, c.eid);
     }
   }
 
+  /** The game gave a joined client its entity. */
+  bindEntity(client: number, eid: number): void {
+    const c = this.clients.get(client);
+    if (c) c.eid = eid;
+  }
+
   /** After a restore: clients already in the world are known (their pending inputs are gone). */
-  adoptClient(client: number): void {
-    if (!this.clients.has(client)) this.clients.set(client, { newestSeq: -1, waiting: [] });
+  adoptClient(client: number, eid: number): void {
+    if (!this.clients.has(client)) this.clients.set(client, { newestSeq: -1, waiting: [], eid });
   }
 
   has(client: number): boolean {

@@ -52,7 +52,7 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
         const client = owner[eid]!;
         if (client !== 0) {
           this.clientEntity.set(client, eid);
-          this.rules.adoptClient(client);
+          this.rules.adoptClient(client, eid);
         }
       }
     } else {
@@ -112,6 +112,7 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
       }
       (w.c as Components<SchemaSpec>).Entity.owner[eid] = cmd.client;
       this.clientEntity.set(cmd.client, eid);
+      this.rules.bindEntity(cmd.client, eid);
     } else {
       const eid = this.clientEntity.get(cmd.client);
       this.clientEntity.delete(cmd.client);
@@ -119,9 +120,8 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
     }
   };
 
-  private readonly applyInput = (cmd: Command): void => {
-    const eid = this.clientEntity.get(cmd.client);
-    if (eid !== undefined) this.game.onInput(this.world, eid, cmd);
+  private readonly applyInput = (cmd: Command, eid: number): void => {
+    if (eid >= 0) this.game.onInput(this.world, eid, cmd);
   };
 
   private countDrop(reason: string): void {
