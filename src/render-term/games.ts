@@ -9,11 +9,25 @@
 //            colour and size, the own one outlined
 //   race     the 800 x 600 view: grass, the road from x = 310 to 460 + car width, each
 //            racer's car (49 x 100) and its own enemy car (the own enemy bright, others dim)
+//   haunted  globals width x height (1728 x 972): the floor, the lights as dim circles, the
+//            walls, players as 20 x 20 boxes by team (seekers red, hiders green, no team
+//            grey-white, caught hiders dark grey), the own one highlighted. The host sends
+//            each client only what its player may see, so only those are drawn; the player
+//            count on the status bar is the chat roster's (everyone connected).
 //
 // Only the shooter predicts its own ship; the others are drawn interpolated only.
 
 import { CELL as GATHER_CELL, DEFAULT_COLS, DEFAULT_ROWS, SQUARE as GATHER_SQUARE, WIN_POINTS as GATHER_WIN } from '../engine/games/gather/schema.js';
 import { CAR_H, CAR_W, Phase as RacePhase, ROAD_LEFT, ROAD_RIGHT, VIEW_H, VIEW_W, WIN_POINTS as RACE_WIN } from '../engine/games/race/schema.js';
+import {
+  HEIGHT as HAUNTED_H,
+  LIGHTS,
+  Phase as HauntedPhase,
+  PLAYER_SIZE as HAUNTED_SIZE,
+  Team,
+  WALLS,
+  WIDTH as HAUNTED_W,
+} from '../engine/games/haunted/schema.js';
 import { Phase } from '../engine/games/shooter/schema.js';
 import { DEFAULT_HEIGHT as SQUARES_H, DEFAULT_WIDTH as SQUARES_W, SQUARE_SIZE } from '../engine/games/squares/schema.js';
 import { drawWorld, PALETTE, PixelCanvas, shipColor, type DrawOptions } from './raster.js';
@@ -44,8 +58,10 @@ export interface GameView {
   color(p: EntityState, mine: boolean, world: WorldState): Color;
   /** A player's line in the side panel, `name` from the chat roster ('' when unknown). */
   panelLine(p: EntityState, mine: boolean, name: string, world: WorldState): string;
-  /** The world line under the players in the side panel. */
-  info(world: WorldState): string;
+  /** The world line(s) under the players in the side panel. */
+  info(world: WorldState): string | string[];
+  /** The player count on the status bar and the panel's header (default: players(world).length). */
+  count?(world: WorldState | null, names: ReadonlyMap<number, string>): number;
   /** The own player's groups on the bottom bar. */
   bottom(own: EntityState, world: WorldState): Part[][];
   /** Key help lines for the side panel. */
@@ -259,7 +275,101 @@ export function raceOverlay(world: WorldState, me: number, names: ReadonlyMap<nu
   ];
 }
 
-export const GAME_VIEWS: Readonly<Record<string, GameView>> = { shooter, gather, squares, race };
+// ---- haunted --------------------------------------------------------------------------
+
+export const HAUNTED = { floor: 234, light: 58, wall: 247, seeker: 203, hider: 77, none: 252, caught: 240 } as const;
+
+const hauntedSize = (w: WorldState | null): WorldSize => ({
+  width: (w && g(w, 'width')) || HAUNTED_W,
+  height: (w && g(w, 'height')) || HAUNTED_H,
+});
+const hauntedPlayers = (w: WorldState | null) => (w ? w.entities.filter((e) => e.kind === 'player').sort(byId) : []);
+const teamColor = (p: EntityState): Color =>
+  p.team === Team.SEEKER ? HAUNTED.seeker : p.team === Team.HIDER ? (p.caught ? HAUNTED.caught : HAUNTED.hider) : HAUNTED.none;
+const hauntedColor = (p: EntityState, mine: boolean): Color => (mine ? PALETTE.own : teamColor(p));
+const teamName = (t: number) => (t === Team.SEEKER ? 'seeker' : t === Team.HIDER ? 'hider' : 'no team');
+/** m:ss of a tick count at 60 Hz (rounded up). */
+const clock = (ticks: number) => {
+  const s = Math.ceil(Math.max(0, ticks) / 60);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+const hauntedPhase = (w: WorldState) => g(w, 'phase') ?? w.phase;
+
+/** The phase and its clock: "LOBBY", "COUNTDOWN 4 s", "ROUND 2  3:12 left", "SEEKERS WIN  next 3 s". */
+function hauntedClock(w: WorldState): string {
+  const phase = hauntedPhase(w);
+  const countdown = Math.ceil((g(w, 'countdown') ?? 0) / 60);
+  if (phase === HauntedPhase.COUNTDOWN) return `COUNTDOWN ${countdown} s`;
+  if (phase === HauntedPhase.ROUND) return `ROUND ${g(w, 'round') ?? 0}  ${clock(g(w, 'timeLeft') ?? 0)} left`;
+  if (phase === HauntedPhase.END) {
+    const winner = g(w, 'winner');
+    return `${winner === Team.SEEKER ? 'SEEKERS WIN' : winner === Team.HIDER ? 'HIDERS WIN' : 'ROUND OVER'}  lobby in ${countdown} s`;
+  }
+  return 'LOBBY';
+}
+
+/** Team counts of the players in sight: seekers, hiders (caught ones as "out"), no team, ready in the lobby. */
+function hauntedTeams(w: WorldState): string {
+  const ps = hauntedPlayers(w);
+  const seekers = ps.filter((p) => p.team === Team.SEEKER).length;
+  const hiders = ps.filter((p) => p.team === Team.HIDER);
+  const out = hiders.filter((p) => p.caught).length;
+  const none = ps.length - seekers - hiders.length;
+  let s = `S ${seekers}  H ${hiders.length}${out ? ` (${out} out)` : ''}`;
+  if (none) s += `  - ${none}`;
+  if (hauntedPhase(w) === HauntedPhase.LOBBY) s += `  ready ${ps.filter((p) => p.ready).length}/${ps.length}`;
+  return s;
+}
+
+const haunted: GameView = {
+  name: 'haunted',
+  predict: false,
+  playerKind: 'player',
+  background: HAUNTED.floor,
+  size: (w) => hauntedSize(w),
+  draw(canvas, world, o) {
+    const { sx, sy } = scaleOf(canvas, o, hauntedSize(world));
+    // lights: the pixels whose centre is inside the circle (at least the centre's pixel)
+    for (const l of LIGHTS) {
+      const x0 = Math.max(0, Math.floor((l.x - l.r) * sx));
+      const x1 = Math.min(canvas.width - 1, Math.ceil((l.x + l.r) * sx));
+      const y0 = Math.max(0, Math.floor((l.y - l.r) * sy));
+      const y1 = Math.min(canvas.height - 1, Math.ceil((l.y + l.r) * sy));
+      for (let py = y0; py <= y1; py++) {
+        for (let px = x0; px <= x1; px++) {
+          const dx = (px + 0.5) / sx - l.x;
+          const dy = (py + 0.5) / sy - l.y;
+          if (dx * dx + dy * dy <= l.r * l.r) canvas.set(px, py, HAUNTED.light);
+        }
+      }
+      canvas.set(Math.floor(l.x * sx), Math.floor(l.y * sy), HAUNTED.light);
+    }
+    for (const r of WALLS) box(canvas, sx, sy, r.x, r.y, r.w, r.h, HAUNTED.wall);
+    const ps = hauntedPlayers(world);
+    const own = o.me > 0 ? ps.find((p) => p.owner === o.me) : undefined;
+    // caught hiders under the others, the own player on top
+    for (const p of ps) if (p !== own && p.caught) box(canvas, sx, sy, p.x, p.y, HAUNTED_SIZE, HAUNTED_SIZE, teamColor(p));
+    for (const p of ps) if (p !== own && !p.caught) box(canvas, sx, sy, p.x, p.y, HAUNTED_SIZE, HAUNTED_SIZE, teamColor(p));
+    if (own) box(canvas, sx, sy, own.x, own.y, HAUNTED_SIZE, HAUNTED_SIZE, PALETTE.own);
+  },
+  players: hauntedPlayers,
+  color: (p, mine) => hauntedColor(p, mine),
+  count: (w, names) => Math.max(hauntedPlayers(w).length, names.size),
+  panelLine: (p, mine, name, w) => {
+    const state = p.caught ? 'caught' : hauntedPhase(w) === HauntedPhase.LOBBY && p.ready ? 'ready' : '';
+    return `${mine ? '>' : ' '}${pad(name || `#${p.id}`, 8)} ${pad(teamName(p.team), 7)} ${state}`.trimEnd();
+  },
+  info: (w) => [hauntedClock(w), `${hauntedTeams(w)}`],
+  bottom: (own, w) => [
+    [[teamName(own.team), own.team ? teamColor(own) : SHIP_DIM], ...(own.caught ? [[' CAUGHT', 196] as Part] : own.ready && hauntedPhase(w) === HauntedPhase.LOBBY ? [[' ready', 46] as Part] : [])],
+    [['  ', SHIP_DIM], [hauntedClock(w), 252]],
+    [['  in sight ', SHIP_DIM], [hauntedTeams(w), 252]],
+  ],
+  keys: [' arrows/WASD  move', ' enter        chat', ' q            quit'],
+  help: 'arrows/WASD move  q quit ',
+};
+
+export const GAME_VIEWS: Readonly<Record<string, GameView>> = { shooter, gather, squares, race, haunted };
 
 /** The view for a game name (welcome.game); unknown games fall back to the shooter's. */
 export function gameView(name: string | undefined): GameView {

@@ -81,7 +81,7 @@ export function drawStatusBar(screen: Screen, world: WorldState | null, hud: Hud
   const tick = world ? String(world.tick) : '-';
   const snaps = String(Math.round(hud.snapshotsPerSec));
   const kb = hud.kbPerSecIn.toFixed(1);
-  const n = String(players(world).length);
+  const n = String(view.count ? view.count(world, hud.names ?? NO_NAMES) : players(world).length);
   const full: Group[] = [
     [[' tick ', DIM], [tick, BAR_FG]],
     [['  ping ', DIM], [`${ping} ms`, BAR_FG]],
@@ -147,7 +147,8 @@ export function drawPanel(screen: Screen, r: Rect, world: WorldState | null, me:
     y++;
   };
   const ps = view.players(world);
-  line(`PLAYERS ${ps.length}`, DIM);
+  const total = view.count ? view.count(world, names) : ps.length;
+  line(total === ps.length ? `PLAYERS ${ps.length}` : `PLAYERS ${total}  ${ps.length} in sight`, DIM);
   const keyLines = view.keys.length + 3;
   const chat = hud.chat ?? [];
   // players first; the chat gets what is left (at least its header and a line or two)
@@ -159,7 +160,10 @@ export function drawPanel(screen: Screen, r: Rect, world: WorldState | null, me:
   }
   if (shown.length < ps.length) line(` +${ps.length - shown.length} more`, DIM);
   y++;
-  if (world) line(view.name === 'shooter' ? `LEVEL ${world.level}  MATCH ${world.matchNo}  ${phaseName(world.phase)}` : view.info(world), BAR_FG);
+  if (world) {
+    const info = view.name === 'shooter' ? `LEVEL ${world.level}  MATCH ${world.matchNo}  ${phaseName(world.phase)}` : view.info(world);
+    for (const s of Array.isArray(info) ? info : [info]) line(s, BAR_FG);
+  }
   if (chat.length > 0) {
     // the newest messages that fit above the keys, oldest first
     y++;

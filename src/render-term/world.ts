@@ -32,6 +32,9 @@ export interface EntityState {
   ex: number;
   ey: number;
   crashed: number;
+  /** haunted: Player.team (0 none, 1 seeker, 2 hider) and Player.caught (1: out this round). */
+  team: number;
+  caught: number;
 }
 
 export interface WorldState {
@@ -71,6 +74,9 @@ const FIELDS = {
   raceWins: 'Racer.wins',
   raceWon: 'Racer.won',
   crashed: 'Racer.crashed',
+  // haunted
+  team: 'Player.team',
+  caught: 'Player.caught',
 } as const;
 type FieldName = keyof typeof FIELDS;
 
@@ -109,6 +115,8 @@ function build(
       ex: get.ex(i),
       ey: get.ey(i),
       crashed: get.crashed(i),
+      team: get.team(i),
+      caught: get.caught(i),
     });
   }
   const globals: Record<string, number> = {};
@@ -156,12 +164,12 @@ export function fromJsonSnapshot(snap: JsonSnapshot, archetypes: readonly string
 export function entity(e: Partial<EntityState> & { id: number; kind: string }): EntityState {
   return {
     gen: 1, x: 0, y: 0, owner: 0, slot: 0, health: 0, score: 0, ready: false, lost: false, won: false, color: 0,
-    wins: 0, size: 0, rgb: 0, ex: 0, ey: 0, crashed: 0,
+    wins: 0, size: 0, rgb: 0, ex: 0, ey: 0, crashed: 0, team: 0, caught: 0,
     ...e,
   };
 }
 
-/** Archetypes a client controls, over the games (shooter / gather 'player', squares 'square', race 'racer'). */
+/** Archetypes a client controls, over the games (shooter / gather / haunted 'player', squares 'square', race 'racer'). */
 export const PLAYER_KINDS: ReadonlySet<string> = new Set(['player', 'square', 'racer']);
 
 /** The entity the given client controls (Entity.owner === client), if any. */

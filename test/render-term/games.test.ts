@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { diffScreens } from '../../src/render-term/diff.js';
 import { layout, renderFrame, type FrameModel } from '../../src/render-term/frame.js';
 import { PALETTE } from '../../src/render-term/raster.js';
-import { RACE as RACE_COLORS } from '../../src/render-term/games.js';
+import { HAUNTED as HAUNTED_COLORS, RACE as RACE_COLORS } from '../../src/render-term/games.js';
 import type { HudInfo } from '../../src/render-term/hud.js';
 import { rgb, Screen, type Color } from '../../src/render-term/screen.js';
 import { entity, type WorldState } from '../../src/render-term/world.js';
@@ -51,6 +51,23 @@ const race: WorldState = {
     entity({ id: 2, kind: 'racer', x: 460, y: 480, owner: 8, score: 120, ex: 310, ey: 300, crashed: 20 }),
   ],
 };
+
+// haunted mid-round, as ann (a seeker) sees it: her teammate dee, hider bob in a light,
+// hider cy caught under another light; eve (in the roster) is out of sight, not sent
+const haunted: WorldState = {
+  tick: 2400,
+  phase: 2,
+  level: 0,
+  matchNo: 0,
+  globals: { width: 1728, height: 972, phase: 2, countdown: 0, timeLeft: 9000, winner: 0, round: 1 },
+  entities: [
+    entity({ id: 1, kind: 'player', x: 100, y: 460, owner: 7, team: 1 }),
+    entity({ id: 2, kind: 'player', x: 400, y: 470, owner: 8, team: 2 }),
+    entity({ id: 3, kind: 'player', x: 1290, y: 290, owner: 9, team: 2, caught: 1 }),
+    entity({ id: 4, kind: 'player', x: 60, y: 80, owner: 10, team: 1 }),
+  ],
+};
+const hauntedNames = new Map([...names, [9, 'cy'], [10, 'dee'], [11, 'eve']]);
 
 const frame = (game: string, world: WorldState, m: Partial<FrameModel> = {}, cols = 80, rows = 24): Screen => {
   const s = new Screen(cols, rows);
@@ -307,6 +324,103 @@ const RACE_PIXELS = [
   '.................==========................'
 ];
 
+const HAUNTED_FRAME = [
+  ' tick 2400  ping 2.5 ms  60 snap/s  4.2 KB/s in  players 5  msgpack                lanparty haunted',
+  '┌───────────────────────────────────────────────────────────────────────┐ PLAYERS 5  4 in sight',
+  '│                           ▀▀▀                                         │ >ann      seeker',
+  '│  ▀                      ▀                                             │  bob      hider',
+  '│            ▀                                                          │  cy       hider   caught',
+  '│                         ▀     ▀                          ▀            │  dee      seeker',
+  '│                            ▀▀                     ▀▀▀▀▀               │',
+  '│                     ▀▀▀▀▀▀▀▀▀▀▀▀▀▀                                    │ ROUND 1  2:30 left',
+  '│                                                     ▀          ▀▀▀▀▀  │ S 2  H 2 (1 out)',
+  '│                                         ▀        ▀    ▀               │',
+  '│            ▀ ▀    ▀                                             ▀▀ ▀▀ │',
+  '│    ▀           ▀                               ▀▀▀▀▀▀▀▀▀▀▀▀▀         ▀│',
+  '│                                                                ▀     ▀│',
+  '│            ▀  ▀▀▀▀▀                                              ▀▀▀  │',
+  '│                                  ▀                                    │',
+  '│                                                                ▀▀▀▀▀  │',
+  '│                     ▀▀▀▀▀▀▀▀▀▀▀▀▀▀         ▀▀▀▀                       │',
+  '│                                          ▀      ▀                     │ KEYS',
+  '│                                                                       │  arrows/WASD  move',
+  '│            ▀                             ▀      ▀        ▀            │  enter        chat',
+  '│                                            ▀▀▀▀                       │  q            quit',
+  '│                                                                       │  keys: held 150 ms',
+  '└───────────────────────────────────────────────────────────────────────┘',
+  ' ann seeker  ROUND 1  2:30 left  in sight S 2  H 2 (1 out)                 arrows/WASD move  q quit'
+];
+const HAUNTED_PIXELS = [
+  '.......................................................................',
+  '...........................ooo.........................................',
+  '..........................oooooo.......................................',
+  '..S......................ooooooo.......................................',
+  '.........................ooooooo.........#.............................',
+  '............#............ooooooo.........#.............................',
+  '............#............ooooooo.........#.............................',
+  '............#.............ooooo..........#................#............',
+  '............#...............oo...........#................#............',
+  '............#............................#.........ooooo..#............',
+  '............#........##############......#........ooooooo.#............',
+  '............#............................#........ooooooo.#............',
+  '............#............................#........oooxooo.#.....#####..',
+  '............#............................#........ooooooo.#............',
+  '............#............................#........oooooo..#............',
+  '............#......................................oooo...#............',
+  '............#..oooo...............#................................o...',
+  '..............oooooo..............#..............................ooooo.',
+  '..............ooooooo.............#.............................oooooo.',
+  '....A.........ooHoooo.............#.............#############...ooooooo',
+  '..............ooooooo.............#.............................ooooooo',
+  '..............ooooooo.............#..............................ooooo.',
+  '...............ooooo..............#...............................ooo..',
+  '............#.....................#....................................',
+  '............#.....................#....................................',
+  '............#..........................................................',
+  '............#............................#................#............',
+  '............#............................#................#.....#####..',
+  '............#............................#................#............',
+  '............#........##############......#..oooo..........#............',
+  '............#............................#.oooooo.........#............',
+  '............#............................#oooooooo........#............',
+  '............#............................#oooooooo........#............',
+  '............#............................#oooooooo........#............',
+  '............#............................#oooooooo........#............',
+  '.........................................#.oooooo......................',
+  '............................................oooo.......................',
+  '.......................................................................',
+  '.......................................................................',
+  '.......................................................................'
+];
+
+/** The haunted field's pixels: floor, lights, walls, seekers, hiders, caught hiders, no team, own. */
+const HAUNTED_LEGEND = new Map<Color, string>([
+  [HAUNTED_COLORS.floor, '.'],
+  [HAUNTED_COLORS.light, 'o'],
+  [HAUNTED_COLORS.wall, '#'],
+  [HAUNTED_COLORS.seeker, 'S'],
+  [HAUNTED_COLORS.hider, 'H'],
+  [HAUNTED_COLORS.caught, 'x'],
+  [HAUNTED_COLORS.none, 'n'],
+  [PALETTE.own, 'A'],
+]);
+function hauntedPixels(s: Screen): string[] {
+  const f = layout(s.width, s.height, 1728, 972).field;
+  const rows: string[] = [];
+  for (let y = f.y; y < f.y + f.h; y++) {
+    for (const half of [0, 1]) {
+      let r = '';
+      for (let x = f.x; x < f.x + f.w; x++) {
+        const i = y * s.width + x;
+        const c = s.chars[i] === ' ' ? s.bg[i]! : half === 0 ? s.fg[i]! : s.bg[i]!;
+        r += HAUNTED_LEGEND.get(c) ?? '?';
+      }
+      rows.push(r);
+    }
+  }
+  return rows;
+}
+
 describe('golden frames of the other games (80 x 24 text, 60 x 20 pixels)', () => {
   it('gather: the board, players (own highlighted), 3 gatherables; points and rounds in the panel and the bar', () => {
     expect(frame('gather', gather).toText(true).split('\n')).toEqual(GATHER);
@@ -321,6 +435,18 @@ describe('golden frames of the other games (80 x 24 text, 60 x 20 pixels)', () =
   it('race: the road, each car and its own enemy car (own enemy bright), a crashed car grey, scores', () => {
     expect(frame('race', race).toText(true).split('\n')).toEqual(RACE);
     expect(fieldPixels(frame('race', race, {}, 60, 20), 800, 600)).toEqual(RACE_PIXELS);
+  });
+
+  it('haunted (100 x 24): walls, lights as dim circles, players by team (caught grey), own highlighted; phase, time left, team counts', () => {
+    const s = frame('haunted', haunted, { hud: { ...hud, names: hauntedNames } }, 100, 24);
+    expect(s.toText(true).split('\n')).toEqual(HAUNTED_FRAME);
+    expect(hauntedPixels(s)).toEqual(HAUNTED_PIXELS);
+    // the other phases' clocks
+    const at = (globals: Record<string, number>) =>
+      frame('haunted', { ...haunted, phase: globals.phase!, globals: { ...haunted.globals, ...globals } }, { hud: { ...hud, names: hauntedNames } }, 100, 24).toText();
+    expect(at({ phase: 0 })).toContain('LOBBY');
+    expect(at({ phase: 1, countdown: 200 })).toContain('COUNTDOWN 4 s');
+    expect(at({ phase: 3, countdown: 100, winner: 1 })).toContain('SEEKERS WIN  lobby in 2 s');
   });
 
   it('world sizes come from the networked globals (a 20 x 10 gather board, a 320 x 320 squares map)', () => {

@@ -3,6 +3,7 @@
 // game's bot policy; the process prints per-second stats: snapshots/s, bytes/s, round trip
 // p50/p99. The load benchmarks use these.
 
+import type { GameDef } from '../../engine/game.js';
 import { getGame } from '../../engine/games/index.js';
 import { percentile } from '../../workers/percentile.js';
 import { LanpartyClient } from './client.js';
@@ -13,7 +14,6 @@ export interface BotsOptions {
   port: number;
   count: number;
   mode?: 'msgpack' | 'json';
-  game?: string;
   /** Connect this many at a time (the host's accept queue is finite). */
   connectConcurrency?: number;
 }
@@ -41,7 +41,13 @@ export class BotSwarm {
   constructor(private readonly o: BotsOptions) {}
 
   async start(): Promise<void> {
-    const policy = getGame(this.o.game ?? 'shooter').create({}).bot;
+    // each bot plays the game its host runs (the welcome names it)
+    const policies = new Map<string, GameDef['bot']>();
+    const policyOf = (game: string) => {
+      let p = policies.get(game);
+      if (!p) policies.set(game, (p = getGame(game).create({}).bot));
+      return p;
+    };
     const batch = this.o.connectConcurrency ?? 50;
     for (let i = 0; i < this.o.count; i += batch) {
       const n = Math.min(batch, this.o.count - i);
@@ -49,6 +55,7 @@ export class BotSwarm {
         Array.from({ length: n }, () => LanpartyClient.connect({ host: this.o.host, port: this.o.port, mode: this.o.mode ?? 'msgpack', timeoutMs: 15_000 })),
       );
       for (const c of joined) {
+        const policy = policyOf(c.welcome.game);
         c.on('snapshot', (state) => {
           const self = ownEntity(c.codec!, state, c.welcome.client);
           if (self > 0) c.input(policy(viewOfState(c.codec!, state), self));
