@@ -20,6 +20,7 @@
 import { CELL as GATHER_CELL, DEFAULT_COLS, DEFAULT_ROWS, SQUARE as GATHER_SQUARE, WIN_POINTS as GATHER_WIN } from '../engine/games/gather/schema.js';
 import { CAR_H, CAR_W, Phase as RacePhase, ROAD_LEFT, ROAD_RIGHT, VIEW_H, VIEW_W, WIN_POINTS as RACE_WIN } from '../engine/games/race/schema.js';
 import {
+  Button as HauntedButton,
   HEIGHT as HAUNTED_H,
   LIGHTS,
   Phase as HauntedPhase,
@@ -32,6 +33,7 @@ import { Phase } from '../engine/games/shooter/schema.js';
 import { DEFAULT_HEIGHT as SQUARES_H, DEFAULT_WIDTH as SQUARES_W, SQUARE_SIZE } from '../engine/games/squares/schema.js';
 import { drawWorld, PALETTE, PixelCanvas, shipColor, type DrawOptions } from './raster.js';
 import { rgb, type Color } from './screen.js';
+import type { KeyMap } from './input.js';
 import type { EntityState, WorldState } from './world.js';
 
 export type Part = [string, Color];
@@ -66,6 +68,8 @@ export interface GameView {
   bottom(own: EntityState, world: WorldState): Part[][];
   /** Key help lines for the side panel. */
   readonly keys: readonly string[];
+  /** The game's keys -> buttons, when they differ from the shooter's (input.ts KEY_BUTTONS). */
+  readonly keyButtons?: KeyMap;
   readonly help: string;
 }
 
@@ -365,8 +369,21 @@ const haunted: GameView = {
     [['  ', SHIP_DIM], [hauntedClock(w), 252]],
     [['  in sight ', SHIP_DIM], [hauntedTeams(w), 252]],
   ],
-  keys: [' arrows/WASD  move', ' enter        chat', ' q            quit'],
-  help: 'arrows/WASD move  q quit ',
+  keys: [' arrows/WASD  move', ' 1 / 2        team S / H', ' space        ready', ' enter        chat', ' q            quit'],
+  keyButtons: {
+    left: HauntedButton.LEFT,
+    a: HauntedButton.LEFT,
+    right: HauntedButton.RIGHT,
+    d: HauntedButton.RIGHT,
+    up: HauntedButton.UP,
+    w: HauntedButton.UP,
+    down: HauntedButton.DOWN,
+    s: HauntedButton.DOWN,
+    '1': HauntedButton.SEEKER,
+    '2': HauntedButton.HIDER,
+    space: HauntedButton.READY,
+  },
+  help: '1/2 team  space ready  q quit ',
 };
 
 export const GAME_VIEWS: Readonly<Record<string, GameView>> = { shooter, gather, squares, race, haunted };

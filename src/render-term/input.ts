@@ -1,4 +1,7 @@
-// Held keys -> shooter buttons.
+// Held keys -> game buttons.
+//
+// Each game's view may bring its own key map (haunted: 1 / 2 pick a team, space readies);
+// the default is the shooter's, where space fires and, outside a match, readies up.
 //
 // A legacy terminal reports presses (and the keyboard's auto-repeat as more presses) but no
 // releases, so a key counts as held for `holdMs` after its last press or repeat. When the
@@ -17,8 +20,11 @@ export interface KeyboardOptions {
   safetyMs?: number;
 }
 
-/** Keys and the buttons they hold. */
-export const KEY_BUTTONS: Readonly<Record<string, number>> = {
+/** A game's keys and the buttons they hold. */
+export type KeyMap = Readonly<Record<string, number>>;
+
+/** The default (shooter) keys and the buttons they hold. */
+export const KEY_BUTTONS: KeyMap = {
   left: Button.LEFT,
   a: Button.LEFT,
   right: Button.RIGHT,
@@ -47,6 +53,8 @@ export class Keyboard {
   readonly safetyMs: number;
   /** The terminal sends release events (kitty protocol with event types). */
   releases = false;
+  /** The keys of the game being played (set from the welcome's game). */
+  private map: KeyMap = KEY_BUTTONS;
   /** key -> time of its last press / repeat */
   private readonly down = new Map<string, number>();
 
@@ -60,6 +68,13 @@ export class Keyboard {
     this.releases = (flags & KITTY_EVENT_TYPES) !== 0;
   }
 
+  /** Switch to a game's keys (null: the shooter's); held keys are forgotten. */
+  useKeys(map: KeyMap | null | undefined): void {
+    const next = map ?? KEY_BUTTONS;
+    if (next !== this.map) this.down.clear();
+    this.map = next;
+  }
+
   /** Feed one key event; returns 'quit' for q / Ctrl-C presses. */
   handle(ev: KeyEvent, now: number): KeyAction {
     if (ev.type === 'release') {
@@ -67,11 +82,11 @@ export class Keyboard {
       return null;
     }
     if (ev.key === 'ctrl-c' || (ev.key === 'q' && (ev.mods & ~1) === 0)) return ev.type === 'press' ? 'quit' : null;
-    const b = KEY_BUTTONS[ev.key];
+    const b = this.map[ev.key];
     if (b === undefined) return null;
     if (!this.releases && ev.type === 'press' && OPPOSITE[b] !== undefined) {
       // no releases: pressing a direction lets go of the opposite one at once
-      for (const [k] of this.down) if (KEY_BUTTONS[k] === OPPOSITE[b]) this.down.delete(k);
+      for (const [k] of this.down) if (this.map[k] === OPPOSITE[b]) this.down.delete(k);
     }
     this.down.set(ev.key, now);
     return null;
@@ -86,13 +101,13 @@ export class Keyboard {
   }
 
   /**
-   * The buttons held now. Space is FIRE; outside a match (`playing` false) it also sets
-   * READY, and either one readies up on a fresh press.
+   * The buttons held now. With the shooter's keys space is FIRE; outside a match (`playing`
+   * false) it also sets READY, and either one readies up on a fresh press.
    */
   buttons(now: number, playing: boolean): number {
     let b = 0;
-    for (const k of [...this.down.keys()]) if (this.isDown(k, now)) b |= KEY_BUTTONS[k]!;
-    if (!playing && b & Button.FIRE) b |= Button.READY;
+    for (const k of [...this.down.keys()]) if (this.isDown(k, now)) b |= this.map[k] ?? 0;
+    if (this.map === KEY_BUTTONS && !playing && b & Button.FIRE) b |= Button.READY;
     return b;
   }
 

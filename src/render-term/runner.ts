@@ -222,6 +222,7 @@ export class TerminalClient {
     this.token = c.welcome.token;
     this.archetypes = c.codec?.descriptor.archetypes ?? [];
     this.game = c.welcome.game ?? 'shooter';
+    this.keyboard.useKeys(gameView(this.game).keyButtons);
     if (c.roster?.length) this.chat.roster(c.roster);
     this.status = null;
     this.seq = 0;

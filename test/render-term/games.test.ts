@@ -340,15 +340,15 @@ const HAUNTED_FRAME = [
   '│                                                                ▀     ▀│',
   '│            ▀  ▀▀▀▀▀                                              ▀▀▀  │',
   '│                                  ▀                                    │',
-  '│                                                                ▀▀▀▀▀  │',
-  '│                     ▀▀▀▀▀▀▀▀▀▀▀▀▀▀         ▀▀▀▀                       │',
-  '│                                          ▀      ▀                     │ KEYS',
-  '│                                                                       │  arrows/WASD  move',
+  '│                                                                ▀▀▀▀▀  │ KEYS',
+  '│                     ▀▀▀▀▀▀▀▀▀▀▀▀▀▀         ▀▀▀▀                       │  arrows/WASD  move',
+  '│                                          ▀      ▀                     │  1 / 2        team S / H',
+  '│                                                                       │  space        ready',
   '│            ▀                             ▀      ▀        ▀            │  enter        chat',
   '│                                            ▀▀▀▀                       │  q            quit',
   '│                                                                       │  keys: held 150 ms',
   '└───────────────────────────────────────────────────────────────────────┘',
-  ' ann seeker  ROUND 1  2:30 left  in sight S 2  H 2 (1 out)                 arrows/WASD move  q quit'
+  ' ann seeker  ROUND 1  2:30 left  in sight S 2  H 2 (1 out)            1/2 team  space ready  q quit'
 ];
 const HAUNTED_PIXELS = [
   '.......................................................................',

@@ -83,3 +83,36 @@ describe('held keys', () => {
     expect(feed(k, '\x1b[113;1:3u', 0)).toEqual([null]);
   });
 });
+
+describe('per-game keys', () => {
+  it('haunted: 1 / 2 pick seekers / hiders and space readies, on the real haunted rules', async () => {
+    const { gameView } = await import('../../src/render-term/games.js');
+    const { Button: H, Team, createHaunted } = await import('../../src/engine/games/haunted/index.js');
+    const { GameHarness } = await import('../helpers/game-harness.js');
+    const k = new Keyboard({ holdMs: 150 });
+    k.useKeys(gameView('haunted').keyButtons);
+    feed(k, '2', 0);
+    expect(k.buttons(10, false)).toBe(H.HIDER);
+    feed(k, ' ', 20);
+    expect(k.buttons(30, false)).toBe(H.HIDER | H.READY);
+    // space is READY here, never the shooter's FIRE bit (which haunted reads as SEEKER)
+    expect(k.buttons(30, false) & H.SEEKER).toBe(0);
+
+    // the same key presses, frame by frame, ready a player on the engine
+    const h = new GameHarness(createHaunted({ capacity: 8 }), 8, 1);
+    h.join(1).step();
+    const k2 = new Keyboard({ holdMs: 150 });
+    k2.useKeys(gameView('haunted').keyButtons);
+    const frames: Array<[number, string | null]> = [[0, '2'], [16, null], [200, ' '], [216, null], [400, null]];
+    for (const [t, key] of frames) {
+      if (key) feed(k2, key, t);
+      h.press(1, k2.buttons(t, false)).step();
+    }
+    const e = h.eid(1);
+    expect([h.w.c.Player.team[e], h.w.c.Player.ready[e]]).toEqual([Team.HIDER, 1]);
+    // switching back to the shooter's keys: space is FIRE (+ READY outside a match)
+    k2.useKeys(null);
+    feed(k2, ' ', 500);
+    expect(k2.buttons(510, false)).toBe(Button.FIRE | Button.READY);
+  });
+});
