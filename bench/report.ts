@@ -22,7 +22,8 @@ export function evaluateTargets(info: SuiteInfo, rows: readonly Row[]): TargetSt
     const row = rows.find((r) => rowMatches(r, target.where));
     const v = row?.[target.metric];
     const value = typeof v === 'number' ? v : undefined;
-    return { target, value, met: value !== undefined && value <= target.max };
+    const met = value !== undefined && (target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min);
+    return { target, value, met };
   });
 }
 
@@ -158,6 +159,7 @@ export function renderDoc(sections: readonly DocSection[]): string {
     out.push('', `## ${info.name}: ${info.title}`, '', measuredLine(rows));
     for (const p of info.description) out.push('', p);
     out.push('', mdTable(...mainTable(info, rows)));
+    if (info.chart) out.push('', `![${info.chart.alt}](${info.chart.file})`);
     const statuses = evaluateTargets(info, rows);
     if (statuses.length) {
       out.push('', '### Targets', '', '| target | measured | status |', '| --- | ---: | --- |');

@@ -2,8 +2,10 @@
 // named ones). After each suite: a table on stdout, bench/results/<suite>.json, and
 // docs/benchmarks.md regenerated from every results file present.
 
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { inferInfo, renderConsole, renderDoc, type DocSection } from './report.js';
-import { readAllResults, runStamp, writeDoc, writeResults } from './results-io.js';
+import { docPath, readAllResults, runStamp, writeDoc, writeResults } from './results-io.js';
 import type { Row, SuiteModule } from './types.js';
 
 /** Suite name -> its module (loaded only when needed). */
@@ -12,6 +14,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   'games-tick': () => import('./engine/games-tick.bench.js'),
   serialization: () => import('./net/serialization.bench.js'),
   failover: () => import('./net/failover.bench.js'),
+  load: () => import('./net/load.bench.js'),
 };
 
 const known = () => Object.keys(SUITES).join(', ');
@@ -26,7 +29,10 @@ async function regenerateDoc(): Promise<string> {
     const load = SUITES[name];
     sections.push({ info: load ? (await load()).info : inferInfo(name, rows), rows });
   }
-  return writeDoc(renderDoc(sections));
+  const doc = writeDoc(renderDoc(sections));
+  // charts the page shows as images, regenerated with it from the same results
+  for (const { info, rows } of sections) if (info.chart) writeFileSync(join(dirname(docPath()), info.chart.file), info.chart.render(rows));
+  return doc;
 }
 
 async function main(args: string[]): Promise<number> {

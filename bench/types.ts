@@ -16,15 +16,25 @@ export interface Column {
 }
 
 /**
- * "The row whose `where.key` is `where.value` must have `metric` <= `max`." With
- * `where.match`, the row whose cells equal every entry of the match (suites whose rows are
- * told apart by several columns: mode, kind, op, size...).
+ * "The row whose `where.key` is `where.value` must have `metric` <= `max`" (and/or
+ * `>= min`: rates that must not fall below a floor). With `where.match`, the row whose cells
+ * equal every entry of the match (suites whose rows are told apart by several columns: mode,
+ * kind, op, size...).
  */
 export interface Target {
   label: string;
   where: { key: string; value: Cell } | { match: Record<string, Cell> };
   metric: string;
-  max: number;
+  max?: number;
+  min?: number;
+}
+
+/** A chart of a suite's rows, written next to docs/benchmarks.md and shown as an image there. */
+export interface SuiteChart {
+  /** File name under docs/ (an .svg). */
+  file: string;
+  alt: string;
+  render(rows: readonly Row[]): string;
 }
 
 export interface SuiteInfo {
@@ -38,6 +48,7 @@ export interface SuiteInfo {
   breakdownKey?: string;
   /** Columns whose values, joined, label a row of the breakdown table (default: the first column). */
   labelKeys?: string[];
+  chart?: SuiteChart;
 }
 
 export interface SuiteResult {

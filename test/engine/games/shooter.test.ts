@@ -558,3 +558,45 @@ describe('shooter game', () => {
     expect(run(100)).not.toEqual(a);
   });
 });
+
+describe('shooter drones (the load option)', () => {
+  it('drones: `drones` E spawn at setup inside the world, drift in every phase and bounce off the edges', async () => {
+    const { DRONE_SIZE, DRONE_MAX_SPEED } = await import('../../../src/engine/games/shooter/schema.js');
+    const h = new ShooterHarness({ capacity: 600, game: { drones: 500, width: 1000, height: 1000 } });
+    const drones = h.all('drone');
+    expect(drones.length).toBe(500);
+    const { x, y } = h.w.c.Position;
+    const { vx, vy } = h.w.c.Drift;
+    const step = DRONE_MAX_SPEED / 60;
+    let bounces = 0;
+    const wasVx = new Map(drones.map((e) => [e, vx[e]!]));
+    // one expect at the end: a million of them would take the test's time
+    const bad: string[] = [];
+    for (let t = 0; t < 600; t++) {
+      const before = drones.map((e) => [x[e]!, y[e]!] as const);
+      h.step(); // lobby: no players, no match, drones still move
+      drones.forEach((e, i) => {
+        const inside = x[e]! >= 0 && x[e]! <= 1000 - DRONE_SIZE && y[e]! >= 0 && y[e]! <= 1000 - DRONE_SIZE;
+        const slow = Math.abs(x[e]! - before[i]![0]) <= step + 1e-3 && Math.abs(y[e]! - before[i]![1]) <= step + 1e-3;
+        if (!inside || !slow) bad.push(`tick ${t} drone ${e}: ${x[e]}, ${y[e]}`);
+      });
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+    for (const e of drones) if (Math.sign(vx[e]!) !== Math.sign(wasVx.get(e)!)) bounces++;
+    expect(h.phase).toBe(Phase.LOBBY);
+    expect(bounces).toBeGreaterThan(0);
+    expect(h.all('drone').length).toBe(500);
+  });
+
+  it('drones: the same seed gives the same drones, another seed others; bad counts are refused', () => {
+    const pos = (seed: number) => {
+      const h = new ShooterHarness({ capacity: 64, seed, game: { drones: 50 } });
+      h.step(30);
+      return h.all('drone').map((e) => [h.w.c.Position.x[e], h.w.c.Position.y[e]]);
+    };
+    expect(pos(5)).toEqual(pos(5));
+    expect(pos(6)).not.toEqual(pos(5));
+    expect(() => createShooter({ drones: -1 })).toThrow(/drones/);
+    expect(() => createShooter({ drones: 1.5 })).toThrow(/drones/);
+  });
+});

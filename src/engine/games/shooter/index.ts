@@ -9,6 +9,7 @@ import { shooterBot } from './bot.js';
 import { spawnPoint } from './spawn.js';
 import { collisionSystem } from './systems/collision.js';
 import { controlSystem } from './systems/control.js';
+import { droneSystem, spawnDrones } from './systems/drones.js';
 import { matchSystem } from './systems/match.js';
 import { motionSystem } from './systems/motion.js';
 import { outcomeSystem } from './systems/outcome.js';
@@ -20,14 +21,20 @@ export type { ShooterWorld } from './world.js';
 export interface ShooterOptions extends GameOptions {
   width?: number;
   height?: number;
+  /** Drifting non-player entities kept in the world (load tests, large sessions). */
+  drones?: number;
 }
 
 export const SHOOTER_MAX_PLAYERS = 1000;
 
 export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec> {
   const maxPlayers = maxPlayersOption('shooter', options, SHOOTER_MAX_PLAYERS);
-  const cfg: ShooterConfig = { width: options.width ?? 750, height: options.height ?? 750, maxPlayers };
-  if (!(cfg.width >= 300 && cfg.height >= 300)) throw new RangeError('shooter: options.width and height must be >= 300');
+  const drones = options.drones ?? 0;
+  const cfg: ShooterConfig = { width: options.width ?? 750, height: options.height ?? 750, maxPlayers, drones };
+  if (!(cfg.width >= 300 && cfg.height >= 300 && cfg.width <= 16000 && cfg.height <= 8000)) {
+    throw new RangeError('shooter: options.width must be in [300, 16000] and height in [300, 8000]');
+  }
+  if (!Number.isInteger(drones) || drones < 0) throw new RangeError('shooter: options.drones must be an integer >= 0');
 
   return {
     name: 'shooter',
@@ -41,9 +48,10 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
       { bit: Button.FIRE, meaning: 'shoot; outside a match, a fresh press readies up' },
       { bit: Button.READY, meaning: 'outside a match, a fresh press readies up' },
     ],
-    systems: [controlSystem(cfg), matchSystem(cfg), motionSystem(cfg), collisionSystem(cfg), outcomeSystem()],
+    systems: [controlSystem(cfg), matchSystem(cfg), motionSystem(cfg), droneSystem(cfg), collisionSystem(cfg), outcomeSystem()],
     setup(w) {
       w.g[w.G.phase] = Phase.LOBBY;
+      spawnDrones(w, cfg);
     },
     onJoin(w, _client, join) {
       const slot = freeSlot(w, join.ax > 0 ? Math.min(join.ax, maxPlayers) : maxPlayers);

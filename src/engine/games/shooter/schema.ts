@@ -5,12 +5,25 @@
 //   player  100 x 90      enemy red/green 70 x 50, blue 50 x 50      laser 100 x 90
 //
 // Positions are px in a 750 x 750 world (configurable for large sessions), y grows down.
+//
+// Drones (the `drones` option, for load tests and large sessions) are non-player entities
+// that drift and bounce off the world's edges; nothing shoots or touches them.
 
 import { defineSchema } from '../../schema.js';
 
+/**
+ * Positions travel as u16 steps of 1/2 px over [-16384, 16383.5]: error <= 0.25 px, below
+ * what any client draws. Enemies wait above the world down to y = -2 * height, so worlds
+ * up to 8,000 px high are covered; the clamp only touches worlds larger than that.
+ */
+export const POSITION_QUANT = { min: -16384, max: 16383.5, step: 0.5 } as const;
+
 export const shooterSchema = defineSchema({
   components: {
-    Position: { x: { type: 'f32', networked: true }, y: { type: 'f32', networked: true } },
+    Position: {
+      x: { type: 'f32', networked: true, quant: POSITION_QUANT },
+      y: { type: 'f32', networked: true, quant: POSITION_QUANT },
+    },
     Player: {
       slot: { type: 'u16', networked: true },
       health: { type: 'i16', networked: true },
@@ -23,6 +36,7 @@ export const shooterSchema = defineSchema({
       prevButtons: { type: 'u8' },
     },
     Enemy: { color: { type: 'u8', networked: true } },
+    Drift: { vx: { type: 'f32' }, vy: { type: 'f32' } }, // px per tick
     Laser: {
       slot: { type: 'u16', networked: true }, // shooter's slot, for per-player laser lists
       shooter: { type: 'u32' },
@@ -38,6 +52,7 @@ export const shooterSchema = defineSchema({
     player: ['Position', 'Player'],
     enemy: ['Position', 'Enemy'],
     laser: ['Position', 'Laser'],
+    drone: ['Position', 'Drift'],
   },
 });
 
@@ -60,6 +75,8 @@ export const MAX_ENEMY_W = 70;
 
 export const PLAYER_SPEED = 200; // px/s
 export const ENEMY_SPEED = 140; // px/s
+export const DRONE_MAX_SPEED = 140; // px/s, each axis
+export const DRONE_SIZE = 20;
 export const LASER_STEP = 10; // px per tick, upward
 export const COOLDOWN_TICKS = 20;
 export const START_HEALTH = 100;
@@ -73,4 +90,6 @@ export interface ShooterConfig {
   readonly width: number;
   readonly height: number;
   readonly maxPlayers: number;
+  /** Drones spawned at setup (0: none). */
+  readonly drones: number;
 }

@@ -1,0 +1,177 @@
+// Client processes of the load benchmark: K real lanparty clients (msgpack, own TCP
+// connection each, snapshot decoding and acks as any client) on 127.0.0.1, driven by
+// bench/load/lanparty.ts through JSON lines on stdout:
+//
+//   {"type":"ready", clients}          once every client is welcomed
+//   {"type":"stats", t, cpuUs, ...}    every second: cumulative counters, per-second summary,
+//                                      and [tick, receiveMs] of the sampled clients' snapshots
+//
+// Each client sends a movement input at 20 Hz: a random walk over LEFT/RIGHT/UP/DOWN, never
+// FIRE (no lasers, no match start), so the host's work is moving players and drones and
+// sending state, the same as the Colyseus comparison does. Receive times are taken in the
+// 'snapshot' event (after decode), as `performance.timeOrigin + performance.now()`, the clock
+// the host stamps publish times with.
+//
+// --decode all: every client decodes every snapshot, as a game client does. --decode sampled
+// (the default): only the sampled clients do; the others ack each snapshot's tick without
+// decoding it. The host cannot tell the difference (same acks, so the same delta bases, the
+// same bytes), but a client process then costs a fraction of the CPU: on a 2-core machine,
+// decoding for hundreds of clients saturates the client processes long before the host, and
+// the figures would describe the clients. Delivery is timed on the decoding clients.
+//
+// Exits on SIGTERM/SIGINT, and when stdin closes (the harness died without killing us).
+
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Button } from '../../src/engine/games/shooter/schema.js';
+import { LanpartyClient } from '../../src/net/client/client.js';
+
+export interface SwarmReady {
+  type: 'ready';
+  clients: number;
+}
+
+export interface SwarmStatsLine {
+  type: 'stats';
+  t: number;
+  /** process.cpuUsage() user + system, µs, cumulative. */
+  cpuUs: number;
+  connected: number;
+  /** Snapshots received so far, per client (cumulative: the harness takes its window). */
+  snaps: number[];
+  /** Bytes received so far by all clients together (cumulative). */
+  bytes: number;
+  /** Over the last second: */
+  minSnapsPerS: number;
+  meanSnapsPerS: number;
+  meanBytesPerS: number;
+  /** Event-loop utilization over the last second (1 = the client process is saturated). */
+  elu: number;
+  /** [tick, receiveMs] per snapshot of every sampled client, since the previous line. */
+  lat: Array<[number, number]>;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+
+const { values: a } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    clients: { type: 'string' },
+    sample: { type: 'string', default: '10' },
+    'input-hz': { type: 'string', default: '20' },
+    decode: { type: 'string', default: 'sampled' },
+  },
+});
+const port = Number(a.port);
+const count = Number(a.clients);
+const sample = Math.max(1, Number(a.sample));
+const inputHz = Number(a['input-hz']);
+const decodeAll = a.decode === 'all';
+if (a.decode !== 'all' && a.decode !== 'sampled') throw new Error('swarm: --decode must be all or sampled');
+if (!(port > 0 && count > 0 && inputHz > 0)) throw new Error('swarm: --port, --clients and --input-hz must be > 0');
+
+let inputTimer: NodeJS.Timeout | undefined;
+let statsTimer: NodeJS.Timeout | undefined;
+const clients: LanpartyClient[] = [];
+function stop(): void {
+  clearInterval(inputTimer);
+  clearInterval(statsTimer);
+  for (const c of clients) c.close();
+  process.exit(0);
+}
+// registered before connecting: a harness that dies mid-connect must not leave us behind
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+createInterface({ input: process.stdin }).on('close', stop);
+
+const BATCH = 50; // connects at a time: the host's accept backlog is finite
+let lat: Array<[number, number]> = [];
+for (let i = 0; i < count; i += BATCH) {
+  const n = Math.min(BATCH, count - i);
+  const joined = await Promise.all(Array.from({ length: n }, () => LanpartyClient.connect({ host: '127.0.0.1', port, timeoutMs: 30_000 })));
+  for (const c of joined) {
+    if (clients.length % sample === 0) c.on('snapshot', (s) => lat.push([s.tick, now()]));
+    else if (!decodeAll) ackOnly(c);
+    clients.push(c);
+  }
+}
+
+/**
+ * Replace the client's snapshot handling (a private method, shadowed on the instance) with
+ * counting and acknowledging the message's tick: what the host sees stays the same.
+ */
+function ackOnly(c: LanpartyClient): void {
+  (c as unknown as { onSnapshot(m: Record<string, unknown>): void }).onSnapshot = (m) => {
+    if (typeof m.tick !== 'number') return;
+    c.snapshots++;
+    c.send({ type: 'ack', tick: m.tick });
+  };
+}
+
+// random walk: each client holds a direction (dx, dy in -1..1) and changes it now and then
+const DIRS: number[] = [];
+for (const h of [0, Button.LEFT, Button.RIGHT]) for (const v of [0, Button.UP, Button.DOWN]) DIRS.push(h | v);
+const held = clients.map(() => DIRS[Math.floor(Math.random() * DIRS.length)]!);
+
+// inputs spread over the period instead of all clients in one burst: a 10 ms timer sends
+// for one slice of the clients each time, so each client sends at inputHz
+const SLICE_MS = 10;
+const slices = Math.max(1, Math.round(1000 / inputHz / SLICE_MS));
+let slice = 0;
+inputTimer = setInterval(() => {
+  for (let i = slice; i < clients.length; i += slices) {
+    const c = clients[i]!;
+    if (c.closed) continue;
+    if (Math.random() < 0.1) held[i] = DIRS[Math.floor(Math.random() * DIRS.length)]!;
+    c.input(held[i]!);
+  }
+  slice = (slice + 1) % slices;
+}, SLICE_MS);
+
+out({ type: 'ready', clients: clients.length } satisfies SwarmReady);
+
+let prevSnaps = clients.map((c) => c.snapshots);
+let prevBytes = 0;
+let prevAt = performance.now();
+let prevElu = performance.eventLoopUtilization();
+statsTimer = setInterval(() => {
+  const at = performance.now();
+  const dt = (at - prevAt) / 1000;
+  const snaps = clients.map((c) => c.snapshots);
+  let min = Infinity;
+  let sum = 0;
+  let bytes = 0;
+  let connected = 0;
+  clients.forEach((c, i) => {
+    const d = snaps[i]! - prevSnaps[i]!;
+    sum += d;
+    bytes += c.bytesIn;
+    if (!c.closed) {
+      connected++;
+      min = Math.min(min, d / dt);
+    }
+  });
+  const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
+  const eluNow = performance.eventLoopUtilization(elu, prevElu).utilization;
+  prevElu = elu;
+  out({
+    type: 'stats',
+    t: now(),
+    cpuUs: cpu.user + cpu.system,
+    connected,
+    snaps,
+    bytes,
+    minSnapsPerS: connected ? min : 0,
+    meanSnapsPerS: sum / clients.length / dt,
+    meanBytesPerS: (bytes - prevBytes) / clients.length / dt,
+    elu: eluNow,
+    lat,
+  } satisfies SwarmStatsLine);
+  lat = [];
+  prevSnaps = snaps;
+  prevBytes = bytes;
+  prevAt = at;
+}, 1000);
+

@@ -1,0 +1,220 @@
+// The load suite: a lanparty host process and bot client processes over loopback, N clients
+// and E moving non-player entities (shooter drones), 60 Hz; plus same-work rows against
+// Colyseus (bench/load/colyseus/, built apart: when it is missing, its rows are skipped with
+// a message and the lanparty rows still run).
+//
+// Environment, for quick runs:
+//   LOAD_WARMUP_S   warm-up before measuring (default 5)
+//   LOAD_MEASURE_S  measured window (default 10)
+//   LOAD_CONFIGS    only these "NxE" points, e.g. "50x1000,200x1000" ("NxE@H" also pins the send rate)
+//   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
+//
+// Hermetic: every process binds or connects to 127.0.0.1 only.
+
+import { createServer } from 'node:net';
+import { chartSvg, type Series } from '../chart.js';
+import { runLanparty, type LoadRow } from '../load/lanparty.js';
+import type { Row, SuiteInfo, SuiteResult } from '../types.js';
+
+const TARGET_N = 1000;
+const TARGET_E = 10_000;
+const BIG = { system: 'lanparty', clients: TARGET_N, entities: TARGET_E, send_hz: 60, interest: 'on' };
+const RATIO = { system: 'lanparty/colyseus', clients: 200, entities: 1000, send_hz: 60 };
+const RATIO_SYSTEM = 'lanparty/colyseus';
+
+export const info: SuiteInfo = {
+  name: 'load',
+  title: 'host under load (N clients, E moving entities, loopback)',
+  description: [
+    'One host process and ceil(N / 250) client processes on 127.0.0.1. The host runs the shooter with E drones ' +
+      '(non-player entities bouncing around a 1000 x 1000 world) and N players; each client is a real lanparty client ' +
+      '(own TCP connection, msgpack, decodes every snapshot and acknowledges it) sending a movement input at 20 Hz, a ' +
+      'random walk over the arrow keys, never firing (no lasers, the match stays in the lobby), so the host\'s work is ' +
+      'the simulation and sending state. `interest` on: each client gets the entities near its player (HostServer ' +
+      '`interest`); off: everyone gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window ' +
+      '(LOAD_WARMUP_S, LOAD_MEASURE_S).',
+    '`host CPU %`: process.cpuUsage of the host process (every thread: main, sim worker, encode pool), 100 = one core. ' +
+      '`clients CPU %`: the client processes together: on a 2-core machine they compete with the host, read the ' +
+      'host figures with that in mind. `tick p50/p99`: the sim worker\'s tick time over its last 600 ticks at the ' +
+      'end of the window (max of the per-line p99s for longer windows); `skipped`: ticks the loop gave up in the window. ' +
+      '`snap/s min`: snapshots per second of the slowest client over the window. `delivery`: from the tick\'s ' +
+      'publish seen on the host main thread to the decoded snapshot in a client (about 50 clients sampled), ' +
+      '`performance.timeOrigin + now()` on both sides (same machine). `B/client/s`: bytes received per client per ' +
+      'second. `heap KB/client`: host main-thread heapUsed with N clients minus before any client, after a full GC, over N.',
+    'Same-work rows (interest off, N = 50 and 200, E = 1000, at 20 and 60 Hz) run lanparty and Colyseus on the same ' +
+      'load; the `lanparty/colyseus` rows give the ratios of host CPU and bytes per client per second (< 1: lanparty ' +
+      'uses less). Where the host\'s time goes (ms per second of wall time): `sim_ms_per_s` = tick p50 x ticks per ' +
+      'second (sim worker); `encode`/`write` from the broadcaster\'s counters when it has them; `gc` = main-thread GC pauses.',
+  ],
+  columns: [
+    { key: 'system', label: 'system' },
+    { key: 'clients', label: 'N' },
+    { key: 'entities', label: 'E' },
+    { key: 'send_hz', label: 'Hz' },
+    { key: 'interest', label: 'interest' },
+    { key: 'host_cpu_pct', label: 'host CPU %' },
+    { key: 'swarm_cpu_pct', label: 'clients CPU %' },
+    { key: 'tick_p50_ms', label: 'tick p50 ms' },
+    { key: 'tick_p99_ms', label: 'tick p99 ms' },
+    { key: 'skipped_ticks', label: 'skipped' },
+    { key: 'snapshots_per_client_s_min', label: 'snap/s min' },
+    { key: 'delivery_p50_ms', label: 'delivery p50 ms' },
+    { key: 'delivery_p99_ms', label: 'delivery p99 ms' },
+    { key: 'bytes_per_client_s', label: 'B/client/s' },
+    { key: 'host_rss_mb', label: 'RSS MB' },
+    { key: 'heap_per_client_kb', label: 'heap KB/client' },
+    { key: 'cpu_ratio', label: 'CPU ratio' },
+    { key: 'bytes_ratio', label: 'bytes ratio' },
+  ],
+  targets: [
+    { label: `${TARGET_N} clients x ${TARGET_E} entities: tick p99 <= 16.7 ms`, where: { match: BIG }, metric: 'tick_p99_ms', max: 16.7 },
+    { label: `${TARGET_N} x ${TARGET_E}: no skipped ticks`, where: { match: BIG }, metric: 'skipped_ticks', max: 0 },
+    { label: `${TARGET_N} x ${TARGET_E}: every client >= 58 snapshots/s`, where: { match: BIG }, metric: 'snapshots_per_client_s_min', min: 58 },
+    { label: `${TARGET_N} x ${TARGET_E}: delivery p99 <= 50 ms`, where: { match: BIG }, metric: 'delivery_p99_ms', max: 50 },
+    { label: `${TARGET_N} x ${TARGET_E}: <= 30 KB/s per client`, where: { match: BIG }, metric: 'bytes_per_client_s', max: 30 * 1024 },
+    { label: `${TARGET_N} x ${TARGET_E}: host heap <= 16 KB per connection`, where: { match: BIG }, metric: 'heap_per_client_kb', max: 16 },
+    { label: 'same work (200 clients, 1000 entities, 60 Hz): host CPU <= 0.5 x Colyseus', where: { match: RATIO }, metric: 'cpu_ratio', max: 0.5 },
+    { label: 'same work (200 clients, 1000 entities, 60 Hz): bytes per client <= 0.5 x Colyseus', where: { match: RATIO }, metric: 'bytes_ratio', max: 0.5 },
+  ],
+  breakdownKey: 'breakdown',
+  labelKeys: ['system', 'clients', 'entities', 'send_hz', 'interest'],
+  chart: { file: 'load-chart.svg', alt: 'load: tick p99 and bytes per client per second against clients', render: renderChart },
+};
+
+interface Point {
+  system: 'lanparty' | 'colyseus';
+  clients: number;
+  entities: number;
+  sendHz: 20 | 60;
+  interest: boolean;
+}
+
+function plan(): Point[] {
+  const out: Point[] = [];
+  // same work first (small, quick): whole world to everyone, both systems
+  for (const clients of [50, 200])
+    for (const sendHz of [20, 60] as const)
+      for (const system of ['lanparty', 'colyseus'] as const) out.push({ system, clients, entities: 1000, sendHz, interest: false });
+  for (const entities of [1000, 10_000])
+    for (const clients of [50, 200, 500, 1000]) out.push({ system: 'lanparty', clients, entities, sendHz: 60, interest: true });
+  const configs = process.env.LOAD_CONFIGS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const systems = process.env.LOAD_SYSTEMS?.split(',').map((s) => s.trim()).filter(Boolean);
+  return out.filter(
+    (p) =>
+      (!configs || configs.some((c) => c === `${p.clients}x${p.entities}` || c === `${p.clients}x${p.entities}@${p.sendHz}`)) &&
+      (!systems || systems.includes(p.system)),
+  );
+}
+
+const envSeconds = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!(n > 0)) throw new Error(`load: ${name} must be a number of seconds > 0 (got "${v}")`);
+  return n;
+};
+
+/** A free TCP port on 127.0.0.1 (the Colyseus runner wants a fixed one). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+type RunColyseus = (o: { clients: number; entities: number; sendHz: 20 | 60; warmupS: number; measureS: number; port: number; clientProcesses?: number }) => Promise<Row>;
+
+/** The Colyseus runner, or why there is none. */
+async function loadColyseus(): Promise<RunColyseus | string> {
+  // a variable specifier: this compiles whether or not bench/load/colyseus exists yet
+  const spec = '../load/colyseus/index.js';
+  try {
+    const m = (await import(spec)) as { runColyseus?: RunColyseus };
+    return typeof m.runColyseus === 'function' ? m.runColyseus : `${spec} has no runColyseus export`;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code === 'ERR_MODULE_NOT_FOUND' ? `bench/load/colyseus is not built (${spec} not found)` : `cannot load ${spec}: ${e.message}`;
+  }
+}
+
+const key = (r: Row) => `${r.clients}x${r.entities}@${r.send_hz}/${r.interest}`;
+
+/** lanparty/colyseus rows for the points where both ran the same work. */
+function ratios(rows: Row[]): Row[] {
+  const out: Row[] = [];
+  for (const l of rows.filter((r) => r.system === 'lanparty' && r.interest === 'off')) {
+    const c = rows.find((r) => r.system === 'colyseus' && key(r) === key(l));
+    if (!c) continue;
+    const ratio = (k: string) => {
+      const a = l[k];
+      const b = c[k];
+      return typeof a === 'number' && typeof b === 'number' && b > 0 ? Number((a / b).toFixed(3)) : NaN;
+    };
+    out.push({ system: RATIO_SYSTEM, clients: l.clients!, entities: l.entities!, send_hz: l.send_hz!, interest: 'off', cpu_ratio: ratio('host_cpu_pct'), bytes_ratio: ratio('bytes_per_client_s') });
+  }
+  return out;
+}
+
+export async function run(): Promise<SuiteResult> {
+  const warmupS = envSeconds('LOAD_WARMUP_S', 5);
+  const measureS = envSeconds('LOAD_MEASURE_S', 10);
+  const points = plan();
+  if (!points.length) throw new Error(`load: LOAD_CONFIGS="${process.env.LOAD_CONFIGS}" / LOAD_SYSTEMS="${process.env.LOAD_SYSTEMS}" select nothing`);
+  const colyseus = points.some((p) => p.system === 'colyseus') ? await loadColyseus() : undefined;
+  if (typeof colyseus === 'string') console.log(`load: skipping the Colyseus rows: ${colyseus}`);
+
+  const rows: Row[] = [];
+  const failed: string[] = [];
+  for (const p of points) {
+    const name = `${p.system} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
+    if (p.system === 'colyseus' && typeof colyseus !== 'function') continue;
+    console.log(`load: ${name}`);
+    try {
+      if (p.system === 'lanparty') {
+        const row: LoadRow = await runLanparty({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, interest: p.interest, warmupS, measureS });
+        rows.push(row);
+      } else {
+        const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / 250) });
+        // the keys the targets and the ratios match on, whatever the runner put there
+        rows.push({ ...row, system: 'colyseus', clients: p.clients, entities: p.entities, send_hz: p.sendHz, interest: 'off' });
+      }
+    } catch (err) {
+      // one point failing (e.g. too many clients for the machine) must not lose the others
+      const msg = (err as Error).message;
+      console.log(`load: ${name} FAILED: ${msg}`);
+      failed.push(`${name}: ${msg.split('\n')[0]}`);
+    }
+  }
+  if (failed.length) console.log(`load: ${failed.length} point(s) failed:\n  ${failed.join('\n  ')}`);
+  if (!rows.length) throw new Error('load: every point failed');
+  return { rows: [...rows, ...ratios(rows)] };
+}
+
+/** Two panels against clients: tick p99 and KB per client per second, a line per series. */
+function renderChart(rows: readonly Row[]): string {
+  const byName = new Map<string, Row[]>();
+  for (const r of rows) {
+    if (r.system === RATIO_SYSTEM || typeof r.clients !== 'number') continue;
+    const name = `${r.system} E=${fmtInt(r.entities)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
+    byName.set(name, [...(byName.get(name) ?? []), r]);
+  }
+  const series = (metric: string, scale = 1): Series[] =>
+    [...byName].map(([name, rs]) => ({
+      name,
+      dashed: rs[0]!.system !== 'lanparty',
+      points: rs.map((r) => [r.clients as number, typeof r[metric] === 'number' ? (r[metric] as number) / scale : NaN] as [number, number]),
+    }));
+  return chartSvg(
+    [
+      { title: 'tick p99 (ms)', xLabel: 'clients', yLabel: 'ms', series: series('tick_p99_ms'), hlines: [{ y: 16.7, label: 'one tick at 60 Hz' }] },
+      { title: 'received per client (KB/s)', xLabel: 'clients', yLabel: 'KB/s', series: series('bytes_per_client_s', 1024), hlines: [{ y: 30, label: 'target 30 KB/s' }] },
+    ],
+    'load: host tick p99 and bytes per client against clients',
+  );
+}
+
+const fmtInt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v));
