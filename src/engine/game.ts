@@ -47,6 +47,35 @@ export interface GameDef<S extends SchemaSpec = SchemaSpec> {
    * client only those entities; entering and leaving are adds and removes in its deltas.
    */
   visibility?(view: SnapshotView, self: number, out: Uint8Array): void;
+  /**
+   * Optional interest management for large worlds: each client is sent its own entity, the
+   * entities in the grid cells its view box overlaps, and every entity of the `always`
+   * archetypes. Clients whose boxes cover the same cells share one encoded snapshot.
+   * (`visibility`, when also defined, wins: it is exact per client.)
+   */
+  interest?: InterestDef;
+}
+
+/** A box in world units: [x, x + width) x [y, y + height). */
+export interface ViewBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface InterestDef {
+  /** The area the grid covers, from (0, 0); positions outside fall into the border cells. */
+  readonly width: number;
+  readonly height: number;
+  /** Grid cell size in world units: the granularity of what a client is sent. */
+  readonly cell: number;
+  /** The fields holding an entity's position (default Position.x, Position.y). */
+  readonly position?: readonly [string, string];
+  /** Archetypes every client receives wherever they are (scores, match state holders). */
+  readonly always?: readonly string[];
+  /** Write into `out` the box the player `self` sees (its camera). */
+  view(view: SnapshotView, self: number, out: ViewBox): void;
 }
 
 /** A registered game, created from options (max players, ...). */

@@ -18,7 +18,15 @@ export interface EncodeTask {
    * only what the player `self` may see, in its mode.
    */
   perClient?: Array<{ base: number; self: number; json: boolean }>;
+  /**
+   * Games with interest management (GameDef.interest): INTEREST_STRIDE int32s per client,
+   * [self, base, base cell range x0, y0, x1, y1 (x0 = -1: unknown), json 0 / 1]. Clients
+   * that see the same cells from the same base share one payload.
+   */
+  interest?: Int32Array;
 }
+
+export const INTEREST_STRIDE = 7;
 
 export interface EncodeResult {
   tick: number;
@@ -28,4 +36,12 @@ export interface EncodeResult {
   json: Uint8Array | null;
   /** Framed payloads in `perClient` order (null: not readable). */
   perClient?: Array<Uint8Array | null>;
+  /** Framed payloads in `interest` order (shared ones are the same buffer; null: not readable). */
+  interest?: Array<Uint8Array | null>;
+  /** Each interest client's cell range this tick (4 int32s each), to be its next base range. */
+  ranges?: Int32Array;
+  /** Distinct payloads the interest path encoded (for the stats). */
+  groups?: number;
+  /** Time spent in this task, ms. */
+  ms: number;
 }

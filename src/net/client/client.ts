@@ -27,6 +27,8 @@ export interface ClientOptions {
   name?: string;
   /** Rejects the connect promise after this long without a welcome. */
   timeoutMs?: number;
+  /** Snapshots per second wanted (60, 30 or 20; the host may send fewer). */
+  rate?: 60 | 30 | 20;
 }
 
 /** States kept as possible delta bases (the host deltas against the newest ack it has). */
@@ -133,6 +135,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         const join: Record<string, unknown> = { type: 'join', protocol: PROTOCOL_VERSION };
         if (o.token) join.token = o.token;
         if (o.name) join.name = o.name;
+        if (o.rate) join.rate = o.rate;
         c.send(join);
       });
       c.once('welcomed', () => {

@@ -72,6 +72,8 @@ export interface JoinMsg {
   name?: string;
   /** Session token from an earlier welcome: reconnect to the same entity. */
   token?: string;
+  /** Snapshots per second wanted: 60, 30 or 20 (default: the host's rate). */
+  rate?: 60 | 30 | 20;
 }
 
 export interface InputEntry {
@@ -195,9 +197,11 @@ export function validateClientMessage(v: unknown): Validated {
       if (m.token !== undefined && (typeof m.token !== 'string' || !UUID.test(m.token))) {
         return invalid('join.token must be a uuid v4 string');
       }
+      if (m.rate !== undefined && m.rate !== 60 && m.rate !== 30 && m.rate !== 20) return invalid('join.rate must be 60, 30 or 20');
       const msg: JoinMsg = { type: 'join', protocol };
       if (m.name !== undefined) msg.name = m.name as string;
       if (m.token !== undefined) msg.token = m.token as string;
+      if (m.rate !== undefined) msg.rate = m.rate;
       return { ok: true, msg };
     }
     case ClientMsg.INPUT: {

@@ -3,6 +3,11 @@
 // built once: every JSON client gets the same full JSON snapshot; msgpack clients that
 // acknowledged the same base tick share one delta.
 //
+// Games with interest management (GameDef.interest, ./interest.ts) group clients by the grid
+// cells they see instead: one payload per (cells, base) shared by the clients of the group.
+// Each client is sent at its own rate (./send-rate.ts): 60, 30 or 20 snapshots a second,
+// lowered while its socket backlog grows.
+//
 // Never a queue of stale frames: while a tick is being encoded, newer ticks are not queued
 // behind it (the next encode starts from the newest tick), and a client whose socket
 // backlog is over its cap is skipped until it drains; it then gets a delta from its last
@@ -11,10 +16,11 @@
 import { Piscina } from 'piscina';
 import { availableParallelism } from 'node:os';
 import type { SimHost } from '../../workers/sim-host.js';
-import type { EncodeResult, EncodeTask, EncodeWorkerData } from '../../workers/encode-messages.js';
+import { INTEREST_STRIDE, type EncodeResult, type EncodeTask, type EncodeWorkerData } from '../../workers/encode-messages.js';
 import { workerFile } from '../../workers/worker-file.js';
 import type { Connection } from './connection.js';
 import type { DropCounter } from './drops.js';
+import { SendRate } from './send-rate.js';
 
 /** What the broadcaster keeps per client connection. */
 export interface SnapshotPeer {
@@ -24,6 +30,13 @@ export interface SnapshotPeer {
   /** Force a full snapshot next (after welcome or reconnect). */
   needFull: boolean;
   sent: number;
+  /** Its snapshot rate (absent: every tick). */
+  rate?: SendRate;
+  /**
+   * Interest path: the cell range each recently sent tick was encoded with, so that a
+   * delta from an acked tick knows what the client was sent then. Slot tick % 32.
+   */
+  views?: { ticks: Int32Array; ranges: Int16Array };
 }
 
 export interface BroadcastStats {
@@ -31,12 +44,24 @@ export interface BroadcastStats {
   busySkips: number;
   framesOut: number;
   bytesOut: number;
+  /** Time spent in the encode workers, ms (cumulative). */
+  encodeMs: number;
+  /** Time spent writing frames to sockets on the main thread, ms (cumulative). */
+  writeMs: number;
+  /** Interest path: distinct payloads encoded (cumulative); framesOut / this = sharing. */
+  interestPayloads: number;
+  /** Snapshots not sent because a client's rate skipped that tick (cumulative). */
+  rateSkips: number;
 }
+
+const VIEW_SLOTS = 32;
 
 export class Broadcaster {
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
   private inFlight = false;
-  readonly stats: BroadcastStats = { encodes: 0, busySkips: 0, framesOut: 0, bytesOut: 0 };
+  readonly stats: BroadcastStats = { encodes: 0, busySkips: 0, framesOut: 0, bytesOut: 0, encodeMs: 0, writeMs: 0, interestPayloads: 0, rateSkips: 0 };
+  /** Interest management is used (the game defines it and the host did not turn it off). */
+  readonly interest: boolean;
 
   constructor(
     private readonly sim: SimHost,
@@ -44,7 +69,9 @@ export class Broadcaster {
     gameOptions: Record<string, unknown>,
     private readonly drops: DropCounter,
     threads = Math.max(1, Math.min(4, availableParallelism() - 1)),
+    interest = true,
   ) {
+    this.interest = interest && !!sim.game.interest && !sim.game.visibility;
     const data: EncodeWorkerData = { game: gameName, gameOptions, capacity: sim.capacity, ringBuffer: sim.ring.buffer };
     this.pool = new Piscina({
       filename: workerFile(import.meta.url.replace('/net/server/', '/workers/'), 'encode-worker'),
@@ -60,12 +87,22 @@ export class Broadcaster {
       this.stats.busySkips++;
       return;
     }
-    if (this.sim.game.visibility) return this.tickPerClient(tick, peers);
+    const now = performance.now();
+    const due: Array<SnapshotPeer & { self?: number }> = [];
+    for (const p of peers) {
+      if (p.conn.closed || p.conn.behind) continue;
+      if (p.rate && !p.rate.due(tick, p.conn.backlog, now)) {
+        this.stats.rateSkips++;
+        continue;
+      }
+      due.push(p);
+    }
+    if (this.sim.game.visibility) return this.tickPerClient(tick, due);
+    if (this.interest) return this.tickInterest(tick, due);
     const ringSlots = this.sim.ring.slots;
     const jsonPeers: SnapshotPeer[] = [];
     const byBase = new Map<number, SnapshotPeer[]>();
-    for (const p of peers) {
-      if (p.conn.closed || p.conn.behind) continue;
+    for (const p of due) {
       if (p.conn.mode === 'json') {
         jsonPeers.push(p);
         continue;
@@ -82,12 +119,15 @@ export class Broadcaster {
     this.pool
       .run({ tick, bases, json: jsonPeers.length > 0 })
       .then((r) => {
+        this.stats.encodeMs += r.ms;
+        const w0 = performance.now();
         bases.forEach((base, i) => {
           const frame = r.frames[i];
           if (!frame) return void this.drops.count('snapshot.unreadable', { tick, base });
           for (const p of byBase.get(base)!) this.deliver(p, frame, r.tick);
         });
         if (r.json) for (const p of jsonPeers) this.deliver(p, r.json, r.tick);
+        this.stats.writeMs += performance.now() - w0;
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
       .finally(() => (this.inFlight = false));
@@ -112,10 +152,63 @@ export class Broadcaster {
     this.pool
       .run({ tick, bases: [], json: false, perClient })
       .then((r) => {
+        this.stats.encodeMs += r.ms;
+        const w0 = performance.now();
         r.perClient?.forEach((frame, i) => {
           if (frame) this.deliver(list[i]!, frame, r.tick);
           else this.drops.count('snapshot.unreadable', { tick });
         });
+        this.stats.writeMs += performance.now() - w0;
+      })
+      .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
+      .finally(() => (this.inFlight = false));
+  }
+
+  /**
+   * Games with interest management: the worker works out each client's cells and encodes one
+   * payload per (cells now, base, cells at the base); the cells each client was sent are kept
+   * (per tick, 32 back) as the base range of its next delta.
+   */
+  private tickInterest(tick: number, peers: Array<SnapshotPeer & { self?: number }>): void {
+    const ringSlots = this.sim.ring.slots;
+    // a client without a live entity sees the whole world (a spectator)
+    const list = peers;
+    if (!list.length) return;
+    const task = new Int32Array(list.length * INTEREST_STRIDE);
+    list.forEach((p, i) => {
+      const o = i * INTEREST_STRIDE;
+      const json = p.conn.mode === 'json';
+      let base = json || p.needFull || p.ack < 0 || tick - p.ack >= ringSlots || p.ack >= tick ? -1 : p.ack;
+      task[o] = p.self ?? 0;
+      task[o + 2] = -1;
+      const v = p.views;
+      if (base >= 0 && v && v.ticks[base % VIEW_SLOTS] === base) {
+        const s = (base % VIEW_SLOTS) * 4;
+        task[o + 2] = v.ranges[s]!;
+        task[o + 3] = v.ranges[s + 1]!;
+        task[o + 4] = v.ranges[s + 2]!;
+        task[o + 5] = v.ranges[s + 3]!;
+      } else base = -1;
+      task[o + 1] = base;
+      task[o + 6] = json ? 1 : 0;
+    });
+    this.inFlight = true;
+    this.stats.encodes++;
+    this.pool
+      .run({ tick, bases: [], json: false, interest: task })
+      .then((r) => {
+        this.stats.encodeMs += r.ms;
+        this.stats.interestPayloads += r.groups ?? 0;
+        const w0 = performance.now();
+        r.interest?.forEach((frame, i) => {
+          const p = list[i]!;
+          if (!frame) return void this.drops.count('snapshot.unreadable', { tick });
+          const v = (p.views ??= { ticks: new Int32Array(VIEW_SLOTS).fill(-1), ranges: new Int16Array(VIEW_SLOTS * 4) });
+          v.ticks[r.tick % VIEW_SLOTS] = r.tick;
+          v.ranges.set(r.ranges!.subarray(i * 4, i * 4 + 4), (r.tick % VIEW_SLOTS) * 4);
+          this.deliver(p, frame, r.tick);
+        });
+        this.stats.writeMs += performance.now() - w0;
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
       .finally(() => (this.inFlight = false));

@@ -58,6 +58,8 @@ export class Connection {
   /** Set by the server once the peer has identified itself. */
   kind: 'legacy' | 'client' | 'monitor' | null = null;
   client = 0;
+  /** Snapshots per second the client asked for in its join (0: the host's default). */
+  wantRate = 0;
   /** Refuse this peer (connection cap, shutdown) as soon as its mode is known. */
   refuseWith: ErrorCode | null = null;
   closed = false;
@@ -214,6 +216,11 @@ export class Connection {
     traffic.bytesOut += frame.byteLength;
     this.socket.write(frame);
     if (this.socket.writableLength > this.limits.maxBacklog && this.behindSince === 0) this.behindSince = performance.now();
+  }
+
+  /** Bytes written that the kernel has not taken yet. */
+  get backlog(): number {
+    return this.socket.writableLength;
   }
 
   /** True while the peer is not reading fast enough: skip snapshots until it drains. */

@@ -23,6 +23,7 @@ import { ChatRoom, type ChatLimits } from './chat.js';
 import { Connection, traffic, type ConnectionLimits } from './connection.js';
 import { DropCounter } from './drops.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
+import { SendRate, type SendHz } from './send-rate.js';
 import { Sessions, type Session, type SessionRecord } from './sessions.js';
 
 export const DEFAULT_PORT = 5050;
@@ -50,6 +51,10 @@ export interface HostServerOptions {
   sessions?: { records: SessionRecord[]; nextClient: number };
   /** Chat rate limit per client (default: bursts of 5, then 1 per second). */
   chat?: Partial<ChatLimits>;
+  /** Snapshots per second per client (60, 30 or 20; a client may ask for less). Default 60. */
+  sendHz?: SendHz;
+  /** Interest management for games that define it (default on). Off: everyone gets everything. */
+  interest?: boolean;
 }
 
 interface ClientState extends SnapshotPeer {
@@ -109,7 +114,8 @@ export class HostServer implements LegacyHost {
       },
       o.chat,
     );
-    this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads);
+    if (o.sendHz !== undefined && o.sendHz !== 60 && o.sendHz !== 30 && o.sendHz !== 20) throw new RangeError('sendHz must be 60, 30 or 20');
+    this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads, o.interest ?? true);
     this.server = createServer({ noDelay: true }, (s) => this.accept(s));
   }
 
@@ -184,6 +190,7 @@ export class HostServer implements LegacyHost {
   }
 
   private join(conn: Connection, msg: JoinMsg): void {
+    conn.wantRate = msg.rate ?? 0;
     if (msg.protocol !== PROTOCOL_VERSION) {
       return conn.fail(protocolError(ErrorCode.BAD_VERSION, `protocol ${msg.protocol} not supported (${PROTOCOL_VERSION})`));
     }
@@ -211,7 +218,10 @@ export class HostServer implements LegacyHost {
   }
 
   private welcome(conn: Connection, s: Session, reconnected: boolean): void {
-    const state: ClientState = { conn, session: s, ack: -1, needFull: true, sent: -1, lastInputSeq: -1, self: s.entity };
+    const hostHz = this.o.sendHz ?? 60;
+    const cap = conn.wantRate > 0 && conn.wantRate < hostHz ? (conn.wantRate as SendHz) : hostHz;
+    const rate = new SendRate(cap, s.client, performance.now(), this.limits.maxBacklog / 4);
+    const state: ClientState = { conn, session: s, ack: -1, needFull: true, sent: -1, lastInputSeq: -1, self: s.entity, rate };
     this.clients.set(conn, state);
     conn.send({
       type: HostMsg.WELCOME,
@@ -402,7 +412,15 @@ export class HostServer implements LegacyHost {
       else if (c.mode === 'json') json++;
       else if (c.mode === 'msgpack') msgpack++;
     }
-    return { connections: this.conns.size, legacy, json, msgpack, monitors, drops: { ...this.drops.counts }, ...this.broadcaster.stats };
+    // clients by their snapshot rate now, and how often rates were lowered / raised
+    const rates = { hz60: 0, hz30: 0, hz20: 0, lowered: 0, raised: 0 };
+    for (const c of this.clients.values()) {
+      if (!c.rate) continue;
+      rates[c.rate.hz === 60 ? 'hz60' : c.rate.hz === 30 ? 'hz30' : 'hz20']++;
+      rates.lowered += c.rate.lowered;
+      rates.raised += c.rate.raised;
+    }
+    return { connections: this.conns.size, legacy, json, msgpack, monitors, drops: { ...this.drops.counts }, ...this.broadcaster.stats, rates };
   }
 
   async stop(): Promise<void> {

@@ -566,7 +566,7 @@ describe('shooter drones (the load option)', () => {
     const drones = h.all('drone');
     expect(drones.length).toBe(500);
     const { x, y } = h.w.c.Position;
-    const { vx, vy } = h.w.c.Drift;
+    const { vx } = h.w.c.Drift;
     const step = DRONE_MAX_SPEED / 60;
     let bounces = 0;
     const wasVx = new Map(drones.map((e) => [e, vx[e]!]));

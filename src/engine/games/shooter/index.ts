@@ -2,9 +2,9 @@
 // up to 1,000), waves of enemies, last player standing wins. Rules in docs/games/shooter.md.
 
 import { query } from 'bitecs';
-import { maxPlayersOption, type GameDef, type GameFactory, type GameOptions } from '../../game.js';
+import { maxPlayersOption, type GameDef, type GameFactory, type GameOptions, type InterestDef } from '../../game.js';
 import { despawn, spawn } from '../../world.js';
-import { Button, Phase, START_HEALTH, shooterSchema, type ShooterConfig, type ShooterSpec } from './schema.js';
+import { Button, Phase, PLAYER_H, PLAYER_W, START_HEALTH, shooterSchema, type ShooterConfig, type ShooterSpec } from './schema.js';
 import { shooterBot } from './bot.js';
 import { spawnPoint } from './spawn.js';
 import { collisionSystem } from './systems/collision.js';
@@ -72,6 +72,33 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
       w.c.Player.buttons[eid] = cmd.buttons & 0x3f;
     },
     bot: shooterBot,
+    interest: shooterInterest(cfg),
+  };
+}
+
+/** The screen (the seed client's 750 x 750 window) is what a player sees. */
+export const SCREEN = 750;
+
+/**
+ * A player sees a screen-sized camera centred on its ship and kept inside the world: in the
+ * default 750 x 750 world that is the whole world (everyone shares one snapshot); in larger
+ * worlds each client gets the cells around its ship.
+ */
+function shooterInterest(cfg: ShooterConfig): InterestDef {
+  const w = Math.min(SCREEN, cfg.width);
+  const h = Math.min(SCREEN, cfg.height);
+  return {
+    width: cfg.width,
+    height: cfg.height,
+    cell: 125,
+    view(view, self, out) {
+      const cx = view.field('Position.x')[self]! + PLAYER_W / 2;
+      const cy = view.field('Position.y')[self]! + PLAYER_H / 2;
+      out.x = Math.min(Math.max(cx - w / 2, 0), cfg.width - w);
+      out.y = Math.min(Math.max(cy - h / 2, 0), cfg.height - h);
+      out.width = w;
+      out.height = h;
+    },
   };
 }
 
