@@ -90,7 +90,11 @@ export class Broadcaster {
     const now = performance.now();
     const due: Array<SnapshotPeer & { self?: number }> = [];
     for (const p of peers) {
-      if (p.conn.closed || p.conn.behind) continue;
+      if (p.conn.closed) continue;
+      if (p.conn.behind) {
+        p.rate?.adapt(p.conn.backlog, now); // keeps stepping down while the backlog lasts
+        continue;
+      }
       if (p.rate && !p.rate.due(tick, p.conn.backlog, now)) {
         this.stats.rateSkips++;
         continue;

@@ -1,0 +1,96 @@
+// Per-client snapshot rates: the adaptation rule on a fake clock, then over real sockets a
+// client that asks for 20 Hz and a client that stops reading, next to one that keeps up.
+
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CALM_MS, HOLD_MS, SendRate } from '../../src/net/server/send-rate.js';
+import { cleanupNet, joinClient, LOOPBACK, msgpackFrame, onCleanup, PREAMBLE, sleep, startHost, waitUntil } from '../helpers/net.js';
+
+afterEach(cleanupNet);
+
+describe('send rate rule', () => {
+  it('send rate: 60/30/20 Hz send every 1st/2nd/3rd tick, spread by the phase', () => {
+    const sent = (hz: 60 | 30 | 20, phase: number) => {
+      const r = new SendRate(hz, phase, 0);
+      return Array.from({ length: 12 }, (_, t) => t).filter((t) => r.due(t, 0, 0));
+    };
+    expect(sent(60, 0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(sent(30, 0)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(sent(30, 1)).toEqual([1, 3, 5, 7, 9, 11]);
+    expect(sent(20, 0)).toEqual([0, 3, 6, 9]);
+    expect(sent(20, 2)).toEqual([1, 4, 7, 10]);
+  });
+
+  it('send rate: a growing backlog steps down once per hold time to 20 Hz; calm steps back up to the cap, never past it', () => {
+    const r = new SendRate(60, 0, 0, 1000);
+    r.adapt(500, 0);
+    expect(r.hz).toBe(60); // some backlog, under the high water: no change
+    r.adapt(5000, 10);
+    expect(r.hz).toBe(30);
+    r.adapt(5000, 10 + HOLD_MS - 1);
+    expect(r.hz).toBe(30); // held
+    r.adapt(5000, 10 + HOLD_MS);
+    expect(r.hz).toBe(20);
+    r.adapt(5000, 10 + 5 * HOLD_MS);
+    expect(r.hz).toBe(20); // the floor
+    const t = 10 + 5 * HOLD_MS;
+    r.adapt(0, t + CALM_MS - 1);
+    expect(r.hz).toBe(20); // not calm for long enough yet
+    r.adapt(0, t + CALM_MS);
+    expect(r.hz).toBe(30);
+    r.adapt(100, t + CALM_MS + 10); // any backlog restarts the calm period
+    r.adapt(0, t + 2 * CALM_MS);
+    expect(r.hz).toBe(30);
+    r.adapt(0, t + 2 * CALM_MS + 10);
+    expect(r.hz).toBe(60);
+    expect([r.lowered, r.raised]).toEqual([2, 2]);
+    const capped = new SendRate(30, 0, 0, 1000);
+    capped.adapt(0, 100_000);
+    expect(capped.hz).toBe(30);
+  });
+});
+
+describe('send rate over sockets', () => {
+  it('send rate: a client that asks for 20 Hz is sent every third tick', async () => {
+    const th = await startHost();
+    const slow = await joinClient(th, { rate: 20 });
+    const fast = await joinClient(th);
+    const ticksOf = (c: typeof slow) => {
+      const seen: number[] = [];
+      c.on('snapshot', (st) => seen.push(st.tick));
+      return seen;
+    };
+    const s = ticksOf(slow);
+    const f = ticksOf(fast);
+    await waitUntil(() => s.length >= 20, 5000, '20 snapshots at 20 Hz');
+    const gaps = new Set(s.slice(1).map((t, i) => t - s[i]!));
+    expect([...gaps].every((g) => g % 3 === 0)).toBe(true);
+    expect(f.length).toBeGreaterThan(s.length * 2); // the other client is sent every tick
+    expect(th.host.stats().rates).toMatchObject({ hz60: 1, hz20: 1 });
+  });
+
+  it('send rate: a client that stops reading is stepped down to 20 Hz and back up once it reads again; the others stay at 60', async () => {
+    const gameOptions = { drones: 5000 };
+    const th = await startHost({ gameOptions, simOptions: { game: 'shooter', gameOptions, capacity: 6000 } });
+    const honest = await joinClient(th);
+    // a raw client that joins and then stops reading (it never acks: full snapshots, ~40 KB each)
+    const sock = connect({ host: LOOPBACK, port: th.port });
+    onCleanup(() => sock.destroy());
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(PREAMBLE);
+    sock.write(msgpackFrame({ type: 'join', protocol: 1 }));
+    await waitUntil(() => th.host.stats().msgpack === 2, 3000, 'the raw client joined');
+    await sleep(200);
+    sock.pause();
+    await waitUntil(() => th.host.stats().rates.hz20 === 1, 20_000, 'the stalled client stepped down to 20 Hz');
+    const down = th.host.stats().rates;
+    expect(down.lowered).toBeGreaterThanOrEqual(2);
+    expect(down.hz60).toBe(1); // the honest one
+    const n0 = honest.snapshots;
+    await sleep(300);
+    expect(honest.snapshots).toBeGreaterThan(n0);
+    sock.resume(); // reads again: the backlog drains, calm for CALM_MS, then one step up at a time
+    await waitUntil(() => th.host.stats().rates.raised >= 1, 15_000, 'the rate raised again');
+    expect(th.host.stats().rates.hz20).toBe(0);
+  }, 45_000);
+});
