@@ -45,3 +45,24 @@ export interface EncodeResult {
   /** Time spent in this task, ms. */
   ms: number;
 }
+
+/**
+ * The budget worker's task (budget-worker.ts): BUDGET_STRIDE int32s per budgeted client,
+ * [key (its connection's), self, reset 0 / 1 (start over with a first snapshot), budget in
+ * bytes per second, send rate in Hz]; `gone`: keys of closed connections to forget.
+ */
+export interface BudgetTask {
+  tick: number;
+  clients: Int32Array;
+  gone: number[];
+}
+
+export const BUDGET_STRIDE = 5;
+
+export interface BudgetResult {
+  tick: number;
+  /** Framed payloads in `clients` order (null: the tick was not readable). */
+  frames: Array<Uint8Array | null>;
+  ms: number;
+  bytes: number;
+}

@@ -16,7 +16,15 @@
 import { Piscina } from 'piscina';
 import { availableParallelism } from 'node:os';
 import type { SimHost } from '../../workers/sim-host.js';
-import { INTEREST_STRIDE, type EncodeResult, type EncodeTask, type EncodeWorkerData } from '../../workers/encode-messages.js';
+import {
+  BUDGET_STRIDE,
+  INTEREST_STRIDE,
+  type BudgetResult,
+  type BudgetTask,
+  type EncodeResult,
+  type EncodeTask,
+  type EncodeWorkerData,
+} from '../../workers/encode-messages.js';
 import { workerFile } from '../../workers/worker-file.js';
 import type { Connection } from './connection.js';
 import type { DropCounter } from './drops.js';
@@ -37,6 +45,8 @@ export interface SnapshotPeer {
    * delta from an acked tick knows what the client was sent then. Slot tick % 32.
    */
   views?: { ticks: Int32Array; ranges: Int16Array };
+  /** Budgeted path: this connection's key in the budget worker (0: not known there yet). */
+  budgetKey?: number;
 }
 
 export interface BroadcastStats {
@@ -52,14 +62,35 @@ export interface BroadcastStats {
   interestPayloads: number;
   /** Snapshots not sent because a client's rate skipped that tick (cumulative). */
   rateSkips: number;
+  /** Budgeted snapshots sent and their bytes (cumulative). */
+  budgetFrames: number;
+  budgetBytes: number;
 }
 
 const VIEW_SLOTS = 32;
 
 export class Broadcaster {
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
-  private inFlight = false;
-  readonly stats: BroadcastStats = { encodes: 0, busySkips: 0, framesOut: 0, bytesOut: 0, encodeMs: 0, writeMs: 0, interestPayloads: 0, rateSkips: 0 };
+  private readonly budgetPool: Piscina<BudgetTask, BudgetResult> | null = null;
+  /** Encode tasks of the current tick still running (the next tick waits for none). */
+  private running = 0;
+  private get inFlight(): boolean {
+    return this.running > 0;
+  }
+  private readonly budgetPeers = new Map<number, SnapshotPeer>();
+  private nextBudgetKey = 1;
+  readonly stats: BroadcastStats = {
+    encodes: 0,
+    busySkips: 0,
+    framesOut: 0,
+    bytesOut: 0,
+    encodeMs: 0,
+    writeMs: 0,
+    interestPayloads: 0,
+    rateSkips: 0,
+    budgetFrames: 0,
+    budgetBytes: 0,
+  };
   /** Interest management is used (the game defines it and the host did not turn it off). */
   readonly interest: boolean;
 
@@ -70,8 +101,11 @@ export class Broadcaster {
     private readonly drops: DropCounter,
     threads = Math.max(1, Math.min(4, availableParallelism() - 1)),
     interest = true,
+    /** Bytes per second per msgpack client (0: no budget); needs interest management. */
+    private readonly budget = 0,
   ) {
     this.interest = interest && !!sim.game.interest && !sim.game.visibility;
+    if (budget > 0 && !this.interest) throw new RangeError('a byte budget needs a game with interest management, and interest on');
     const data: EncodeWorkerData = { game: gameName, gameOptions, capacity: sim.capacity, ringBuffer: sim.ring.buffer };
     this.pool = new Piscina({
       filename: workerFile(import.meta.url.replace('/net/server/', '/workers/'), 'encode-worker'),
@@ -79,6 +113,15 @@ export class Broadcaster {
       minThreads: threads,
       maxThreads: threads,
     });
+    if (budget > 0) {
+      // one thread: every budgeted client's state lives there
+      this.budgetPool = new Piscina({
+        filename: workerFile(import.meta.url.replace('/net/server/', '/workers/'), 'budget-worker'),
+        workerData: data,
+        minThreads: 1,
+        maxThreads: 1,
+      });
+    }
   }
 
   /** Send tick `tick` to every peer that can take it. */
@@ -102,6 +145,11 @@ export class Broadcaster {
       due.push(p);
     }
     if (this.sim.game.visibility) return this.tickPerClient(tick, due);
+    if (this.budgetPool) {
+      const json = due.filter((p) => p.conn.mode === 'json');
+      this.tickBudget(tick, due.filter((p) => p.conn.mode !== 'json'));
+      return this.tickInterest(tick, json);
+    }
     if (this.interest) return this.tickInterest(tick, due);
     const ringSlots = this.sim.ring.slots;
     const jsonPeers: SnapshotPeer[] = [];
@@ -118,7 +166,7 @@ export class Broadcaster {
     }
     if (jsonPeers.length === 0 && byBase.size === 0) return;
     const bases = [...byBase.keys()];
-    this.inFlight = true;
+    this.running++;
     this.stats.encodes++;
     this.pool
       .run({ tick, bases, json: jsonPeers.length > 0 })
@@ -134,7 +182,7 @@ export class Broadcaster {
         this.stats.writeMs += performance.now() - w0;
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
-      .finally(() => (this.inFlight = false));
+      .finally(() => this.running--);
   }
 
   /**
@@ -151,7 +199,7 @@ export class Broadcaster {
       self: p.self!,
       json: p.conn.mode === 'json',
     }));
-    this.inFlight = true;
+    this.running++;
     this.stats.encodes++;
     this.pool
       .run({ tick, bases: [], json: false, perClient })
@@ -165,7 +213,7 @@ export class Broadcaster {
         this.stats.writeMs += performance.now() - w0;
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
-      .finally(() => (this.inFlight = false));
+      .finally(() => this.running--);
   }
 
   /**
@@ -196,7 +244,7 @@ export class Broadcaster {
       task[o + 1] = base;
       task[o + 6] = json ? 1 : 0;
     });
-    this.inFlight = true;
+    this.running++;
     this.stats.encodes++;
     this.pool
       .run({ tick, bases: [], json: false, interest: task })
@@ -215,7 +263,62 @@ export class Broadcaster {
         this.stats.writeMs += performance.now() - w0;
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
-      .finally(() => (this.inFlight = false));
+      .finally(() => this.running--);
+  }
+
+  /**
+   * Budgeted clients (./budget.ts): one task for all of them on the budget worker, which
+   * keeps what each holds; a failed or unreadable encode starts those clients over.
+   */
+  private tickBudget(tick: number, list: Array<SnapshotPeer & { self?: number }>): void {
+    const gone: number[] = [];
+    for (const [key, p] of this.budgetPeers) {
+      if (p.conn.closed) {
+        gone.push(key);
+        this.budgetPeers.delete(key);
+      }
+    }
+    if (!list.length && !gone.length) return;
+    const hzOf = (p: SnapshotPeer) => p.rate?.hz ?? 60;
+    const task = new Int32Array(list.length * BUDGET_STRIDE);
+    list.forEach((p, i) => {
+      const o = i * BUDGET_STRIDE;
+      let reset = p.needFull ? 1 : 0;
+      if (!p.budgetKey) {
+        p.budgetKey = this.nextBudgetKey++;
+        this.budgetPeers.set(p.budgetKey, p);
+        reset = 1;
+      }
+      task[o] = p.budgetKey;
+      task[o + 1] = p.self ?? 0;
+      task[o + 2] = reset;
+      task[o + 3] = this.budget;
+      task[o + 4] = hzOf(p);
+    });
+    this.running++;
+    this.stats.encodes++;
+    this.budgetPool!.run({ tick, clients: task, gone })
+      .then((r) => {
+        this.stats.encodeMs += r.ms;
+        const w0 = performance.now();
+        r.frames.forEach((frame, i) => {
+          const p = list[i]!;
+          if (!frame) {
+            p.needFull = true; // the worker started it over: the next one is a first snapshot
+            return void this.drops.count('snapshot.unreadable', { tick });
+          }
+          if (p.conn.closed) return;
+          this.stats.budgetFrames++;
+          this.stats.budgetBytes += frame.byteLength;
+          this.deliver(p, frame, r.tick);
+        });
+        this.stats.writeMs += performance.now() - w0;
+      })
+      .catch((err: Error) => {
+        for (const p of list) p.needFull = true;
+        this.drops.count('snapshot.encode_failed', { err: err.message });
+      })
+      .finally(() => this.running--);
   }
 
   private deliver(p: SnapshotPeer, frame: Uint8Array, tick: number): void {
@@ -228,6 +331,7 @@ export class Broadcaster {
   }
 
   async close(): Promise<void> {
+    await this.budgetPool?.destroy();
     await this.pool.destroy();
   }
 }

@@ -55,6 +55,11 @@ export interface HostServerOptions {
   sendHz?: SendHz;
   /** Interest management for games that define it (default on). Off: everyone gets everything. */
   interest?: boolean;
+  /**
+   * Bytes per second per (msgpack) client, with a priority accumulator choosing what goes
+   * first (src/net/server/budget.ts). Needs interest management. Default: no budget.
+   */
+  budgetBytesPerSec?: number;
 }
 
 interface ClientState extends SnapshotPeer {
@@ -115,7 +120,7 @@ export class HostServer implements LegacyHost {
       o.chat,
     );
     if (o.sendHz !== undefined && o.sendHz !== 60 && o.sendHz !== 30 && o.sendHz !== 20) throw new RangeError('sendHz must be 60, 30 or 20');
-    this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads, o.interest ?? true);
+    this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads, o.interest ?? true, o.budgetBytesPerSec ?? 0);
     this.server = createServer({ noDelay: true }, (s) => this.accept(s));
   }
 

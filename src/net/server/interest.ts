@@ -25,7 +25,7 @@ export type CellRange = [x0: number, y0: number, x1: number, y1: number];
 /** A number that tells cell ranges apart (cols and rows < 2^12). */
 export const rangeKey = (r: ArrayLike<number>): number => ((r[0]! * 4096 + r[1]!) * 4096 + r[2]!) * 4096 + r[3]!;
 
-interface TickGrid {
+export interface TickGrid {
   tick: number;
   grid: SpatialGrid;
   /** Entities of the `always` archetypes. */
@@ -77,7 +77,7 @@ export class InterestIndex {
   }
 
   /** The grid of a ring slot's block (built on first use in this task). */
-  private gridOf(block: StateBlock, tick: number, maxEid: number): TickGrid {
+  gridOf(block: StateBlock, tick: number, maxEid: number): TickGrid {
     for (const g of this.grids) if (g.tick === tick) return g;
     const arch = block.fields[this.archIndex] as Uint8Array;
     const hi = Math.min(maxEid, this.capacity);

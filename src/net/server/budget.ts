@@ -1,0 +1,241 @@
+// A per-client byte budget with a priority accumulator, for large worlds where even the
+// entities in view change faster than a client's share of the network can carry (10,000
+// drifting drones, 1,000 clients, 30 KB/s each: ~500 bytes per snapshot for thousands of
+// moving entities in view).
+//
+// The unit of priority is a grid cell of the game's interest grid (./interest.ts). Every
+// snapshot, each cell in the client's view gains
+//
+//     priority += (1 + entities in the cell that changed since the previous tick)
+//                 / (1 + distance in cells from the client's own cell)
+//
+// so near and busy cells rise fastest. The snapshot then refreshes the highest cells (every
+// entity in them, all fields) while the client's byte bucket (refilled at the budget rate)
+// allows, at least the highest one when the bucket is positive, and resets their priority to
+// 0. A cell that is passed over keeps accumulating, so it is refreshed eventually: nothing
+// starves. The own entity and the game's `always` entities are refreshed in every snapshot.
+//
+// The host knows exactly what each budgeted client holds (TCP delivers every frame, in order),
+// so each snapshot is a delta against the previous one sent, not against an ack: `held` is
+// that set, one bit per entity id. A held entity that died or left the view is removed by a
+// sweep that visits 1/SWEEP_PARTS of the set per snapshot (so within SWEEP_PARTS snapshots).
+// Until their cell is refreshed, held entities show their last sent values: that staleness
+// is the price of the budget, spent where it matters least.
+//
+// Memory per client: capacity / 8 bytes (held) + 4 bytes per grid cell + a few numbers.
+
+import type { StateBlock } from '../../engine/layout.js';
+import type { SnapshotCodec } from '../protocol/snapshot/codec.js';
+import { encodeFull } from '../protocol/snapshot/encode-full.js';
+import { encodeRefresh } from '../protocol/snapshot/encode-refresh.js';
+import type { SnapshotMessage } from '../protocol/snapshot/types.js';
+import type { CellRange, TickGrid } from './interest.js';
+
+/** The removal sweep covers the held set in this many snapshots. */
+export const SWEEP_PARTS = 16;
+/** The bucket holds at most this many seconds of budget (a burst after a quiet spell). */
+const BUCKET_SECONDS = 0.25;
+
+export class BudgetClient {
+  /** Entities the client holds: bit e of word e >> 5. */
+  readonly held: Uint32Array;
+  readonly pri: Float32Array;
+  bucket = 0;
+  /** Tick of the last snapshot sent (the base of the next), -1: none yet. */
+  lastTick = -1;
+  private sweep = 0;
+  private readonly lastG: number[] = [];
+
+  constructor(
+    capacity: number,
+    cells: number,
+    /** Bytes per second. */
+    readonly budget: number,
+  ) {
+    this.held = new Uint32Array((capacity >> 5) + 1);
+    this.pri = new Float32Array(cells);
+  }
+
+  reset(): void {
+    this.held.fill(0);
+    this.pri.fill(0);
+    this.lastTick = -1;
+    this.sweep = 0;
+    this.lastG.length = 0;
+  }
+
+  isHeld(e: number): boolean {
+    return (this.held[e >> 5]! & (1 << (e & 31))) !== 0;
+  }
+
+  /**
+   * Add budget for the ticks since the last snapshot; true when the globals differ from the
+   * ones last sent (and remembers them).
+   */
+  private refill(tick: number, hz: number): void {
+    const dt = this.lastTick < 0 ? 1 / hz : (tick - this.lastTick) / 60;
+    this.bucket = Math.min(this.bucket + this.budget * dt, this.budget * BUCKET_SECONDS);
+  }
+
+  private globalsChanged(g: readonly number[]): boolean {
+    let changed = g.length !== this.lastG.length;
+    for (let i = 0; i < g.length && !changed; i++) changed = !Object.is(g[i], this.lastG[i]);
+    if (changed) this.lastG.splice(0, this.lastG.length, ...g);
+    return changed;
+  }
+
+  /**
+   * This client's snapshot of `block` (tick `tick`): its cell range `r`, its entity `self`.
+   * `changed[c]` = entities of cell c that changed since the previous tick. Returns the
+   * message; call `spent` with its packed size.
+   */
+  next(
+    ctx: SnapshotCodec,
+    block: StateBlock,
+    tick: number,
+    grid: TickGrid,
+    changed: Int32Array,
+    r: CellRange | Int32Array,
+    self: number,
+    hz: number,
+    scratch: Scratch,
+  ): SnapshotMessage {
+    this.refill(tick, hz);
+    const src = { block, maxEid: grid.maxEid };
+    const arch = block.fields[ctx.archIndex] as Uint8Array;
+    const mine = (e: number) => e === self || grid.always.includes(e);
+    if (this.lastTick < 0) {
+      // a first (or reset) snapshot: only the own and always entities, cells follow by priority
+      const vis = scratch.vis(grid.maxEid);
+      if (self > 0 && self <= grid.maxEid && arch[self]) vis[self] = 1;
+      for (const e of grid.always) vis[e] = 1;
+      const msg = encodeFull(ctx, src, tick, vis);
+      for (let e = 1; e <= grid.maxEid; e++) if (vis[e]) this.held[e >> 5]! |= 1 << (e & 31);
+      this.globalsChanged(msg.g ?? []);
+      this.lastTick = tick;
+      return msg;
+    }
+
+    // removals: a slice of the held set, dead or out of view now
+    const { rm, ch, add } = scratch.ids(grid.maxEid + 1);
+    let nRm = 0;
+    const words = this.held.length;
+    const per = Math.ceil(words / SWEEP_PARTS);
+    const g = grid.grid;
+    const w0 = this.sweep;
+    const w1 = Math.min(words, w0 + per);
+    this.sweep = w1 >= words ? 0 : w1;
+    for (let w = w0; w < w1; w++) {
+      let bits = this.held[w]!;
+      while (bits !== 0) {
+        const b = 31 - Math.clz32(bits);
+        bits &= ~(1 << b);
+        const e = (w << 5) | b;
+        let gone = e > grid.maxEid || arch[e] === 0;
+        if (!gone && !mine(e)) {
+          const c = g.col(block.fields[scratch.xIndex]![e]!);
+          const row = g.row(block.fields[scratch.yIndex]![e]!);
+          gone = c < r[0]! || c > r[2]! || row < r[1]! || row > r[3]!;
+        }
+        if (gone) {
+          this.held[w]! &= ~(1 << b);
+          rm[nRm++] = e;
+        }
+      }
+    }
+    rm.subarray(0, nRm).sort();
+
+    // priorities of the cells in view; the own cell is the centre of "near"
+    const sx = self > 0 && self <= grid.maxEid && arch[self] ? g.col(block.fields[scratch.xIndex]![self]!) : (r[0]! + r[2]!) >> 1;
+    const sy = self > 0 && self <= grid.maxEid && arch[self] ? g.row(block.fields[scratch.yIndex]![self]!) : (r[1]! + r[3]!) >> 1;
+    const order = scratch.cells;
+    let nCells = 0;
+    for (let y = r[1]!; y <= r[3]!; y++) {
+      for (let x = r[0]!; x <= r[2]!; x++) {
+        const c = y * g.cols + x;
+        const d = Math.max(Math.abs(x - sx), Math.abs(y - sy));
+        this.pri[c]! += (1 + changed[c]!) / (1 + d);
+        order[nCells++] = c;
+      }
+    }
+    const pri = this.pri;
+    order.subarray(0, nCells).sort((a, b) => pri[b]! - pri[a]!);
+
+    // refresh the top cells while the bucket allows (the first one whenever it is positive)
+    const rowBytes = ctx.rowWireBytes + 1;
+    let room = this.bucket - 40 - rowBytes * (1 + grid.always.length); // header, own and always rows
+    const list = scratch.list(grid.maxEid + 1);
+    let n = 0;
+    for (let i = 0; i < nCells; i++) {
+      const c = order[i]!;
+      const count = g.cellStart[c + 1]! - g.cellStart[c]!;
+      if (count === 0) {
+        pri[c] = 0;
+        continue;
+      }
+      const cost = count * rowBytes;
+      if (room <= 0 || (n > 0 && cost > room)) break;
+      for (let k = g.cellStart[c]!; k < g.cellStart[c + 1]!; k++) list[n++] = g.items[k]!;
+      room -= cost;
+      pri[c] = 0;
+    }
+    if (self > 0 && self <= grid.maxEid && arch[self]) list[n++] = self;
+    for (const e of grid.always) list[n++] = e;
+    const sorted = list.subarray(0, n).sort();
+    let nCh = 0;
+    let nAdd = 0;
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const e = sorted[i]!;
+      if (e === prev) continue; // self or an always entity also in a refreshed cell
+      prev = e;
+      if (this.isHeld(e)) ch[nCh++] = e;
+      else {
+        add[nAdd++] = e;
+        this.held[e >> 5]! |= 1 << (e & 31);
+      }
+    }
+    const gNow: number[] = [];
+    for (const i of ctx.globalIndex) gNow.push(block.globals[i]!);
+    const msg = encodeRefresh(ctx, src, tick, this.lastTick, rm, nRm, ch, nCh, add, nAdd, this.globalsChanged(gNow));
+    this.lastTick = tick;
+    return msg;
+  }
+
+  /** Charge the bucket for a sent message. */
+  spent(bytes: number): void {
+    this.bucket -= bytes;
+  }
+}
+
+/** Scratch arrays shared by the clients of one worker (one encode at a time). */
+export class Scratch {
+  private _vis = new Uint8Array(0);
+  private _ids = { rm: new Uint32Array(0), ch: new Uint32Array(0), add: new Uint32Array(0) };
+  private _list = new Uint32Array(0);
+  readonly cells: Int32Array;
+
+  constructor(
+    cells: number,
+    readonly xIndex: number,
+    readonly yIndex: number,
+  ) {
+    this.cells = new Int32Array(cells);
+  }
+
+  vis(rows: number): Uint8Array {
+    if (this._vis.length < rows + 1) this._vis = new Uint8Array(rows + 1);
+    this._vis.fill(0, 0, rows + 1);
+    return this._vis;
+  }
+
+  ids(n: number) {
+    if (this._ids.rm.length < n) this._ids = { rm: new Uint32Array(n), ch: new Uint32Array(n), add: new Uint32Array(n) };
+    return this._ids;
+  }
+
+  list(n: number): Uint32Array {
+    if (this._list.length < n * 2) this._list = new Uint32Array(n * 2);
+    return this._list;
+  }
+}
