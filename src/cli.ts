@@ -34,6 +34,27 @@ interface HostFlags {
   duration?: number;
   bind?: string;
   port: number;
+  sendHz: 60 | 30 | 20;
+  budget?: number;
+  interest: boolean;
+  drones?: number;
+  world?: { width: number; height: number };
+}
+
+/** Game options from the host flags (shooter: drones and world size). */
+function gameOptionsOf(flags: HostFlags): Record<string, unknown> {
+  const o: Record<string, unknown> = { maxPlayers: flags.maxPlayers };
+  if (flags.drones !== undefined || flags.world) {
+    if (flags.game !== 'shooter') throw new InvalidArgumentError('--drones and --world are shooter options');
+    if (flags.drones !== undefined) o.drones = flags.drones;
+    if (flags.world) Object.assign(o, flags.world);
+  }
+  return o;
+}
+
+/** The HostServer's snapshot options from the host flags. */
+function snapshotOptionsOf(flags: HostFlags) {
+  return { sendHz: flags.sendHz, interest: flags.interest, ...(flags.budget ? { budgetBytesPerSec: flags.budget * 1024 } : {}) };
 }
 
 function statusLine(s: SimStats, host: SimHost, net: HostServer): string {
@@ -48,9 +69,10 @@ function statusLine(s: SimStats, host: SimHost, net: HostServer): string {
 }
 
 async function runHost(flags: HostFlags): Promise<void> {
+  const gameOptions = gameOptionsOf(flags);
   const host = await SimHost.start({
     game: flags.game,
-    gameOptions: { maxPlayers: flags.maxPlayers },
+    gameOptions,
     capacity: flags.capacity,
     seed: flags.seed,
     record: flags.record,
@@ -58,9 +80,10 @@ async function runHost(flags: HostFlags): Promise<void> {
   const net = await HostServer.start({
     sim: host,
     gameName: flags.game,
-    gameOptions: { maxPlayers: flags.maxPlayers },
+    gameOptions,
     bind: flags.bind,
     port: flags.port,
+    ...snapshotOptionsOf(flags),
   });
   const bots = new LocalBots(host, flags.bots).start();
   host.on('stats', (s: SimStats) => process.stdout.write(statusLine(s, host, net) + '\n'));
@@ -94,7 +117,24 @@ function hostOptions(cmd: Command, defaultBots: number): Command {
     .option('--bind <address>', 'address to listen on (default: GAME_IP, else the LAN address)')
     .option('--port <n>', 'TCP port for clients', int('--port', 0, 65535), DEFAULT_PORT)
     .option('--record <file>', 'record the session for `lanparty replay`')
-    .option('--duration <seconds>', 'stop after this many seconds', int('--duration', 1, 86_400));
+    .option('--duration <seconds>', 'stop after this many seconds', int('--duration', 1, 86_400))
+    .option('--send-hz <hz>', 'snapshots per second per client: 60, 30 or 20 (lowered for a client that falls behind)', sendHz, 60)
+    .option('--budget <KB/s>', 'byte budget per client: nearer and busier entities first (needs --interest)', int('--budget', 1, 1_000_000))
+    .option('--no-interest', 'send every client the whole world (default: only what its view holds, for games that define one)')
+    .option('--drones <n>', 'shooter: drifting non-player entities (large-session load)', int('--drones', 0, 4_000_000))
+    .option('--world <WxH>', 'shooter: world size in px (default 750x750)', worldSize);
+}
+
+function sendHz(v: string): 60 | 30 | 20 {
+  const n = Number(v);
+  if (n !== 60 && n !== 30 && n !== 20) throw new InvalidArgumentError('expected 60, 30 or 20');
+  return n;
+}
+
+function worldSize(v: string): { width: number; height: number } {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError('expected WIDTHxHEIGHT, e.g. 2000x2000');
+  return { width: Number(m[1]), height: Number(m[2]) };
 }
 
 const program = new Command('lanparty')
@@ -111,6 +151,8 @@ hostOptions(program.command('up', { isDefault: true }), 3)
   .action((flags: HostFlags & { session: string; key?: string; peerPort: number; discoveryPort: number; status: 'text' | 'json' | 'none' }) =>
     runUp({
       ...flags,
+      gameOptions: gameOptionsOf(flags),
+      snapshots: snapshotOptionsOf(flags),
       key: flags.key ?? process.env.LANPARTY_KEY,
       // on a terminal (and not asked for machine output) the player plays in the terminal
       interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY) && flags.status === 'text',

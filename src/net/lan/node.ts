@@ -29,6 +29,8 @@ export interface LanNodeOptions {
   clientPort?: number;
   peerPort?: number;
   discoveryPort?: number;
+  /** Snapshot options of the HostServer when this node hosts (send rate, interest, budget). */
+  snapshots?: { sendHz?: 60 | 30 | 20; interest?: boolean; budgetBytesPerSec?: number };
   /** Bots to add when this node starts a brand-new session as host. */
   bots?: number;
   timing?: Partial<ElectionTiming>;
@@ -184,6 +186,7 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
       port: this.o.clientPort ?? DEFAULT_PORT,
       epoch,
       graceMs: this.o.graceMs ?? 10_000,
+      ...this.o.snapshots,
       ...(replica ? { sessions: replica.sessions } : {}),
     });
     let bots: LocalBots;

@@ -29,6 +29,10 @@ export interface UpOptions {
   status: 'text' | 'json' | 'none';
   /** Play in this terminal (the terminal client) instead of a bot and status lines. */
   interactive: boolean;
+  /** Game options beyond maxPlayers (shooter: drones, width, height). */
+  gameOptions?: Record<string, unknown>;
+  /** Snapshot options of the HostServer when this node hosts. */
+  snapshots?: { sendHz?: 60 | 30 | 20; interest?: boolean; budgetBytesPerSec?: number };
 }
 
 /**
@@ -113,8 +117,9 @@ export async function runUp(o: UpOptions): Promise<void> {
     bind,
     session: o.session,
     game: o.game,
-    gameOptions: { maxPlayers: o.maxPlayers },
+    gameOptions: { ...o.gameOptions, maxPlayers: o.maxPlayers },
     capacity: o.capacity,
+    ...(o.snapshots ? { snapshots: o.snapshots } : {}),
     seed: o.seed,
     key: o.key,
     clientPort: o.port,
