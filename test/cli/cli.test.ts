@@ -54,6 +54,9 @@ describe('argument errors: non-zero exit, the option or argument named', () => {
     [['up', '--frobnicate'], /unknown option '--frobnicate'/],
     [['frobnicate'], /unknown command 'frobnicate'.*up, host, join, bots, top, replay/],
     [['replay'], /missing required argument 'file'/],
+    [['host', '--send-hz', '45'], /--send-hz.*'45'.*expected 60, 30 or 20/],
+    [['host', '--world', 'big'], /--world.*'big'.*WIDTHxHEIGHT/],
+    [['host', '--budget', '0'], /--budget.*'0'/],
   ];
   for (const [args, message] of cases) {
     it.concurrent(`lanparty ${args.join(' ')}`, async () => {
@@ -93,6 +96,17 @@ describe('run-time failures: one clear line, non-zero exit', () => {
     noStack(r);
   });
 
+  it.concurrent('host options that do not fit the game: named, no stack', async () => {
+    const drones = await lanparty('host', '--game', 'race', '--drones', '5', '--port', '47497', '--duration', '1');
+    expect(drones.code).toBe(1);
+    expect(drones.stderr).toMatch(/^lanparty host: --drones and --world are shooter options$/m);
+    noStack(drones);
+    const budget = await lanparty('host', '--game', 'race', '--budget', '5', '--port', '47496', '--duration', '1');
+    expect(budget.code).toBe(1);
+    expect(budget.stderr).toMatch(/^lanparty host: a byte budget needs a game with interest management/m);
+    noStack(budget);
+  });
+
   it.concurrent('bots against an address nobody listens on', async () => {
     const r = await lanparty('bots', '2', `${IP}:47499`, '--duration', '5');
     expect(r.code).toBe(1);
@@ -105,7 +119,7 @@ describe('run-time failures: one clear line, non-zero exit', () => {
 describe('--help', () => {
   const commands: Array<[string, string[]]> = [
     ['up', ['--bots', '--session', '--key', '--peer-port', '--discovery-port', '--status', '--bind', '--port', '--duration']],
-    ['host', ['--game', '--max-players', '--capacity', '--seed', '--bots', '--bind', '--port', '--record', '--duration']],
+    ['host', ['--game', '--max-players', '--capacity', '--seed', '--bots', '--bind', '--port', '--record', '--duration', '--send-hz', '--budget', '--no-interest', '--drones', '--world']],
     ['join', ['[address]', '--json', '--bind', '--discovery-port', '--pick']],
     ['bots', ['<n> [address]', '--json', '--duration']],
     ['top', ['[address]', '--count']],
