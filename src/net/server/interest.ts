@@ -17,7 +17,7 @@ import type { InterestDef, ViewBox } from '../../engine/game.js';
 import type { StateBlock } from '../../engine/layout.js';
 import type { Schema } from '../../engine/schema.js';
 import { SpatialGrid } from '../../engine/spatial-grid.js';
-import { viewOf } from '../../engine/snapshot-view.js';
+import { viewOf, type SnapshotView } from '../../engine/snapshot-view.js';
 
 /** A cell range: inclusive cell columns x0..x1 and rows y0..y1. */
 export type CellRange = [x0: number, y0: number, x1: number, y1: number];
@@ -41,6 +41,7 @@ export class InterestIndex {
   private readonly grids: TickGrid[] = [];
   private readonly ids: Int32Array;
   private readonly box: ViewBox = { x: 0, y: 0, width: 0, height: 0 };
+  private lastView: { block: StateBlock; tick: number; maxEid: number; view: SnapshotView } | null = null;
   readonly cols: number;
   readonly rows: number;
 
@@ -120,7 +121,11 @@ export class InterestIndex {
       out[3] = this.rows - 1;
       return;
     }
-    this.def.view(viewOf(this.schema, block, tick, maxEid), self, box);
+    // one view object per slot: clients of a tick share it (viewOf builds name maps)
+    if (this.lastView?.block !== block || this.lastView.tick !== tick || this.lastView.maxEid !== maxEid) {
+      this.lastView = { block, tick, maxEid, view: viewOf(this.schema, block, tick, maxEid) };
+    }
+    this.def.view(this.lastView.view, self, box);
     const c = this.def.cell;
     const clampC = (v: number) => (v < 0 ? 0 : v >= this.cols ? this.cols - 1 : v);
     const clampR = (v: number) => (v < 0 ? 0 : v >= this.rows ? this.rows - 1 : v);
