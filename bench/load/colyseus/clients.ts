@@ -1,20 +1,29 @@
 // A client process of the Colyseus load benchmark:
 //   node dist/bench/load/colyseus/clients.js --port P --clients K --seconds S [--first I]
+//     [--decode-every S] [--exit-with-stdin]
 // Joins K @colyseus/sdk clients to the room on 127.0.0.1:P, sends each one's direction byte at
 // 20 Hz, prints {"type":"ready","clients":K} once all have joined, then one {"type":"clients",...}
 // line per second, and leaves after S seconds or on SIGTERM. `--first` numbers this process's
 // clients after those of the processes before it, so every client walks its own pattern.
+// --exit-with-stdin: also leave when stdin closes (the driver died).
+//
+// Only clients whose global index is a multiple of S decode (default 1: all): the SDK's schema
+// decoder costs about 1 ms per 1000-entity patch, so N=200 at 60 Hz would need ~12 cores of
+// decoding on the machine the host runs on, and the clients, not the host, would be measured
+// (index.ts samples ~10 in all, as bench/load/swarm.ts does). The others are the same SDK clients
+// (same join handshake, same socket, same inputs) whose frames are counted, not decoded: their
+// room's onmessage is replaced once joined. The host does exactly the same work for both kinds.
 //
 // What is measured, per second:
-// - patches: the SDK's onStateChange calls (one per decoded patch);
+// - patches: ROOM_STATE_PATCH frames received (first byte & 0x1f), per client;
 // - bytes: payload sizes of the websocket messages, from a 'message' listener added next to the
 //   SDK's own onmessage on the transport's socket (room.connection.transport.ws) — framing and
 //   TCP overhead excluded, every server→client message (patches and anything else) included;
-// - latency: time when onStateChange runs (decode included) minus the state's `t`, the server's
-//   performance.timeOrigin + performance.now() just before encoding that patch (same machine, so
-//   both clocks agree).
+// - latency (decoding clients): time when onStateChange runs (decode included) minus the state's
+//   `t`, the server's performance.timeOrigin + performance.now() just before encoding that patch
+//   (same machine, so both clocks agree).
 import { parseArgs } from 'node:util';
-import { Client, type Room } from '@colyseus/sdk';
+import { Client, Protocol, type Room } from '@colyseus/sdk';
 import { percentile } from '../../../src/workers/percentile.js';
 
 const { values } = parseArgs({
@@ -23,6 +32,8 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '30' },
     first: { type: 'string', default: '0' },
+    'decode-every': { type: 'string', default: '1' },
+    'exit-with-stdin': { type: 'boolean', default: false },
   },
 });
 const port = Number(values.port);
@@ -30,6 +41,7 @@ if (!Number.isInteger(port) || port <= 0) throw new Error('clients: --port is re
 const count = Number(values.clients);
 const first = Number(values.first);
 const seconds = Number(values.seconds);
+const decodeEvery = Math.max(1, Number(values['decode-every']));
 
 const INPUT_HZ = 20;
 const JOIN_BATCH = 25; // concurrent joins: enough to be quick, few enough not to time out seats
@@ -53,24 +65,29 @@ let latencies: number[] = [];
 const conns: Conn[] = [];
 const sdk = new Client(`http://127.0.0.1:${port}`);
 
-async function join(index: number): Promise<Conn> {
+async function join(index: number, decode: boolean): Promise<Conn> {
   const room = await sdk.join('bench');
   const c: Conn = { room, index, open: true, patches: 0, bytes: 0 };
   const ws = (room.connection.transport as unknown as { ws: Socket }).ws;
   ws.addEventListener('message', (ev) => {
-    c.bytes += typeof ev.data === 'string' ? Buffer.byteLength(ev.data) : ev.data.byteLength;
+    if (typeof ev.data === 'string') return void (c.bytes += Buffer.byteLength(ev.data));
+    c.bytes += ev.data.byteLength;
+    if (ev.data.byteLength > 0 && (new Uint8Array(ev.data, 0, 1)[0]! & 0x1f) === Protocol.ROOM_STATE_PATCH) c.patches++;
   });
-  room.onStateChange((state: { t?: number }) => {
-    c.patches++;
-    if (state.t) latencies.push(now() - state.t);
-  });
+  if (decode) {
+    room.onStateChange((state: { t?: number }) => {
+      if (state.t) latencies.push(now() - state.t);
+    });
+  } else {
+    room.connection.events.onmessage = () => {};
+  }
   room.onLeave(() => void (c.open = false));
   return c;
 }
 
 for (let i = 0; i < count; i += JOIN_BATCH) {
   const batch: Promise<Conn>[] = [];
-  for (let j = i; j < Math.min(count, i + JOIN_BATCH); j++) batch.push(join(first + j));
+  for (let j = i; j < Math.min(count, i + JOIN_BATCH); j++) batch.push(join(first + j, (first + j) % decodeEvery === 0));
   conns.push(...(await Promise.all(batch)));
 }
 out({ type: 'ready', clients: count });
@@ -130,4 +147,5 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 process.on('SIGTERM', () => void stop());
+if (values['exit-with-stdin']) process.stdin.on('end', () => void stop()).resume();
 setTimeout(() => void stop(), seconds * 1000);

@@ -1,10 +1,11 @@
 // The Colyseus host process of the load benchmark:
-//   node dist/bench/load/colyseus/host.js --port P --entities E --send-hz H --seed S
+//   node dist/bench/load/colyseus/host.js --port P --entities E --send-hz H --seed S [--exit-with-stdin]
 // Listens on 127.0.0.1 only, creates the one room every client joins, prints
 // {"type":"ready","port":P} when listening and a {"type":"host",...} line every second.
 // A line "heap" on stdin answers {"type":"heap","heap_used_mb"} measured after a full GC (when
 // run with --expose-gc): index.ts asks before any client joins and after the measure window,
-// so the GC never lands inside a measured second.
+// so the GC never lands inside a measured second. With --exit-with-stdin it also exits when
+// stdin closes, so a driver that dies leaves no host behind.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Server, matchMaker } from '@colyseus/core';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     entities: { type: 'string', default: '1000' },
     'send-hz': { type: 'string', default: '20' },
     seed: { type: 'string', default: '1' },
+    'exit-with-stdin': { type: 'boolean', default: false },
   },
 });
 const port = Number(values.port);
@@ -71,15 +73,18 @@ const timer = setInterval(() => {
   lastTicks = ticks;
 }, 1000);
 
+function stop(): void {
+  clearInterval(timer);
+  server.transport.shutdown();
+  process.exit(0);
+}
+
 const gc = (globalThis as { gc?: () => void }).gc;
-createInterface({ input: process.stdin }).on('line', (line) => {
+const stdin = createInterface({ input: process.stdin });
+stdin.on('line', (line) => {
   if (line.trim() !== 'heap') return;
   gc?.();
   out({ type: 'heap', heap_used_mb: mb(process.memoryUsage().heapUsed), gc: gc !== undefined });
 });
-
-process.on('SIGTERM', () => {
-  clearInterval(timer);
-  server.transport.shutdown();
-  process.exit(0);
-});
+if (values['exit-with-stdin']) stdin.on('close', stop);
+process.on('SIGTERM', stop);

@@ -1,13 +1,13 @@
 // Colyseus side of the load benchmark: runColyseus() runs one config (a host.js process and
 // clients.js processes, all on 127.0.0.1) and aggregates its measure window.
 //   node dist/bench/load/colyseus/index.js --clients 50 --entities 1000 --send-hz 20
-//     [--warmup 3] [--measure 10] [--port 29170] [--client-processes K]
+//     [--warmup 3] [--measure 10] [--port 29170] [--client-processes K] [--decode sampled|all]
 //
 // Version: Colyseus 0.18 (@colyseus/core + @colyseus/ws-transport + @colyseus/schema 5, client
 // @colyseus/sdk 0.18), the current release. Its packages declare engines node >= 22, but they
-// run unchanged on Node 20.19+: nothing here needs a Node 22 API (on Node 20 the SDK falls back
-// from the global WebSocket to the `ws` package). The `colyseus` meta-package is not used: it
-// would pull in redis, monitor and playground packages this benchmark never loads.
+// run unchanged on Node 20 (tested on 20.20): nothing used needs a Node 22 API (on Node 20 the
+// SDK falls back from the global WebSocket to the `ws` package). The `colyseus` meta-package is
+// not used: it would pull in redis, monitor and playground packages this benchmark never loads.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
@@ -23,6 +23,9 @@ export interface ColyseusOptions {
   measureS: number;
   port: number;
   clientProcesses?: number;
+  /** Which clients run the SDK's decoder: 'sampled' (default: ~10 in all, the latency sample;
+   *  the others count frames without decoding, see clients.ts) or 'all'. Same switch as lanparty's. */
+  decode?: 'all' | 'sampled';
 }
 
 export interface ColyseusResult {
@@ -117,7 +120,7 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
   const procs: Proc[] = [];
   try {
     // --expose-gc only serves the two 'heap' probes, which run outside the measure window.
-    const host = start('colyseus host', ['--expose-gc', here('./host.js'), '--port', String(o.port),
+    const host = start('colyseus host', ['--expose-gc', here('./host.js'), '--exit-with-stdin', '--port', String(o.port),
       '--entities', String(o.entities), '--send-hz', String(o.sendHz), '--seed', '1']);
     procs.push(host);
     await host.waitFor('ready', 20_000);
@@ -125,13 +128,15 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
     host.child.stdin!.write('heap\n');
     const heap0 = num(await host.waitFor('heap', 10_000, mark), 'heap_used_mb');
 
-    // The clients leave by themselves long after the run, should this process die first.
+    // Children exit when their stdin (our pipe) closes, so a crash here leaves none behind;
+    // --seconds is only a backstop.
     const seconds = String(120 + o.warmupS + o.measureS);
+    const decodeEvery = o.decode === 'all' ? 1 : Math.max(1, Math.floor(o.clients / 10));
     const clients: Proc[] = [];
     for (let i = 0, first = 0; i < nProcs; i++) {
       const k = Math.floor(o.clients / nProcs) + (i < o.clients % nProcs ? 1 : 0);
-      clients.push(start(`colyseus clients ${i}`, [here('./clients.js'), '--port', String(o.port),
-        '--clients', String(k), '--seconds', seconds, '--first', String(first)]));
+      clients.push(start(`colyseus clients ${i}`, [here('./clients.js'), '--exit-with-stdin', '--port', String(o.port),
+        '--clients', String(k), '--seconds', seconds, '--first', String(first), '--decode-every', String(decodeEvery)]));
       first += k;
     }
     procs.push(...clients);
@@ -144,8 +149,9 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
     const to = from + o.measureS * 1000 + 150;
     const inWindow = (l: Line): boolean => num(l, 'at') > from && num(l, 'at') <= to;
     const hs = host.lines.filter((l) => l.type === 'host' && inWindow(l));
-    const cs = clients.flatMap((c) => c.lines.filter((l) => l.type === 'clients' && inWindow(l)));
-    if (hs.length === 0 || cs.length === 0) throw new Error('colyseus: no samples in the measure window');
+    const perProc = clients.map((c) => c.lines.filter((l) => l.type === 'clients' && inWindow(l)));
+    const cs = perProc.flat();
+    if (hs.length === 0 || perProc.some((p) => p.length === 0)) throw new Error('colyseus: no samples in the measure window');
     const before = host.lines.slice(0, hostFrom).filter((l) => l.type === 'host').at(-1);
 
     mark = host.lines.length;
@@ -153,13 +159,13 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
     const heapLine = await host.waitFor('heap', 10_000, mark);
     const heapN = num(heapLine, 'heap_used_mb');
 
-    // Client seconds are per process; weight their means by the clients connected in each.
+    // Client seconds are per process: weight their means by the clients connected in each, and
+    // add the processes up second by second (their i-th lines) for the totals.
     const conn = cs.map((l) => num(l, 'connected'));
-    const perSecond = new Map<number, number>(); // second index -> connected over all processes
-    for (const l of cs) {
-      const s = Math.floor((num(l, 'at') - from) / 1000);
-      perSecond.set(s, (perSecond.get(s) ?? 0) + num(l, 'connected'));
-    }
+    const secs = Math.min(...perProc.map((p) => p.length));
+    const total = (k: string, i: number): number => perProc.reduce((a, p) => a + num(p[i]!, k), 0);
+    const connectedBySecond = Array.from({ length: secs }, (_, i) => total('connected', i));
+    const cpuBySecond = Array.from({ length: secs }, (_, i) => total('cpu_pct', i));
     const gc = heapLine.gc === true;
     return {
       system: 'colyseus',
@@ -181,8 +187,8 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
       heap_per_client_kb: gc ? round(((heapN - heap0) * 1024) / o.clients) : null,
       patch_p99_ms: Math.max(...hs.map((l) => num(l, 'patch_p99_ms'))),
       delivery_p50_ms: round(mean(cs.map((l) => num(l, 'latency_p50_ms')))),
-      connected_min: Math.min(...perSecond.values()),
-      client_cpu_pct: round((mean(cs.map((l) => num(l, 'cpu_pct'))) * cs.length) / Math.max(1, perSecond.size)),
+      connected_min: Math.min(...connectedBySecond),
+      client_cpu_pct: round(mean(cpuBySecond)),
     };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
@@ -199,6 +205,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       measure: { type: 'string', default: '10' },
       port: { type: 'string', default: '29170' },
       'client-processes': { type: 'string' },
+      decode: { type: 'string', default: 'sampled' },
     },
   });
   const sendHz = Number(v['send-hz']);
@@ -207,6 +214,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const result = await runColyseus({
     clients: Number(v.clients), entities: Number(v.entities), sendHz, warmupS: Number(v.warmup),
     measureS: Number(v.measure), port: Number(v.port), ...(cp ? { clientProcesses: Number(cp) } : {}),
+    decode: v.decode === 'all' ? 'all' : 'sampled',
   });
   process.stdout.write(JSON.stringify(result) + '\n');
 }
