@@ -33,6 +33,13 @@ export interface ClientOptions {
 
 /** States kept as possible delta bases (the host deltas against the newest ack it has). */
 const KEPT_STATES = 4;
+/**
+ * Every input carries the newest decoded tick as its ack; a separate ack message goes out
+ * only after this many snapshots without one. A client that sends inputs at the snapshot
+ * rate never sends one, one at 20 Hz (60 Hz snapshots) rarely: the host reads up to four
+ * times fewer messages, and deltas stay against a base at most this many ticks old.
+ */
+export const ACK_EVERY = 3;
 
 /**
  * One snapshot codec per (game, capacity), shared by every client of this thread (a bot
@@ -92,6 +99,10 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   private readonly kept: SnapshotState[] = [];
   private readonly recent: Array<[number, number, number, number]> = [];
   private seq = 0;
+  /** Snapshots decoded since the last message that carried an ack. */
+  private unacked = 0;
+  /** The ticks acked lately (newest last): possible delta bases, kept. */
+  private readonly acked: number[] = [];
   private readonly pings = new Map<number, (rtt: number) => void>();
   private pingId = 0;
 
@@ -161,6 +172,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.recent.push([++this.seq, buttons, ax, ay]);
     if (this.recent.length > 4) this.recent.shift();
     this.send({ type: 'input', ack: this.state?.tick ?? -1, inputs: this.recent });
+    this.noteAck(this.state?.tick ?? -1);
   }
 
   /** Round-trip time in ms. */
@@ -251,9 +263,17 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     if (!this.codec) return;
     const baseTick = m.base as number;
     const base = baseTick >= 0 ? (this.kept.find((s) => s.tick === baseTick) ?? null) : null;
-    // reuse the oldest kept state's memory for the new one
-    const out = this.kept.length >= KEPT_STATES ? this.kept.shift() : undefined;
-    const r = decodeSnapshot(this.codec, m, base, out === base ? undefined : out);
+    // reuse a kept state's memory for the new one: the oldest that is neither this base,
+    // the newest, nor a tick we acked lately (the host deltas against its newest ack, which
+    // may be an older one than ours while ours is on its way)
+    let out: SnapshotState | undefined;
+    if (this.kept.length >= KEPT_STATES) {
+      const newest = this.kept[this.kept.length - 1];
+      let i = this.kept.findIndex((k) => k !== base && k !== newest && !this.acked.includes(k.tick));
+      if (i < 0) i = this.kept.findIndex((k) => k !== base && k !== newest);
+      if (i >= 0) out = this.kept.splice(i, 1)[0];
+    }
+    const r = decodeSnapshot(this.codec, m, base, out);
     if (!r.ok) {
       this.decodeErrors++;
       if (r.baseMissing) this.send({ type: 'ack', tick: -1 });
@@ -262,7 +282,22 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.kept.push(r.state);
     this.state = r.state;
     this.snapshots++;
-    this.send({ type: 'ack', tick: r.state.tick });
+    // listeners may send an input (which acks) right away; otherwise ack every ACK_EVERY
+    this.unacked++;
     this.emit('snapshot', r.state);
+    if (this.unacked >= ACK_EVERY && !this.closed) this.ack(r.state.tick);
+  }
+
+  /** Acknowledge a decoded tick (the delta base of the next snapshots). */
+  ack(tick: number): void {
+    this.send({ type: 'ack', tick });
+    this.noteAck(tick);
+  }
+
+  private noteAck(tick: number): void {
+    this.unacked = 0;
+    if (tick < 0 || this.acked.at(-1) === tick) return;
+    this.acked.push(tick);
+    if (this.acked.length > KEPT_STATES - 2) this.acked.shift();
   }
 }
