@@ -253,7 +253,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         this.emit('chat', m as unknown as ChatMsg);
         return;
       case 'roster':
-        this.roster = (m.players as RosterEntry[] | undefined) ?? [];
+        this.roster = applyRoster(this.roster, m);
         this.emit('roster', this.roster);
         return;
     }
@@ -300,4 +300,15 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.acked.push(tick);
     if (this.acked.length > KEPT_STATES - 2) this.acked.shift();
   }
+}
+
+/** The roster after a roster message: the whole list, or the old one with remove, then add, applied. */
+export function applyRoster(roster: readonly RosterEntry[], m: Record<string, unknown>): RosterEntry[] {
+  const ok = (e: unknown): e is RosterEntry =>
+    typeof e === 'object' && e !== null && Number.isInteger((e as RosterEntry).client) && typeof (e as RosterEntry).name === 'string';
+  if (Array.isArray(m.players)) return m.players.filter(ok);
+  const byId = new Map(roster.map((e) => [e.client, e]));
+  if (Array.isArray(m.remove)) for (const id of m.remove) byId.delete(id as number);
+  if (Array.isArray(m.add)) for (const e of m.add) if (ok(e)) byId.set(e.client, { client: e.client, name: e.name });
+  return [...byId.values()].sort((a, b) => a.client - b.client);
 }

@@ -137,9 +137,16 @@ export interface RosterEntry {
   name: string;
 }
 
+/**
+ * The chat roster: `players` is the whole roster (to a client that just joined or
+ * reconnected); `add` / `remove` are the changes since the last roster message (to everyone
+ * else; `add` also carries renamed players). A client applies remove, then add.
+ */
 export interface RosterMsg {
   type: 'roster';
-  players: RosterEntry[];
+  players?: RosterEntry[];
+  add?: RosterEntry[];
+  remove?: number[];
 }
 
 export interface WelcomeMsg {

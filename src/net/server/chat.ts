@@ -1,13 +1,18 @@
 // The session's chat room, for every game: unique nicknames (case-insensitive), a roster
-// sent to everyone on each join, leave and nick change, join/leave announcements, and chat
+// kept by everyone through join, leave and nick changes, join/leave announcements, and chat
 // lines broadcast with the sender's id, name and the sim tick. Text is length-limited (in
 // validateClientMessage), rate-limited per client (a token bucket that survives reconnects)
 // and sanitised so no player can put control characters, escape sequences or bidi overrides
 // on another player's terminal. Seed 003 clients are not members: they never chat.
+//
+// Large sessions: a join storm of 1,000 players must not send 1,000 rosters of up to 1,000
+// names to 1,000 players (10^9 entries). Changes are gathered for ROSTER_FLUSH_MS and then
+// sent once: the whole roster to whoever joined meanwhile, only the changes (add / remove)
+// to everyone else, with one announcement naming the joiners; each message is encoded once.
 
 import { ErrorCode, protocolError } from '../errors.js';
 import { HostMsg, UNSAFE_CHARS, errorMsg, type ChatMsg, type RosterMsg } from '../protocol/messages.js';
-import type { Connection } from './connection.js';
+import { Connection } from './connection.js';
 import type { DropCounter } from './drops.js';
 import type { Session } from './sessions.js';
 
@@ -19,6 +24,11 @@ export interface ChatLimits {
 }
 
 export const DEFAULT_CHAT_LIMITS: ChatLimits = { burst: 5, perSecond: 1 };
+
+/** Roster changes are gathered this long before they are sent. */
+export const ROSTER_FLUSH_MS = 50;
+/** An announcement names at most this many players ("A, B, C and 12 others joined"). */
+const NAMES_PER_LINE = 5;
 
 /** The sender of the host's own announcements. */
 export const HOST_SPEAKER = { from: 0, name: '*' } as const;
@@ -92,12 +102,14 @@ export class ChatRoom {
     return null;
   }
 
-  /** A new player is welcomed: everyone gets the roster and the announcement. */
+  /** A new player is welcomed: it gets the roster, everyone else the change and the announcement. */
   joined(s: Session): void {
     s.name ??= defaultName(s.client);
     s.announced = true;
-    this.broadcast(this.roster());
-    this.announce(`${s.name} joined`);
+    this.pending.joined.push(s);
+    this.pending.changed.set(s.client, s);
+    this.pending.removed.delete(s.client);
+    this.schedule();
   }
 
   /** A player reconnected within the grace: only it gets the roster; nobody is told. */
@@ -112,8 +124,56 @@ export class ChatRoom {
     this.buckets.delete(s.client);
     if (!s.announced) return;
     s.announced = false;
-    this.broadcast(this.roster(), s);
-    this.announce(`${s.name} left`, s);
+    this.pending.changed.delete(s.client);
+    const j = this.pending.joined.indexOf(s);
+    if (j >= 0) return void this.pending.joined.splice(j, 1); // came and went unseen
+    this.pending.removed.add(s.client);
+    this.pending.left.push(s);
+    this.schedule();
+  }
+
+  private readonly pending = { joined: [] as Session[], left: [] as Session[], changed: new Map<number, Session>(), removed: new Set<number>() };
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  private schedule(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), ROSTER_FLUSH_MS);
+  }
+
+  /** Send the gathered roster changes and announcements (also called on close). */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const { joined, left, changed, removed } = this.pending;
+    if (!joined.length && !left.length && !changed.size && !removed.size) return;
+    const fresh = new Set(joined.filter((s) => s.announced));
+    const others: Connection[] = [];
+    const newcomers: Connection[] = [];
+    for (const c of this.host.clients()) (fresh.has(c.session) ? newcomers : others).push(c.conn);
+    if (newcomers.length) Connection.sendMany(newcomers, this.roster());
+    const delta: RosterMsg = { type: HostMsg.ROSTER };
+    const add = [...changed.values()].filter((s) => s.announced && !fresh.has(s)).map(entry);
+    // a newcomer is new to the others too
+    for (const s of fresh) add.push(entry(s));
+    if (add.length) delta.add = add.sort((a, b) => a.client - b.client);
+    if (removed.size) delta.remove = [...removed].sort((a, b) => a - b);
+    if (delta.add || delta.remove) Connection.sendMany(others, delta);
+    // a line per player, unless a crowd came (or went) at once: then one line for all
+    const say = (ss: Session[], what: string) => {
+      if (ss.length <= NAMES_PER_LINE) for (const s of ss) this.announce(`${s.name} ${what}`);
+      else this.announce(`${ss.slice(0, NAMES_PER_LINE).map((s) => s.name).join(', ')} and ${ss.length - NAMES_PER_LINE} others ${what}`);
+    };
+    say([...fresh], 'joined');
+    say(left, 'left');
+    joined.length = 0;
+    left.length = 0;
+    changed.clear();
+    removed.clear();
+  }
+
+  /** Stop the flush timer (the host is stopping). */
+  close(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   chat(conn: Connection, s: Session, text: string): void {
@@ -131,13 +191,17 @@ export class ChatRoom {
     const old = s.name ?? defaultName(s.client);
     if (old === name) return;
     s.name = name;
-    this.broadcast(this.roster());
+    this.flush(); // the roster change right away, in order with the announcement
+    Connection.sendMany(
+      [...this.host.clients()].map((c) => c.conn),
+      { type: HostMsg.ROSTER, add: [entry(s)] } satisfies RosterMsg,
+    );
     this.announce(`${old} is now ${name}`);
   }
 
   roster(): RosterMsg {
     const players = [];
-    for (const s of this.host.sessions()) if (s.announced) players.push({ client: s.client, name: s.name ?? defaultName(s.client) });
+    for (const s of this.host.sessions()) if (s.announced) players.push(entry(s));
     players.sort((a, b) => a.client - b.client);
     return { type: HostMsg.ROSTER, players };
   }
@@ -147,7 +211,9 @@ export class ChatRoom {
   }
 
   private broadcast(m: ChatMsg | RosterMsg, except?: Session): void {
-    for (const c of this.host.clients()) if (c.session !== except) c.conn.send(m);
+    const to: Connection[] = [];
+    for (const c of this.host.clients()) if (c.session !== except) to.push(c.conn);
+    Connection.sendMany(to, m);
   }
 
   /** Token bucket per client id (a reconnect does not refill it). */
@@ -171,3 +237,5 @@ export class ChatRoom {
     return false;
   }
 }
+
+const entry = (s: Session) => ({ client: s.client, name: s.name ?? defaultName(s.client) });

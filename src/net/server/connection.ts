@@ -206,6 +206,20 @@ export class Connection {
     else this.write(encodeJsonMessage(message));
   }
 
+  /**
+   * Send one message to many connections, encoded once per wire mode (a broadcast to 1,000
+   * players must not pack the same message 1,000 times).
+   */
+  static sendMany(conns: Iterable<Connection>, message: unknown): void {
+    let mp: Uint8Array | null = null;
+    let json: Uint8Array | null = null;
+    for (const c of conns) {
+      if (c.closed) continue;
+      if (c.mode === 'msgpack') c.write((mp ??= encodeMsgpackFrame(packr.pack(message))));
+      else c.write((json ??= encodeJsonMessage(message)));
+    }
+  }
+
   /** Send raw JSON text as one JSON-mode frame (seed 003 messages). */
   sendJsonText(text: string): void {
     this.write(encodeJsonFrame(text));

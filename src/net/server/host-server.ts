@@ -431,6 +431,7 @@ export class HostServer implements LegacyHost {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.chat.close();
     this.stopTicks();
     clearInterval(this.monitorTimer);
     for (const c of this.conns) c.fail(protocolError(ErrorCode.SHUTTING_DOWN, 'host is shutting down'), false);
