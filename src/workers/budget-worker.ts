@@ -10,6 +10,7 @@ import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
 import { createSnapshotCodec } from '../net/protocol/snapshot.js';
 import { BudgetClient, Scratch } from '../net/server/budget.js';
 import { InterestIndex } from '../net/server/interest.js';
+import { moveWith, packFrames } from './move-frames.js';
 import { BUDGET_STRIDE, type BudgetResult, type BudgetTask, type EncodeWorkerData } from './encode-messages.js';
 
 const data = workerData as EncodeWorkerData;
@@ -63,7 +64,8 @@ export default function encodeBudgeted(task: BudgetTask): BudgetResult {
     for (const [c] of sent) c.reset();
     return { tick, frames: new Array(n).fill(null), ms: performance.now() - t0, bytes: 0 };
   }
-  return { tick, frames, ms: performance.now() - t0, bytes };
+  const { buffer } = packFrames([frames], []);
+  return moveWith({ tick, frames, ms: performance.now() - t0, bytes }, buffer);
 }
 
 /** Entities per cell whose position changed since the previous tick's slot (all, if unreadable). */

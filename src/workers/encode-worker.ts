@@ -12,6 +12,7 @@ import { encodeJsonMessage } from '../net/protocol/json-frame.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
 import { createSnapshotCodec, encodeFromRing, toJsonSnapshot } from '../net/protocol/snapshot.js';
 import type { StateBlock } from '../engine/layout.js';
+import { moveWith, packFrames } from './move-frames.js';
 import { InterestIndex, rangeKey } from '../net/server/interest.js';
 import { INTEREST_STRIDE, type EncodeResult, type EncodeTask, type EncodeWorkerData } from './encode-messages.js';
 
@@ -38,8 +39,10 @@ export default function encode(task: EncodeTask): EncodeResult {
   const perClient = task.perClient?.map((c) => encodeForClient(task.tick, c.base, c.self, c.json));
   const out: EncodeResult = { tick: task.tick, frames, json, ...(perClient ? { perClient } : {}), ms: 0 };
   if (task.interest) Object.assign(out, encodeInterest(task.tick, task.interest));
+  const { buffer, singles } = packFrames([out.frames, out.perClient, out.interest], [out.json]);
+  out.json = singles[0]!;
   out.ms = performance.now() - t0;
-  return out;
+  return moveWith(out, buffer);
 }
 
 const interest = game.interest ? new InterestIndex(game.schema, game.interest, data.capacity) : null;

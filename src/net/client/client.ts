@@ -34,10 +34,10 @@ export interface ClientOptions {
 /** States kept as possible delta bases (the host deltas against the newest ack it has). */
 const KEPT_STATES = 4;
 /**
- * Every input carries the newest decoded tick as its ack; a separate ack message goes out
- * only after this many snapshots without one. A client that sends inputs at the snapshot
- * rate never sends one, one at 20 Hz (60 Hz snapshots) rarely: the host reads up to four
- * times fewer messages, and deltas stay against a base at most this many ticks old.
+ * Acks go out for the first snapshot decoded in each window of ACK_EVERY ticks (tick /
+ * ACK_EVERY changes), and inputs repeat the last of them. So every client acks the same ticks
+ * (the host groups clients by their acked base: one shared delta per base), and the host
+ * reads at most 20 acks a second per client whatever the input rate.
  */
 export const ACK_EVERY = 3;
 
@@ -99,8 +99,6 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   private readonly kept: SnapshotState[] = [];
   private readonly recent: Array<[number, number, number, number]> = [];
   private seq = 0;
-  /** Snapshots decoded since the last message that carried an ack. */
-  private unacked = 0;
   /** The ticks acked lately (newest last): possible delta bases, kept. */
   private readonly acked: number[] = [];
   private readonly pings = new Map<number, (rtt: number) => void>();
@@ -171,8 +169,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   input(buttons: number, ax = 0, ay = 0): void {
     this.recent.push([++this.seq, buttons, ax, ay]);
     if (this.recent.length > 4) this.recent.shift();
-    this.send({ type: 'input', ack: this.state?.tick ?? -1, inputs: this.recent });
-    this.noteAck(this.state?.tick ?? -1);
+    this.send({ type: 'input', ack: this.acked.at(-1) ?? -1, inputs: this.recent });
   }
 
   /** Round-trip time in ms. */
@@ -282,10 +279,9 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.kept.push(r.state);
     this.state = r.state;
     this.snapshots++;
-    // listeners may send an input (which acks) right away; otherwise ack every ACK_EVERY
-    this.unacked++;
+    const last = this.acked.at(-1) ?? -1;
+    if (last < 0 || Math.floor(r.state.tick / ACK_EVERY) > Math.floor(last / ACK_EVERY)) this.ack(r.state.tick);
     this.emit('snapshot', r.state);
-    if (this.unacked >= ACK_EVERY && !this.closed) this.ack(r.state.tick);
   }
 
   /** Acknowledge a decoded tick (the delta base of the next snapshots). */
@@ -295,7 +291,6 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   }
 
   private noteAck(tick: number): void {
-    this.unacked = 0;
     if (tick < 0 || this.acked.at(-1) === tick) return;
     this.acked.push(tick);
     if (this.acked.length > KEPT_STATES - 2) this.acked.shift();
