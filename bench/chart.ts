@@ -62,7 +62,8 @@ function panelSvg(p: Panel, x0: number, color: (name: string) => string): string
   o.push(`<text transform="translate(${x0 + 14},${M.t + h / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel)}</text>`);
   for (const l of p.hlines ?? []) {
     o.push(`<line x1="${sx(0)}" x2="${sx(xMax)}" y1="${sy(l.y)}" y2="${sy(l.y)}" stroke="#c00" stroke-dasharray="2,3"/>`);
-    o.push(`<text x="${sx(xMax) - 4}" y="${sy(l.y) - 4}" text-anchor="end" fill="#c00">${esc(l.label)}</text>`);
+    // left end: the series tend to run out at the right, where the largest N are
+    o.push(`<text x="${sx(0) + 4}" y="${sy(l.y) - 4}" fill="#c00">${esc(l.label)}</text>`);
   }
   for (const s of p.series) {
     const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).sort((a, b) => a[0] - b[0]);

@@ -4,6 +4,7 @@
 //   {"type":"ready", port, heapBaseline, ...}     once listening (heap after a full GC, no client yet)
 //   {"type":"stats", t, cpuUs, rss, heapUsed, gcMs, sim, net, ...}   every second, cumulative counters
 //   {"type":"ticks", pub: [[tick, publishMs], ...]}                   the ticks published that second
+//                                                                     (stamped by a watcher thread: stampPublishes)
 //   {"type":"heap", heapUsed, rss}                 answer to "heap" on stdin (after a full GC)
 //
 // Times are `performance.timeOrigin + performance.now()`, the clock the swarms use too (same
@@ -14,11 +15,12 @@
 // Exits on SIGTERM/SIGINT, and when stdin closes (the harness died without killing us).
 
 import { PerformanceObserver } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { HostServer, type HostServerOptions } from '../../src/net/server/host-server.js';
 import { SimHost } from '../../src/workers/sim-host.js';
-import type { SimStats } from '../../src/workers/messages.js';
+import { Ctl, type SimStats } from '../../src/workers/messages.js';
 
 export interface HostReady {
   type: 'ready';
@@ -76,6 +78,7 @@ const num = (name: string, v: string | undefined): number => {
 const clients = num('clients', a.clients);
 const entities = num('entities', a.entities);
 const sendHz = num('send-hz', a['send-hz']);
+if (sendHz !== 20 && sendHz !== 30 && sendHz !== 60) throw new Error(`lanparty-host: --send-hz must be 20, 30 or 60 (got ${sendHz})`);
 const interest = a.interest === 'on';
 const budget = a.budget === undefined ? undefined : num('budget', a.budget);
 
@@ -94,11 +97,13 @@ new PerformanceObserver((list) => {
 let sim: SimHost | undefined;
 let net: HostServer | undefined;
 let timer: NodeJS.Timeout | undefined;
+let stopStamps: (() => Promise<unknown>) | undefined;
 let stopping = false;
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(timer);
+  await stopStamps?.();
   // a wedged stop must not leave the process behind
   setTimeout(() => process.exit(code), 5000).unref();
   await net?.stop().catch(() => {});
@@ -117,14 +122,12 @@ const capacity = entities + 4 * clients + 2000;
 const host = await SimHost.start({ game: 'shooter', gameOptions, capacity, seed: 1 });
 sim = host;
 
-// registered before the HostServer's own onTick, so this waiter is woken first and the
-// publish time is as close to the worker's Atomics.notify as the main thread can see it
 let pub: Array<[number, number]> = [];
-host.onTick((tick) => pub.push([tick, now()]));
+stopStamps = stampPublishes(host, (ticks) => pub.push(...ticks));
 
-// sendHz / interest / budgetBytesPerSec: HostServer options the lead is adding; a variable
-// (not a literal) so this compiles whether or not HostServerOptions has them yet
-const netOptions: HostServerOptions & { sendHz?: number; interest?: boolean; budgetBytesPerSec?: number | undefined } = {
+// budgetBytesPerSec: a HostServer option being added; a variable (not a literal) so this
+// compiles whether or not HostServerOptions has it yet
+const netOptions: HostServerOptions & { budgetBytesPerSec?: number | undefined } = {
   sim: host,
   gameName: 'shooter',
   gameOptions,
@@ -164,3 +167,46 @@ rl.on('line', (line) => {
   const m = fullGc();
   out({ type: 'heap', heapUsed: m.heapUsed, rss: m.rss } satisfies HostHeapLine);
 });
+
+/**
+ * Publish time of every tick. A small thread blocks in Atomics.wait on the control block's
+ * tick word (the sim worker notifies it after each pump) and stamps each new tick the moment
+ * it is woken: unlike sim.onTick on the main thread, it is neither late nor collapsing ticks
+ * when the main thread is busy sending (exactly when delivery matters), and it stamps the
+ * ticks the Broadcaster reads from the ring on its own too. Ticks published in one pump (a
+ * catch-up) get that pump's time. The control block is SimHost's private memory, read here
+ * only; without it (SimHost changed), sim.onTick is the fallback.
+ */
+function stampPublishes(sim: SimHost, add: (ticks: Array<[number, number]>) => void): () => Promise<unknown> {
+  const control = (sim as unknown as { control?: Int32Array }).control;
+  if (!(control?.buffer instanceof SharedArrayBuffer)) {
+    const stop = sim.onTick((tick) => add([[tick, now()]]));
+    return async () => stop();
+  }
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const ctl = new Int32Array(workerData.buffer);
+    const at = () => performance.timeOrigin + performance.now();
+    let last = Atomics.load(ctl, workerData.word);
+    let batch = [];
+    let flushed = at();
+    for (;;) {
+      Atomics.wait(ctl, workerData.word, last, 100);
+      const t = Atomics.load(ctl, workerData.word);
+      const now = at();
+      if (t !== last) {
+        for (let k = last + 1; k <= t; k++) batch.push([k, now]);
+        last = t;
+      }
+      // a few messages a second, not one per tick
+      if (batch.length && now - flushed >= 100) {
+        parentPort.postMessage(batch);
+        batch = [];
+        flushed = now;
+      }
+    }`;
+  const w = new Worker(code, { eval: true, workerData: { buffer: control.buffer, word: Ctl.TICK } });
+  w.on('message', (ticks: Array<[number, number]>) => add(ticks));
+  w.unref();
+  return () => w.terminate();
+}

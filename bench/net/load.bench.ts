@@ -8,6 +8,11 @@
 //   LOAD_MEASURE_S  measured window (default 10)
 //   LOAD_CONFIGS    only these "NxE" points, e.g. "50x1000,200x1000" ("NxE@H" also pins the send rate)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
+//   LOAD_BUDGET     bytes per second per client for the interest-on rows (HostServer
+//                   budgetBytesPerSec; default: the host's own default)
+//   LOAD_CLIENTS_PER_PROCESS  clients per client process (default 250)
+//   LOAD_CLIENT_DECODE  "sampled" (default: only the ~10 timed clients decode, the others ack
+//                   without decoding) or "all" (see bench/load/swarm.ts)
 //
 // Hermetic: every process binds or connects to 127.0.0.1 only.
 
@@ -28,19 +33,23 @@ export const info: SuiteInfo = {
   description: [
     'One host process and ceil(N / 250) client processes on 127.0.0.1. The host runs the shooter with E drones ' +
       '(non-player entities bouncing around a 1000 x 1000 world) and N players; each client is a real lanparty client ' +
-      '(own TCP connection, msgpack, decodes every snapshot and acknowledges it) sending a movement input at 20 Hz, a ' +
-      'random walk over the arrow keys, never firing (no lasers, the match stays in the lobby), so the host\'s work is ' +
-      'the simulation and sending state. `interest` on: each client gets the entities near its player (HostServer ' +
-      '`interest`); off: everyone gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window ' +
-      '(LOAD_WARMUP_S, LOAD_MEASURE_S).',
+      '(own TCP connection, msgpack, acknowledges snapshots) sending a movement input at 20 Hz, a random walk over ' +
+      'the arrow keys, never firing (no lasers, the match stays in the lobby), so the host\'s work is the simulation and ' +
+      'sending state. About 10 sampled clients decode every snapshot; the others acknowledge the ticks they receive as ' +
+      'a decoding client would (on inputs, or every 3 snapshots), without decoding them (`LOAD_CLIENT_DECODE=all` ' +
+      'makes every client decode): the host sees the same acks and sends the same ' +
+      'bytes, but decoding for hundreds of clients would saturate the client processes on a small machine long before ' +
+      'the host. `interest` on: each client gets the entities near its player (HostServer `interest`); off: everyone ' +
+      'gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window (LOAD_WARMUP_S, LOAD_MEASURE_S).',
     '`host CPU %`: process.cpuUsage of the host process (every thread: main, sim worker, encode pool), 100 = one core. ' +
       '`clients CPU %`: the client processes together: on a 2-core machine they compete with the host, read the ' +
-      'host figures with that in mind. `tick p50/p99`: the sim worker\'s tick time over its last 600 ticks at the ' +
+      'host figures with that in mind; `clients ELU`: event-loop utilization of the busiest client process (near 1: the ' +
+      'clients, not the host, limit snapshots/s and delivery). `tick p50/p99`: the sim worker\'s tick time over its last 600 ticks at the ' +
       'end of the window (max of the per-line p99s for longer windows); `skipped`: ticks the loop gave up in the window. ' +
       '`snap/s min`: snapshots per second of the slowest client over the window. `delivery`: from the tick\'s ' +
-      'publish seen on the host main thread to the decoded snapshot in a client (about 50 clients sampled), ' +
+      'publish seen on the host main thread to the decoded snapshot in a client (about 10 clients sampled), ' +
       '`performance.timeOrigin + now()` on both sides (same machine). `B/client/s`: bytes received per client per ' +
-      'second. `heap KB/client`: host main-thread heapUsed with N clients minus before any client, after a full GC, over N.',
+      'second. `heap KB/client`: host main-thread heapUsed with N clients minus before any client, after a full GC, over the clients that joined.',
     'Same-work rows (interest off, N = 50 and 200, E = 1000, at 20 and 60 Hz) run lanparty and Colyseus on the same ' +
       'load; the `lanparty/colyseus` rows give the ratios of host CPU and bytes per client per second (< 1: lanparty ' +
       'uses less). Where the host\'s time goes (ms per second of wall time): `sim_ms_per_s` = tick p50 x ticks per ' +
@@ -54,6 +63,7 @@ export const info: SuiteInfo = {
     { key: 'interest', label: 'interest' },
     { key: 'host_cpu_pct', label: 'host CPU %' },
     { key: 'swarm_cpu_pct', label: 'clients CPU %' },
+    { key: 'swarm_elu_max', label: 'clients ELU' },
     { key: 'tick_p50_ms', label: 'tick p50 ms' },
     { key: 'tick_p99_ms', label: 'tick p99 ms' },
     { key: 'skipped_ticks', label: 'skipped' },
@@ -163,6 +173,11 @@ export async function run(): Promise<SuiteResult> {
   const warmupS = envSeconds('LOAD_WARMUP_S', 5);
   const measureS = envSeconds('LOAD_MEASURE_S', 10);
   const points = plan();
+  const decode = process.env.LOAD_CLIENT_DECODE === 'all' ? 'all' : 'sampled';
+  const perProcess = process.env.LOAD_CLIENTS_PER_PROCESS ? Number(process.env.LOAD_CLIENTS_PER_PROCESS) : 250;
+  if (!(Number.isInteger(perProcess) && perProcess > 0)) throw new Error(`load: LOAD_CLIENTS_PER_PROCESS must be an integer > 0 (got "${process.env.LOAD_CLIENTS_PER_PROCESS}")`);
+  const budget = process.env.LOAD_BUDGET ? Number(process.env.LOAD_BUDGET) : undefined;
+  if (budget !== undefined && !(budget > 0)) throw new Error(`load: LOAD_BUDGET must be bytes per second > 0 (got "${process.env.LOAD_BUDGET}")`);
   if (!points.length) throw new Error(`load: LOAD_CONFIGS="${process.env.LOAD_CONFIGS}" / LOAD_SYSTEMS="${process.env.LOAD_SYSTEMS}" select nothing`);
   const colyseus = points.some((p) => p.system === 'colyseus') ? await loadColyseus() : undefined;
   if (typeof colyseus === 'string') console.log(`load: skipping the Colyseus rows: ${colyseus}`);
@@ -175,12 +190,13 @@ export async function run(): Promise<SuiteResult> {
     console.log(`load: ${name}`);
     try {
       if (p.system === 'lanparty') {
-        const row: LoadRow = await runLanparty({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, interest: p.interest, warmupS, measureS });
+        const row: LoadRow = await runLanparty({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, interest: p.interest, warmupS, measureS, decode, clientsPerProcess: perProcess, ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}) });
         rows.push(row);
       } else {
-        const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / 250) });
+        const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess) });
         // the keys the targets and the ratios match on, whatever the runner put there
-        rows.push({ ...row, system: 'colyseus', clients: p.clients, entities: p.entities, send_hz: p.sendHz, interest: 'off' });
+        const clientCpu = row.swarm_cpu_pct ?? row.client_cpu_pct;
+        rows.push({ ...row, system: 'colyseus', clients: p.clients, entities: p.entities, send_hz: p.sendHz, interest: 'off', ...(clientCpu === undefined ? {} : { swarm_cpu_pct: clientCpu }) });
       }
     } catch (err) {
       // one point failing (e.g. too many clients for the machine) must not lose the others
@@ -211,7 +227,7 @@ function renderChart(rows: readonly Row[]): string {
   return chartSvg(
     [
       { title: 'tick p99 (ms)', xLabel: 'clients', yLabel: 'ms', series: series('tick_p99_ms'), hlines: [{ y: 16.7, label: 'one tick at 60 Hz' }] },
-      { title: 'received per client (KB/s)', xLabel: 'clients', yLabel: 'KB/s', series: series('bytes_per_client_s', 1024), hlines: [{ y: 30, label: 'target 30 KB/s' }] },
+      { title: 'received per client (KB/s)', xLabel: 'clients', yLabel: 'KB/s', series: series('bytes_per_client_s', 1024), hlines: [{ y: 30, label: 'target at 1,000 x 10k: 30 KB/s' }] },
     ],
     'load: host tick p99 and bytes per client against clients',
   );
