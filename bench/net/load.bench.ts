@@ -9,7 +9,7 @@
 //   LOAD_CONFIGS    only these "NxE" points, e.g. "50x1000,200x1000" ("NxE@H" also pins the send rate)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
 //   LOAD_BUDGET     bytes per second per client for the interest-on rows (HostServer
-//                   budgetBytesPerSec; default: the host's own default)
+//                   budgetBytesPerSec; default 30720, the 30 KB/s target; 0: no budget)
 //   LOAD_CLIENTS_PER_PROCESS  clients per client process (default 250)
 //   LOAD_CLIENT_DECODE  "sampled" (default: only the ~10 timed clients decode, the others ack
 //                   without decoding) or "all" (see bench/load/swarm.ts)
@@ -61,6 +61,7 @@ export const info: SuiteInfo = {
     { key: 'entities', label: 'E' },
     { key: 'send_hz', label: 'Hz' },
     { key: 'interest', label: 'interest' },
+    { key: 'budget_kb_s', label: 'budget KB/s' },
     { key: 'host_cpu_pct', label: 'host CPU %' },
     { key: 'swarm_cpu_pct', label: 'clients CPU %' },
     { key: 'swarm_elu_max', label: 'clients ELU' },
@@ -176,8 +177,8 @@ export async function run(): Promise<SuiteResult> {
   const decode = process.env.LOAD_CLIENT_DECODE === 'all' ? 'all' : 'sampled';
   const perProcess = process.env.LOAD_CLIENTS_PER_PROCESS ? Number(process.env.LOAD_CLIENTS_PER_PROCESS) : 250;
   if (!(Number.isInteger(perProcess) && perProcess > 0)) throw new Error(`load: LOAD_CLIENTS_PER_PROCESS must be an integer > 0 (got "${process.env.LOAD_CLIENTS_PER_PROCESS}")`);
-  const budget = process.env.LOAD_BUDGET ? Number(process.env.LOAD_BUDGET) : undefined;
-  if (budget !== undefined && !(budget > 0)) throw new Error(`load: LOAD_BUDGET must be bytes per second > 0 (got "${process.env.LOAD_BUDGET}")`);
+  const budget = process.env.LOAD_BUDGET !== undefined ? Number(process.env.LOAD_BUDGET) : 30 * 1024;
+  if (!(budget >= 0)) throw new Error(`load: LOAD_BUDGET must be bytes per second >= 0 (got "${process.env.LOAD_BUDGET}")`);
   if (!points.length) throw new Error(`load: LOAD_CONFIGS="${process.env.LOAD_CONFIGS}" / LOAD_SYSTEMS="${process.env.LOAD_SYSTEMS}" select nothing`);
   const colyseus = points.some((p) => p.system === 'colyseus') ? await loadColyseus() : undefined;
   if (typeof colyseus === 'string') console.log(`load: skipping the Colyseus rows: ${colyseus}`);
@@ -191,6 +192,7 @@ export async function run(): Promise<SuiteResult> {
     try {
       if (p.system === 'lanparty') {
         const row: LoadRow = await runLanparty({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, interest: p.interest, warmupS, measureS, decode, clientsPerProcess: perProcess, ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}) });
+        row.budget_kb_s = p.interest && budget ? Math.round(budget / 1024) : '-';
         rows.push(row);
       } else {
         const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess) });

@@ -159,22 +159,26 @@ export class BudgetClient {
       }
     }
     const pri = this.pri;
-    order.subarray(0, nCells).sort((a, b) => pri[b]! - pri[a]!);
 
-    // refresh the top cells while the bucket allows (the first one whenever it is positive)
+    // refresh the top cells while the bucket allows (the first one whenever it is positive):
+    // picked by repeated selection, since only one or two are taken per snapshot
     const rowBytes = ctx.rowWireBytes + 1;
     let room = this.bucket - 40 - rowBytes * (1 + grid.always.length); // header, own and always rows
     const list = scratch.list(grid.maxEid + 1);
     let n = 0;
-    for (let i = 0; i < nCells; i++) {
-      const c = order[i]!;
+    let left = nCells;
+    while (left > 0 && room > 0) {
+      let best = 0;
+      for (let i = 1; i < left; i++) if (pri[order[i]!]! > pri[order[best]!]!) best = i;
+      const c = order[best]!;
+      order[best] = order[--left]!; // taken out of the candidates
       const count = g.cellStart[c + 1]! - g.cellStart[c]!;
       if (count === 0) {
         pri[c] = 0;
         continue;
       }
       const cost = count * rowBytes;
-      if (room <= 0 || (n > 0 && cost > room)) break;
+      if (n > 0 && cost > room) break;
       for (let k = g.cellStart[c]!; k < g.cellStart[c + 1]!; k++) list[n++] = g.items[k]!;
       room -= cost;
       pri[c] = 0;
