@@ -119,24 +119,24 @@ for (let i = 0; i < count; i += BATCH) {
 /**
  * Replace the client's snapshot handling (a private method, shadowed on the instance) with
  * counting and acknowledging the message's tick the way LanpartyClient does, so the host sees
- * the same messages: the newest tick rides on each input (input() reads `state.tick`, so a
- * stub state holds just the tick), and a separate ack goes out after ACK_EVERY snapshots
- * without an input. Returns what to call when an input (carrying the ack) has gone out.
+ * the same messages: an ack for the first snapshot of each ACK_EVERY-tick window (all
+ * clients ack the same ticks), which the inputs then repeat. Returns what to call when an
+ * input has gone out (nothing to do: the input carries the last ack by itself).
  */
 function ackOnly(c: LanpartyClient): () => void {
-  let unacked = 0;
+  let last = -1;
   const stub = { tick: -1 } as unknown as SnapshotState;
   (c as unknown as { onSnapshot(m: Record<string, unknown>): void }).onSnapshot = (m) => {
     if (typeof m.tick !== 'number') return;
     c.snapshots++;
     stub.tick = m.tick;
     c.state = stub;
-    if (++unacked >= ACK_EVERY && !c.closed) {
+    if ((last < 0 || Math.floor(m.tick / ACK_EVERY) > Math.floor(last / ACK_EVERY)) && !c.closed) {
       c.ack(m.tick);
-      unacked = 0;
+      last = m.tick;
     }
   };
-  return () => (unacked = 0);
+  return () => {};
 }
 
 // random walk: each client holds a direction (dx, dy in -1..1) and changes it now and then

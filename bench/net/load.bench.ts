@@ -36,10 +36,11 @@ export const info: SuiteInfo = {
       '(own TCP connection, msgpack, acknowledges snapshots) sending a movement input at 20 Hz, a random walk over ' +
       'the arrow keys, never firing (no lasers, the match stays in the lobby), so the host\'s work is the simulation and ' +
       'sending state. About 10 sampled clients decode every snapshot; the others acknowledge the ticks they receive as ' +
-      'a decoding client would (on inputs, or every 3 snapshots), without decoding them (`LOAD_CLIENT_DECODE=all` ' +
+      'a decoding client would (the first snapshot of each 3-tick window, repeated on inputs), without decoding them (`LOAD_CLIENT_DECODE=all` ' +
       'makes every client decode): the host sees the same acks and sends the same ' +
       'bytes, but decoding for hundreds of clients would saturate the client processes on a small machine long before ' +
-      'the host. `interest` on: each client gets the entities near its player (HostServer `interest`); off: everyone ' +
+      'the host. `interest` on: each client gets the entities near its player (HostServer `interest`) within a byte ' +
+        'budget of 30 KB/s (LOAD_BUDGET, bytes per second; 0: none), nearer and busier cells first; off: everyone ' +
       'gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window (LOAD_WARMUP_S, LOAD_MEASURE_S).',
     '`host CPU %`: process.cpuUsage of the host process (every thread: main, sim worker, encode pool), 100 = one core. ' +
       '`clients CPU %`: the client processes together: on a 2-core machine they compete with the host, read the ' +
