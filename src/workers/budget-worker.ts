@@ -8,6 +8,7 @@ import { getGame } from '../engine/games/index.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
 import { createSnapshotCodec } from '../net/protocol/snapshot.js';
+import { globalsOf } from '../net/protocol/snapshot/source.js';
 import { BudgetClient, Scratch } from '../net/server/budget.js';
 import { InterestIndex } from '../net/server/interest.js';
 import { moveWith, packFrames } from './move-frames.js';
@@ -20,9 +21,7 @@ const ring = new SnapshotRing(game.schema, data.capacity, data.ringBuffer);
 const codec = createSnapshotCodec(game.schema, data.capacity);
 const interest = new InterestIndex(game.schema, game.interest, data.capacity);
 const cells = interest.cols * interest.rows;
-const fieldIndex = (k: string) => game.schema.fields.findIndex((f) => f.key === k);
-const [xk, yk] = game.interest.position ?? ['Position.x', 'Position.y'];
-const scratch = new Scratch(cells, fieldIndex(xk), fieldIndex(yk));
+const scratch = new Scratch(cells, interest.xIndex, interest.yIndex);
 const clients = new Map<number, BudgetClient>();
 const changed = new Int32Array(cells);
 const range = new Int32Array(4);
@@ -42,6 +41,7 @@ export default function encodeBudgeted(task: BudgetTask): BudgetResult {
   try {
     const grid = interest.gridOf(block, tick, maxEid);
     changesPerCell(grid, block, tick);
+    const globals = globalsOf(codec, block); // the same for every client of the tick
     for (let i = 0; i < n; i++) {
       const o = i * BUDGET_STRIDE;
       const [key, self, reset, budget, hz] = [task.clients[o]!, task.clients[o + 1]!, task.clients[o + 2]!, task.clients[o + 3]!, task.clients[o + 4]!];
@@ -49,7 +49,7 @@ export default function encodeBudgeted(task: BudgetTask): BudgetResult {
       if (!c || c.budget !== budget) clients.set(key, (c = new BudgetClient(data.capacity, cells, budget)));
       if (reset) c.reset();
       interest.rangeOf(block, tick, maxEid, self, range);
-      const msg = c.next(codec, block, tick, grid, changed, range, self, hz, scratch);
+      const msg = c.next(codec, block, tick, grid, changed, range, self, hz, scratch, globals);
       const frame = encodeMsgpackFrame(codec.pack(msg));
       c.spent(frame.byteLength);
       bytes += frame.byteLength;

@@ -221,10 +221,9 @@ export class Broadcaster {
    * payload per (cells now, base, cells at the base); the cells each client was sent are kept
    * (per tick, 32 back) as the base range of its next delta.
    */
-  private tickInterest(tick: number, peers: Array<SnapshotPeer & { self?: number }>): void {
+  private tickInterest(tick: number, list: Array<SnapshotPeer & { self?: number }>): void {
     const ringSlots = this.sim.ring.slots;
-    // a client without a live entity sees the whole world (a spectator)
-    const list = peers;
+    // (a client without a live entity sees the whole world, like a spectator: interest.ts)
     if (!list.length) return;
     const task = new Int32Array(list.length * INTEREST_STRIDE);
     list.forEach((p, i) => {

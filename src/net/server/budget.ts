@@ -68,15 +68,13 @@ export class BudgetClient {
     return (this.held[e >> 5]! & (1 << (e & 31))) !== 0;
   }
 
-  /**
-   * Add budget for the ticks since the last snapshot; true when the globals differ from the
-   * ones last sent (and remembers them).
-   */
+  /** Add budget for the ticks since the last snapshot (capped at BUCKET_SECONDS of it). */
   private refill(tick: number, hz: number): void {
     const dt = this.lastTick < 0 ? 1 / hz : (tick - this.lastTick) / 60;
     this.bucket = Math.min(this.bucket + this.budget * dt, this.budget * BUCKET_SECONDS);
   }
 
+  /** True when the globals differ from the ones last sent (and remembers them). */
   private globalsChanged(g: readonly number[]): boolean {
     let changed = g.length !== this.lastG.length;
     for (let i = 0; i < g.length && !changed; i++) changed = !Object.is(g[i], this.lastG[i]);
@@ -86,8 +84,8 @@ export class BudgetClient {
 
   /**
    * This client's snapshot of `block` (tick `tick`): its cell range `r`, its entity `self`.
-   * `changed[c]` = entities of cell c that changed since the previous tick. Returns the
-   * message; call `spent` with its packed size.
+   * `changed[c]` = entities of cell c that changed since the previous tick; `globals` = the
+   * block's networked globals. Returns the message; call `spent` with its packed size.
    */
   next(
     ctx: SnapshotCodec,
@@ -99,6 +97,7 @@ export class BudgetClient {
     self: number,
     hz: number,
     scratch: Scratch,
+    globals: readonly number[],
   ): SnapshotMessage {
     this.refill(tick, hz);
     const src = { block, maxEid: grid.maxEid };
@@ -111,7 +110,7 @@ export class BudgetClient {
       for (const e of grid.always) vis[e] = 1;
       const msg = encodeFull(ctx, src, tick, vis);
       for (let e = 1; e <= grid.maxEid; e++) if (vis[e]) this.held[e >> 5]! |= 1 << (e & 31);
-      this.globalsChanged(msg.g ?? []);
+      this.globalsChanged(globals);
       this.lastTick = tick;
       return msg;
     }
@@ -199,9 +198,7 @@ export class BudgetClient {
         this.held[e >> 5]! |= 1 << (e & 31);
       }
     }
-    const gNow: number[] = [];
-    for (const i of ctx.globalIndex) gNow.push(block.globals[i]!);
-    const msg = encodeRefresh(ctx, src, tick, this.lastTick, rm, nRm, ch, nCh, add, nAdd, this.globalsChanged(gNow));
+    const msg = encodeRefresh(ctx, src, tick, this.lastTick, rm, nRm, ch, nCh, add, nAdd, this.globalsChanged(globals));
     this.lastTick = tick;
     return msg;
   }

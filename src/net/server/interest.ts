@@ -34,8 +34,9 @@ export interface TickGrid {
 }
 
 export class InterestIndex {
-  private readonly xIndex: number;
-  private readonly yIndex: number;
+  /** Schema field indexes of the position the grid uses. */
+  readonly xIndex: number;
+  readonly yIndex: number;
   private readonly archIndex: number;
   private readonly alwaysArch: Uint8Array;
   private readonly grids: TickGrid[] = [];
@@ -91,7 +92,7 @@ export class InterestIndex {
       if (this.alwaysArch[a]) always.push(e);
     }
     // grids are recycled between tasks: one per distinct tick of a task (now + a few bases)
-    const grid = this.grids.length < 8 && this.spare.length ? this.spare.pop()! : this.newGrid();
+    const grid = this.spare.pop() ?? this.newGrid();
     grid.build(this.ids.subarray(0, n), block.fields[this.xIndex]!, block.fields[this.yIndex]!);
     const g = { tick, grid, always, maxEid: hi };
     this.grids.push(g);
@@ -127,21 +128,27 @@ export class InterestIndex {
     }
     this.def.view(this.lastView.view, self, box);
     const c = this.def.cell;
-    const clampC = (v: number) => (v < 0 ? 0 : v >= this.cols ? this.cols - 1 : v);
-    const clampR = (v: number) => (v < 0 ? 0 : v >= this.rows ? this.rows - 1 : v);
-    out[0] = clampC(Math.floor(box.x / c));
-    out[1] = clampR(Math.floor(box.y / c));
+    out[0] = this.col(Math.floor(box.x / c));
+    out[1] = this.row(Math.floor(box.y / c));
     // the box is half-open: a right edge exactly on a cell border does not take the next cell
-    out[2] = clampC(Math.ceil((box.x + box.width) / c) - 1);
-    out[3] = clampR(Math.ceil((box.y + box.height) / c) - 1);
+    out[2] = this.col(Math.ceil((box.x + box.width) / c) - 1);
+    out[3] = this.row(Math.ceil((box.y + box.height) / c) - 1);
+  }
+
+  /** A cell column / row clamped into the grid (positions outside fall into the border cells). */
+  private col(v: number): number {
+    return v < 0 ? 0 : v >= this.cols ? this.cols - 1 : v;
+  }
+
+  private row(v: number): number {
+    return v < 0 ? 0 : v >= this.rows ? this.rows - 1 : v;
   }
 
   /** Whether entity `self`'s position lies in range `r` (it is then sent with the cells). */
   contains(block: StateBlock, maxEid: number, r: ArrayLike<number>, self: number): boolean {
     if (self <= 0 || self > Math.min(maxEid, this.capacity)) return true; // nothing of its own to add
-    const cell = this.def.cell;
-    const c = Math.min(Math.max(Math.floor(block.fields[this.xIndex]![self]! / cell), 0), this.cols - 1);
-    const w = Math.min(Math.max(Math.floor(block.fields[this.yIndex]![self]! / cell), 0), this.rows - 1);
+    const c = this.col(Math.floor(block.fields[this.xIndex]![self]! / this.def.cell));
+    const w = this.row(Math.floor(block.fields[this.yIndex]![self]! / this.def.cell));
     return c >= r[0]! && c <= r[2]! && w >= r[1]! && w <= r[3]!;
   }
 
