@@ -11,7 +11,11 @@ export interface SimWorkerData {
   maxCatchUp: number;
   stateBuffer: SharedArrayBuffer;
   ringBuffer: SharedArrayBuffer;
-  queueBuffer: SharedArrayBuffer;
+  /**
+   * One single-producer queue per producing thread: [0] is the main thread's (local bots,
+   * tests), the others belong to the network threads. Drained in this order every tick.
+   */
+  queueBuffers: SharedArrayBuffer[];
   controlBuffer: SharedArrayBuffer;
   /** Resume from the newest consistent snapshot in the ring instead of a new world. */
   restore: boolean;

@@ -25,7 +25,7 @@ const post = (m: FromSimWorker) => port.postMessage(m);
 const game = getGame(data.game).create({ ...data.gameOptions, capacity: data.capacity });
 const block = blockViews(game.schema, data.capacity, data.stateBuffer, 0);
 const ring = new SnapshotRing(game.schema, data.capacity, data.ringBuffer);
-const queue = new InputQueue(data.queueBuffer);
+const queues = data.queueBuffers.map((b) => new InputQueue(b));
 const control = new Int32Array(data.controlBuffer);
 
 let restoredFrom = -1;
@@ -78,7 +78,7 @@ function runDueTicks(): void {
   for (let n = loop.due(); n > 0; n--) {
     const t0 = performance.now();
     arrived.length = 0;
-    queue.drain(collect);
+    for (const q of queues) q.drain(collect);
     sim.step(arrived);
     publish();
     loop.ticked();
@@ -107,7 +107,7 @@ function stats() {
     tickP99Ms: percentile(s, 0.99),
     tickMaxMs: s.length ? s[s.length - 1]! : 0,
     spawnRefused: sim.world.counters.spawnRefused,
-    queueDroppedFull: queue.droppedFull(),
+    queueDroppedFull: queues.reduce((n, q) => n + q.droppedFull(), 0),
     drops: { ...sim.world.counters.drops },
     hash: hashToHex(sim.lastHash),
   };
