@@ -71,6 +71,7 @@ function statusLine(s: SimStats, host: SimHost, net: HostServer): string {
 async function runHost(flags: HostFlags): Promise<void> {
   const gameOptions = gameOptionsOf(flags);
   const host = await SimHost.start({
+    idleSleep: true,
     game: flags.game,
     gameOptions,
     capacity: flags.capacity,

@@ -23,6 +23,11 @@ export interface SimWorkerData {
   checkpoint?: Checkpoint | undefined;
   /** Path of a recording to write (appended to, with a checkpoint, on restore). */
   recordPath?: string | undefined;
+  /**
+   * Sleep while nobody is in the world (no joined client, no command queued): time stands
+   * still, no tick runs, and the worker only looks at its queues every IDLE_POLL_MS.
+   */
+  idleSleep: boolean;
   /** Accept FaultMessage (tests only). */
   faultInjection: boolean;
 }

@@ -37,6 +37,8 @@ export interface SimHostOptions {
   record?: string;
   /** Start from this state (a migrated host) instead of a new world. */
   checkpoint?: Checkpoint;
+  /** Sleep while nobody is in the world: no tick runs until a command arrives (sim-worker.ts). */
+  idleSleep?: boolean;
   /** Allow injected faults (tests). */
   faultInjection?: boolean;
   queueCapacity?: number;
@@ -106,6 +108,7 @@ export class SimHost extends EventEmitter {
       recordPath: options.record,
       checkpoint: options.checkpoint,
       faultInjection: options.faultInjection === true,
+      idleSleep: options.idleSleep === true,
     };
   }
 

@@ -93,7 +93,37 @@ function runDueTicks(): void {
     lastStatsAt = now;
     post({ type: 'stats', stats: stats() });
   }
-  if (!stopping) timer = setTimeout(runDueTicks, loop.msUntilNext());
+  if (stopping) return;
+  if (data.idleSleep && nobodyHere()) timer = setTimeout(idle, IDLE_POLL_MS);
+  else timer = setTimeout(runDueTicks, loop.msUntilNext());
+}
+
+/** While idle: how often the queues are looked at (a join waits at most this long). */
+const IDLE_POLL_MS = 100;
+
+function nobodyHere(): boolean {
+  if (!sim.clients().next().done) return false;
+  return queues.every((q) => q.pending() === 0);
+}
+
+/**
+ * An idle host costs next to nothing: no tick runs while nobody is in the world. The
+ * heartbeat still moves (the watchdog must not take sleep for a stall); the first command
+ * wakes the world where it stopped, without catching up the time it slept.
+ */
+function idle(): void {
+  if (stopping) return;
+  Atomics.add(control, Ctl.BEAT, 1);
+  if (queues.some((q) => q.pending() > 0)) {
+    loop.resume();
+    return runDueTicks();
+  }
+  const now = performance.now();
+  if (now - lastStatsAt >= 1000) {
+    lastStatsAt = now;
+    post({ type: 'stats', stats: stats() });
+  }
+  timer = setTimeout(idle, IDLE_POLL_MS);
 }
 
 function stats() {

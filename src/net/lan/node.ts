@@ -172,6 +172,7 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     const replica = this.replica;
     this.log.warn({ epoch, fromTick: replica?.checkpoint.tick ?? null }, replica ? 'taking over as host' : 'hosting a new session');
     const sim = await SimHost.start({
+      idleSleep: true,
       game: this.o.game ?? 'shooter',
       gameOptions: this.o.gameOptions ?? {},
       capacity: this.o.capacity ?? 20_000,

@@ -162,6 +162,8 @@ export class HostServer {
           this.nextClient = m.nextClient;
         } else if (m.type === 'session-end') {
           this.mirror.delete(m.client);
+        } else if (m.type === 'heap') {
+          this.heapWaiters.splice(0).forEach((w) => w(m.heapUsed));
         }
       });
       channel.port1.unref();
@@ -193,6 +195,16 @@ export class HostServer {
 
   private post(m: ToNetThread): void {
     this.channel?.port1.postMessage(m);
+  }
+
+  private readonly heapWaiters: Array<(bytes: number) => void> = [];
+
+  /** The network thread's heap used, after a full GC when the process runs with --expose-gc. */
+  netHeapUsed(): Promise<number> {
+    return new Promise((resolve) => {
+      this.heapWaiters.push(resolve);
+      this.post({ type: 'heap' });
+    });
   }
 
   /** Tests only (needs faultInjection): the network thread throws and dies. */

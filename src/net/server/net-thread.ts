@@ -42,6 +42,9 @@ export default async function serve(task: NetTask): Promise<{ stopped: true }> {
             throw new Error('injected network thread fault');
           });
           return;
+        case 'heap':
+          (globalThis as { gc?: () => void }).gc?.();
+          return post({ type: 'heap', heapUsed: process.memoryUsage().heapUsed });
         case 'stop':
           void server.stop().then(() => {
             port.close();

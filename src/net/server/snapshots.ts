@@ -94,9 +94,10 @@ export class Snapshots {
       for (const p of due) p.needFull = true;
       this.drops.count(NetDrop.SNAPSHOT_ENCODE_FAILED, { tick, err: (err as Error).stack });
     }
-    this.stats.add(NetCounter.encodeMs, performance.now() - t0 - this.writeMsOfTick);
-    this.stats.add(NetCounter.writeMs, this.writeMsOfTick);
-    this.writeMsOfTick = 0;
+    const t1 = performance.now();
+    this.flush();
+    this.stats.add(NetCounter.encodeMs, t1 - t0);
+    this.stats.add(NetCounter.writeMs, performance.now() - t1);
   }
 
   /** The tick a delta for `p` can be made against, or -1 (a full snapshot). */
@@ -188,17 +189,35 @@ export class Snapshots {
     });
   }
 
-  private writeMsOfTick = 0;
+  /** Writes of this tick, done together after the encoding (so each stage is timed once per tick). */
+  private readonly outPeers: SnapshotPeer[] = [];
+  private readonly outFrames: Uint8Array[] = [];
 
   private deliver(p: SnapshotPeer, frame: Uint8Array | null, tick: number): void {
     if (!frame) return void this.drops.count(NetDrop.SNAPSHOT_UNREADABLE, { tick });
-    if (p.conn.closed) return;
-    const w0 = performance.now();
-    p.conn.write(frame);
-    this.writeMsOfTick += performance.now() - w0;
-    p.needFull = false;
-    this.stats.add(NetCounter.framesOut);
-    this.stats.add(NetCounter.bytesOut, frame.byteLength);
+    this.outPeers.push(p);
+    this.outFrames.push(frame);
+  }
+
+  /** Write the tick's frames; returns the bytes written. */
+  private flush(): number {
+    const peers = this.outPeers;
+    const frames = this.outFrames;
+    let bytes = 0;
+    let n = 0;
+    for (let i = 0; i < peers.length; i++) {
+      const p = peers[i]!;
+      if (p.conn.closed) continue;
+      p.conn.write(frames[i]!);
+      p.needFull = false;
+      bytes += frames[i]!.byteLength;
+      n++;
+    }
+    peers.length = 0;
+    frames.length = 0;
+    this.stats.add(NetCounter.framesOut, n);
+    this.stats.add(NetCounter.bytesOut, bytes);
+    return bytes;
   }
 }
 

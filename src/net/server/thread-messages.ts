@@ -72,7 +72,13 @@ export interface SessionEndMessage {
   client: number;
 }
 
-export type FromNetThread = ListeningMessage | SessionMessage | SessionEndMessage;
+/** Answer to HeapMessage: the network thread's heap after a full GC (when exposed). */
+export interface HeapAnswer {
+  type: 'heap';
+  heapUsed: number;
+}
+
+export type FromNetThread = ListeningMessage | SessionMessage | SessionEndMessage | HeapAnswer;
 
 export interface SimInfoMessage {
   type: 'sim';
@@ -89,4 +95,9 @@ export interface NetFaultMessage {
   type: 'fault';
 }
 
-export type ToNetThread = SimInfoMessage | StopMessage | NetFaultMessage;
+/** The bench's heap per connection: collect garbage (under --expose-gc) and tell the heap used. */
+export interface HeapMessage {
+  type: 'heap';
+}
+
+export type ToNetThread = SimInfoMessage | StopMessage | NetFaultMessage | HeapMessage;
