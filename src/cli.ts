@@ -8,6 +8,7 @@ import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
 import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
 import { createInterface } from 'node:readline/promises';
 import { lanAddress } from './net/address.js';
+import { explainListenError } from './net/listen.js';
 import { BotSwarm, formatBotStats } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
@@ -84,6 +85,10 @@ async function runHost(flags: HostFlags): Promise<void> {
     bind: flags.bind,
     port: flags.port,
     ...snapshotOptionsOf(flags),
+  }).catch(async (err: unknown) => {
+    // a taken port: one clear sentence (the caller exits 1), not a stack trace
+    await host.stop();
+    throw explainListenError(err, 'the port for game clients', '--port');
   });
   const bots = new LocalBots(host, flags.bots).start();
   host.on('stats', (s: SimStats) => process.stdout.write(statusLine(s, host, net) + '\n'));

@@ -12,6 +12,7 @@ import { logger } from '../../engine/log.js';
 import { LOCAL_BOT_CLIENT_BASE, LocalBots } from '../../workers/local-bots.js';
 import { SimHost } from '../../workers/sim-host.js';
 import { DEFAULT_PORT, HostServer } from '../server/host-server.js';
+import { probeListen } from '../listen.js';
 import type { Beacon } from './beacon.js';
 import { DEFAULT_DISCOVERY_PORT, Discovery } from './discovery.js';
 import { DEFAULT_TIMING, Election, type ElectionTiming, type NodeState, type PeerMsg } from './election.js';
@@ -48,7 +49,12 @@ export interface HostInfo {
   epoch: number;
 }
 
-export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo] }> {
+export class LanNode extends EventEmitter<{
+  state: [NodeState];
+  host: [HostInfo];
+  /** This node cannot host (its client port is taken...): it has left the session; the process should exit. */
+  fatal: [Error];
+}> {
   readonly id: string;
   readonly election: Election;
   readonly discovery: Discovery;
@@ -87,7 +93,9 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
         ip: this.o.bind,
         cp: this.hosting?.server.port || this.o.clientPort || DEFAULT_PORT,
         pp: this.mesh.port,
-        h: this.election.host,
+        // never name ourselves host before our client listener is up: peers and clients
+        // would follow a node that nobody can reach
+        h: this.election.host === this.id && !this.hosting ? '' : this.election.host,
         e: this.election.epoch,
         n: this.hosting?.sim.stats?.entities ?? 0,
       }),
@@ -109,6 +117,8 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
   }
 
   async start(): Promise<void> {
+    // a taken client port is found before this node can win an election, not after
+    await probeListen(this.o.bind, this.o.clientPort ?? DEFAULT_PORT);
     await this.mesh.start();
     await this.discovery.start();
     this.election.start();
@@ -178,17 +188,28 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
       seed: this.o.seed ?? 1,
       ...(replica ? { checkpoint: replica.checkpoint } : {}),
     });
-    const server = await HostServer.start({
-      sim,
-      gameName: this.o.game ?? 'shooter',
-      gameOptions: this.o.gameOptions ?? {},
-      bind: this.o.bind,
-      port: this.o.clientPort ?? DEFAULT_PORT,
-      epoch,
-      graceMs: this.o.graceMs ?? 10_000,
-      ...this.o.snapshots,
-      ...(replica ? { sessions: replica.sessions } : {}),
-    });
+    let server: HostServer;
+    try {
+      server = await HostServer.start({
+        sim,
+        gameName: this.o.game ?? 'shooter',
+        gameOptions: this.o.gameOptions ?? {},
+        bind: this.o.bind,
+        port: this.o.clientPort ?? DEFAULT_PORT,
+        epoch,
+        graceMs: this.o.graceMs ?? 10_000,
+        ...this.o.snapshots,
+        ...(replica ? { sessions: replica.sessions } : {}),
+      });
+    } catch (err) {
+      // the port was free at start but is taken now: leave the session (our peers elect
+      // another host) instead of staying its host with nothing listening
+      await sim.stop().catch(() => {});
+      this.leave();
+      this.log.error({ err: (err as Error).message }, 'cannot host: leaving the session');
+      this.emit('fatal', err as Error);
+      return;
+    }
     let bots: LocalBots;
     if (replica) {
       bots = LocalBots.adopt(sim, ownersIn(replica.checkpoint, this.ownerField(sim)).filter((c) => c > LOCAL_BOT_CLIENT_BASE), true);
@@ -255,12 +276,17 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
   }
 
   async stop(): Promise<void> {
+    if (!this.stopped) this.leave();
+    await this.transition;
+    await this.stepDown();
+  }
+
+  /** No more beacons, heartbeats or peer links: the others stop hearing of this node. */
+  private leave(): void {
     this.stopped = true;
     clearInterval(this.ticker);
     this.discovery.stop();
     this.mesh.stop();
-    await this.transition;
-    await this.stepDown();
   }
 }
 
