@@ -337,6 +337,8 @@ export class HostServer implements LegacyHost {
     if (!ring.endRead(tick, token)) return;
     this.present.clear();
     for (const c of found.keys()) this.present.add(c);
+    // seed 003 clients are answered once their join is in (legacy.ts)
+    for (const p of this.legacy.values()) p.presenceScanned(tick);
     for (const [client, p] of this.pendingJoins) {
       const eid = found.get(client);
       if (eid !== undefined) {
