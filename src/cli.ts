@@ -11,12 +11,10 @@ import { lanAddress } from './net/address.js';
 import { BotSwarm, formatBotStats } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
-import { quietLogsOnTerminal, runUp } from './net/lan/up.js';
+import { quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
 import { runTerminalClient } from './render-term/index.js';
-import { DEFAULT_PORT, HostServer } from './net/server/host-server.js';
-import { LocalBots } from './workers/local-bots.js';
-import { SimHost } from './workers/sim-host.js';
 import type { SimStats } from './workers/messages.js';
+import { DEFAULT_PORT } from './net/server/host-server.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -52,43 +50,36 @@ function gameOptionsOf(flags: HostFlags): Record<string, unknown> {
   return o;
 }
 
-/** The HostServer's snapshot options from the host flags. */
-function snapshotOptionsOf(flags: HostFlags) {
+/** How snapshots are sent, from the host flags. */
+function snapshotOptionsOf(flags: HostFlags): SnapshotOptions {
   return { sendHz: flags.sendHz, interest: flags.interest, ...(flags.budget ? { budgetBytesPerSec: flags.budget * 1024 } : {}) };
 }
 
-function statusLine(s: SimStats, host: SimHost, net: HostServer): string {
+function statusLine({ sim: s, restarts, net: n, netDrops }: HostingStats & { sim: SimStats }): string {
   const drops = Object.values(s.drops).reduce((a, b) => a + b, 0);
-  const n = net.stats();
   return (
     `tick ${s.tick} | entities ${s.entities} | tick p50 ${s.tickP50Ms.toFixed(2)} ms p99 ${s.tickP99Ms.toFixed(2)} ms` +
-    ` | skipped ${s.skippedTicks} | restarts ${host.restarts} | clients ${n.connections}` +
-    ` (msgpack ${n.msgpack}, json ${n.json}, seed003 ${n.legacy}) | dropped inputs ${drops}, net ${net.drops.total()}` +
+    ` | skipped ${s.skippedTicks} | restarts ${restarts} | clients ${n.connections}` +
+    ` (msgpack ${n.msgpack}, json ${n.json}, seed003 ${n.legacy}) | dropped inputs ${drops}, net ${netDrops}` +
     ` | hash ${s.hash}`
   );
 }
 
 async function runHost(flags: HostFlags): Promise<void> {
-  const gameOptions = gameOptionsOf(flags);
-  const host = await SimHost.start({
+  const host = await startHosting({
     game: flags.game,
-    gameOptions,
+    gameOptions: gameOptionsOf(flags),
     capacity: flags.capacity,
     seed: flags.seed,
-    record: flags.record,
-  });
-  const net = await HostServer.start({
-    sim: host,
-    gameName: flags.game,
-    gameOptions,
-    bind: flags.bind,
+    ...(flags.record !== undefined ? { record: flags.record } : {}),
+    ...(flags.bind !== undefined ? { bind: flags.bind } : {}),
     port: flags.port,
-    ...snapshotOptionsOf(flags),
+    snapshots: snapshotOptionsOf(flags),
+    bots: flags.bots,
   });
-  const bots = new LocalBots(host, flags.bots).start();
-  host.on('stats', (s: SimStats) => process.stdout.write(statusLine(s, host, net) + '\n'));
+  host.onStats((s) => process.stdout.write(statusLine(s) + '\n'));
   process.stdout.write(
-    `lanparty: ${flags.game} host on ${net.bind}:${net.port}, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
+    `lanparty: ${flags.game} host on ${host.bind}:${host.port}, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
       (flags.record ? `, recording to ${flags.record}` : '') +
       ' (Ctrl-C to stop)\n',
   );
@@ -97,8 +88,6 @@ async function runHost(flags: HostFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`lanparty: stopping (${why}) at tick ${host.tick}\n`);
-    bots.stop();
-    await net.stop();
     await host.stop();
     process.exit(0);
   };
