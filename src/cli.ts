@@ -14,6 +14,7 @@ import { listSessions } from './net/lan/list-sessions.js';
 import { quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
 import { runTerminalClient } from './render-term/index.js';
 import type { SimStats } from './workers/messages.js';
+import { isSendHz, type SendHz } from './net/protocol/messages.js';
 import { DEFAULT_PORT } from './net/server/host-server.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
@@ -32,7 +33,7 @@ interface HostFlags {
   duration?: number;
   bind?: string;
   port: number;
-  sendHz: 60 | 30 | 20;
+  sendHz: SendHz;
   budget?: number;
   interest: boolean;
   drones?: number;
@@ -114,9 +115,9 @@ function hostOptions(cmd: Command, defaultBots: number): Command {
     .option('--world <WxH>', 'shooter: world size in px (default 750x750)', worldSize);
 }
 
-function sendHz(v: string): 60 | 30 | 20 {
+function sendHz(v: string): SendHz {
   const n = Number(v);
-  if (n !== 60 && n !== 30 && n !== 20) throw new InvalidArgumentError('expected 60, 30 or 20');
+  if (!isSendHz(n)) throw new InvalidArgumentError('expected 60, 30 or 20');
   return n;
 }
 

@@ -12,8 +12,8 @@
 import { checkpointOfRing, type Checkpoint } from '../engine/checkpoint.js';
 import { Cmd } from '../engine/input-queue.js';
 import { logger } from '../engine/log.js';
+import type { SendHz } from '../net/protocol/messages.js';
 import { DEFAULT_PORT, HostServer } from '../net/server/host-server.js';
-import type { SendHz } from '../net/server/send-rate.js';
 import type { SessionRecord } from '../net/server/sessions.js';
 import { LOCAL_BOT_CLIENT_BASE, LocalBots } from '../workers/local-bots.js';
 import type { SimStats } from '../workers/messages.js';

@@ -9,6 +9,7 @@ import type { Checkpoint } from '../../engine/checkpoint.js';
 import { getGame } from '../../engine/games/index.js';
 import type { Schema } from '../../engine/schema.js';
 import { logger } from '../../engine/log.js';
+import { DropReason } from '../server/drops.js';
 import { DEFAULT_PORT } from '../server/host-server.js';
 import type { Beacon } from './beacon.js';
 import { DEFAULT_DISCOVERY_PORT, Discovery } from './discovery.js';
@@ -209,8 +210,8 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
   private onReplica(m: MeshMessage): void {
     const schema = this.schema();
     const r = decodeReplica(m, schema.fields.map((f) => f.bytes), schema.globalNames.length);
-    if (!r) return this.mesh.drops.count('replica.invalid');
-    if (r.epoch < this.election.epoch) return this.mesh.drops.count('replica.stale_epoch');
+    if (!r) return this.mesh.drops.count(DropReason.REPLICA_INVALID);
+    if (r.epoch < this.election.epoch) return this.mesh.drops.count(DropReason.REPLICA_STALE_EPOCH);
     this.replica = r;
   }
 
