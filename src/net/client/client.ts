@@ -17,7 +17,7 @@ import {
   type JsonSnapshot,
   type SnapshotCodec,
   type SnapshotState,
-} from '../protocol/snapshot.js';
+} from '../protocol/snapshot/index.js';
 
 export interface ClientOptions {
   host: string;

@@ -17,7 +17,7 @@ import { lanAddress } from '../address.js';
 import { ErrorCode, protocolError } from '../errors.js';
 import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '../protocol/legacy003.js';
 import { HostMsg, isSendHz, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg, type SendHz } from '../protocol/messages.js';
-import { schemaDescriptor } from '../protocol/snapshot.js';
+import { schemaDescriptor } from '../protocol/snapshot/index.js';
 import { Broadcaster, type SnapshotPeer } from './broadcaster.js';
 import { ChatRoom, type ChatLimits } from './chat.js';
 import { Connection, traffic, type ConnectionLimits } from './connection.js';
