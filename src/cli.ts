@@ -14,7 +14,7 @@ import { listSessions } from './net/lan/list-sessions.js';
 import { quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
 import { runTerminalClient } from './render-term/index.js';
 import type { SimStats } from './workers/messages.js';
-import { isSendHz, type SendHz } from './net/protocol/messages.js';
+import { isSendHz, nameProblem, type SendHz } from './net/protocol/messages.js';
 import { DEFAULT_PORT } from './net/server/host-server.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
@@ -121,6 +121,12 @@ function sendHz(v: string): SendHz {
   return n;
 }
 
+function nickname(v: string): string {
+  const why = nameProblem(v);
+  if (why) throw new InvalidArgumentError(why);
+  return v;
+}
+
 function worldSize(v: string): { width: number; height: number } {
   const m = /^(\d+)x(\d+)$/.exec(v);
   if (!m) throw new InvalidArgumentError('expected WIDTHxHEIGHT, e.g. 2000x2000');
@@ -153,6 +159,17 @@ hostOptions(program.command('host'), 0)
   .description('run a dedicated headless host')
   .action((flags: HostFlags) => runHost(flags));
 
+interface JoinFlags {
+  json?: boolean;
+  bind?: string;
+  discoveryPort: number;
+  pick?: number;
+  name?: string;
+  hold?: number;
+  fps?: number;
+  kitty: boolean;
+}
+
 /** "host", "host:port" or ":port" -> address (port defaults to 5050). */
 function hostPort(v: string): { host: string; port: number } {
   const m = /^([^:]*)(?::(\d+))?$/.exec(v);
@@ -169,7 +186,11 @@ program
   .option('--bind <address>', 'local address to listen for sessions on (default: GAME_IP, else the LAN address)')
   .option('--discovery-port <n>', 'UDP port of the discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
   .option('--pick <n>', 'join the n-th session listed (1-based) without asking', int('--pick', 1, 1000))
-  .action(async (address: { host: string; port: number } | undefined, flags: { json?: boolean; bind?: string; discoveryPort: number; pick?: number }) => {
+  .option('--name <nickname>', 'nickname in the session (default: player<id>)', nickname)
+  .option('--hold <ms>', 'how long a key counts as held after its last repeat (terminals without key release events)', int('--hold', 1, 10_000))
+  .option('--fps <n>', 'frames drawn per second', int('--fps', 1, 240))
+  .option('--no-kitty', 'do not ask the terminal for the kitty keyboard protocol (key releases)')
+  .action(async (address: { host: string; port: number } | undefined, flags: JoinFlags) => {
     let target = address;
     if (!target) {
       const sessions = await listSessions({ bind: lanAddress(flags.bind), discoveryPort: flags.discoveryPort, key: process.env.LANPARTY_KEY });
@@ -198,7 +219,15 @@ program
       target = { host: chosen.host, port: chosen.port };
     }
     quietLogsOnTerminal();
-    await runTerminalClient({ host: target.host, port: target.port, mode: flags.json ? 'json' : 'msgpack' });
+    await runTerminalClient({
+      host: target.host,
+      port: target.port,
+      mode: flags.json ? 'json' : 'msgpack',
+      kitty: flags.kitty,
+      ...(flags.name !== undefined ? { name: flags.name } : {}),
+      ...(flags.hold !== undefined ? { holdMs: flags.hold } : {}),
+      ...(flags.fps !== undefined ? { fps: flags.fps } : {}),
+    });
   });
 
 program
