@@ -28,7 +28,8 @@ describe('idle sleep', () => {
     // woken where it stopped: no catch-up burst for the time it slept
     const fresh = await new Promise<{ tick: number; skippedTicks: number }>((r) => host!.once('stats', r));
     expect(fresh.tick).toBeGreaterThan(asleepAt + 30);
-    expect(fresh.skippedTicks).toBe(0);
+    // the 800 ms asleep would be 48 ticks to catch up (43 skipped); a busy machine may skip a few
+    expect(fresh.skippedTicks).toBeLessThan(20);
     host.queue.push(Cmd.LEAVE, 7, 0);
     await sleep(300);
     const sleptAt = host.tick;

@@ -7,7 +7,7 @@ import type { GameDef } from '../../engine/game.js';
 import type { StateBlock } from '../../engine/layout.js';
 import type { SnapshotRing } from '../../engine/snapshot-ring.js';
 import { encodeMsgpackFrame } from '../protocol/msgpack-frame.js';
-import type { SnapshotCodec } from '../protocol/snapshot.js';
+import type { SnapshotCodec } from '../protocol/snapshot/index.js';
 import { globalsOf } from '../protocol/snapshot/source.js';
 import { BudgetClient, Scratch } from './budget.js';
 import type { InterestIndex, TickGrid } from './interest.js';

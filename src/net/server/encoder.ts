@@ -14,7 +14,7 @@ import type { SnapshotRing } from '../../engine/snapshot-ring.js';
 import { viewOf } from '../../engine/snapshot-view.js';
 import { encodeJsonMessage } from '../protocol/json-frame.js';
 import { encodeMsgpackFrame } from '../protocol/msgpack-frame.js';
-import { createSnapshotCodec, encodeFromRing, toJsonSnapshot, type SnapshotCodec } from '../protocol/snapshot.js';
+import { createSnapshotCodec, encodeFromRing, toJsonSnapshot, type SnapshotCodec } from '../protocol/snapshot/index.js';
 import { InterestIndex, rangeKey } from './interest.js';
 
 /** What an interest client asks for: its entity, base tick and the cells it was sent at that base. */

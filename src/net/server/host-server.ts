@@ -19,7 +19,7 @@ import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
 import { NetStats } from './net-stats.js';
 import { netStatsOf, statsMessageOf } from './net-server.js';
-import { isSendHz, type SendHz } from './send-rate.js';
+import { isSendHz, type SendHz } from '../protocol/messages.js';
 import type { SessionRecord } from './sessions.js';
 import type { FromNetThread, NetOptions, NetTask, ToNetThread } from './thread-messages.js';
 

@@ -7,12 +7,13 @@ import { Cmd } from '../../engine/input-queue.js';
 import { logger } from '../../engine/log.js';
 import { ErrorCode, protocolError } from '../errors.js';
 import type { LegacyAddress } from '../protocol/legacy003.js';
-import { HostMsg, PROTOCOL_VERSION, type JoinMsg } from '../protocol/messages.js';
-import { schemaDescriptor } from '../protocol/snapshot.js';
+import { HostMsg, PROTOCOL_VERSION, type JoinMsg, type SendHz } from '../protocol/messages.js';
+import { schemaDescriptor } from '../protocol/snapshot/index.js';
+import { Admission } from './admission.js';
 import type { ChatRoom } from './chat.js';
 import type { Connection } from './connection.js';
 import type { NetServer, NetServerEvents } from './net-server.js';
-import { SendRate, type SendHz } from './send-rate.js';
+import { SendRate } from './send-rate.js';
 import { Sessions, type Session, type SessionRecord } from './sessions.js';
 import type { SnapshotPeer } from './snapshots.js';
 
@@ -29,6 +30,8 @@ export class Joins {
   readonly addresses = new Map<number, LegacyAddress>();
   private readonly waiting = new Map<number, { conn: Connection; since: number }>();
   chat!: ChatRoom;
+  /** Refuses at once a join that cannot fit (SESSION_FULL, with the numbers). */
+  private readonly admission: Admission;
 
   constructor(
     private readonly host: NetServer,
@@ -38,6 +41,7 @@ export class Joins {
     imported: { records: SessionRecord[]; nextClient: number } | null,
   ) {
     this.sessions = new Sessions(host.o.graceMs, (s) => this.ended(s));
+    this.admission = new Admission(host.sim.ring, host.sim.game.maxPlayers);
     if (imported) {
       this.sessions.import(imported.records, imported.nextClient);
       // players of the previous thread or host are in the room already: a reconnect is not
@@ -75,6 +79,9 @@ export class Joins {
       const why = this.chat.refuse(msg.name, this.sessions.next);
       if (why) return conn.fail(protocolError(ErrorCode.NAME_TAKEN, why));
     }
+    // refused at once when the session is full (admission.ts), not after a timeout
+    const full = this.admission.refusal(this.waiting.keys());
+    if (full) return conn.fail(protocolError(ErrorCode.SESSION_FULL, full));
     const s = this.sessions.create(true);
     if (msg.name !== undefined) s.name = msg.name;
     conn.client = s.client;
@@ -143,7 +150,8 @@ export class Joins {
         this.welcome(p.conn, s, false);
       } else if (tick - p.since > this.host.o.joinTimeoutTicks) {
         this.waiting.delete(client);
-        p.conn.fail(protocolError(ErrorCode.JOIN_REFUSED, 'the game refused the player (full?)'));
+        // not a full session (admission.ts refuses those up front): the game said no
+        p.conn.fail(protocolError(ErrorCode.JOIN_REFUSED, `the game created no entity for the player within ${this.host.o.joinTimeoutTicks} ticks`));
       }
     }
   }

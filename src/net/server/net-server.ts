@@ -19,10 +19,10 @@ import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '..
 import { HostMsg, validateClientMessage, type ClientMessage } from '../protocol/messages.js';
 import { ChatRoom } from './chat.js';
 import { Connection, traffic } from './connection.js';
-import { DropCounter } from './drops.js';
+import { DropCounter, DropReason } from './drops.js';
 import { Joins, type ClientState } from './joins.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
-import { NetCounter, NetDrop, NetStats } from './net-stats.js';
+import { NetCounter, NetStats } from './net-stats.js';
 import type { Session } from './sessions.js';
 import type { SimLink } from './sim-link.js';
 import { Snapshots } from './snapshots.js';
@@ -36,7 +36,7 @@ class SharedDrops extends DropCounter {
     super(log);
   }
 
-  override count(reason: string, detail?: Record<string, unknown>): void {
+  override count(reason: DropReason, detail?: Record<string, unknown>): void {
     super.count(reason, detail);
     this.shared.drop(reason);
   }
@@ -210,7 +210,7 @@ export class NetServer implements LegacyHost {
 
   /** A command for the sim, from this thread's queue; a full queue is a counted drop. */
   push(type: CmdType, client: number, seq: number, buttons = 0, ax = 0, ay = 0): void {
-    if (!this.sim.queue.push(type, client, seq, buttons, ax, ay)) this.drops.count(NetDrop.QUEUE_FULL, { client });
+    if (!this.sim.queue.push(type, client, seq, buttons, ax, ay)) this.drops.count(DropReason.QUEUE_FULL, { client });
   }
 
   private onClosed(conn: Connection): void {
@@ -259,6 +259,8 @@ export class NetServer implements LegacyHost {
     if (!ring.endRead(tick, token)) return;
     this.present.clear();
     for (const c of found.keys()) this.present.add(c);
+    // seed 003 clients are answered once their join is in (legacy.ts)
+    for (const p of this.legacy.values()) p.presenceScanned(tick);
     this.joins.resolve(tick, found);
   }
 

@@ -6,6 +6,7 @@
 //   Float64Array: [ NetCounter slots ... | drops per reason, in NET_DROP_REASONS order ]
 
 import { ErrorCode } from '../errors.js';
+import { DropReason } from './drops.js';
 
 /** Named counters and gauges (cumulative unless marked "now"). */
 export const NetCounter = {
@@ -45,17 +46,8 @@ export const NetCounter = {
 export type NetCounter = (typeof NetCounter)[keyof typeof NetCounter];
 const COUNTERS = 32;
 
-/** Drop reasons of the network layer besides the error codes. */
-export const NetDrop = {
-  /** A snapshot's tick (or base) was overwritten in the ring before it could be encoded. */
-  SNAPSHOT_UNREADABLE: 'snapshot.unreadable',
-  /** Encoding a snapshot threw (a bug): the clients get a full snapshot next. */
-  SNAPSHOT_ENCODE_FAILED: 'snapshot.encode_failed',
-  /** A command could not be queued for the sim (its queue was full). */
-  QUEUE_FULL: 'queue.full',
-} as const;
-
-export const NET_DROP_REASONS: readonly string[] = [...Object.values(ErrorCode), ...Object.values(NetDrop), 'other'];
+/** Every reason a drop can be counted under, in slot order ('other' for none of them). */
+export const NET_DROP_REASONS: readonly string[] = [...Object.values(ErrorCode), ...Object.values(DropReason), 'other'];
 const reasonIndex = new Map(NET_DROP_REASONS.map((r, i) => [r, i]));
 
 export class NetStats {

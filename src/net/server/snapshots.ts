@@ -14,9 +14,9 @@
 import type { BudgetClient } from './budget.js';
 import { BudgetEncoder, type BudgetRequest } from './budget-encoder.js';
 import type { Connection } from './connection.js';
-import type { DropCounter } from './drops.js';
+import { DropReason, type DropCounter } from './drops.js';
 import { SnapshotEncoder, type InterestRequest } from './encoder.js';
-import { NetCounter, NetDrop, type NetStats } from './net-stats.js';
+import { NetCounter, type NetStats } from './net-stats.js';
 import type { SendRate } from './send-rate.js';
 import type { SimLink } from './sim-link.js';
 
@@ -92,7 +92,7 @@ export class Snapshots {
     } catch (err) {
       // a bug in encoding must not take the thread down: everyone starts over with a full one
       for (const p of due) p.needFull = true;
-      this.drops.count(NetDrop.SNAPSHOT_ENCODE_FAILED, { tick, err: (err as Error).stack });
+      this.drops.count(DropReason.SNAPSHOT_ENCODE_FAILED, { tick, err: (err as Error).stack });
     }
     const t1 = performance.now();
     this.flush();
@@ -194,7 +194,7 @@ export class Snapshots {
   private readonly outFrames: Uint8Array[] = [];
 
   private deliver(p: SnapshotPeer, frame: Uint8Array | null, tick: number): void {
-    if (!frame) return void this.drops.count(NetDrop.SNAPSHOT_UNREADABLE, { tick });
+    if (!frame) return void this.drops.count(DropReason.SNAPSHOT_UNREADABLE, { tick });
     this.outPeers.push(p);
     this.outFrames.push(frame);
   }

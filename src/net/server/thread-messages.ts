@@ -9,7 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { SimStats } from '../../workers/messages.js';
 import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
-import type { SendHz } from './send-rate.js';
+import type { SendHz } from '../protocol/messages.js';
 import type { SessionRecord } from './sessions.js';
 
 export interface NetOptions {
