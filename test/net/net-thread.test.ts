@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Button, Phase } from '../../src/engine/games/shooter/schema.js';
 import { SessionClient } from '../../src/net/client/session-client.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
-import { LOOPBACK, cleanupNet, entityOf, onCleanup, readGlobal, sleep, startHost, waitUntil, type TestHost } from '../helpers/net.js';
+import { connect, type Socket } from 'node:net';
+import { ErrorCode } from '../../src/net/errors.js';
+import { LOOPBACK, cleanupNet, entityOf, joinClient, onCleanup, readGlobal, sleep, startHost, waitUntil, type TestHost } from '../helpers/net.js';
 
 afterEach(cleanupNet);
 
@@ -98,5 +100,37 @@ describe('network thread', () => {
     expect(th.host.netRestarts).toBe(0);
     expect(a.migrations).toBe(0);
     expect(a.client?.closed).toBe(false);
+  });
+
+  it('a connection flood on the network thread does not starve its playing clients: they get every tick, the flood is refused and counted', async () => {
+    const th = await startHost({ maxConnections: 300, handshakeTimeoutMs: 1500 });
+    const honest = await joinClient(th);
+    await waitUntil(() => honest.state !== null, 2000, 'first snapshot');
+    let got = 0;
+    honest.on('snapshot', () => got++);
+    // 600 connections at once: half stall in the middle of a header (slowloris), half send
+    // garbage; past the cap of 300 they are refused with SERVER_FULL
+    const flood: Socket[] = [];
+    for (let i = 0; i < 600; i++) {
+      const s = connect({ host: LOOPBACK, port: th.port });
+      s.on('error', () => {});
+      s.on('connect', () => s.write(i % 2 ? '00000' : 'GARBAGE!'));
+      flood.push(s);
+    }
+    onCleanup(() => flood.forEach((s) => s.destroy()));
+    const t0 = th.sim.tick;
+    const got0 = got;
+    await sleep(2500);
+    const ticks = th.sim.tick - t0;
+    // the honest client was sent (and decoded) a snapshot for nearly every tick of the flood
+    expect(got - got0).toBeGreaterThan(ticks * 0.9);
+    expect(honest.decodeErrors).toBe(0);
+    expect(honest.closed).toBe(false);
+    const drops = th.host.stats().drops;
+    expect(drops[ErrorCode.BAD_PREAMBLE]).toBeGreaterThan(0);
+    expect((drops[ErrorCode.HANDSHAKE_TIMEOUT] ?? 0) + (drops[ErrorCode.SERVER_FULL] ?? 0)).toBeGreaterThan(0);
+    // and the host still takes a new player afterwards
+    const late = await joinClient(th);
+    expect(late.welcome.client).toBeGreaterThan(honest.welcome.client);
   });
 });
