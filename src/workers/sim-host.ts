@@ -50,6 +50,8 @@ export class SimHost extends EventEmitter {
   readonly ring: SnapshotRing;
   readonly queue: InputQueue;
   readonly capacity: number;
+  /** Simulation ticks per second. */
+  readonly hz: number;
   private readonly control: Int32Array;
   private workerData: SimWorkerData;
   private readonly watchdogMs: number;
@@ -74,6 +76,7 @@ export class SimHost extends EventEmitter {
     const gameOptions = options.gameOptions ?? {};
     this.game = getGame(gameName).create({ ...gameOptions, capacity });
     this.capacity = capacity;
+    this.hz = options.hz ?? 60;
     this.watchdogMs = watchdogMs;
     this.ring = SnapshotRing.create(this.game.schema, capacity);
     this.queue = InputQueue.create(options.queueCapacity);
@@ -84,7 +87,7 @@ export class SimHost extends EventEmitter {
       gameOptions,
       capacity,
       seed: options.seed ?? 1,
-      hz: options.hz ?? 60,
+      hz: this.hz,
       maxCatchUp: options.maxCatchUp ?? 5,
       stateBuffer: new SharedArrayBuffer(blockBytes(this.game.schema, capacity)),
       ringBuffer: this.ring.buffer,

@@ -16,7 +16,7 @@ import type { SimHost } from '../../workers/sim-host.js';
 import { lanAddress } from '../address.js';
 import { ErrorCode, protocolError } from '../errors.js';
 import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '../protocol/legacy003.js';
-import { HostMsg, isSendHz, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg, type SendHz } from '../protocol/messages.js';
+import { HostMsg, isSendHz, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
 import { schemaDescriptor } from '../protocol/snapshot/index.js';
 import { Broadcaster, type SnapshotPeer } from './broadcaster.js';
 import { ChatRoom, type ChatLimits } from './chat.js';
@@ -235,13 +235,13 @@ export class HostServer implements LegacyHost {
       token: s.token,
       entity: s.entity,
       tick: this.sim.tick,
-      hz: 60,
+      hz: this.sim.hz,
       game: this.o.gameName,
       schema: schemaDescriptor(this.sim.game.schema),
       capacity: this.sim.capacity,
       epoch: this.o.epoch ?? 0,
       reconnected,
-    });
+    } satisfies WelcomeMsg);
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
     if (reconnected) this.chat.rejoined(s, conn);
     else this.chat.joined(s);
