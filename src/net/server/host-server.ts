@@ -303,7 +303,7 @@ export class HostServer implements LegacyHost {
   private expire(s: Session): void {
     this.sim.queue.push(Cmd.LEAVE, s.client, 0);
     this.addresses.delete(s.client);
-    for (const c of this.clients.values()) c.conn.send({ type: HostMsg.LEFT, client: s.client });
+    for (const c of this.clients.values()) if (c.session !== s) c.conn.send({ type: HostMsg.LEFT, client: s.client });
     this.chat.left(s);
     log.info({ client: s.client }, 'client left');
   }
