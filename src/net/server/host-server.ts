@@ -212,7 +212,7 @@ export class HostServer implements LegacyHost {
     }
     if (msg.name !== undefined) {
       const why = this.chat.refuse(msg.name, this.sessions.next);
-      if (why) return conn.fail(protocolError(ErrorCode.NAME_TAKEN, why));
+      if (why) return conn.fail(why);
     }
     const s = this.sessions.create(true);
     if (msg.name !== undefined) s.name = msg.name;
