@@ -1,6 +1,7 @@
 // Acknowledgements over a real socket: deltas are against the newest tick a client acked;
 // {type: ack, tick: -1} ("I lack that base") makes the host forget the ack, so it sends full
-// snapshots until the client acks a tick it decoded after that.
+// snapshots until the client acks a tick it decoded after that. JSON-mode snapshots are
+// always full, acked or not.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawPeer, cleanupNet, startHost, type Msg } from '../helpers/net.js';
@@ -34,5 +35,20 @@ describe('acks', () => {
     peer.send({ type: 'ack', tick: fresh.tick });
     const next = await peer.nextWhere((s) => isSnapshot(s) && s.base !== -1);
     expect(next.base).toBe(fresh.tick);
+  });
+
+  it('acks: a JSON-mode client needs none: its snapshots are full whether it acks or not', async () => {
+    const th = await startHost();
+    const { peer } = await RawPeer.joined(th.port, 'json');
+    const before: Msg[] = [];
+    while (before.length < 3) before.push(await peer.nextWhere(isSnapshot));
+    peer.send({ type: 'ack', tick: before.at(-1)!.tick });
+    peer.send({ type: 'input', ack: before.at(-1)!.tick, inputs: [[1, 0]] });
+    const after: Msg[] = [];
+    while (after.length < 5) after.push(await peer.nextWhere(isSnapshot));
+    for (const s of [...before, ...after]) {
+      expect(s.base).toBe(-1);
+      expect(Array.isArray(s.ids)).toBe(true);
+    }
   });
 });
