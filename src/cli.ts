@@ -8,7 +8,8 @@ import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
 import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
 import { createInterface } from 'node:readline/promises';
 import { lanAddress } from './net/address.js';
-import { BotSwarm, formatBotStats } from './net/client/bots.js';
+import { explainListenError } from './net/listen.js';
+import { BotSwarm, formatBotStats, formatRefusals } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
 import { quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
@@ -77,6 +78,9 @@ async function runHost(flags: HostFlags): Promise<void> {
     port: flags.port,
     snapshots: snapshotOptionsOf(flags),
     bots: flags.bots,
+  }).catch((err: unknown) => {
+    // a taken port: one clear sentence (the caller exits 1), not a stack trace
+    throw explainListenError(err, 'the port for game clients', '--port');
   });
   host.onStats((s) => process.stdout.write(statusLine(s) + '\n'));
   process.stdout.write(
@@ -232,7 +236,11 @@ program
 
 program
   .command('bots')
-  .description('N headless bot clients that play; per-second stats (snapshots/s, bytes/s, round trip p50/p99)')
+  .description(
+    'N headless bot clients that play; per-second stats (snapshots/s, bytes/s, round trip p50/p99). ' +
+      'Bots the host refuses (a full session: see its --max-players) are counted with its reason and the others play; ' +
+      'the exit code is 1 only when no bot could join',
+  )
   .argument('<n>', 'how many bots', int('<n>', 1, 10_000))
   .argument('[address]', 'HOST[:PORT] of a host', hostPort)
   .option('--json', 'use the JSON wire mode instead of msgpack')
@@ -241,17 +249,25 @@ program
     const target = address ?? { host: lanAddress(), port: DEFAULT_PORT };
     const swarm = new BotSwarm({ ...target, count: n, mode: flags.json ? 'json' : 'msgpack' });
     await swarm.start();
-    process.stdout.write(`lanparty: ${n} bot(s) playing on ${target.host}:${target.port}\n`);
+    const at = `${target.host}:${target.port}`;
+    const joined = swarm.clients.length;
+    // none joined: an error (exit 1) with the host's reason; some: they play, the rest are told why not
+    if (joined === 0) throw new Error(`none of ${n} bot(s) could join ${at}: ${formatRefusals(swarm.refused)}`);
+    const refused = joined < n ? `; ${n - joined} could not join: ${formatRefusals(swarm.refused)}` : '';
+    process.stdout.write(`lanparty: ${joined} of ${n} bot(s) playing on ${at}${refused}\n`);
     const every = setInterval(() => process.stdout.write(formatBotStats(swarm.sample()) + '\n'), 1000);
-    const stop = (why: string) => {
+    let stopping = false;
+    const stop = async (why: string) => {
+      if (stopping) return;
+      stopping = true;
       clearInterval(every);
-      swarm.stop();
+      await swarm.stop();
       process.stdout.write(`lanparty: bots stopped (${why})\n`);
-      setTimeout(() => process.exit(0), 100);
+      process.exit(0);
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    if (flags.duration) setTimeout(() => stop('duration reached'), flags.duration * 1000);
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    if (flags.duration) setTimeout(() => void stop('duration reached'), flags.duration * 1000);
   });
 
 program

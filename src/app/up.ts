@@ -6,6 +6,7 @@
 import { getGame } from '../engine/games/index.js';
 import { logger, rootLogger } from '../engine/log.js';
 import { lanAddress } from '../net/address.js';
+import { explainListenError } from '../net/listen.js';
 import type { LanpartyClient } from '../net/client/client.js';
 import { SessionClient } from '../net/client/session-client.js';
 import { ownEntity, viewOfState } from '../net/client/state-view.js';
@@ -40,7 +41,12 @@ export interface UpOptions {
  * The node's own player in this terminal: the terminal client connects to the current
  * host, shows the migration banner while the host changes, and follows the new one.
  */
-async function playInTerminal(node: LanNode, o: UpOptions, log: ReturnType<typeof logger>): Promise<void> {
+async function playInTerminal(
+  node: LanNode,
+  o: UpOptions,
+  log: ReturnType<typeof logger>,
+  cannotHost: (err: Error, stop: (why: string, code: number) => Promise<void>) => void,
+): Promise<void> {
   let host = node.currentHost();
   while (!host) {
     await new Promise((r) => setTimeout(r, 50));
@@ -64,6 +70,7 @@ async function playInTerminal(node: LanNode, o: UpOptions, log: ReturnType<typeo
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  node.once('fatal', (err) => cannotHost(err, stop));
   if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
   let code = 0;
   await tc.done.catch((err: Error) => {
@@ -140,8 +147,19 @@ export async function runUp(o: UpOptions): Promise<void> {
         ...(h.resume ? { resume: h.resume } : {}),
       }),
   });
-  await node.start();
-  if (o.interactive) return playInTerminal(node, o, log);
+  // a taken port: one clear sentence and a non-zero exit, before or after the election
+  const portOf = (err: unknown) =>
+    (err as { port?: number }).port === o.peerPort
+      ? explainListenError(err, 'the port for peer links', '--peer-port')
+      : explainListenError(err, 'the port for game clients', '--port');
+  await node.start().catch((err: unknown) => {
+    throw portOf(err);
+  });
+  const cannotHost = (err: Error, stop: (why: string, code: number) => Promise<void>) => {
+    process.stderr.write(`lanparty up: ${(portOf(err) as Error).message}\n`);
+    void stop('cannot host', 1);
+  };
+  if (o.interactive) return playInTerminal(node, o, log, cannotHost);
   const me = new SessionClient({ bind, session: o.session, discoveryPort: o.discoveryPort, key: o.key });
   const policy = getGame(o.game).create({}).bot;
   let snapshots = 0;
@@ -176,7 +194,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   }, 1000);
 
   let stopping = false;
-  const stop = async (why: string) => {
+  const stop = async (why: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'stopping');
@@ -184,9 +202,10 @@ export async function runUp(o: UpOptions): Promise<void> {
     me.stop();
     await node.stop();
     process.stdout.write(`lanparty: stopped (${why})\n`);
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  node.once('fatal', (err) => cannotHost(err, stop));
   if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
 }

@@ -186,6 +186,25 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.send({ type: 'leave' });
   }
 
+  /**
+   * Leave, then close once the host has closed its side (or after `timeoutMs`). Closing at
+   * once while snapshots still arrive resets the connection, and a host that had not read the
+   * leave yet loses it: the player would stay in the world for its whole reconnect grace.
+   */
+  async leaveAndClose(timeoutMs = 1000): Promise<void> {
+    if (this.closed) return;
+    this.leave();
+    this.socket.end();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    this.close();
+  }
+
   /** Say something to everyone (1 to 200 characters; the host sanitises and rate-limits it). */
   chat(text: string): void {
     this.send({ type: 'chat', text });

@@ -11,6 +11,7 @@ import type { Schema } from '../../engine/schema.js';
 import { logger } from '../../engine/log.js';
 import { DropReason } from '../server/drops.js';
 import { DEFAULT_PORT } from '../server/host-server.js';
+import { probeListen } from '../listen.js';
 import type { Beacon } from './beacon.js';
 import { DEFAULT_DISCOVERY_PORT, Discovery } from './discovery.js';
 import { DEFAULT_TIMING, Election, type ElectionTiming, type NodeState, type PeerMsg } from './election.js';
@@ -59,7 +60,12 @@ export interface HostInfo {
   epoch: number;
 }
 
-export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo] }> {
+export class LanNode extends EventEmitter<{
+  state: [NodeState];
+  host: [HostInfo];
+  /** This node cannot host (its client port is taken...): it has left the session; the process should exit. */
+  fatal: [Error];
+}> {
   readonly id: string;
   readonly election: Election;
   readonly discovery: Discovery;
@@ -98,7 +104,9 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
         ip: this.o.bind,
         cp: this.hosting?.host.port || this.o.clientPort || DEFAULT_PORT,
         pp: this.mesh.port,
-        h: this.election.host,
+        // never name ourselves host before our client listener is up: peers and clients
+        // would follow a node that nobody can reach
+        h: this.election.host === this.id && !this.hosting ? '' : this.election.host,
         e: this.election.epoch,
         n: this.hosting?.host.entities ?? 0,
       }),
@@ -120,6 +128,8 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
   }
 
   async start(): Promise<void> {
+    // a taken client port is found before this node can win an election, not after
+    await probeListen(this.o.bind, this.o.clientPort ?? DEFAULT_PORT);
     await this.mesh.start();
     await this.discovery.start();
     this.election.start();
@@ -182,7 +192,17 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     if (this.stopped || this.hosting) return;
     const replica = this.replica;
     this.log.warn({ epoch, fromTick: replica?.checkpoint.tick ?? null }, replica ? 'taking over as host' : 'hosting a new session');
-    const host = await this.o.startHosting({ epoch, ...(replica ? { resume: replica } : {}) });
+    let host: NodeHosting;
+    try {
+      host = await this.o.startHosting({ epoch, ...(replica ? { resume: replica } : {}) });
+    } catch (err) {
+      // the port was free at start but is taken now: leave the session (our peers elect
+      // another host) instead of staying its host with nothing listening
+      this.leave();
+      this.log.error({ err: (err as Error).message }, 'cannot host: leaving the session');
+      this.emit('fatal', err as Error);
+      return;
+    }
     const timer = setInterval(() => this.replicate(), this.o.replicateEveryMs ?? 100);
     this.hosting = { host, timer };
     if (this.election.state !== 'hosting' || this.election.epoch !== epoch) return this.stepDown();
@@ -236,5 +256,13 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     this.mesh.stop();
     await this.transition;
     await this.stepDown();
+  }
+
+  /** No more beacons, heartbeats or peer links: the others stop hearing of this node. */
+  private leave(): void {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    this.discovery.stop();
+    this.mesh.stop();
   }
 }
