@@ -55,8 +55,8 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
   readonly seen = new Map<string, SeenNode>();
   readonly broadcast: string;
   readonly port: number;
-  private listener!: Socket;
-  private unicast!: Socket;
+  private listener: Socket | null = null;
+  private unicast: Socket | null = null;
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private readonly lastSeq = new Map<string, number>();
@@ -71,15 +71,15 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
 
   async start(): Promise<void> {
     assertHermetic(this.o.bind);
-    this.listener = createSocket({ type: 'udp4', reuseAddr: true });
-    this.unicast = createSocket({ type: 'udp4' });
-    for (const s of [this.listener, this.unicast]) {
+    const listener = (this.listener = createSocket({ type: 'udp4', reuseAddr: true }));
+    const unicast = (this.unicast = createSocket({ type: 'udp4' }));
+    for (const s of [listener, unicast]) {
       s.on('message', (m, r) => this.onDatagram(m, r));
       s.on('error', (err) => this.o.log.warn({ err: err.message }, 'discovery socket error'));
     }
-    await new Promise<void>((r) => this.listener.bind(this.port, this.broadcast, () => r()));
-    await new Promise<void>((r) => this.unicast.bind(0, this.o.bind, () => r()));
-    this.unicast.setBroadcast(true);
+    await new Promise<void>((r) => listener.bind(this.port, this.broadcast, () => r()));
+    await new Promise<void>((r) => unicast.bind(0, this.o.bind, () => r()));
+    unicast.setBroadcast(true);
     this.query();
     this.announce();
   }
@@ -106,6 +106,7 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
   }
 
   private send(buf: Buffer, address: string, port: number): void {
+    if (!this.unicast) return; // stopped
     this.unicast.send(buf, port, address, (err) => {
       if (err) this.drops.count(DropReason.DISCOVERY_SEND_FAILED, { err: err.message });
     });
@@ -154,9 +155,12 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
     }
   }
 
+  /** Idempotent: a node that left its session (LanNode.leave) is stopped again on exit. */
   stop(): void {
     clearTimeout(this.timer);
     this.listener?.close();
     this.unicast?.close();
+    this.listener = null;
+    this.unicast = null;
   }
 }
