@@ -2,6 +2,7 @@
 // The `lanparty` command. `npm start` runs `lanparty up`.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { exitWithParent } from './exit-with-parent.js';
 import { gameNames } from './engine/games/index.js';
 import { verifyRecordingFile } from './engine/recording.js';
 import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
@@ -18,6 +19,9 @@ import { DEFAULT_PORT, HostServer } from './net/server/host-server.js';
 import { LocalBots } from './workers/local-bots.js';
 import { SimHost } from './workers/sim-host.js';
 import type { SimStats } from './workers/messages.js';
+
+// started by a test or a bench (LANPARTY_PARENT_PID): never outlive it
+exitWithParent();
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
