@@ -16,15 +16,15 @@ import type { SimHost } from '../../workers/sim-host.js';
 import { lanAddress } from '../address.js';
 import { ErrorCode, protocolError } from '../errors.js';
 import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '../protocol/legacy003.js';
-import { HostMsg, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg } from '../protocol/messages.js';
-import { schemaDescriptor } from '../protocol/snapshot.js';
+import { HostMsg, isSendHz, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg, type SendHz } from '../protocol/messages.js';
+import { schemaDescriptor } from '../protocol/snapshot/index.js';
 import { Admission } from './admission.js';
 import { Broadcaster, type SnapshotPeer } from './broadcaster.js';
 import { ChatRoom, type ChatLimits } from './chat.js';
 import { Connection, traffic, type ConnectionLimits } from './connection.js';
 import { DropCounter } from './drops.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
-import { SendRate, type SendHz } from './send-rate.js';
+import { SendRate } from './send-rate.js';
 import { Sessions, type Session, type SessionRecord } from './sessions.js';
 
 export const DEFAULT_PORT = 5050;
@@ -123,7 +123,7 @@ export class HostServer implements LegacyHost {
       },
       o.chat,
     );
-    if (o.sendHz !== undefined && o.sendHz !== 60 && o.sendHz !== 30 && o.sendHz !== 20) throw new RangeError('sendHz must be 60, 30 or 20');
+    if (o.sendHz !== undefined && !isSendHz(o.sendHz)) throw new RangeError('sendHz must be 60, 30 or 20');
     this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads, o.interest ?? true, o.budgetBytesPerSec ?? 0);
     this.server = createServer({ noDelay: true }, (s) => this.accept(s));
   }

@@ -7,6 +7,7 @@
 
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startHosting } from '../../../src/app/hosting.js';
 import { LanNode } from '../../../src/net/lan/node.js';
 import { BeaconWatcher, sleep, waitFor } from '../../helpers/cluster.js';
 
@@ -32,6 +33,7 @@ describe('LanNode: the client port taken after start', () => {
       discoveryPort: DISCOVERY_PORT,
       // a long search: the port is taken well before the node elects itself
       timing: { searchMs: 1500 },
+      startHosting: (h) => startHosting({ game: 'shooter', capacity: 2000, bind: IP, port: CLIENT_PORT, epoch: h.epoch }),
     });
     const fatal = new Promise<Error>((resolve) => node.once('fatal', resolve));
     const states: string[] = [];

@@ -3,15 +3,16 @@
 // node's own player is driven by the game's bot policy and a status line is printed every
 // second.
 
-import { getGame } from '../../engine/games/index.js';
-import { logger, rootLogger } from '../../engine/log.js';
-import { lanAddress } from '../address.js';
-import { explainListenError } from '../listen.js';
-import type { LanpartyClient } from '../client/client.js';
-import { SessionClient } from '../client/session-client.js';
-import { ownEntity, viewOfState } from '../client/state-view.js';
-import { startTerminalClient } from '../../render-term/index.js';
-import { LanNode } from './node.js';
+import { getGame } from '../engine/games/index.js';
+import { logger, rootLogger } from '../engine/log.js';
+import { lanAddress } from '../net/address.js';
+import { explainListenError } from '../net/listen.js';
+import type { LanpartyClient } from '../net/client/client.js';
+import { SessionClient } from '../net/client/session-client.js';
+import { ownEntity, viewOfState } from '../net/client/state-view.js';
+import { LanNode } from '../net/lan/node.js';
+import { startTerminalClient } from '../render-term/index.js';
+import { startHosting, type SnapshotOptions } from './hosting.js';
 
 export interface UpOptions {
   bind?: string;
@@ -32,8 +33,8 @@ export interface UpOptions {
   interactive: boolean;
   /** Game options beyond maxPlayers (shooter: drones, width, height). */
   gameOptions?: Record<string, unknown>;
-  /** Snapshot options of the HostServer when this node hosts. */
-  snapshots?: { sendHz?: 60 | 30 | 20; interest?: boolean; budgetBytesPerSec?: number };
+  /** How snapshots are sent when this node hosts. */
+  snapshots?: SnapshotOptions;
 }
 
 /**
@@ -121,19 +122,31 @@ export async function runUp(o: UpOptions): Promise<void> {
   if (o.interactive) quietLogsOnTerminal();
   const bind = lanAddress(o.bind);
   const log = logger('up');
+  const gameOptions = { ...o.gameOptions, maxPlayers: o.maxPlayers };
   const node = new LanNode({
     bind,
     session: o.session,
     game: o.game,
-    gameOptions: { ...o.gameOptions, maxPlayers: o.maxPlayers },
-    capacity: o.capacity,
-    ...(o.snapshots ? { snapshots: o.snapshots } : {}),
-    seed: o.seed,
+    gameOptions,
     key: o.key,
     clientPort: o.port,
     peerPort: o.peerPort,
     discoveryPort: o.discoveryPort,
-    bots: o.bots,
+    startHosting: (h) =>
+      startHosting({
+        game: o.game,
+        gameOptions,
+        capacity: o.capacity,
+        seed: o.seed,
+        bind,
+        port: o.port,
+        epoch: h.epoch,
+        ...(o.snapshots ? { snapshots: o.snapshots } : {}),
+        // a node's bots wait for a player, so that a match does not start without them
+        bots: o.bots,
+        botsWaitForPlayers: true,
+        ...(h.resume ? { resume: h.resume } : {}),
+      }),
   });
   // a taken port: one clear sentence and a non-zero exit, before or after the election
   const portOf = (err: unknown) =>
