@@ -341,7 +341,7 @@ const BARRIER_READY = 'lanparty-test: barrier ready';
  * within a few ms of one another, however long their start-up took on a loaded machine.
  */
 export function barrierArgs(): string[] {
-  const up = pathToFileURL(join(repoRoot(), 'dist', 'src', 'net', 'lan', 'up.js')).href;
+  const up = pathToFileURL(join(repoRoot(), 'dist', 'src', 'app', 'up.js')).href;
   const watch = pathToFileURL(join(repoRoot(), 'dist', 'src', 'exit-with-parent.js')).href;
   // worker threads inherit --import: only the main thread waits
   const code =
