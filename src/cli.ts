@@ -2,7 +2,6 @@
 // The `lanparty` command. `npm start` runs `lanparty up`.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { exitWithParent } from './exit-with-parent.js';
 import { gameNames } from './engine/games/index.js';
 import { verifyRecordingFile } from './engine/recording.js';
 import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
@@ -13,7 +12,7 @@ import { explainListenError } from './net/listen.js';
 import { BotSwarm, formatBotStats, formatRefusals } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
-import { quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
+import { exitWithParent, quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
 import { runTerminalClient } from './render-term/index.js';
 import type { SimStats } from './workers/messages.js';
 import { isSendHz, nameProblem, type SendHz } from './net/protocol/messages.js';

@@ -1,5 +1,5 @@
 // Every process a test or a bench starts dies with it, even when it is killed with SIGKILL
-// (src/exit-with-parent.ts; the load bench's children watch their stdin). A bench-like
+// (src/app/exit-with-parent.ts; the load bench's children watch their stdin). A bench-like
 // parent starts children through the real spawners (the LAN tests' and failover bench's
 // startNode, one node of them held at the start barrier; the load bench's spawnChild; the
 // Colyseus host as its bench starts it; a `lanparty host` whose output nobody reads, as any
@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { exitWithParent, processGone } from '../src/exit-with-parent.js';
-import { repoRoot, waitFor } from './helpers/cluster.js';
-import { cliPath, descendants, killAllTmux, startTmux } from './helpers/tmux.js';
+import { exitWithParent, processGone } from '../../src/app/exit-with-parent.js';
+import { repoRoot, waitFor } from '../helpers/cluster.js';
+import { cliPath, descendants, killAllTmux, startTmux } from '../helpers/tmux.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lanparty-orphans-'));
 const strays: number[] = [];
@@ -36,7 +36,7 @@ import { connect } from 'node:net';
 const root = process.argv[2];
 const cluster = await import(root + '/dist/test/helpers/cluster.js');
 const load = await import(root + '/dist/bench/load/lanparty.js');
-const { parentWatchEnv } = await import(root + '/dist/src/exit-with-parent.js');
+const { parentWatchEnv } = await import(root + '/dist/src/app/exit-with-parent.js');
 const env = { ...process.env, GAME_IP: '127.0.0.89', LANPARTY_TEST: '1', LANPARTY_LOG: 'warn' };
 
 const up = cluster.startNode({ ip: '127.0.0.89', session: 'orphans-a', discoveryPort: 47850, port: 47851, peerPort: 47852, duration: 900 });

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parentWatchEnv } from '../../src/exit-with-parent.js';
+import { parentWatchEnv } from '../../src/app/exit-with-parent.js';
 import { cliPath } from '../helpers/tmux.js';
 
 const IP = '127.0.0.64';

@@ -5,7 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { parentWatchEnv } from '../../src/exit-with-parent.js';
+import { parentWatchEnv } from '../../src/app/exit-with-parent.js';
 import { cliPath, sleep } from '../helpers/tmux.js';
 
 const live = new Set<CliProcess>();

@@ -15,7 +15,7 @@
 // that was running in their panes (by pid), also when the test failed. A process 'exit'
 // hook does the same as a last resort. And should the test process die without either (a
 // SIGKILL), nothing stays: the command watches it (LANPARTY_PARENT_PID, see
-// src/exit-with-parent.ts), the pane's shell then ends, and tmux with its last pane.
+// src/app/exit-with-parent.ts), the pane's shell then ends, and tmux with its last pane.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PARENT_PID_ENV, parentWatchEnv } from '../../src/exit-with-parent.js';
+import { PARENT_PID_ENV, parentWatchEnv } from '../../src/app/exit-with-parent.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
