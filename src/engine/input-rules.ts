@@ -11,15 +11,16 @@
 //    waiting ones are dropped ("input.backlog"): the newest key state matters most.
 // 5. An input from a client that has not joined is dropped ("input.unknown-client").
 //
-// Every command passes through here, so the bookkeeping is typed arrays indexed by the
-// client's slot (ClientTable: client id -> slot), nothing allocated per command or per tick:
+// Every command passes through here, so the bookkeeping is arrays indexed by the client's slot
+// (ClientTable: client id -> slot), nothing allocated per command or per tick:
 //
-//   meta  i32[slot * 4]:   eid | orderPos | first | waiting     (first: oldest waiting input)
-//   nums  f64[slot * 18]:  client | newestSeq | WAIT x (seq, buttons, ax, ay), a ring from first
-//   order i32[]:           slots in join order, -1 where a client left (closed up by takeForTick)
+//   meta    i32[slot * 4]:     eid | orderPos | first | waiting    (first: oldest waiting input)
+//   nums    f64[slot * 2]:     client | newestSeq                   (doubles: exact for any value)
+//   inputs  Command[slot * 4]: the waiting inputs themselves, a ring of WAIT from first
+//   order   i32[]:             slots in join order, -1 where a client left (closed up by takeForTick)
 //
-// Numbers are kept as doubles where a command carries them, so the rules compare exactly
-// what arrived, whatever its range.
+// The waiting inputs are the commands as they arrived (no copy in or out), and the very object
+// that arrived is what the game's onInput gets.
 
 import { ClientTable } from './client-table.js';
 import { Cmd, type Command } from './input-queue.js';
@@ -33,11 +34,9 @@ const M_EID = 0;
 const M_ORDER = 1;
 const M_FIRST = 2;
 const M_WAITING = 3;
-const INPUT_NUMS = 4;
-const NUMS = 2 + WAIT * INPUT_NUMS;
+const NUMS = 2;
 const N_CLIENT = 0;
 const N_NEWEST = 1;
-const N_INPUTS = 2;
 const MIN_SLOTS = 64;
 
 /** What `arrive` tells the simulation about a JOIN or LEAVE: `eid` is the leaving client's entity. */
@@ -48,10 +47,9 @@ export class InputRules {
   private slots = 0;
   private meta = new Int32Array(0);
   private nums = new Float64Array(0);
+  private inputs: (Command | undefined)[] = [];
   private order = new Int32Array(MIN_SLOTS);
   private orderLen = 0;
-  /** One command object handed to every `apply` (read it during the call, do not keep it). */
-  private readonly applied: Command = { type: Cmd.INPUT, client: 0, seq: 0, buttons: 0, ax: 0, ay: 0 };
 
   constructor(private readonly drop: (reason: string) => void) {}
 
@@ -87,11 +85,7 @@ export class InputRules {
           this.meta[m + M_FIRST] = first;
           this.drop('input.backlog');
         }
-        const at = n + N_INPUTS + ((first + waiting) % WAIT) * INPUT_NUMS;
-        this.nums[at] = cmd.seq;
-        this.nums[at + 1] = cmd.buttons;
-        this.nums[at + 2] = cmd.ax;
-        this.nums[at + 3] = cmd.ay;
+        this.inputs[slot * WAIT + ((first + waiting) % WAIT)] = cmd;
         this.meta[m + M_WAITING] = waiting + 1;
         return;
       }
@@ -102,7 +96,7 @@ export class InputRules {
 
   /** The inputs applied this tick: at most one per client, in join order, with the client's entity. */
   takeForTick(apply: (cmd: Command, eid: number) => void): void {
-    const { order, meta, nums, applied } = this;
+    const { order, meta, inputs } = this;
     let kept = 0;
     for (let i = 0; i < this.orderLen; i++) {
       const slot = order[i]!;
@@ -118,14 +112,10 @@ export class InputRules {
       const first = meta[m + M_FIRST]!;
       meta[m + M_FIRST] = (first + 1) % WAIT;
       meta[m + M_WAITING] = waiting - 1;
-      const n = slot * NUMS;
-      const at = n + N_INPUTS + first * INPUT_NUMS;
-      applied.client = nums[n + N_CLIENT]!;
-      applied.seq = nums[at]!;
-      applied.buttons = nums[at + 1]!;
-      applied.ax = nums[at + 2]!;
-      applied.ay = nums[at + 3]!;
-      apply(applied, meta[m + M_EID]!);
+      const at = slot * WAIT + first;
+      const cmd = inputs[at]!;
+      inputs[at] = undefined; // applied: not kept alive
+      apply(cmd, meta[m + M_EID]!);
     }
     this.orderLen = kept;
   }
@@ -185,6 +175,7 @@ export class InputRules {
     this.table.remove(client);
     this.order[this.meta[slot * META + M_ORDER]!] = -1;
     this.meta[slot * META + M_WAITING] = 0;
+    this.inputs.fill(undefined, slot * WAIT, (slot + 1) * WAIT);
   }
 
   private growSlots(atLeast: number): void {
@@ -193,6 +184,8 @@ export class InputRules {
     const nums = new Float64Array(slots * NUMS);
     nums.set(this.nums);
     this.nums = nums;
+    // a packed array (no holes): reads need no hole checks
+    this.inputs = Array.from({ length: slots * WAIT }, (_, i) => this.inputs[i]);
     this.slots = slots;
   }
 }
