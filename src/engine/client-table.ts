@@ -7,21 +7,22 @@
 //
 //   entries f64[2 * size]:  | id | slot + 1 | id | slot + 1 | ...   (slot + 1 = 0: empty)
 //
-//   home(id) = (id ^ (id >>> 16)) & (size - 1)
+//   home(id) = 2 * (id ^ (id >>> 16)) mod size        (an even entry)
 //
 //   find:    probe home, home + 1, ... until the id or an empty entry
 //   remove:  empty the entry, then pull back later entries of the same run whose home is at or
 //            before the hole (no tombstones: a run never holds dead entries)
 //
-// The home keeps consecutive ids in consecutive entries (the host's ids and the bots' are runs
-// of consecutive numbers; the high half is folded in so the bots' land apart from the host's),
-// so the lookups of a tick's inputs, which come roughly in id order, walk the table in order
-// instead of missing the cache at every input; an id and its slot share a cache line. The ids
-// are doubles: exact for any id. size is a power of two kept at least twice the clients
-// present, so runs stay short. Freed slots are reused (the most recently freed first), so
-// `slotCapacity` only grows to the peak number of clients present at once, which the
-// simulation bounds by its entity capacity (a joined client holds an entity; a refused join is
-// removed at once).
+// The host numbers its clients 1, 2, 3... and local bots 0x7000_0001, 0x7000_0002... (the high
+// half is folded in to set those apart). A run of consecutive ids lands on every other entry,
+// in order: the lookups of a tick's inputs, which come in about that order, walk the table
+// forward instead of missing the cache at each input (an id and its slot share a cache line),
+// and the odd entries between stay free, so probe runs end at once and a leave does not walk
+// a whole run of ids. size is a power of two kept at least four times the clients present, so
+// ids that are not consecutive find short runs too. The ids are doubles: exact for any id.
+// Freed slots are reused (the most recently freed first), so `slotCapacity` only grows to the
+// peak number of clients present at once, which the simulation bounds by its entity capacity
+// (a joined client holds an entity; a join the game refuses is forgotten at once).
 
 const EMPTY = 0;
 const MIN_BITS = 6;
@@ -55,7 +56,7 @@ export class ClientTable {
 
   /** Give a client absent from the table a slot (the caller checked with get). */
   add(id: number): number {
-    if ((this.used + 1) * 2 > this.mask + 1) this.rehash(2 * (this.mask + 1));
+    if ((this.used + 1) * 4 > this.mask + 1) this.rehash(2 * (this.mask + 1));
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
     this.put(id, slot + 1);
     this.used++;
@@ -106,5 +107,5 @@ export class ClientTable {
 /** See the header; ids past 32 bits still land somewhere valid (equality decides). */
 function home(id: number, mask: number): number {
   const x = id | 0;
-  return (x ^ (x >>> 16)) & mask;
+  return ((x ^ (x >>> 16)) << 1) & mask;
 }

@@ -12,7 +12,8 @@
 // 5. An input from a client that has not joined is dropped ("input.unknown-client").
 //
 // Every command passes through here, so the bookkeeping is arrays indexed by the client's slot
-// (ClientTable: client id -> slot), nothing allocated per command or per tick:
+// (ClientTable: client id -> slot, see client-table.ts), nothing allocated per command or per
+// tick:
 //
 //   meta    i32[slot * 4]:     eid | orderPos | first | waiting    (first: oldest waiting input)
 //   nums    f64[slot * 2]:     client | newestSeq                   (doubles: exact for any value)
@@ -20,7 +21,8 @@
 //   order   i32[]:             slots in join order, -1 where a client left (closed up by takeForTick)
 //
 // The waiting inputs are the commands as they arrived (no copy in or out), and the very object
-// that arrived is what the game's onInput gets.
+// that arrived is what the game's onInput gets. Memory grows with the peak number of clients
+// present at once (freed slots are reused), which the simulation bounds by its entity capacity.
 
 import { ClientTable } from './client-table.js';
 import { Cmd, type Command } from './input-queue.js';
@@ -155,6 +157,11 @@ export class InputRules {
       const eid = this.meta[slot * META + M_EID]!;
       if (eid >= 0) yield [this.nums[slot * NUMS + N_CLIENT]!, eid];
     }
+  }
+
+  /** Per-client rows ever handed out: the peak number of clients present at once. */
+  get slotCapacity(): number {
+    return this.table.slotCapacity;
   }
 
   private add(client: number, eid: number): void {
