@@ -11,17 +11,18 @@
 //    waiting ones are dropped ("input.backlog"): the newest key state matters most.
 // 5. An input from a client that has not joined is dropped ("input.unknown-client").
 //
-// Every command passes through here, so the bookkeeping is arrays indexed by the client's slot
-// (ClientTable: client id -> slot, see client-table.ts), nothing allocated per command or per
-// tick:
+// Every command passes through here, so the bookkeeping is typed arrays indexed by the
+// client's slot (ClientTable: client id -> slot, see client-table.ts), nothing allocated per
+// command or per tick:
 //
-//   meta    i32[slot * 4]:     eid | orderPos | first | waiting    (first: oldest waiting input)
-//   nums    f64[slot * 2]:     client | newestSeq                   (doubles: exact for any value)
-//   inputs  Command[slot * 4]: the waiting inputs themselves, a ring of WAIT from first
-//   order   i32[]:             slots in join order, -1 where a client left (closed up by takeForTick)
+//   meta  i32[slot * 4]:   eid | orderPos | first | waiting      (first: oldest waiting input)
+//   nums  f64[slot * 18]:  client | newestSeq | WAIT x (seq, buttons, ax, ay), a ring from first
+//   order i32[]:           slots in join order, -1 where a client left (closed up by takeForTick)
 //
-// The waiting inputs are the commands as they arrived (no copy in or out), and the very object
-// that arrived is what the game's onInput gets. Memory grows with the peak number of clients
+// A waiting input is copied into `nums` rather than kept as the command object: a reference to
+// a new object stored into a long-lived array costs a GC write barrier per input, and keeps
+// every command alive past the next scavenge. Numbers are doubles, so the rules compare
+// exactly what arrived, whatever its range. Memory grows with the peak number of clients
 // present at once (freed slots are reused), which the simulation bounds by its entity capacity.
 
 import { ClientTable } from './client-table.js';
@@ -36,9 +37,11 @@ const M_EID = 0;
 const M_ORDER = 1;
 const M_FIRST = 2;
 const M_WAITING = 3;
-const NUMS = 2;
+const INPUT_NUMS = 4;
+const NUMS = 2 + WAIT * INPUT_NUMS;
 const N_CLIENT = 0;
 const N_NEWEST = 1;
+const N_INPUTS = 2;
 const MIN_SLOTS = 64;
 
 /** What `arrive` tells the simulation about a JOIN or LEAVE: `eid` is the leaving client's entity. */
@@ -49,9 +52,10 @@ export class InputRules {
   private slots = 0;
   private meta = new Int32Array(0);
   private nums = new Float64Array(0);
-  private inputs: (Command | undefined)[] = [];
   private order = new Int32Array(MIN_SLOTS);
   private orderLen = 0;
+  /** The one command object every `apply` gets (the game reads it during the call only). */
+  private readonly applied: Command = { type: Cmd.INPUT, client: 0, seq: 0, buttons: 0, ax: 0, ay: 0 };
 
   constructor(private readonly drop: (reason: string) => void) {}
 
@@ -87,7 +91,11 @@ export class InputRules {
           this.meta[m + M_FIRST] = first;
           this.drop('input.backlog');
         }
-        this.inputs[slot * WAIT + ((first + waiting) % WAIT)] = cmd;
+        const at = n + N_INPUTS + ((first + waiting) % WAIT) * INPUT_NUMS;
+        this.nums[at] = cmd.seq;
+        this.nums[at + 1] = cmd.buttons;
+        this.nums[at + 2] = cmd.ax;
+        this.nums[at + 3] = cmd.ay;
         this.meta[m + M_WAITING] = waiting + 1;
         return;
       }
@@ -96,9 +104,12 @@ export class InputRules {
     }
   }
 
-  /** The inputs applied this tick: at most one per client, in join order, with the client's entity. */
+  /**
+   * The inputs applied this tick: at most one per client, in join order, with the client's
+   * entity. `apply` gets the same command object every time, refilled: read it, do not keep it.
+   */
   takeForTick(apply: (cmd: Command, eid: number) => void): void {
-    const { order, meta, inputs } = this;
+    const { order, meta, nums, applied } = this;
     let kept = 0;
     for (let i = 0; i < this.orderLen; i++) {
       const slot = order[i]!;
@@ -114,10 +125,14 @@ export class InputRules {
       const first = meta[m + M_FIRST]!;
       meta[m + M_FIRST] = (first + 1) % WAIT;
       meta[m + M_WAITING] = waiting - 1;
-      const at = slot * WAIT + first;
-      const cmd = inputs[at]!;
-      inputs[at] = undefined; // applied: not kept alive
-      apply(cmd, meta[m + M_EID]!);
+      const n = slot * NUMS;
+      const at = n + N_INPUTS + first * INPUT_NUMS;
+      applied.client = nums[n + N_CLIENT]!;
+      applied.seq = nums[at]!;
+      applied.buttons = nums[at + 1]!;
+      applied.ax = nums[at + 2]!;
+      applied.ay = nums[at + 3]!;
+      apply(applied, meta[m + M_EID]!);
     }
     this.orderLen = kept;
   }
@@ -182,7 +197,6 @@ export class InputRules {
     this.table.remove(client);
     this.order[this.meta[slot * META + M_ORDER]!] = -1;
     this.meta[slot * META + M_WAITING] = 0;
-    this.inputs.fill(undefined, slot * WAIT, (slot + 1) * WAIT);
   }
 
   private growSlots(atLeast: number): void {
@@ -191,8 +205,6 @@ export class InputRules {
     const nums = new Float64Array(slots * NUMS);
     nums.set(this.nums);
     this.nums = nums;
-    // a packed array (no holes): reads need no hole checks
-    this.inputs = Array.from({ length: slots * WAIT }, (_, i) => this.inputs[i]);
     this.slots = slots;
   }
 }
