@@ -31,8 +31,10 @@ export const ErrorCode = {
   HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
   /** The connection cap is reached. */
   SERVER_FULL: 'SERVER_FULL',
-  /** The game refused the player (match full...). */
+  /** The game created no entity for the player in time (refused it for a reason of its own). */
   JOIN_REFUSED: 'JOIN_REFUSED',
+  /** The session has as many players as the game allows (the host's --max-players): refused at once. */
+  SESSION_FULL: 'SESSION_FULL',
   /** Reconnect token unknown to this host. */
   BAD_TOKEN: 'BAD_TOKEN',
   /** Reconnect token whose grace period is over. */
@@ -49,6 +51,11 @@ export const ErrorCode = {
   BAD_SNAPSHOT: 'BAD_SNAPSHOT',
   /** The nickname (join.name or nick) is held by another player of the session (case-insensitive). */
   NAME_TAKEN: 'NAME_TAKEN',
+  /**
+   * The nickname is held by a player whose connection dropped, for the rest of its reconnect
+   * grace (the message says how many seconds): free after that, or at once for its token.
+   */
+  NAME_IN_GRACE: 'NAME_IN_GRACE',
   /** Chat messages over the per-client chat rate: dropped, the sender told once. */
   CHAT_RATE_LIMITED: 'CHAT_RATE_LIMITED',
 } as const;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Button, Phase, SPAWN_SLOT1 } from '../../src/engine/games/shooter/schema.js';
 import { LanpartyClient } from '../../src/net/client/client.js';
 import { ErrorCode } from '../../src/net/errors.js';
-import { stateField } from '../../src/net/protocol/snapshot.js';
+import { stateField } from '../../src/net/protocol/snapshot/index.js';
 import {
   LOOPBACK,
   RawPeer,
@@ -127,6 +127,19 @@ describe('sessions and reconnect tokens', () => {
     await waitUntil(() => left.includes(c.welcome.client), 2000, 'left after leave');
     expect(await refusedWith(th, c.welcome.token)).toBe(ErrorCode.TOKEN_EXPIRED);
     expect(b.closed).toBe(false);
+  });
+
+  it('leave: the others get {type: left} about the leaver; the leaver itself is not sent it before its close', async () => {
+    const th = await startHost();
+    const { peer: leaver, welcome } = await RawPeer.joined(th.port, 'msgpack');
+    const other = await joinClient(th);
+    const left: number[] = [];
+    other.on('left', (c) => left.push(c));
+    leaver.send({ type: 'leave' });
+    const rest = await leaver.drainUntilClosed();
+    await waitUntil(() => left.length > 0, 2000, 'the other to get {type: left}');
+    expect(left).toEqual([welcome.client]);
+    expect(rest.filter((m) => m.type === 'left')).toEqual([]);
   });
 
   it('a token in use by a live connection: TOKEN_IN_USE; the live connection is not disturbed', async () => {
