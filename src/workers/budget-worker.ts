@@ -3,9 +3,10 @@
 // its byte bucket) lives in one place and each snapshot is a delta from the previous one
 // sent. Reads the snapshot ring in place like the encode workers; never touches a socket.
 
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { getGame } from '../engine/games/index.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
+import { threadClock } from '../engine/thread-cpu.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
 import { createSnapshotCodec } from '../net/protocol/snapshot.js';
 import { globalsOf } from '../net/protocol/snapshot/source.js';
@@ -26,14 +27,18 @@ const clients = new Map<number, BudgetClient>();
 const changed = new Int32Array(cells);
 const range = new Int32Array(4);
 
-export default function encodeBudgeted(task: BudgetTask): BudgetResult {
+// this thread's CPU and its 'encode' stage, reported with every result (up to the previous task)
+const clock = threadClock(`budget#${threadId}`);
+export default (task: BudgetTask) => clock.time('encode', () => encodeBudgeted(task));
+
+function encodeBudgeted(task: BudgetTask): BudgetResult {
   const t0 = performance.now();
   for (const key of task.gone) clients.delete(key);
   const n = task.clients.length / BUDGET_STRIDE;
   const frames: Array<Uint8Array | null> = new Array(n).fill(null);
   const tick = task.tick;
   const token = ring.beginRead(tick);
-  if (token < 0) return { tick, frames, ms: performance.now() - t0, bytes: 0 };
+  if (token < 0) return { tick, frames, ms: performance.now() - t0, bytes: 0, thread: clock.stats() };
   const block = ring.blockOf(tick);
   const maxEid = ring.info(tick).maxEid;
   const sent: Array<[BudgetClient, number]> = [];
@@ -62,10 +67,10 @@ export default function encodeBudgeted(task: BudgetTask): BudgetResult {
   if (!ring.endRead(tick, token)) {
     // torn: nothing of this tick may be sent, and the clients' states must not count it
     for (const [c] of sent) c.reset();
-    return { tick, frames: new Array(n).fill(null), ms: performance.now() - t0, bytes: 0 };
+    return { tick, frames: new Array(n).fill(null), ms: performance.now() - t0, bytes: 0, thread: clock.stats() };
   }
   const { buffer } = packFrames([frames], []);
-  return moveWith({ tick, frames, ms: performance.now() - t0, bytes }, buffer);
+  return moveWith({ tick, frames, ms: performance.now() - t0, bytes, thread: clock.stats() }, buffer);
 }
 
 /** Entities per cell whose position changed since the previous tick's slot (all, if unreadable). */

@@ -1,5 +1,7 @@
 // Messages between the connection layer and the encode workers.
 
+import type { ThreadStats } from '../engine/thread-cpu.js';
+
 export interface EncodeWorkerData {
   game: string;
   gameOptions: Record<string, unknown>;
@@ -44,6 +46,8 @@ export interface EncodeResult {
   groups?: number;
   /** Time spent in this task, ms. */
   ms: number;
+  /** The worker thread's CPU time and its 'encode' stage (cumulative, up to the previous task). */
+  thread?: ThreadStats;
 }
 
 /**
@@ -65,4 +69,6 @@ export interface BudgetResult {
   frames: Array<Uint8Array | null>;
   ms: number;
   bytes: number;
+  /** The worker thread's CPU time and its 'encode' stage (cumulative, up to the previous task). */
+  thread?: ThreadStats;
 }

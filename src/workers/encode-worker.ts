@@ -4,9 +4,10 @@
 // snapshot when JSON-mode clients are connected. Returns framed bytes for the main thread to
 // write; never touches a socket.
 
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { getGame } from '../engine/games/index.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
+import { threadClock } from '../engine/thread-cpu.js';
 import { viewOf } from '../engine/snapshot-view.js';
 import { encodeJsonMessage } from '../net/protocol/json-frame.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
@@ -21,7 +22,11 @@ const game = getGame(data.game).create({ ...data.gameOptions, capacity: data.cap
 const ring = new SnapshotRing(game.schema, data.capacity, data.ringBuffer);
 const codec = createSnapshotCodec(game.schema, data.capacity);
 
-export default function encode(task: EncodeTask): EncodeResult {
+// this thread's CPU and its 'encode' stage, reported with every result (up to the previous task)
+const clock = threadClock(`encode#${threadId}`);
+export default (task: EncodeTask) => clock.time('encode', () => encode(task));
+
+function encode(task: EncodeTask): EncodeResult {
   const t0 = performance.now();
   const frames: Array<Uint8Array | null> = [];
   for (const base of task.bases) {
@@ -42,6 +47,7 @@ export default function encode(task: EncodeTask): EncodeResult {
   const { buffer, singles } = packFrames([out.frames, out.perClient, out.interest], [out.json]);
   out.json = singles[0]!;
   out.ms = performance.now() - t0;
+  out.thread = clock.stats();
   return moveWith(out, buffer);
 }
 

@@ -15,6 +15,7 @@
 
 import { Piscina } from 'piscina';
 import { availableParallelism } from 'node:os';
+import { threadClock, type ThreadStats } from '../../engine/thread-cpu.js';
 import type { SimHost } from '../../workers/sim-host.js';
 import {
   BUDGET_STRIDE,
@@ -68,6 +69,8 @@ export interface BroadcastStats {
 }
 
 const VIEW_SLOTS = 32;
+/** This (the connection) thread's clock: the writes are its 'write' stage. */
+const clock = threadClock();
 
 export class Broadcaster {
   private readonly pool: Piscina<EncodeTask, EncodeResult>;
@@ -78,6 +81,7 @@ export class Broadcaster {
     return this.running > 0;
   }
   private readonly budgetPeers = new Map<number, SnapshotPeer>();
+  private readonly workerThreads = new Map<string, ThreadStats>();
   private nextBudgetKey = 1;
   readonly stats: BroadcastStats = {
     encodes: 0,
@@ -171,15 +175,15 @@ export class Broadcaster {
     this.pool
       .run({ tick, bases, json: jsonPeers.length > 0 })
       .then((r) => {
-        this.stats.encodeMs += r.ms;
-        const w0 = performance.now();
+        this.encoded(r);
+        const w0 = clock.start();
         bases.forEach((base, i) => {
           const frame = r.frames[i];
           if (!frame) return void this.drops.count('snapshot.unreadable', { tick, base });
           for (const p of byBase.get(base)!) this.deliver(p, frame, r.tick);
         });
         if (r.json) for (const p of jsonPeers) this.deliver(p, r.json, r.tick);
-        this.stats.writeMs += performance.now() - w0;
+        this.stats.writeMs += clock.stop('write', w0);
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
       .finally(() => this.running--);
@@ -204,13 +208,13 @@ export class Broadcaster {
     this.pool
       .run({ tick, bases: [], json: false, perClient })
       .then((r) => {
-        this.stats.encodeMs += r.ms;
-        const w0 = performance.now();
+        this.encoded(r);
+        const w0 = clock.start();
         r.perClient?.forEach((frame, i) => {
           if (frame) this.deliver(list[i]!, frame, r.tick);
           else this.drops.count('snapshot.unreadable', { tick });
         });
-        this.stats.writeMs += performance.now() - w0;
+        this.stats.writeMs += clock.stop('write', w0);
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
       .finally(() => this.running--);
@@ -248,9 +252,9 @@ export class Broadcaster {
     this.pool
       .run({ tick, bases: [], json: false, interest: task })
       .then((r) => {
-        this.stats.encodeMs += r.ms;
+        this.encoded(r);
         this.stats.interestPayloads += r.groups ?? 0;
-        const w0 = performance.now();
+        const w0 = clock.start();
         r.interest?.forEach((frame, i) => {
           const p = list[i]!;
           if (!frame) return void this.drops.count('snapshot.unreadable', { tick });
@@ -259,7 +263,7 @@ export class Broadcaster {
           v.ranges.set(r.ranges!.subarray(i * 4, i * 4 + 4), (r.tick % VIEW_SLOTS) * 4);
           this.deliver(p, frame, r.tick);
         });
-        this.stats.writeMs += performance.now() - w0;
+        this.stats.writeMs += clock.stop('write', w0);
       })
       .catch((err: Error) => this.drops.count('snapshot.encode_failed', { err: err.message }))
       .finally(() => this.running--);
@@ -298,8 +302,8 @@ export class Broadcaster {
     this.stats.encodes++;
     this.budgetPool!.run({ tick, clients: task, gone })
       .then((r) => {
-        this.stats.encodeMs += r.ms;
-        const w0 = performance.now();
+        this.encoded(r);
+        const w0 = clock.start();
         r.frames.forEach((frame, i) => {
           const p = list[i]!;
           if (!frame) {
@@ -311,13 +315,24 @@ export class Broadcaster {
           this.stats.budgetBytes += frame.byteLength;
           this.deliver(p, frame, r.tick);
         });
-        this.stats.writeMs += performance.now() - w0;
+        this.stats.writeMs += clock.stop('write', w0);
       })
       .catch((err: Error) => {
         for (const p of list) p.needFull = true;
         this.drops.count('snapshot.encode_failed', { err: err.message });
       })
       .finally(() => this.running--);
+  }
+
+  /** A task's time, and its worker thread's figures (the newest of each thread is kept). */
+  private encoded(r: { ms: number; thread?: ThreadStats }): void {
+    this.stats.encodeMs += r.ms;
+    if (r.thread) this.workerThreads.set(r.thread.name, r.thread);
+  }
+
+  /** The encode and budget workers' CPU and stages, as of their latest task. */
+  threads(): ThreadStats[] {
+    return [...this.workerThreads.values()];
   }
 
   private deliver(p: SnapshotPeer, frame: Uint8Array, tick: number): void {

@@ -11,6 +11,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { logger } from '../../engine/log.js';
 import { Cmd } from '../../engine/input-queue.js';
 import { viewOf } from '../../engine/snapshot-view.js';
+import { threadClock } from '../../engine/thread-cpu.js';
 import { LOCAL_BOT_CLIENT_BASE } from '../../workers/local-bots.js';
 import type { SimHost } from '../../workers/sim-host.js';
 import { lanAddress } from '../address.js';
@@ -307,7 +308,10 @@ export class HostServer implements LegacyHost {
 
   private onTick(tick: number): void {
     this.scanPresence(tick);
+    // grouping the clients and handing the tick to the encode workers: 'encode' on this thread
+    const t0 = threadClock().start();
     this.broadcaster.tick(tick, this.clients.values());
+    threadClock().stop('encode', t0);
     const stuckMs = this.o.stuckMs ?? 10_000;
     const now = performance.now();
     for (const c of this.conns) {
@@ -425,7 +429,9 @@ export class HostServer implements LegacyHost {
       rates.lowered += c.rate.lowered;
       rates.raised += c.rate.raised;
     }
-    return { connections: this.conns.size, legacy, json, msgpack, monitors, drops: { ...this.drops.counts }, ...this.broadcaster.stats, rates };
+    // CPU by thread and stage (src/engine/thread-cpu.ts): this thread, the sim worker, the encode workers
+    const threads = [threadClock().stats(), ...(this.sim.stats?.thread ? [this.sim.stats.thread] : []), ...this.broadcaster.threads()];
+    return { connections: this.conns.size, legacy, json, msgpack, monitors, drops: { ...this.drops.counts }, ...this.broadcaster.stats, rates, threads };
   }
 
   async stop(): Promise<void> {
