@@ -2,9 +2,10 @@
 // 127.0.0.1, driven by bench/load/lanparty.ts, which reads its JSON lines on stdout:
 //
 //   {"type":"ready", port, heapBaseline, ...}     once listening (heap after a full GC, no client yet)
-//   {"type":"stats", t, cpuUs, rss, heapUsed, gcMs, sim, net, ...}   every second, cumulative counters
+//   {"type":"stats", t, cpuUs, watcherCpuMs, rss, heapUsed, sim, net, ...}   every second, cumulative
+//                                                 counters; net.threads: CPU by thread and stage
 //   {"type":"ticks", pub: [[tick, publishMs], ...]}                   the ticks published that second
-//                                                                     (stamped by a watcher thread: stampPublishes)
+//                                                                     (stamped by a watcher thread: publish-watcher.ts)
 //   {"type":"heap", heapUsed, rss}                 answer to "heap" on stdin (after a full GC)
 //
 // Times are `performance.timeOrigin + performance.now()`, the clock the swarms use too (same
@@ -14,13 +15,14 @@
 //
 // Exits on SIGTERM/SIGINT, and when stdin closes (the harness died without killing us).
 
-import { PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { threadCpuSource, type ThreadCpuSource } from '../../src/engine/thread-cpu.js';
 import { HostServer, type HostServerOptions } from '../../src/net/server/host-server.js';
 import { SimHost } from '../../src/workers/sim-host.js';
 import { Ctl, type SimStats } from '../../src/workers/messages.js';
+import type { WatcherBatch, WatcherData } from './publish-watcher.js';
 
 export interface HostReady {
   type: 'ready';
@@ -28,6 +30,8 @@ export interface HostReady {
   heapBaseline: number;
   capacity: number;
   t: number;
+  /** How the threads read their CPU time (src/engine/thread-cpu.ts). */
+  cpuSource: ThreadCpuSource;
 }
 
 export interface HostStatsLine {
@@ -36,13 +40,13 @@ export interface HostStatsLine {
   t: number;
   /** process.cpuUsage() user + system, µs, cumulative: every thread of the process. */
   cpuUs: number;
+  /** CPU of the bench's own publish watcher thread, ms, cumulative (not the host's work). */
+  watcherCpuMs: number;
   rss: number;
   heapUsed: number;
-  /** Main-thread GC pause time, ms, cumulative (PerformanceObserver 'gc'). */
-  gcMs: number;
   restarts: number;
   sim: SimStats | null;
-  /** HostServer.stats(): connections, drops, broadcaster counters (encodeMs/writeMs when present). */
+  /** HostServer.stats(): connections, drops, broadcaster counters, threads (CPU by thread and stage). */
   net: Record<string, unknown>;
 }
 
@@ -68,6 +72,7 @@ const { values: a } = parseArgs({
     'send-hz': { type: 'string', default: '60' },
     interest: { type: 'string', default: 'on' },
     budget: { type: 'string' },
+    capacity: { type: 'string' },
   },
 });
 const num = (name: string, v: string | undefined): number => {
@@ -87,11 +92,6 @@ const fullGc = () => {
   gc?.();
   return process.memoryUsage();
 };
-
-let gcMs = 0;
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcMs += e.duration;
-}).observe({ entryTypes: ['gc'] });
 
 // set up first: a harness that dies while we start must not leave us behind
 let sim: SimHost | undefined;
@@ -117,13 +117,17 @@ rl.on('close', () => void stop(0));
 
 const gameOptions = { maxPlayers: Math.max(16, clients), drones: entities, width: 1000, height: 1000 };
 // players, their lasers (none here: the bots never fire, but keep the margin the real game
-// needs) and the drones all fit
-const capacity = entities + 4 * clients + 2000;
+// needs) and the drones all fit; --capacity: as given (the idle row: the CLI's default)
+const capacity = a.capacity === undefined ? entities + 4 * clients + 2000 : num('capacity', a.capacity);
 const host = await SimHost.start({ game: 'shooter', gameOptions, capacity, seed: 1 });
 sim = host;
 
 let pub: Array<[number, number]> = [];
-stopStamps = stampPublishes(host, (ticks) => pub.push(...ticks));
+let watcherCpuMs = 0;
+stopStamps = stampPublishes(host, (b) => {
+  pub.push(...b.ticks);
+  watcherCpuMs = b.cpuMs;
+});
 
 // budgetBytesPerSec: a HostServer option being added; a variable (not a literal) so this
 // compiles whether or not HostServerOptions has it yet
@@ -142,7 +146,7 @@ const server = await HostServer.start(netOptions);
 net = server;
 
 const base = fullGc();
-out({ type: 'ready', port: server.port, heapBaseline: base.heapUsed, capacity, t: now() } satisfies HostReady);
+out({ type: 'ready', port: server.port, heapBaseline: base.heapUsed, capacity, t: now(), cpuSource: threadCpuSource() } satisfies HostReady);
 
 timer = setInterval(() => {
   const cpu = process.cpuUsage();
@@ -151,9 +155,9 @@ timer = setInterval(() => {
     type: 'stats',
     t: now(),
     cpuUs: cpu.user + cpu.system,
+    watcherCpuMs,
     rss: mem.rss,
     heapUsed: mem.heapUsed,
-    gcMs,
     restarts: host.restarts,
     sim: host.stats ?? null,
     net: server.stats() as unknown as Record<string, unknown>,
@@ -169,44 +173,20 @@ rl.on('line', (line) => {
 });
 
 /**
- * Publish time of every tick. A small thread blocks in Atomics.wait on the control block's
- * tick word (the sim worker notifies it after each pump) and stamps each new tick the moment
- * it is woken: unlike sim.onTick on the main thread, it is neither late nor collapsing ticks
- * when the main thread is busy sending (exactly when delivery matters), and it stamps the
- * ticks the Broadcaster reads from the ring on its own too. Ticks published in one pump (a
- * catch-up) get that pump's time. The control block is SimHost's private memory, read here
- * only; without it (SimHost changed), sim.onTick is the fallback.
+ * Publish time of every tick, from a watcher thread (publish-watcher.ts) that waits on the
+ * control block's tick word: unlike sim.onTick on the main thread it is neither late nor
+ * collapsing ticks when the main thread is busy sending (exactly when delivery matters). The
+ * control block is SimHost's private memory, read here only; without it (SimHost changed),
+ * sim.onTick is the fallback.
  */
-function stampPublishes(sim: SimHost, add: (ticks: Array<[number, number]>) => void): () => Promise<unknown> {
+function stampPublishes(sim: SimHost, add: (b: WatcherBatch) => void): () => Promise<unknown> {
   const control = (sim as unknown as { control?: Int32Array }).control;
   if (!(control?.buffer instanceof SharedArrayBuffer)) {
-    const stop = sim.onTick((tick) => add([[tick, now()]]));
+    const stop = sim.onTick((tick) => add({ ticks: [[tick, now()]], cpuMs: 0 }));
     return async () => stop();
   }
-  const code = `
-    const { workerData, parentPort } = require('node:worker_threads');
-    const ctl = new Int32Array(workerData.buffer);
-    const at = () => performance.timeOrigin + performance.now();
-    let last = Atomics.load(ctl, workerData.word);
-    let batch = [];
-    let flushed = at();
-    for (;;) {
-      Atomics.wait(ctl, workerData.word, last, 100);
-      const t = Atomics.load(ctl, workerData.word);
-      const now = at();
-      if (t !== last) {
-        for (let k = last + 1; k <= t; k++) batch.push([k, now]);
-        last = t;
-      }
-      // a few messages a second, not one per tick
-      if (batch.length && now - flushed >= 100) {
-        parentPort.postMessage(batch);
-        batch = [];
-        flushed = now;
-      }
-    }`;
-  const w = new Worker(code, { eval: true, workerData: { buffer: control.buffer, word: Ctl.TICK } });
-  w.on('message', (ticks: Array<[number, number]>) => add(ticks));
+  const w = new Worker(new URL('./publish-watcher.js', import.meta.url), { workerData: { buffer: control.buffer, word: Ctl.TICK } satisfies WatcherData });
+  w.on('message', add);
   w.unref();
   return () => w.terminate();
 }
