@@ -50,6 +50,8 @@ export function explainLoad(rows: readonly Row[], target: Target): string | unde
   if (!row) return undefined;
   const lan = row.system === RATIO_SYSTEM ? sibling(rows, row, 'lanparty') : row;
   const col = row.system === RATIO_SYSTEM ? sibling(rows, row, 'colyseus') : undefined;
+  // bytes and heap are not a matter of where the CPU goes
+  if (target.metric === 'bytes_per_client_s' || target.metric === 'heap_per_client_kb') return undefined;
   const out: string[] = [];
   if (target.metric === 'bytes_ratio') {
     out.push(`lanparty ${num(lan, 'bytes_per_client_s') ?? '?'} B/client/s, Colyseus ${num(col, 'bytes_per_client_s') ?? '?'}`);
