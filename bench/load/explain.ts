@@ -14,6 +14,10 @@ const parts = (r: Row | undefined, k: string): Record<string, number> | undefine
   return v && typeof v === 'object' ? v : undefined;
 };
 const f1 = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
+const pct = (r: Row | undefined) => {
+  const v = num(r, 'host_cpu_pct');
+  return v === undefined ? '?' : `${f1(v)}%`;
+};
 
 /** The same-config row of `system` (ratio rows point at their lanparty and colyseus rows). */
 function sibling(rows: readonly Row[], of: Row, system: string): Row | undefined {
@@ -56,7 +60,7 @@ export function explainLoad(rows: readonly Row[], target: Target): string | unde
   if (target.metric === 'bytes_ratio') {
     out.push(`lanparty ${num(lan, 'bytes_per_client_s') ?? '?'} B/client/s, Colyseus ${num(col, 'bytes_per_client_s') ?? '?'}`);
   } else {
-    if (target.metric === 'cpu_ratio') out.push(`lanparty host ${num(lan, 'host_cpu_pct') ?? '?'}% of a core, Colyseus ${num(col, 'host_cpu_pct') ?? '?'}%`);
+    if (target.metric === 'cpu_ratio') out.push(`lanparty host ${pct(lan)} of a core, Colyseus ${pct(col)}`);
     if (target.metric === 'rate_pct' || target.metric === 'snapshots_per_client_s_min')
       out.push(`slowest client ${num(lan, 'snapshots_per_client_s_min') ?? '?'} snapshots/s at ${num(lan, 'send_hz') ?? '?'} Hz`);
     const cpu = lan && hostCpuText(lan);

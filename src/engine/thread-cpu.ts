@@ -109,10 +109,16 @@ export class StageClock {
   private depth = 0;
   private spanWall = 0;
   private spanDelayNs = 0;
+  /** Number of the open span's first piece. */
+  private spanFirst = 0;
   private turnHeld = false;
-  /** The last PIECES pieces: [start, end] (performance.now()) and stage id, oldest overwritten. */
+  // The last PIECES pieces, oldest overwritten: [start, end] (performance.now()), stage id,
+  // wall ms not yet taken by a GC pause, and the share of it that was charged (the span's
+  // correction; NaN while the span is open).
   private readonly pieceAt = new Float64Array(PIECES * 2);
   private readonly pieceStage = new Int32Array(PIECES);
+  private readonly pieceLeft = new Float64Array(PIECES);
+  private readonly pieceShare = new Float64Array(PIECES);
   private pieces = 0;
   private observer: PerformanceObserver | undefined;
 
@@ -133,6 +139,7 @@ export class StageClock {
     if (this.depth++ > 0) return;
     this.spanWall = performance.now();
     this.spanDelayNs = runDelayNs();
+    this.spanFirst = this.pieces;
   }
 
   /** Close the span opened by the matching begin(). */
@@ -146,6 +153,7 @@ export class StageClock {
       this.totals[i]! += this.pending[i]! * f;
       this.pending[i] = 0;
     }
+    for (let n = Math.max(this.spanFirst, this.pieces - PIECES); n < this.pieces; n++) this.pieceShare[n % PIECES] = f;
   }
 
   /**
@@ -155,10 +163,12 @@ export class StageClock {
   add(stage: string, ms: number): void {
     const id = this.idOf(stage);
     const end = performance.now();
-    const k = (this.pieces++ % PIECES) * 2;
-    this.pieceAt[k] = end - ms;
-    this.pieceAt[k + 1] = end;
-    this.pieceStage[k / 2] = id;
+    const slot = this.pieces++ % PIECES;
+    this.pieceAt[slot * 2] = end - ms;
+    this.pieceAt[slot * 2 + 1] = end;
+    this.pieceStage[slot] = id;
+    this.pieceLeft[slot] = ms;
+    this.pieceShare[slot] = this.depth > 0 ? NaN : 1;
     if (this.depth > 0) this.pending[id]! += ms;
     else this.totals[id]! += ms;
   }
@@ -229,23 +239,37 @@ export class StageClock {
     return id;
   }
 
-  /** A GC pause: charged to 'gc', and taken off the piece it interrupted (if any). */
+  /**
+   * A GC pause: charged to 'gc', and taken off the piece it interrupted (if any) at the share
+   * that piece was charged, so a stage never gives up more than it was given.
+   */
   private gcPause(start: number, ms: number): void {
     const gc = this.idOf(GC);
-    this.totals[gc]! += ms;
+    const open = this.depth > 0 && start >= this.spanWall;
+    let outside = ms;
     // pieces are stored in the order they ended and do not overlap: walk back from the newest
     for (let n = this.pieces - 1; n >= 0 && n >= this.pieces - PIECES; n--) {
-      const k = (n % PIECES) * 2;
-      const [from, to] = [this.pieceAt[k]!, this.pieceAt[k + 1]!];
-      if (to <= start) return;
+      const slot = n % PIECES;
+      const [from, to] = [this.pieceAt[slot * 2]!, this.pieceAt[slot * 2 + 1]!];
+      if (to <= start) break;
       if (from > start) continue;
-      const id = this.pieceStage[k / 2]!;
-      const cut = Math.min(ms, to - start);
-      // still in the open span: off its pending time, before the run-queue correction
-      if (this.depth > 0 && from >= this.spanWall) this.pending[id]! -= cut;
-      else this.totals[id]! -= cut;
-      return;
+      const id = this.pieceStage[slot]!;
+      const cut = Math.min(ms, this.pieceLeft[slot]!);
+      this.pieceLeft[slot]! -= cut;
+      outside -= cut;
+      const share = this.pieceShare[slot]!;
+      if (Number.isNaN(share)) {
+        // its span is still open: move it within the pending time, corrected at the span's end
+        this.pending[id]! -= cut;
+        this.pending[gc]! += cut;
+      } else {
+        this.totals[id]! -= cut * share;
+        this.totals[gc]! += cut * share;
+      }
+      break;
     }
+    if (open) this.pending[gc]! += outside;
+    else this.totals[gc]! += outside;
   }
 }
 

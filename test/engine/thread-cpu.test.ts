@@ -25,19 +25,21 @@ const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const onLinux = threadCpuSource() === 'schedstat';
 
 describe('threadCpuNs', () => {
-  it.runIf(onLinux)('thread-cpu: a thread that spins 200 ms shows about 200 ms more CPU than one that sleeps 200 ms, and the main thread shows neither', async () => {
+  it.runIf(onLinux)('thread-cpu: a thread that spins for 200 ms of process CPU shows about 200 ms of its own, one that sleeps 200 ms next to nothing, and the main thread neither', async () => {
     const main0 = threadCpuNs();
-    const [spin, sleep] = await Promise.all([runThread<Measured>({ mode: 'spin', ms: 200 }), runThread<Measured>({ mode: 'sleep', ms: 200 })]);
+    // one after the other: the spinner's 200 ms of process CPU (getrusage, the kernel's other
+    // account) must be its own, not the other worker's start-up
+    const sleep = await runThread<Measured>({ mode: 'sleep', ms: 200 });
+    const spin = await runThread<Measured>({ mode: 'spin', ms: 200 });
     const mainMs = (threadCpuNs() - main0) / 1e6;
     expect(spin.source).toBe('schedstat');
-    // a spinning thread that another process preempts gets less than its wall time: the
-    // figure must be its CPU, not its wall time, so compare with a bound, not with 200
-    expect(spin.cpuMs).toBeGreaterThan(100);
-    expect(spin.cpuMs).toBeLessThanOrEqual(spin.wallMs + 5); // + one scheduler tick
+    // a little less than 200: the process's other threads (V8's helpers, this idle main
+    // thread) ran a little too; never more (+ one scheduler tick of staleness)
+    expect(spin.cpuMs).toBeGreaterThan(150);
+    expect(spin.cpuMs).toBeLessThanOrEqual(205);
     expect(sleep.cpuMs).toBeLessThan(20);
-    expect(spin.cpuMs - sleep.cpuMs).toBeGreaterThan(90);
     // the main thread only waited: its own figure does not include the workers'
-    expect(mainMs).toBeLessThan(spin.cpuMs / 2);
+    expect(mainMs).toBeLessThan(100);
   });
 
   it('thread-cpu: threadCpuNs never goes backwards', () => {
