@@ -31,6 +31,8 @@ export interface LanpartyRunOptions {
   port?: number;
   /** Which clients decode snapshots (swarm.ts --decode; default 'sampled'). */
   decode?: 'all' | 'sampled';
+  /** About how many clients decode and time snapshots with 'sampled' (default 10). */
+  sampled?: number;
   /** Clients per swarm process (default 250). */
   clientsPerProcess?: number;
   /** Entity capacity of the host (default: the entities and players with a margin). */
@@ -122,14 +124,16 @@ export async function runLanparty(o: LanpartyRunOptions): Promise<LoadRow | Idle
 
     const perProcess = o.clientsPerProcess ?? 250;
     const procs = Math.ceil(o.clients / perProcess);
-    // about 10 sampled (timed, decoding) clients in all, spread over the processes: 10 x 60
+    // about 10 (o.sampled) sampled (timed, decoding) clients in all, spread over the processes: 10 x 60
     // snapshots/s x 10 s is plenty for a p99, and each decoding client costs its process
     // ~20 ms/s per 1,000 entities in view (a full-world 1k snapshot decodes in ~0.3 ms)
-    const sample = Math.max(1, Math.floor(o.clients / 10));
+    const sample = Math.max(1, Math.floor(o.clients / (o.sampled ?? 10)));
     const swarms: Child[] = [];
+    const swarmFlags = process.env.LOAD_SWARM_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
     for (let i = 0; i < procs; i++) {
       const k = Math.floor(o.clients / procs) + (i < o.clients % procs ? 1 : 0);
-      const s = spawnChild(`swarm${i}`, [script('swarm'), '--port', String(ready.port), '--clients', String(k), '--sample', String(sample), '--decode', o.decode ?? 'sampled'], env, o.pin?.clients);
+      // LOAD_SWARM_NODE_FLAGS: the same for the client processes
+      const s = spawnChild(`swarm${i}`, [...swarmFlags, script('swarm'), '--port', String(ready.port), '--clients', String(k), '--sample', String(sample), '--decode', o.decode ?? 'sampled'], env, o.pin?.clients);
       children.push(s);
       swarms.push(s);
     }

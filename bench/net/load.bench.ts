@@ -15,7 +15,12 @@
 //   LOAD_CLIENTS_PER_PROCESS  clients per client process (default 250)
 //   LOAD_CLIENT_DECODE  "sampled" (default: only the ~10 timed clients decode, the others ack
 //                   without decoding) or "all" (see bench/load/swarm.ts)
+//   LOAD_SAMPLED_CLIENTS  about how many clients decode and time snapshots (default 10; fewer
+//                   leave the client processes more headroom when they are the limit)
 //   LOAD_PIN        0: do not pin processes to CPUs
+//   LOAD_HOST_NODE_FLAGS, LOAD_SWARM_NODE_FLAGS  extra node flags for the host / client
+//                   processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+//   LOAD_VERBOSE    1: a line per second per process
 //
 // Hermetic: every process binds or connects to 127.0.0.1 only.
 
@@ -180,7 +185,7 @@ function freePort(): Promise<number> {
   });
 }
 
-type RunColyseus = (o: { clients: number; entities: number; sendHz: 20 | 60; warmupS: number; measureS: number; port: number; clientProcesses?: number; pin?: Pinning | null }) => Promise<Row>;
+type RunColyseus = (o: { clients: number; entities: number; sendHz: 20 | 60; warmupS: number; measureS: number; port: number; clientProcesses?: number; sampled?: number; pin?: Pinning | null }) => Promise<Row>;
 
 /** The Colyseus runner, or why there is none. */
 async function loadColyseus(): Promise<RunColyseus | string> {
@@ -221,6 +226,8 @@ export async function run(): Promise<SuiteResult> {
   const decode = process.env.LOAD_CLIENT_DECODE === 'all' ? 'all' : 'sampled';
   const perProcess = process.env.LOAD_CLIENTS_PER_PROCESS ? Number(process.env.LOAD_CLIENTS_PER_PROCESS) : 250;
   if (!(Number.isInteger(perProcess) && perProcess > 0)) throw new Error(`load: LOAD_CLIENTS_PER_PROCESS must be an integer > 0 (got "${process.env.LOAD_CLIENTS_PER_PROCESS}")`);
+  const sampled = process.env.LOAD_SAMPLED_CLIENTS ? Number(process.env.LOAD_SAMPLED_CLIENTS) : 10;
+  if (!(Number.isInteger(sampled) && sampled > 0)) throw new Error(`load: LOAD_SAMPLED_CLIENTS must be an integer > 0 (got "${process.env.LOAD_SAMPLED_CLIENTS}")`);
   const budget = process.env.LOAD_BUDGET !== undefined ? Number(process.env.LOAD_BUDGET) : 30 * 1024;
   if (!(budget >= 0)) throw new Error(`load: LOAD_BUDGET must be bytes per second >= 0 (got "${process.env.LOAD_BUDGET}")`);
   if (!points.length) throw new Error(`load: LOAD_CONFIGS="${process.env.LOAD_CONFIGS}" / LOAD_SYSTEMS="${process.env.LOAD_SYSTEMS}" select nothing`);
@@ -245,6 +252,7 @@ export async function run(): Promise<SuiteResult> {
           warmupS,
           measureS,
           decode,
+          sampled,
           clientsPerProcess: perProcess,
           pin,
           ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}),
@@ -252,7 +260,7 @@ export async function run(): Promise<SuiteResult> {
         });
         rows.push({ ...row, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-' });
       } else {
-        const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess), pin });
+        const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess), sampled, pin });
         // the keys the targets and the ratios match on, whatever the runner put there
         const clientCpu = row.swarm_cpu_pct ?? row.client_cpu_pct;
         const min = row.snapshots_per_client_s_min;

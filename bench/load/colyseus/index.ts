@@ -27,6 +27,8 @@ export interface ColyseusOptions {
   /** Which clients run the SDK's decoder: 'sampled' (default: ~10 in all, the latency sample;
    *  the others count frames without decoding, see clients.ts) or 'all'. Same switch as lanparty's. */
   decode?: 'all' | 'sampled';
+  /** About how many clients decode with 'sampled' (default 10). */
+  sampled?: number;
   /** Pin the host and the client processes (../pin.ts), as the lanparty runs are; null or absent: not pinned. */
   pin?: Pinning | null;
 }
@@ -135,7 +137,7 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
     // Children exit when their stdin (our pipe) closes, so a crash here leaves none behind;
     // --seconds is only a backstop.
     const seconds = String(120 + o.warmupS + o.measureS);
-    const decodeEvery = o.decode === 'all' ? 1 : Math.max(1, Math.floor(o.clients / 10));
+    const decodeEvery = o.decode === 'all' ? 1 : Math.max(1, Math.floor(o.clients / (o.sampled ?? 10)));
     const clients: Proc[] = [];
     for (let i = 0, first = 0; i < nProcs; i++) {
       const k = Math.floor(o.clients / nProcs) + (i < o.clients % nProcs ? 1 : 0);
