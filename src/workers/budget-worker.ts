@@ -8,7 +8,7 @@ import { getGame } from '../engine/games/index.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { threadClock } from '../engine/thread-cpu.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
-import { createSnapshotCodec } from '../net/protocol/snapshot.js';
+import { createSnapshotCodec } from '../net/protocol/snapshot/index.js';
 import { globalsOf } from '../net/protocol/snapshot/source.js';
 import { BudgetClient, Scratch } from '../net/server/budget.js';
 import { InterestIndex } from '../net/server/interest.js';

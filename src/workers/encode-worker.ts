@@ -11,7 +11,7 @@ import { threadClock } from '../engine/thread-cpu.js';
 import { viewOf } from '../engine/snapshot-view.js';
 import { encodeJsonMessage } from '../net/protocol/json-frame.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
-import { createSnapshotCodec, encodeFromRing, toJsonSnapshot } from '../net/protocol/snapshot.js';
+import { createSnapshotCodec, encodeFromRing, toJsonSnapshot } from '../net/protocol/snapshot/index.js';
 import type { StateBlock } from '../engine/layout.js';
 import { moveWith, packFrames } from './move-frames.js';
 import { InterestIndex, rangeKey } from '../net/server/interest.js';

@@ -17,14 +17,15 @@ import type { SimHost } from '../../workers/sim-host.js';
 import { lanAddress } from '../address.js';
 import { ErrorCode, protocolError } from '../errors.js';
 import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '../protocol/legacy003.js';
-import { HostMsg, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg } from '../protocol/messages.js';
-import { schemaDescriptor } from '../protocol/snapshot.js';
+import { HostMsg, isSendHz, PROTOCOL_VERSION, validateClientMessage, type ClientMessage, type JoinMsg, type SendHz } from '../protocol/messages.js';
+import { schemaDescriptor } from '../protocol/snapshot/index.js';
+import { Admission } from './admission.js';
 import { Broadcaster, type SnapshotPeer } from './broadcaster.js';
 import { ChatRoom, type ChatLimits } from './chat.js';
 import { Connection, traffic, type ConnectionLimits } from './connection.js';
 import { DropCounter } from './drops.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
-import { SendRate, type SendHz } from './send-rate.js';
+import { SendRate } from './send-rate.js';
 import { Sessions, type Session, type SessionRecord } from './sessions.js';
 
 export const DEFAULT_PORT = 5050;
@@ -93,9 +94,12 @@ export class HostServer implements LegacyHost {
   private stopTicks: () => void = () => {};
   private legacyCache: { tick: number; t: LegacyTick; matchNo: number } | null = null;
   private stopping = false;
+  /** Refuses at once a join that cannot fit (SESSION_FULL, with the numbers). */
+  private readonly admission: Admission;
 
   private constructor(private readonly o: HostServerOptions) {
     this.sim = o.sim;
+    this.admission = new Admission(o.sim.ring, o.sim.game.maxPlayers);
     this.bind = lanAddress(o.bind);
     this.limits = {
       maxFrame: 64 * 1024,
@@ -120,7 +124,7 @@ export class HostServer implements LegacyHost {
       },
       o.chat,
     );
-    if (o.sendHz !== undefined && o.sendHz !== 60 && o.sendHz !== 30 && o.sendHz !== 20) throw new RangeError('sendHz must be 60, 30 or 20');
+    if (o.sendHz !== undefined && !isSendHz(o.sendHz)) throw new RangeError('sendHz must be 60, 30 or 20');
     this.broadcaster = new Broadcaster(this.sim, o.gameName, o.gameOptions ?? {}, this.drops, o.encodeThreads, o.interest ?? true, o.budgetBytesPerSec ?? 0);
     this.server = createServer({ noDelay: true }, (s) => this.accept(s));
   }
@@ -215,6 +219,9 @@ export class HostServer implements LegacyHost {
       const why = this.chat.refuse(msg.name, this.sessions.next);
       if (why) return conn.fail(protocolError(ErrorCode.NAME_TAKEN, why));
     }
+    // issue 13: refused at once when the session is full (admission.ts), not after a timeout
+    const full = this.admission.refusal(this.pendingJoins.keys());
+    if (full) return conn.fail(protocolError(ErrorCode.SESSION_FULL, full));
     const s = this.sessions.create(true);
     if (msg.name !== undefined) s.name = msg.name;
     conn.client = s.client;
@@ -334,6 +341,8 @@ export class HostServer implements LegacyHost {
     if (!ring.endRead(tick, token)) return;
     this.present.clear();
     for (const c of found.keys()) this.present.add(c);
+    // seed 003 clients are answered once their join is in (legacy.ts)
+    for (const p of this.legacy.values()) p.presenceScanned(tick);
     for (const [client, p] of this.pendingJoins) {
       const eid = found.get(client);
       if (eid !== undefined) {
@@ -344,7 +353,8 @@ export class HostServer implements LegacyHost {
         this.welcome(p.conn, s, false);
       } else if (tick - p.since > (this.o.joinTimeoutTicks ?? 60)) {
         this.pendingJoins.delete(client);
-        p.conn.fail(protocolError(ErrorCode.JOIN_REFUSED, 'the game refused the player (full?)'));
+        // not a full session (admission.ts refuses those up front): the game said no
+        p.conn.fail(protocolError(ErrorCode.JOIN_REFUSED, `the game created no entity for the player within ${this.o.joinTimeoutTicks ?? 60} ticks`));
       }
     }
   }
