@@ -24,6 +24,10 @@
 //     span  |--read--|  preempted  |-read-|---write---|       wall 10 ms, waited 3 ms
 //     pieces are charged (1 - 3/10) of their wall time
 //
+// The kernel now and then settles a wait late (a span then reports more waiting than its own
+// length): the excess is carried into the next span, so totals stay right over many spans,
+// though a single short span may be charged too much or too little.
+//
 // GC pauses this thread's PerformanceObserver reports are moved from the piece they
 // interrupted into 'gc', so no millisecond is counted twice. Stages must not nest.
 
@@ -109,6 +113,9 @@ export class StageClock {
   private depth = 0;
   private spanWall = 0;
   private spanDelayNs = 0;
+  /** Run-queue wait reported in a span longer than the span itself: the kernel settles a wait
+   *  late now and then, so the excess belongs to earlier time and is taken off the next span. */
+  private carriedMs = 0;
   /** Number of the open span's first piece. */
   private spanFirst = 0;
   private turnHeld = false;
@@ -123,7 +130,7 @@ export class StageClock {
   private observer: PerformanceObserver | undefined;
 
   constructor(
-    readonly name: string,
+    public name: string,
     options: { gc?: boolean } = {},
   ) {
     if (options.gc ?? true) {
@@ -146,7 +153,8 @@ export class StageClock {
   end(): void {
     if (this.depth === 0 || --this.depth > 0) return;
     const wall = performance.now() - this.spanWall;
-    const waited = (runDelayNs() - this.spanDelayNs) / 1e6;
+    const waited = (runDelayNs() - this.spanDelayNs) / 1e6 + this.carriedMs;
+    this.carriedMs = Math.max(0, waited - wall);
     const f = wall > 0 ? Math.min(1, Math.max(0, 1 - waited / wall)) : 1;
     for (let i = 0; i < this.pending.length; i++) {
       if (this.pending[i] === 0) continue;
@@ -274,11 +282,19 @@ export class StageClock {
 }
 
 let mine: StageClock | undefined;
+let named = false;
 
 /**
- * This thread's clock, made on the first call (later calls ignore `name`): the pieces of one
- * thread timed in several modules (connection reads, broadcaster writes) add up in one place.
+ * This thread's clock, made on the first call: the pieces of one thread timed in several
+ * modules (connection reads, broadcaster writes) add up in one place. The first call that
+ * gives a name names it, whatever the order modules were loaded in; until then it is 'main'
+ * on the main thread, else 'worker#<threadId>'.
  */
-export function threadClock(name = isMainThread ? 'main' : `worker#${threadId}`): StageClock {
-  return (mine ??= new StageClock(name));
+export function threadClock(name?: string): StageClock {
+  mine ??= new StageClock(isMainThread ? 'main' : `worker#${threadId}`);
+  if (name !== undefined && !named) {
+    mine.name = name;
+    named = true;
+  }
+  return mine;
 }

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { StageClock, threadCpuNs, threadCpuSource } from '../../src/engine/thread-cpu.js';
+import { StageClock, threadClock, threadCpuNs, threadCpuSource } from '../../src/engine/thread-cpu.js';
 
 interface Measured {
   source: string;
@@ -79,13 +79,14 @@ describe('StageClock', () => {
 
   it.runIf(onLinux && hasTaskset)('thread-cpu: two threads sharing one core are each charged their own CPU time for a stage, not its wall time', () => {
     const out = execFileSync('taskset', ['-c', '0', process.execPath, new URL('./fixtures/shared-core.mjs', import.meta.url).pathname, '300'], { encoding: 'utf8' });
-    const results = JSON.parse(out) as Array<{ work: number; cpuMs: number; wallMs: number }>;
+    const results = JSON.parse(out) as Array<{ work: number; cpuMs: number; spanMs: number }>;
     expect(results).toHaveLength(2);
     for (const r of results) {
-      // they did share the core: each ran for well under its wall time
-      expect(r.cpuMs).toBeLessThan(0.75 * r.wallMs);
-      // and the stage is the thread's CPU time (within a scheduler tick or two), not the wall time
-      expect(Math.abs(r.work - r.cpuMs)).toBeLessThan(0.1 * r.cpuMs + 10);
+      // they did share the core inside the stages: wall time would be far off
+      expect(r.spanMs).toBeGreaterThan(1.4 * r.cpuMs);
+      // and the stage is the thread's CPU time, give or take the kernel's late settling of
+      // run-queue waits (it evens out over many spans) and a scheduler tick or two
+      expect(Math.abs(r.work - r.cpuMs)).toBeLessThan(0.25 * r.cpuMs + 10);
     }
   });
 
@@ -96,6 +97,15 @@ describe('StageClock', () => {
     expect(r.stages.alloc).toBeGreaterThan(0);
     // counted twice, alloc + gc would be wall + gc
     expect(r.stages.alloc! + gc).toBeLessThanOrEqual(r.wallMs * 1.01 + 0.5);
+  });
+
+  it("thread-cpu: threadClock is one clock per thread; the first name given names it, even after an unnamed call (module load order)", () => {
+    const c = threadClock();
+    expect(c.name).toBe('main');
+    expect(threadClock('net#1')).toBe(c);
+    expect(c.name).toBe('net#1');
+    threadClock('other');
+    expect(c.name).toBe('net#1');
   });
 
   it('thread-cpu: startInTurn keeps one span open until the end of the event-loop turn', async () => {
