@@ -1,7 +1,8 @@
 // The lanparty side of the load benchmark: one host process (sim worker + HostServer) on
 // 127.0.0.1, driven by bench/load/lanparty.ts, which reads its JSON lines on stdout:
 //
-//   {"type":"ready", port, heapBaseline, ...}     once listening (heap after a full GC, no client yet)
+//   {"type":"ready", port, heapBaseline, ...}     once listening (heap after a full GC, no client yet:
+//                                                 the main thread's and the network thread's)
 //   {"type":"stats", t, cpuUs, watcherCpuMs, rss, heapUsed, sim, net, ...}   every second, cumulative
 //                                                 counters; net.threads: CPU by thread and stage
 //   {"type":"ticks", pub: [[tick, publishMs], ...]}                   the ticks published that second
@@ -57,6 +58,7 @@ export interface HostTicksLine {
 
 export interface HostHeapLine {
   type: 'heap';
+  /** Main thread + network thread (where the connections live), each after a full GC. */
   heapUsed: number;
   rss: number;
 }
@@ -119,7 +121,8 @@ const gameOptions = { maxPlayers: Math.max(16, clients), drones: entities, width
 // players, their lasers (none here: the bots never fire, but keep the margin the real game
 // needs) and the drones all fit; --capacity: as given (the idle row: the CLI's default)
 const capacity = a.capacity === undefined ? entities + 4 * clients + 2000 : num('capacity', a.capacity);
-const host = await SimHost.start({ game: 'shooter', gameOptions, capacity, seed: 1 });
+// idleSleep as `lanparty host` has it (src/app/hosting.ts): no tick while nobody is in the world
+const host = await SimHost.start({ game: 'shooter', gameOptions, capacity, seed: 1, idleSleep: true });
 sim = host;
 
 let pub: Array<[number, number]> = [];
@@ -145,8 +148,9 @@ const netOptions: HostServerOptions & { budgetBytesPerSec?: number | undefined }
 const server = await HostServer.start(netOptions);
 net = server;
 
-const base = fullGc();
-out({ type: 'ready', port: server.port, heapBaseline: base.heapUsed, capacity, t: now(), cpuSource: threadCpuSource() } satisfies HostReady);
+/** Heap used by the main thread and the network thread, after a full GC of each. */
+const hostHeap = async () => fullGc().heapUsed + (await server.netHeapUsed());
+out({ type: 'ready', port: server.port, heapBaseline: await hostHeap(), capacity, t: now(), cpuSource: threadCpuSource() } satisfies HostReady);
 
 timer = setInterval(() => {
   const cpu = process.cpuUsage();
@@ -168,16 +172,16 @@ timer = setInterval(() => {
 
 rl.on('line', (line) => {
   if (line.trim() !== 'heap') return;
-  const m = fullGc();
-  out({ type: 'heap', heapUsed: m.heapUsed, rss: m.rss } satisfies HostHeapLine);
+  void hostHeap().then((heapUsed) => out({ type: 'heap', heapUsed, rss: process.memoryUsage().rss } satisfies HostHeapLine));
 });
 
 /**
  * Publish time of every tick, from a watcher thread (publish-watcher.ts) that waits on the
  * control block's tick word: unlike sim.onTick on the main thread it is neither late nor
- * collapsing ticks when the main thread is busy sending (exactly when delivery matters). The
- * control block is SimHost's private memory, read here only; without it (SimHost changed),
- * sim.onTick is the fallback.
+ * collapsing ticks when the main thread is busy (exactly when delivery matters), and it stamps
+ * the ticks the network thread reads from the ring on its own too. The control block is
+ * SimHost's private memory, read here only; without it (SimHost changed), sim.onTick is the
+ * fallback.
  */
 function stampPublishes(sim: SimHost, add: (b: WatcherBatch) => void): () => Promise<unknown> {
   const control = (sim as unknown as { control?: Int32Array }).control;

@@ -3,7 +3,7 @@
 // idle host (no client process at all).
 //
 // Separate processes, not threads of this one, so the host's CPU (process.cpuUsage covers
-// all its threads: main, sim worker, encode pool) is the host's alone, and the clients'
+// all its threads: main, sim worker, network thread) is the host's alone, and the clients'
 // decoding does not share the host's event loop. Pinned (./pin.ts), the host has one CPU and
 // the client processes the other; unpinned, on a 2-core machine the swarms compete with the
 // host for the cores. Their own CPU is reported (swarm_cpu_pct) either way.

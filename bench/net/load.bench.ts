@@ -78,7 +78,7 @@ export const info: SuiteInfo = {
       '`pinned`: where `taskset` works, the host process runs on CPU 0 and every client process on CPU 1, for lanparty and ' +
       'Colyseus alike (LOAD_PIN=0: not pinned), so that on a small machine the host has a core of its own and a CPU ratio ' +
       'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all.',
-    '`host CPU %`: CPU time of the host process (every thread: main, sim worker, encode pool; process.cpuUsage) minus the ' +
+    '`host CPU %`: CPU time of the host process (every thread: main, sim worker, network thread; process.cpuUsage) minus the ' +
       'bench\'s own publish-watcher thread (its CPU measured by itself), 100 = one core. ' +
       '`clients CPU %`: the client processes together; `clients ELU`: event-loop utilization of the busiest client process (near 1: the ' +
       'clients, not the host, limit snapshots/s and delivery). `tick p50/p99`: the sim worker\'s tick time over its last 600 ticks at the ' +
@@ -86,14 +86,14 @@ export const info: SuiteInfo = {
       '`snap/s min`: snapshots per second of the slowest client over the window; `rate %`: that as a percentage of the send rate. `delivery`: from the tick\'s ' +
       'publish (stamped by a watcher thread woken by the sim worker) to the decoded snapshot in a client (about 10 clients sampled), ' +
       '`performance.timeOrigin + now()` on both sides (same machine). `B/client/s`: bytes received per client per ' +
-      'second. `heap KB/client`: host main-thread heapUsed with N clients minus before any client, after a full GC, over the clients that joined.',
+      'second. `heap KB/client`: host heapUsed (main thread + network thread, where the connections live) with N clients minus before any client, after a full GC, over the clients that joined.',
     'Same-work rows (interest off, at the configurations of the targets) run lanparty and Colyseus 0.18 on the same ' +
       'load, one after the other; the `lanparty/colyseus` rows give the ratios of host CPU and bytes per client per second (< 1: lanparty ' +
       'uses less).',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
-      'handling client messages; `encode` building snapshots (encode workers) and handing ticks to them (connection thread); `write` ' +
+      'handling client messages; `encode` picking the clients due and building their snapshots; `write` ' +
       'writing frames to sockets; `gc` GC pauses of every thread; `other` the host\'s CPU that no stage covers (event-loop and stream machinery, ' +
       'message passing between threads, V8\'s helper threads); `other %` is that share of the host\'s CPU. The by-thread table gives each ' +
       'kind of thread\'s CPU, and `outside` the CPU of threads that report nothing (V8 helpers, libuv\'s pool).',

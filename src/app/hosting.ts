@@ -90,6 +90,8 @@ const log = logger('hosting');
 export async function startHosting(o: HostingOptions): Promise<Hosting> {
   const gameOptions = o.gameOptions ?? {};
   const sim = await SimHost.start({
+    // the product sleeps while nobody is in the world: an idle host costs next to nothing
+    idleSleep: true,
     game: o.game,
     gameOptions,
     ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),

@@ -165,12 +165,11 @@ export class StageClock {
   }
 
   /**
-   * A piece of `stage` that took `ms` (performance.now() difference) and ended just now.
-   * Outside a span it is charged as is.
+   * A piece of `stage` that took `ms` (performance.now() difference) and ended at `end`
+   * (default: now). Outside a span it is charged as is.
    */
-  add(stage: string, ms: number): void {
+  add(stage: string, ms: number, end = performance.now()): void {
     const id = this.idOf(stage);
-    const end = performance.now();
     const slot = this.pieces++ % PIECES;
     this.pieceAt[slot * 2] = end - ms;
     this.pieceAt[slot * 2 + 1] = end;

@@ -9,15 +9,17 @@ import { cleanupNet, joinClient, sleep, startHost, waitUntil, type TestHost } fr
 
 afterEach(cleanupNet);
 
-/** Let a client play for a while, then wait for a stats line that includes the sim worker's. */
+/** Let a client play for a while, then wait for the network thread's report after it (once a second). */
 async function threadsAfterPlay(th: TestHost): Promise<ThreadStats[]> {
   const c = await joinClient(th);
   for (let i = 0; i < 40; i++) {
     c.input(i % 2 ? 1 : 2);
     await sleep(25);
   }
-  const before = th.sim.stats?.tick ?? -1;
-  await waitUntil(() => (th.sim.stats?.tick ?? -1) > before, 3000, 'a newer sim stats message');
+  // a report made after the play: the network thread's CPU figure moves with every report
+  const netCpu = () => th.host.stats().threads.find((t) => t.name.startsWith('net#'))?.cpuMs ?? -1;
+  const before = netCpu();
+  await waitUntil(() => netCpu() !== before, 3000, "a newer report of the network thread's CPU");
   return th.host.stats().threads;
 }
 
@@ -32,25 +34,26 @@ function expectSane(threads: ThreadStats[]): void {
 }
 
 describe('host stats: CPU by thread', () => {
-  it('host stats: the connection thread (read, encode, write), the sim worker (sim) and an encode worker (encode) report their CPU and stages', async () => {
-    const th = await startHost({ encodeThreads: 1, interest: false });
+  it('host stats: the main thread, the sim worker (sim) and the network thread (read, encode, write) report their CPU and stages', async () => {
+    const th = await startHost({ interest: false });
     const threads = await threadsAfterPlay(th);
-    const byName = new Map(threads.map((t) => [t.name.split('#')[0]!, t]));
-    expect([...byName.keys()].sort()).toEqual(['encode', 'main', 'sim']);
-    const main = byName.get('main')!.stages;
-    expect(main.read).toBeGreaterThan(0);
-    expect(main.encode).toBeGreaterThan(0);
-    expect(main.write).toBeGreaterThan(0);
-    expect(byName.get('sim')!.stages.sim).toBeGreaterThan(0);
-    expect(byName.get('encode')!.stages.encode).toBeGreaterThan(0);
+    const byKind = new Map(threads.map((t) => [t.name.split('#')[0]!, t]));
+    expect([...byKind.keys()].sort()).toEqual(['main', 'net', 'sim']);
+    const net = byKind.get('net')!.stages;
+    expect(net.read).toBeGreaterThan(0);
+    expect(net.encode).toBeGreaterThan(0);
+    expect(net.write).toBeGreaterThan(0);
+    expect(byKind.get('sim')!.stages.sim).toBeGreaterThan(0);
+    // the network thread's shared counters carry its CPU and read time too
+    expect(th.host.stats().netThreadCpuMs).toBeGreaterThan(0);
     expectSane(threads);
   });
 
-  it('host stats: with a byte budget the budget worker reports its encode stage too', async () => {
-    const th = await startHost({ encodeThreads: 1, budgetBytesPerSec: 30_000 });
+  it('host stats: with a byte budget the network thread reports its encode stage too', async () => {
+    const th = await startHost({ budgetBytesPerSec: 30_000 });
     const threads = await threadsAfterPlay(th);
-    const budget = threads.find((t) => t.name.startsWith('budget#'));
-    expect(budget?.stages.encode).toBeGreaterThan(0);
+    const net = threads.find((t) => t.name.startsWith('net#'));
+    expect(net?.stages.encode).toBeGreaterThan(0);
     expectSane(threads);
   });
 });

@@ -10,8 +10,10 @@ export const DropReason = {
   // snapshots (the host's own work, not a peer's fault)
   /** The ring slot was overwritten before it could be encoded (the encoder fell 32 ticks behind). */
   SNAPSHOT_UNREADABLE: 'snapshot.unreadable',
-  /** An encode task failed (a bug: logged with its error). */
+  /** Encoding a snapshot threw (a bug: logged with its error); its clients get a full one next. */
   SNAPSHOT_ENCODE_FAILED: 'snapshot.encode_failed',
+  /** A command could not be queued for the sim: the network thread's queue was full. */
+  QUEUE_FULL: 'queue.full',
   // discovery datagrams (src/net/lan/beacon.ts, discovery.ts)
   BEACON_TOO_LARGE: 'beacon.too_large',
   BEACON_NOT_JSON: 'beacon.not_json',
