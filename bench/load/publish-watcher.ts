@@ -2,8 +2,8 @@
 // blocks in Atomics.wait on the control block's tick word (the sim worker notifies it after
 // each pump) and stamps each new tick the moment it is woken, so publish times are neither
 // late nor merged when the host's main thread is busy sending. Ticks published in one pump (a
-// catch-up) get that pump's time. A few messages a second, each with this thread's own CPU
-// time so far: the harness takes it off the host's CPU (it is the bench's, not the host's).
+// catch-up) get that pump's time. Each message carries this thread's own CPU time so far: the
+// harness takes it off the host's CPU (it is the bench's, not the host's).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadCpuNs } from '../../src/engine/thread-cpu.js';
@@ -32,7 +32,9 @@ for (;;) {
     for (let k = last + 1; k <= t; k++) batch.push([k, now]);
     last = t;
   }
-  if (now - flushed >= 100) {
+  // a few messages a second while ticks come, one a second (for the CPU figure) while idle:
+  // every message wakes the host's main thread
+  if ((batch.length && now - flushed >= 100) || now - flushed >= 1000) {
     parentPort!.postMessage({ ticks: batch, cpuMs: threadCpuNs() / 1e6 } satisfies WatcherBatch);
     batch = [];
     flushed = now;
