@@ -12,6 +12,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { logger } from '../../engine/log.js';
+import { threadClock, type ThreadStats } from '../../engine/thread-cpu.js';
 import type { SimHost } from '../../workers/sim-host.js';
 import { workerFile } from '../../workers/worker-file.js';
 import { lanAddress } from '../address.js';
@@ -164,6 +165,8 @@ export class HostServer {
           this.mirror.delete(m.client);
         } else if (m.type === 'heap') {
           this.heapWaiters.splice(0).forEach((w) => w(m.heapUsed));
+        } else if (m.type === 'thread') {
+          this.netThread = m.stats;
         }
       });
       channel.port1.unref();
@@ -202,6 +205,8 @@ export class HostServer {
   }
 
   private readonly heapWaiters: Array<(bytes: number) => void> = [];
+  /** The network thread's newest report of its CPU and stages. */
+  private netThread: ThreadStats | null = null;
 
   /** The network thread's heap used, after a full GC when the process runs with --expose-gc. */
   netHeapUsed(): Promise<number> {
@@ -228,7 +233,10 @@ export class HostServer {
   }
 
   stats() {
-    return { ...netStatsOf(this.stats_), netRestarts: this.netRestarts };
+    // CPU by thread and stage (src/engine/thread-cpu.ts): this thread, the sim worker, the network thread
+    const sim = this.o.sim.stats?.thread;
+    const threads = [threadClock().stats(), ...(sim ? [sim] : []), ...(this.netThread ? [this.netThread] : [])];
+    return { ...netStatsOf(this.stats_), netRestarts: this.netRestarts, threads };
   }
 
   /** What `lanparty top` shows: sim timing, clients by mode, traffic, drops by reason. */
