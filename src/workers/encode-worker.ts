@@ -11,9 +11,9 @@ import { viewOf } from '../engine/snapshot-view.js';
 import { encodeJsonMessage } from '../net/protocol/json-frame.js';
 import { encodeMsgpackFrame } from '../net/protocol/msgpack-frame.js';
 import { createSnapshotCodec, encodeFromRing, toJsonSnapshot } from '../net/protocol/snapshot.js';
-import type { StateBlock } from '../engine/layout.js';
 import { moveWith, packFrames } from './move-frames.js';
 import { InterestIndex, rangeKey } from '../net/server/interest.js';
+import { SnapshotFragments, type FragmentTick } from '../net/server/tick-fragments.js';
 import { INTEREST_STRIDE, type EncodeResult, type EncodeTask, type EncodeWorkerData } from './encode-messages.js';
 
 const data = workerData as EncodeWorkerData;
@@ -46,72 +46,50 @@ export default function encode(task: EncodeTask): EncodeResult {
 }
 
 const interest = game.interest ? new InterestIndex(game.schema, game.interest, data.capacity) : null;
+const fragments = interest ? new SnapshotFragments(codec, interest, data.capacity) : null;
 
 /**
- * The interest path: each client's cell range now, then one payload per distinct
- * (range now, base tick, range at the base, json) — most clients share one.
+ * The interest path (src/net/server/tick-fragments.ts): each msgpack client's snapshot is
+ * its own small part plus the shared parts of its cells; JSON clients get full JSON
+ * snapshots, one per distinct view.
  */
 function encodeInterest(tick: number, clients: Int32Array): Pick<EncodeResult, 'interest' | 'ranges' | 'groups'> {
   const n = clients.length / INTEREST_STRIDE;
   const ranges = new Int32Array(n * 4);
   const frames: Array<Uint8Array | null> = new Array(n).fill(null);
-  if (!interest) return { interest: frames, ranges, groups: 0 };
-  const token = ring.beginRead(tick);
-  if (token < 0) return { interest: frames, ranges, groups: 0 };
-  const block = ring.blockOf(tick);
-  const maxEid = ring.info(tick).maxEid;
-  const cache = new Map<string, Uint8Array | null>();
-  const r = new Int32Array(4);
+  const t = fragments?.begin(ring, tick);
+  if (!t) return { interest: frames, ranges, groups: 0 };
+  const json = new Map<string, Uint8Array>();
+  let intact = false;
   try {
     for (let i = 0; i < n; i++) {
       const o = i * INTEREST_STRIDE;
-      const self = clients[o]!;
-      const json = clients[o + 6] === 1;
-      let base = json ? -1 : clients[o + 1]!;
-      const br = clients.subarray(o + 2, o + 6);
-      if (br[0]! < 0) base = -1; // the base's range is unknown: send a full snapshot
-      interest.rangeOf(block, tick, maxEid, self, r);
-      ranges.set(r, i * 4);
-      // own entity outside its own range (a game whose camera does not follow it): not shared
-      const key = `${rangeKey(r)}:${base}:${base >= 0 ? rangeKey(br) : 0}:${json ? 1 : 0}:${interest.contains(block, maxEid, r, self) ? 0 : self}`;
-      let frame = cache.get(key);
-      if (frame === undefined) {
-        frame = encodeInterestPayload(tick, block, maxEid, r, base, br, self, json);
-        cache.set(key, frame);
-      }
-      frames[i] = frame;
+      const r = ranges.subarray(i * 4, i * 4 + 4);
+      if (clients[o + 6] === 1) frames[i] = jsonView(t, clients[o]!, r, json);
+      else frames[i] = t.frameFor(clients[o]!, clients[o + 1]!, clients.subarray(o + 2, o + 6), r);
     }
   } finally {
-    interest.release();
+    intact = t.end();
   }
-  if (!ring.endRead(tick, token)) return { interest: new Array(n).fill(null), ranges, groups: 0 };
-  return { interest: frames, ranges, groups: cache.size };
+  if (!intact) return { interest: new Array(n).fill(null), ranges, groups: 0 };
+  for (let i = 0; i < n; i++) if (clients[i * INTEREST_STRIDE + 6] !== 1 && !t.intact(clients[i * INTEREST_STRIDE + 1]!)) frames[i] = null;
+  return { interest: frames, ranges, groups: new Set(frames.filter((f) => f !== null)).size };
 }
 
-function encodeInterestPayload(
-  tick: number,
-  block: StateBlock,
-  maxEid: number,
-  r: Int32Array,
-  base: number,
-  br: Int32Array,
-  self: number,
-  json: boolean,
-): Uint8Array | null {
-  interest!.visible(block, tick, maxEid, r, self, visNow);
-  if (json) return encodeJsonMessage(toJsonSnapshot(codec, { block, maxEid }, tick, visNow));
-  let baseVis: Uint8Array | undefined;
-  let bt = -1;
-  if (base >= 0 && base < tick && tick - base < ring.slots) {
-    bt = ring.beginRead(base);
-    if (bt >= 0) {
-      interest!.visible(ring.blockOf(base), base, ring.info(base).maxEid, br, self, visBase);
-      baseVis = visBase;
-    }
+/** A JSON client's full snapshot of what its view shows (shared by the clients of one view). */
+function jsonView(t: FragmentTick, self: number, r: Int32Array, cache: Map<string, Uint8Array>): Uint8Array {
+  t.rangeOf(self, r);
+  const block = ring.blockOf(t.tick);
+  const maxEid = ring.info(t.tick).maxEid;
+  // own entity outside its own range (a game whose camera does not follow it): not shared
+  const key = `${rangeKey(r)}:${interest!.contains(block, maxEid, r, self) ? 0 : self}`;
+  let frame = cache.get(key);
+  if (!frame) {
+    interest!.visible(block, t.tick, maxEid, r, self, visNow);
+    frame = encodeJsonMessage(toJsonSnapshot(codec, { block, maxEid }, t.tick, visNow));
+    cache.set(key, frame);
   }
-  const msg = encodeFromRing(codec, ring, tick, bt >= 0 ? base : -1, visNow, baseVis);
-  if (bt >= 0 && !ring.endRead(base, bt)) return null;
-  return msg ? encodeMsgpackFrame(codec.pack(msg)) : null;
+  return frame;
 }
 
 const visNow = new Uint8Array(data.capacity + 1);

@@ -83,11 +83,13 @@ export class BudgetClient {
   }
 
   /**
-   * This client's snapshot of `block` (tick `tick`): its cell range `r`, its entity `self`.
-   * `changed[c]` = entities of cell c that changed since the previous tick; `globals` = the
-   * block's networked globals. Returns the message; call `spent` with its packed size.
+   * What this client's snapshot of `block` (tick `tick`) carries: its cell range `r`, its
+   * entity `self`. `changed[c]` = entities of cell c that changed since the previous tick;
+   * `globals` = the block's networked globals. Updates the bucket, the priorities and the
+   * removal sweep; an encoder then sends the plan (refreshMessage, or the shared fragments of
+   * ./tick-fragments.ts), marks what it sent as held and calls `commit`, then `spent`.
    */
-  next(
+  plan(
     ctx: SnapshotCodec,
     block: StateBlock,
     tick: number,
@@ -98,25 +100,25 @@ export class BudgetClient {
     hz: number,
     scratch: Scratch,
     globals: readonly number[],
-  ): SnapshotMessage {
+  ): BudgetPlan {
     this.refill(tick, hz);
-    const src = { block, maxEid: grid.maxEid };
+    const plan = scratch.plan;
     const arch = block.fields[ctx.archIndex] as Uint8Array;
-    const mine = (e: number) => e === self || grid.always.includes(e);
-    if (this.lastTick < 0) {
+    plan.self = self > 0 && self <= grid.maxEid && arch[self] ? self : 0;
+    plan.nCells = 0;
+    plan.nRm = 0;
+    plan.globals = this.globalsChanged(globals);
+    plan.first = this.lastTick < 0;
+    if (plan.first) {
       // a first (or reset) snapshot: only the own and always entities, cells follow by priority
-      const vis = scratch.vis(grid.maxEid);
-      if (self > 0 && self <= grid.maxEid && arch[self]) vis[self] = 1;
-      for (const e of grid.always) vis[e] = 1;
-      const msg = encodeFull(ctx, src, tick, vis);
-      for (let e = 1; e <= grid.maxEid; e++) if (vis[e]) this.held[e >> 5]! |= 1 << (e & 31);
-      this.globalsChanged(globals);
-      this.lastTick = tick;
-      return msg;
+      if (plan.self) this.hold(plan.self);
+      for (const e of grid.always) this.hold(e);
+      return plan;
     }
+    const mine = (e: number) => e === self || grid.always.includes(e);
 
     // removals: a slice of the held set, dead or out of view now
-    const { rm, ch, add } = scratch.ids(grid.maxEid + 1);
+    const rm = (plan.rm = scratch.ids(grid.maxEid + 1).rm);
     let nRm = 0;
     const words = this.held.length;
     const per = Math.ceil(words / SWEEP_PARTS);
@@ -143,10 +145,11 @@ export class BudgetClient {
       }
     }
     rm.subarray(0, nRm).sort();
+    plan.nRm = nRm;
 
     // priorities of the cells in view; the own cell is the centre of "near"
-    const sx = self > 0 && self <= grid.maxEid && arch[self] ? g.col(block.fields[scratch.xIndex]![self]!) : (r[0]! + r[2]!) >> 1;
-    const sy = self > 0 && self <= grid.maxEid && arch[self] ? g.row(block.fields[scratch.yIndex]![self]!) : (r[1]! + r[3]!) >> 1;
+    const sx = plan.self ? g.col(block.fields[scratch.xIndex]![self]!) : (r[0]! + r[2]!) >> 1;
+    const sy = plan.self ? g.row(block.fields[scratch.yIndex]![self]!) : (r[1]! + r[3]!) >> 1;
     const order = scratch.cells;
     let nCells = 0;
     for (let y = r[1]!; y <= r[3]!; y++) {
@@ -163,8 +166,8 @@ export class BudgetClient {
     // picked by repeated selection, since only one or two are taken per snapshot
     const rowBytes = ctx.rowWireBytes + 1;
     let room = this.bucket - 40 - rowBytes * (1 + grid.always.length); // header, own and always rows
-    const list = scratch.list(grid.maxEid + 1);
-    let n = 0;
+    const chosen = plan.cells;
+    let taken = 0;
     let left = nCells;
     while (left > 0 && room > 0) {
       let best = 0;
@@ -177,12 +180,38 @@ export class BudgetClient {
         continue;
       }
       const cost = count * rowBytes;
-      if (n > 0 && cost > room) break;
-      for (let k = g.cellStart[c]!; k < g.cellStart[c + 1]!; k++) list[n++] = g.items[k]!;
+      if (taken > 0 && cost > room) break;
+      chosen[plan.nCells++] = c;
+      taken += count;
       room -= cost;
       pri[c] = 0;
     }
-    if (self > 0 && self <= grid.maxEid && arch[self]) list[n++] = self;
+    return plan;
+  }
+
+  /**
+   * The plan as one message encoded for this client alone (the reference for the shared
+   * fragments): a full snapshot of the own and always entities first, then deltas whose `ch`
+   * are the refreshed entities it holds (every field) and `add` those it does not. Marks them
+   * held; call `commit` after.
+   */
+  refreshMessage(ctx: SnapshotCodec, block: StateBlock, tick: number, grid: TickGrid, plan: BudgetPlan, scratch: Scratch): SnapshotMessage {
+    const src = { block, maxEid: grid.maxEid };
+    if (plan.first) {
+      const vis = scratch.vis(grid.maxEid);
+      if (plan.self) vis[plan.self] = 1;
+      for (const e of grid.always) vis[e] = 1;
+      return encodeFull(ctx, src, tick, vis);
+    }
+    const g = grid.grid;
+    const { ch, add } = scratch.ids(grid.maxEid + 1);
+    const list = scratch.list(grid.maxEid + 1);
+    let n = 0;
+    for (let i = 0; i < plan.nCells; i++) {
+      const c = plan.cells[i]!;
+      for (let k = g.cellStart[c]!; k < g.cellStart[c + 1]!; k++) list[n++] = g.items[k]!;
+    }
+    if (plan.self) list[n++] = plan.self;
     for (const e of grid.always) list[n++] = e;
     const sorted = list.subarray(0, n).sort();
     let nCh = 0;
@@ -195,18 +224,61 @@ export class BudgetClient {
       if (this.isHeld(e)) ch[nCh++] = e;
       else {
         add[nAdd++] = e;
-        this.held[e >> 5]! |= 1 << (e & 31);
+        this.hold(e);
       }
     }
-    const msg = encodeRefresh(ctx, src, tick, this.lastTick, rm, nRm, ch, nCh, add, nAdd, this.globalsChanged(globals));
-    this.lastTick = tick;
+    return encodeRefresh(ctx, src, tick, this.lastTick, plan.rm, plan.nRm, ch, nCh, add, nAdd, plan.globals);
+  }
+
+  /** Plan, encode for this client alone, commit: the per-client path in one call. */
+  next(
+    ctx: SnapshotCodec,
+    block: StateBlock,
+    tick: number,
+    grid: TickGrid,
+    changed: Int32Array,
+    r: CellRange | Int32Array,
+    self: number,
+    hz: number,
+    scratch: Scratch,
+    globals: readonly number[],
+  ): SnapshotMessage {
+    const plan = this.plan(ctx, block, tick, grid, changed, r, self, hz, scratch, globals);
+    const msg = this.refreshMessage(ctx, block, tick, grid, plan, scratch);
+    this.commit(tick);
     return msg;
+  }
+
+  /** Mark entity e as held by the client (it was sent all its fields). */
+  hold(e: number): void {
+    this.held[e >> 5]! |= 1 << (e & 31);
+  }
+
+  /** The snapshot of `tick` was sent: it is the base of the next. */
+  commit(tick: number): void {
+    this.lastTick = tick;
   }
 
   /** Charge the bucket for a sent message. */
   spent(bytes: number): void {
     this.bucket -= bytes;
   }
+}
+
+/** What one budgeted snapshot carries (BudgetClient.plan); lives in the Scratch, reused. */
+export interface BudgetPlan {
+  /** A first snapshot: a full one of the own and always entities only. */
+  first: boolean;
+  /** Held entities to remove, ascending: rm[0..nRm). */
+  rm: Uint32Array;
+  nRm: number;
+  /** Cells to refresh (every entity, every field): cells[0..nCells). */
+  cells: Int32Array;
+  nCells: number;
+  /** The client's live entity (refreshed in every snapshot), 0 when it has none. */
+  self: number;
+  /** The networked globals changed since the last snapshot sent. */
+  globals: boolean;
 }
 
 /** Scratch arrays shared by the clients of one worker (one encode at a time). */
@@ -222,7 +294,10 @@ export class Scratch {
     readonly yIndex: number,
   ) {
     this.cells = new Int32Array(cells);
+    this.plan = { first: false, rm: new Uint32Array(0), nRm: 0, cells: new Int32Array(cells), nCells: 0, self: 0, globals: false };
   }
+
+  readonly plan: BudgetPlan;
 
   vis(rows: number): Uint8Array {
     if (this._vis.length < rows + 1) this._vis = new Uint8Array(rows + 1);

@@ -1,0 +1,440 @@
+// Per-tick work shared across clients: each interest cell's rows are encoded once per tick
+// (and, for deltas, once per (tick, base)) as pre-encoded parts (../protocol/snapshot/
+// fragments.ts); a client's snapshot is then a small message of its own (what only its view
+// needs: removals and additions at the edge of its view, cells too sparse to share) followed
+// by the parts of its cells, spliced as they are. Thread-agnostic: it reads the snapshot ring
+// in place and returns framed bytes; whoever owns the sockets writes them.
+//
+//   const frags = new SnapshotFragments(codec, interest, capacity)      once per thread
+//   const t = frags.begin(ring, tick)                                    once per tick
+//   for each interest client:  t.frameFor(self, base, baseRange, rangeOut)
+//   for each budgeted client:  t.budgetFrameFor(budgetClient, self, hz)
+//   if (!t.end()) drop every frame of the tick; else drop those of a base t.intact(base) denies
+//
+// What a delta client with cells R now and Q at its base is sent (T = tick, B = base; a cell
+// is "shared" when it holds at least `shareMin` entities at T, else "folded" into the
+// client's own message; cells come from ./cell-index.ts):
+//
+//   cell c in R and Q, shared      change part of c (kept entities that changed) + add part
+//                                  of c's fresh entities                       per (T, B, c)
+//   cell c in R, not Q, shared     add part of every entity of c               per (T, c)
+//   own message: rm  = gone entities of Q's cells, stayers of cells that left the view,
+//                      movers out of view, held movers into entering shared cells (re-added
+//                      by the cell's add part)
+//                add = movers from unseen cells into shared seen cells (the change part then
+//                      applies to a row the client has), folded cells' new rows
+//                ch  = folded cells' kept entities that changed
+//
+// A decoder applies the own message first, then the parts in order, so the result is exactly
+// the per-client delta of ./view-encode.ts (test/net/tick-fragments.test.ts checks it).
+// Budgeted clients (./budget.ts) get their removals and own entity in their own message, and
+// a set part (full rows, held or not) per refreshed cell, encoded once per tick.
+
+import type { StateBlock } from '../../engine/layout.js';
+import type { SnapshotRing } from '../../engine/snapshot-ring.js';
+import { encodeMsgpackFrame } from '../protocol/msgpack-frame.js';
+import type { SnapshotCodec } from '../protocol/snapshot/codec.js';
+import { encodeListDelta, encodeListFull } from '../protocol/snapshot/encode-lists.js';
+import { encodeRefresh } from '../protocol/snapshot/encode-refresh.js';
+import { encodeChangePart, encodeRowsPart, frameWithParts, PartOp } from '../protocol/snapshot/fragments.js';
+import { globalsChanged, globalsOf } from '../protocol/snapshot/source.js';
+import type { SnapshotSource } from '../protocol/snapshot/types.js';
+import { Scratch, type BudgetClient } from './budget.js';
+import { CellTransition, DEAD, TickCells } from './cell-index.js';
+import { rangeKey, type InterestIndex, type TickGrid } from './interest.js';
+import { encodeViewMessage } from './view-encode.js';
+
+export interface FragmentOptions {
+  /** A cell with fewer entities than this at a tick is encoded per client (its part would cost more bytes than it saves work). */
+  shareMin?: number;
+}
+
+/** TickCells kept for reuse as bases (a tick's cells are the base cells of later ticks). */
+const CELL_CACHE = 8;
+
+/** One thread's shared-fragment encoder (one codec, one interest index). */
+export class SnapshotFragments {
+  readonly shareMin: number;
+  /** @internal */ readonly cells: number;
+  /** @internal */ readonly scratch: Scratch;
+  private readonly cellCache: TickCells[] = [];
+  private readonly tickState: FragmentTick;
+
+  constructor(
+    readonly codec: SnapshotCodec,
+    readonly interest: InterestIndex,
+    readonly capacity: number,
+    options: FragmentOptions = {},
+  ) {
+    const shareMin = options.shareMin ?? 8;
+    if (!Number.isInteger(shareMin) || shareMin < 1) throw new RangeError('SnapshotFragments: options.shareMin must be an integer >= 1');
+    this.shareMin = shareMin;
+    this.cells = interest.cols * interest.rows;
+    this.scratch = new Scratch(this.cells, interest.xIndex, interest.yIndex);
+    this.tickState = new FragmentTick(this);
+  }
+
+  /**
+   * Start encoding tick `tick` of `ring` (its slot is read in place under its seqlock until
+   * `end`). Null when the tick is not readable. The returned object is reused by the next
+   * begin: finish with one tick before starting the next.
+   */
+  begin(ring: SnapshotRing, tick: number): FragmentTick | null {
+    const token = ring.beginRead(tick);
+    if (token < 0) return null;
+    this.tickState.start(ring, tick, token);
+    return this.tickState;
+  }
+
+  /**
+   * @internal The cells of a readable slot (rebuilt unless cached from the same write). Cells
+   * used during the current tick (`epoch`) are never the ones rebuilt.
+   */
+  cellsOf(ring: SnapshotRing, tick: number, token: number, epoch: number): TickCells {
+    let free: TickCells | undefined;
+    for (const c of this.cellCache) {
+      if (c.tick === tick && c.token === token) {
+        c.epoch = epoch;
+        return c;
+      }
+      if (c.epoch !== epoch && (!free || c.tick < free.tick)) free = c;
+    }
+    if (!free || this.cellCache.length < CELL_CACHE) this.cellCache.push((free = new TickCells(this.capacity, this.cells)));
+    const block = ring.blockOf(tick);
+    free.build(this.interest.gridOf(block, tick, ring.info(tick).maxEid), block.fields[this.codec.archIndex] as Uint8Array, tick, token);
+    free.epoch = epoch;
+    return free;
+  }
+}
+
+/** A base slot used in a tick: its seqlock token (-1: not readable, -2: torn at the end), cells and transition. */
+interface BaseSlot {
+  token: number;
+  tr: CellTransition | null;
+  was: TickCells | null;
+  block: StateBlock;
+  maxEid: number;
+}
+
+/** One tick being encoded: lazily built cell parts, shared by every client of the tick. */
+export class FragmentTick {
+  tick = -1;
+  private epoch = 0;
+  private ring!: SnapshotRing;
+  private token = -1;
+  private block!: StateBlock;
+  private src!: SnapshotSource;
+  private now!: TickCells;
+  private readonly ctx: SnapshotCodec;
+  private readonly addPart: Array<Uint8Array | null | undefined>;
+  private readonly setPart: Array<Uint8Array | null | undefined>;
+  /** Bases used this tick. */
+  private readonly bases = new Map<number, BaseSlot>();
+  private readonly spareTransitions: CellTransition[] = [];
+  private readonly frames = new Map<string, Uint8Array>();
+  private readonly lists: { rm: Uint32Array; nRm: number; keep: Uint32Array; nKeep: number; add: Uint32Array; nAdd: number };
+  private readonly parts: Uint8Array[] = [];
+  private readonly visNow: Uint8Array;
+  private readonly visBase: Uint8Array;
+  private readonly one = { ch: new Uint32Array(1), add: new Uint32Array(1) };
+  private budget: { grid: TickGrid; changed: Int32Array; globals: number[] } | null = null;
+  private readonly changed: Int32Array;
+  private readonly range = new Int32Array(4);
+
+  constructor(private readonly f: SnapshotFragments) {
+    this.ctx = f.codec;
+    this.addPart = new Array<Uint8Array | null | undefined>(f.cells + 1);
+    this.setPart = new Array<Uint8Array | null | undefined>(f.cells + 1);
+    const rows = f.capacity + 1;
+    this.lists = { rm: new Uint32Array(rows), nRm: 0, keep: new Uint32Array(rows), nKeep: 0, add: new Uint32Array(rows), nAdd: 0 };
+    this.visNow = new Uint8Array(rows);
+    this.visBase = new Uint8Array(rows);
+    this.changed = new Int32Array(f.cells);
+  }
+
+  /** @internal */
+  start(ring: SnapshotRing, tick: number, token: number): void {
+    this.f.interest.release(); // grids of an earlier tick that did not end
+    this.ring = ring;
+    this.tick = tick;
+    this.token = token;
+    this.block = ring.blockOf(tick);
+    this.src = { block: this.block, maxEid: ring.info(tick).maxEid };
+    this.addPart.fill(undefined);
+    this.setPart.fill(undefined);
+    for (const b of this.bases.values()) if (b.tr) this.spareTransitions.push(b.tr);
+    this.bases.clear();
+    this.frames.clear();
+    this.budget = null;
+    this.epoch++;
+    this.now = this.f.cellsOf(ring, tick, token, this.epoch);
+  }
+
+  /**
+   * Finish the tick: true when its slot stayed intact (else every frame of it must be
+   * dropped). Frames made from a base whose slot was torn meanwhile: see `intact`.
+   */
+  end(): boolean {
+    this.f.interest.release();
+    for (const [base, b] of this.bases) if (b.token >= 0 && !this.ring.endRead(base, b.token)) b.token = -2;
+    return this.ring.endRead(this.tick, this.token);
+  }
+
+  /** After `end`: whether frames made against `base` may be sent (its slot was not torn). */
+  intact(base: number): boolean {
+    return this.bases.get(base)?.token !== -2;
+  }
+
+  /** The cell range player `self` sees now, into `out` (x0, y0, x1, y1). */
+  rangeOf(self: number, out: Int32Array): void {
+    this.f.interest.rangeOf(this.block, this.tick, this.src.maxEid, self, out);
+  }
+
+  /**
+   * The framed snapshot of an interest client: its entity `self`, its acked `base` tick (-1:
+   * none) and the cell range it was sent at that base (`baseRange`, x0 < 0: unknown, then a
+   * full snapshot). Writes its cell range now to `rangeOut` (its next base range). Clients
+   * seeing the same cells from the same base get the same buffer. Null when a slot was torn.
+   */
+  frameFor(self: number, base: number, baseRange: ArrayLike<number>, rangeOut: Int32Array): Uint8Array | null {
+    this.rangeOf(self, rangeOut);
+    const b = base >= 0 && base < this.tick && this.tick - base < this.ring.slots && baseRange[0]! >= 0 ? this.baseOf(base) : null;
+    const tr = b?.tr ?? null;
+    const was = b?.was ?? null;
+    // the own entity outside its own view (a camera that does not follow it): encoded alone
+    if (this.outside(this.now.cell(self), rangeOut) || (tr && this.outside(was!.cell(self), baseRange))) {
+      const msg = encodeViewMessage(this.ctx, this.ring, this.f.interest, this.tick, rangeOut, base, baseRange, self, this.visNow, this.visBase);
+      return msg ? encodeMsgpackFrame(this.ctx.pack(msg)) : null;
+    }
+    const key = tr ? `${rangeKey(rangeOut)}:${base}:${rangeKey(baseRange)}` : `${rangeKey(rangeOut)}`;
+    let frame = this.frames.get(key);
+    if (!frame) {
+      frame = tr ? this.deltaFrame(tr, was!, b!, rangeOut, baseRange) : this.fullFrame(rangeOut);
+      this.frames.set(key, frame);
+    }
+    return frame;
+  }
+
+  /** A live entity in a cell outside r (the always cell is in every range). */
+  private outside(c: number, r: ArrayLike<number>): boolean {
+    return c !== DEAD && !inRange(c, r, this.f.interest.cols, this.f.cells);
+  }
+
+  private baseOf(base: number): BaseSlot {
+    let b = this.bases.get(base);
+    if (b) return b;
+    const token = this.ring.beginRead(base);
+    b = { token, tr: null, was: null, block: this.ring.blockOf(base), maxEid: 0 };
+    if (token >= 0) {
+      b.maxEid = this.ring.info(base).maxEid;
+      b.was = this.f.cellsOf(this.ring, base, token, this.epoch);
+      b.tr = this.spareTransitions.pop() ?? new CellTransition(this.f.capacity, this.f.cells);
+      b.tr.build(this.ctx, this.now, this.block, b.was, b.block);
+    }
+    this.bases.set(base, b);
+    return b;
+  }
+
+  private shared(c: number): boolean {
+    return this.now.count(c) >= this.f.shareMin;
+  }
+
+  /** Every entity of cell c now, as an add part (per tick). */
+  private addPartOf(c: number): Uint8Array | null {
+    let p = this.addPart[c];
+    if (p === undefined) {
+      const list = this.now.list(c);
+      p = this.addPart[c] = encodeRowsPart(this.ctx, PartOp.ADD, this.src, list, list.length);
+    }
+    return p;
+  }
+
+  private fullFrame(r: ArrayLike<number>): Uint8Array {
+    const { now, parts } = this;
+    const own = this.lists.add;
+    let n = 0;
+    let k = 0;
+    const visit = (c: number) => {
+      if (this.shared(c)) {
+        const p = this.addPartOf(c);
+        if (p) parts[k++] = p;
+      } else for (const e of now.list(c)) own[n++] = e;
+    };
+    forCells(r, this.f.interest.cols, visit);
+    visit(now.always);
+    own.subarray(0, n).sort();
+    const msg = encodeListFull(this.ctx, this.src, this.tick, own, n);
+    return frameWithParts(this.ctx, msg, parts, k);
+  }
+
+  private deltaFrame(tr: CellTransition, was: TickCells, b: BaseSlot, R: ArrayLike<number>, Q: ArrayLike<number>): Uint8Array {
+    const L = this.lists;
+    const { rm, keep, add } = L;
+    let nRm = 0;
+    let nKeep = 0;
+    let nAdd = 0;
+    const { cells } = this.f;
+    const { cols } = this.f.interest;
+    const always = this.now.always;
+    const inR = (c: number) => inRange(c, R, cols, cells);
+    const inQ = (c: number) => inRange(c, Q, cols, cells);
+    // movers between cells: what only the edges of this client's views decide
+    const m = tr.movers;
+    for (let i = 0; i < 3 * tr.moverCount; i += 3) {
+      const e = m[i]!;
+      const held = inQ(m[i + 1]!);
+      const cT = m[i + 2]!;
+      if (!inR(cT)) {
+        if (held) rm[nRm++] = e;
+      } else if (this.shared(cT)) {
+        if (inQ(cT)) {
+          if (!held) add[nAdd++] = e; // the cell's change part applies on top
+        } else if (held) rm[nRm++] = e; // the entering cell's add part adds it again
+      } else if (held) keep[nKeep++] = e;
+      else add[nAdd++] = e;
+    }
+    // the cells seen now
+    let k = 0;
+    const parts = this.parts;
+    const visitNow = (c: number) => {
+      const kept = tr.keptIn(c);
+      if (this.shared(c)) {
+        if (inQ(c)) {
+          let p = tr.changePart[c];
+          if (p === undefined) p = tr.changePart[c] = encodeChangePart(this.ctx, this.src, b, kept, kept.length, tr.same);
+          if (p) parts[k++] = p;
+          let a = tr.freshPart[c];
+          if (a === undefined) {
+            const fresh = tr.freshIn(c);
+            a = tr.freshPart[c] = encodeRowsPart(this.ctx, PartOp.ADD, this.src, fresh, fresh.length);
+          }
+          if (a) parts[k++] = a;
+        } else {
+          const a = this.addPartOf(c);
+          if (a) parts[k++] = a;
+        }
+        return;
+      }
+      // a folded cell: its stayers are held when the client saw the cell (movers: above)
+      const seen = inQ(c);
+      for (const e of kept) {
+        if (was.cell(e) !== c) continue;
+        if (seen) keep[nKeep++] = e;
+        else add[nAdd++] = e;
+      }
+      for (const e of tr.freshIn(c)) add[nAdd++] = e;
+    };
+    // the cells seen at the base: what left
+    const visitBase = (c: number) => {
+      for (const e of tr.goneFrom(c)) rm[nRm++] = e;
+      if (!inR(c)) for (const e of tr.keptIn(c)) if (was.cell(e) === c) rm[nRm++] = e;
+    };
+    forCells(R, this.f.interest.cols, visitNow);
+    visitNow(always);
+    forCells(Q, this.f.interest.cols, visitBase);
+    visitBase(always);
+    L.nRm = nRm;
+    L.nKeep = nKeep;
+    L.nAdd = nAdd;
+    rm.subarray(0, nRm).sort();
+    keep.subarray(0, nKeep).sort();
+    add.subarray(0, nAdd).sort();
+    const own = encodeListDelta(this.ctx, this.src, this.tick, b, tr.base, L, globalsChanged(this.ctx, this.block, b.block));
+    return frameWithParts(this.ctx, own, parts, k);
+  }
+
+  // ---- budgeted clients -------------------------------------------------------------------
+
+  /**
+   * The framed snapshot of a budgeted client (./budget.ts) of entity `self` at `hz`
+   * snapshots a second: its plan, its removals and own entity in its own message, a set part
+   * per refreshed cell (encoded once per tick for every client refreshing it). Commits the
+   * snapshot to the client and charges its bucket. If `end` then says the tick was torn, the
+   * client must be reset (it would otherwise believe it holds what it was not sent).
+   */
+  budgetFrameFor(client: BudgetClient, self: number, hz: number): Uint8Array {
+    const bt = this.budgetTick();
+    const ctx = this.ctx;
+    this.rangeOf(self, this.range);
+    const plan = client.plan(ctx, this.block, this.tick, bt.grid, bt.changed, this.range, self, hz, this.f.scratch, bt.globals);
+    let frame: Uint8Array;
+    if (plan.first) frame = encodeMsgpackFrame(ctx.pack(client.refreshMessage(ctx, this.block, this.tick, bt.grid, plan, this.f.scratch)));
+    else {
+      // the parts first: the own message holds views of the codec's scratch until packed
+      const parts = this.parts;
+      let k = 0;
+      const refresh = (c: number) => {
+        const list = this.now.list(c);
+        if (list.length === 0) return;
+        let p = this.setPart[c];
+        if (p === undefined) p = this.setPart[c] = encodeRowsPart(ctx, PartOp.SET, this.src, list, list.length);
+        parts[k++] = p!;
+      };
+      for (let i = 0; i < plan.nCells; i++) refresh(plan.cells[i]!);
+      refresh(this.now.always);
+      const { ch, add } = this.one;
+      let nCh = 0;
+      let nAdd = 0;
+      if (plan.self) {
+        if (client.isHeld(plan.self)) ch[nCh++] = plan.self;
+        else add[nAdd++] = plan.self;
+      }
+      const own = encodeRefresh(ctx, this.src, this.tick, client.lastTick, plan.rm, plan.nRm, ch, nCh, add, nAdd, plan.globals);
+      frame = frameWithParts(ctx, own, parts, k);
+      if (plan.self) client.hold(plan.self);
+      for (let i = 0; i < plan.nCells; i++) for (const e of this.now.list(plan.cells[i]!)) client.hold(e);
+      for (const e of this.now.list(this.now.always)) client.hold(e);
+    }
+    client.commit(this.tick);
+    client.spent(frame.byteLength);
+    return frame;
+  }
+
+  /** The tick's grid, changes per cell and globals, shared by its budgeted clients. */
+  private budgetTick(): { grid: TickGrid; changed: Int32Array; globals: number[] } {
+    if (this.budget) return this.budget;
+    const grid = this.f.interest.gridOf(this.block, this.tick, this.src.maxEid);
+    changesPerCell(this.ring, this.tick, this.block, grid, this.f.scratch, this.changed);
+    this.budget = { grid, changed: this.changed, globals: globalsOf(this.ctx, this.block) };
+    return this.budget;
+  }
+}
+
+/** Entities per cell whose position changed since the previous tick's slot (all, if unreadable). */
+export function changesPerCell(ring: SnapshotRing, tick: number, block: StateBlock, grid: TickGrid, s: Scratch, out: Int32Array): void {
+  const g = grid.grid;
+  const cells = out.length;
+  const xs = block.fields[s.xIndex]!;
+  const ys = block.fields[s.yIndex]!;
+  const pt = ring.beginRead(tick - 1);
+  if (pt < 0) {
+    for (let c = 0; c < cells; c++) out[c] = g.cellStart[c + 1]! - g.cellStart[c]!;
+    return;
+  }
+  const prev = ring.blockOf(tick - 1);
+  const px = prev.fields[s.xIndex]!;
+  const py = prev.fields[s.yIndex]!;
+  for (let c = 0; c < cells; c++) {
+    let k = 0;
+    for (let i = g.cellStart[c]!; i < g.cellStart[c + 1]!; i++) {
+      const e = g.items[i]!;
+      if (xs[e] !== px[e] || ys[e] !== py[e]) k++;
+    }
+    out[c] = k;
+  }
+  if (!ring.endRead(tick - 1, pt)) for (let c = 0; c < cells; c++) out[c] = g.cellStart[c + 1]! - g.cellStart[c]!;
+}
+
+/** Whether cell c of a grid of `cols` columns (or the always cell) is in range r; DEAD and NOWHERE never are. */
+function inRange(c: number, r: ArrayLike<number>, cols: number, cells: number): boolean {
+  if (c === cells) return true; // the always cell
+  if (c < 0 || c > cells) return false;
+  const x = c % cols;
+  const y = (c - x) / cols;
+  return x >= r[0]! && x <= r[2]! && y >= r[1]! && y <= r[3]!;
+}
+
+/** Call fn for every grid cell of range r (row by row). */
+function forCells(r: ArrayLike<number>, cols: number, fn: (c: number) => void): void {
+  for (let y = r[1]!; y <= r[3]!; y++) for (let x = r[0]!; x <= r[2]!; x++) fn(y * cols + x);
+}
