@@ -55,7 +55,7 @@ export const info: SuiteInfo = {
       'the cell range the client had then. One thread, the simulation stepping between timed iterations.',
     '`before`: what the workers did until now: interest clients grouped by (cells now, base, cells at the base) and ' +
       'one payload encoded per group (src/net/server/view-encode.ts); budgeted clients (`budget 30 KB/s`) each ' +
-      'planned and encoded on their own (`BudgetClient.next`). `after`: src/net/server/tick-fragments.ts: each ' +
+      'planned and encoded on their own (`BudgetClient.plan` + `refreshMessage`). `after`: src/net/server/tick-fragments.ts: each ' +
       'cell\'s rows encoded once per tick (or tick and base) as shared parts, each client\'s snapshot its own small ' +
       'part plus the parts of its cells. `ms/tick`: median and p99 of the whole tick; `us/client` = median / 1,000; ' +
       '`B/snapshot`: mean framed bytes a client is sent per snapshot (`B/client/s` at 60 Hz); `payloads`: distinct ' +
@@ -243,7 +243,9 @@ function budgetBefore(s: Session, side: BudgetSide, scratch: Scratch, changed: I
   for (let i = 0; i < CLIENTS; i++) {
     const c = side.clients[i]!;
     interest.rangeOf(block, tick, maxEid, s.selves[i]!, r);
-    const frame = encodeMsgpackFrame(codec.pack(c.next(codec, block, tick, grid, changed, r, s.selves[i]!, 60, scratch, globals)));
+    const plan = c.plan(codec, block, tick, grid, changed, r, s.selves[i]!, 60, scratch, globals);
+    const frame = encodeMsgpackFrame(codec.pack(c.refreshMessage(codec, block, tick, grid, plan, scratch)));
+    c.commit(tick);
     c.spent(frame.length);
     frames.push(frame);
     bytes += frame.length;

@@ -230,25 +230,6 @@ export class BudgetClient {
     return encodeRefresh(ctx, src, tick, this.lastTick, plan.rm, plan.nRm, ch, nCh, add, nAdd, plan.globals);
   }
 
-  /** Plan, encode for this client alone, commit: the per-client path in one call. */
-  next(
-    ctx: SnapshotCodec,
-    block: StateBlock,
-    tick: number,
-    grid: TickGrid,
-    changed: Int32Array,
-    r: CellRange | Int32Array,
-    self: number,
-    hz: number,
-    scratch: Scratch,
-    globals: readonly number[],
-  ): SnapshotMessage {
-    const plan = this.plan(ctx, block, tick, grid, changed, r, self, hz, scratch, globals);
-    const msg = this.refreshMessage(ctx, block, tick, grid, plan, scratch);
-    this.commit(tick);
-    return msg;
-  }
-
   /** Mark entity e as held by the client (it was sent all its fields). */
   hold(e: number): void {
     this.held[e >> 5]! |= 1 << (e & 31);

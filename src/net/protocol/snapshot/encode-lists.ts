@@ -127,8 +127,31 @@ export function deltaMessage(
   globals: boolean,
   sub: Uint32Array,
 ): SnapshotMessage {
+  return assemble(ctx, src, tick, baseTick, rm, nRm, ch, c.n, add, nAdd, globals, (msg, views, idW) => {
+    msg.mask = maskOf(ctx, c);
+    msg.vals = changedColumns(ctx, c, ch, views, idW, sub, false);
+  });
+}
+
+/**
+ * A delta's message from its lists, the changed entities' mask and vals written by
+ * `changes` (called only when there are some): the one place that lays out a delta.
+ */
+export function assemble(
+  ctx: SnapshotCodec,
+  src: SnapshotSource,
+  tick: number,
+  baseTick: number,
+  rm: Uint32Array,
+  nRm: number,
+  ch: Uint32Array,
+  nCh: number,
+  add: Uint32Array,
+  nAdd: number,
+  globals: boolean,
+  changes: (msg: SnapshotMessage, views: SourceView[], idW: number) => void,
+): SnapshotMessage {
   const msg: SnapshotMessage = { type: 'snapshot', tick, base: baseTick };
-  const nCh = c.n;
   const top = Math.max(nRm ? rm[nRm - 1]! : 0, nAdd ? add[nAdd - 1]! : 0, nCh ? ch[nCh - 1]! : 0);
   if (top > 0) msg.top = top;
   const idW = idWidth(top);
@@ -136,8 +159,7 @@ export function deltaMessage(
   if (nRm) putIdSet(ctx, msg, 'rm', rm, nRm, top);
   if (nCh) {
     putIdSet(ctx, msg, 'ch', ch, nCh, top);
-    msg.mask = maskOf(ctx, c);
-    msg.vals = changedColumns(ctx, c, ch, views, idW, sub, false);
+    changes(msg, views, idW);
   }
   if (nAdd) {
     putIdSet(ctx, msg, 'add', add, nAdd, top);
