@@ -19,9 +19,10 @@ import {
   type SnapshotCodec,
   type SnapshotState,
 } from '../../src/net/protocol/snapshot.js';
-import { BudgetClient, Scratch } from '../../src/net/server/budget.js';
+import { BudgetClient, changesPerCell, Scratch } from '../../src/net/server/budget.js';
+import { CellRect, TickCells } from '../../src/net/server/cell-index.js';
 import { InterestIndex } from '../../src/net/server/interest.js';
-import { changesPerCell, SnapshotFragments } from '../../src/net/server/tick-fragments.js';
+import { SnapshotFragments } from '../../src/net/server/tick-fragments.js';
 import { encodeViewMessage } from '../../src/net/server/view-encode.js';
 
 const schema = defineSchema({
@@ -295,7 +296,9 @@ describe('budgeted fragments', () => {
         const ctx = createSnapshotCodec(schema, CAP);
         const frags = new SnapshotFragments(ctx, interest, CAP);
         const cells = interest.cols * interest.rows;
-        const scratch = new Scratch(cells, interest.xIndex, interest.yIndex);
+        const scratch = new Scratch(cells);
+        const index = new TickCells(CAP, cells);
+        const rect = new CellRect(interest.cols, cells);
         const self = 1 + (p.seed >>> 0) % Math.max(1, p.entities);
         const viaParts = new BudgetClient(CAP, cells, budget);
         const perClient = new BudgetClient(CAP, cells, budget);
@@ -311,12 +314,12 @@ describe('budgeted fragments', () => {
           expect(t.end()).toBe(true);
           // the reference: the same decisions (same bucket), encoded for this client alone
           const block = ring.blockOf(tick);
-          const grid = interest.gridOf(block, tick, host.maxEid);
-          changesPerCell(ring, tick, block, grid, scratch, changed);
+          index.build(interest.gridOf(block, tick, host.maxEid), block.fields[FI['Entity.archetype']!] as Uint8Array, tick, 0);
+          changesPerCell(ring, tick, index, interest.xIndex, interest.yIndex, changed);
           interest.rangeOf(block, tick, host.maxEid, self, range);
           const globals = [block.globals[schema.globalNames.indexOf('phase')]!];
-          const plan = perClient.plan(ctx, block, tick, grid, changed, range, self, 60, scratch, globals);
-          const msg = perClient.refreshMessage(ctx, block, tick, grid, plan, scratch);
+          const plan = perClient.plan(ctx, tick, index, changed, rect.set(range), self, 60, scratch, globals);
+          const msg = perClient.refreshMessage(ctx, block, tick, index, plan, scratch);
           perClient.commit(tick);
           interest.release();
           a = decode(ctx, frame.subarray(4), a, `parts, tick ${tick}`);

@@ -13,8 +13,8 @@
 //                                                    fresh = in c at T, not live at B (new,
 //                                                            or its row respawned)
 //                                  per cell c of B:  gone  = in c at B, not the same entity at T
-//                                  movers: [e, cell at B, cell at T] for the kept entities
-//                                          whose cell changed
+//                                  movers: the kept entities whose cell changed, by their
+//                                          cell at T (moversIn) and at B (moversOut)
 //
 // The cells come from the interest grid itself (InterestIndex.gridOf), so an entity is in a
 // cell here exactly when InterestIndex.visible would show it to a client seeing that cell.
@@ -38,8 +38,8 @@ export class TickCells {
   /** The tick of the user that last used it (kept from reuse meanwhile). */
   epoch = -1;
   readonly cellOf: Int32Array;
-  readonly start: Int32Array;
-  readonly items: Uint32Array;
+  /** The ids of each cell, ascending. */
+  readonly byCell: Buckets;
   /** The always cell: every client sees it. */
   readonly always: number;
 
@@ -49,14 +49,13 @@ export class TickCells {
     readonly cells: number,
   ) {
     this.cellOf = new Int32Array(capacity + 1);
-    this.start = new Int32Array(cells + 2);
-    this.items = new Uint32Array(capacity);
+    this.byCell = new Buckets(cells + 1, capacity, false);
     this.always = cells;
   }
 
   /** Rebuild from a tick's interest grid (`arch`: the block's Entity.archetype). */
   build(grid: TickGrid, arch: Uint8Array, tick: number, token: number): void {
-    const { cellOf, start, items } = this;
+    const { cellOf, byCell } = this;
     const hi = grid.maxEid;
     this.tick = tick;
     this.token = token;
@@ -65,26 +64,20 @@ export class TickCells {
     const g = grid.grid;
     for (let c = 0; c < this.cells; c++) for (let i = g.cellStart[c]!; i < g.cellStart[c + 1]!; i++) cellOf[g.items[i]!] = c;
     for (const e of grid.always) cellOf[e] = this.always;
-    // counting sort by cell, ids ascending within each
-    start.fill(0);
-    for (let e = 1; e <= hi; e++) if (cellOf[e]! >= 0) start[cellOf[e]! + 1]!++;
-    for (let c = 1; c < start.length; c++) start[c]! += start[c - 1]!;
-    const fill = scratchFill(start.length);
-    fill.set(start);
-    for (let e = 1; e <= hi; e++) {
-      const c = cellOf[e]!;
-      if (c >= 0) items[fill[c]!++] = e;
-    }
+    byCell.clear();
+    for (let e = 1; e <= hi; e++) if (cellOf[e]! >= 0) byCell.count(cellOf[e]!);
+    byCell.prefix();
+    for (let e = 1; e <= hi; e++) if (cellOf[e]! >= 0) byCell.put(cellOf[e]!, e);
   }
 
   /** Entities in cell c. */
   count(c: number): number {
-    return this.start[c + 1]! - this.start[c]!;
+    return this.byCell.start[c + 1]! - this.byCell.start[c]!;
   }
 
   /** The ids of cell c (a view; ascending). */
   list(c: number): Uint32Array {
-    return this.items.subarray(this.start[c]!, this.start[c + 1]!);
+    return this.byCell.list(c);
   }
 
   /** The cell of entity e at this tick (DEAD past maxEid). */
@@ -93,24 +86,66 @@ export class TickCells {
   }
 }
 
-let fillScratch = new Int32Array(0);
-function scratchFill(n: number): Int32Array {
-  if (fillScratch.length < n) fillScratch = new Int32Array(n);
-  return fillScratch;
+/**
+ * Ids grouped by cell (a counting sort): bucket c is items[start[c] .. start[c + 1]), ids
+ * ascending when put in ascending order; `tag` optionally holds a number per item.
+ */
+export class Buckets {
+  readonly start: Int32Array;
+  readonly items: Uint32Array;
+  readonly tag: Int32Array;
+  private readonly cursor: Int32Array;
+
+  constructor(buckets: number, capacity: number, tagged: boolean) {
+    this.start = new Int32Array(buckets + 1);
+    this.cursor = new Int32Array(buckets);
+    this.items = new Uint32Array(capacity);
+    this.tag = new Int32Array(tagged ? capacity : 0);
+  }
+
+  /** Start counting. */
+  clear(): void {
+    this.start.fill(0);
+  }
+
+  /** Count one item for bucket b (first pass). */
+  count(b: number): void {
+    this.start[b + 1]!++;
+  }
+
+  /** Between the passes. */
+  prefix(): void {
+    const s = this.start;
+    for (let b = 1; b < s.length; b++) s[b]! += s[b - 1]!;
+    this.cursor.set(s.subarray(0, this.cursor.length));
+  }
+
+  /** Put one item into bucket b (second pass). */
+  put(b: number, e: number, tag = 0): void {
+    const i = this.cursor[b]!++;
+    this.items[i] = e;
+    if (this.tag.length) this.tag[i] = tag;
+  }
+
+  /** Bucket b's ids (a view). */
+  list(b: number): Uint32Array {
+    return this.items.subarray(this.start[b]!, this.start[b + 1]!);
+  }
 }
 
 /** How the entities of tick `now` relate to those of base tick `was`, cell by cell. */
 export class CellTransition {
   base = -1;
-  readonly keptStart: Int32Array;
-  readonly kept: Uint32Array;
-  readonly freshStart: Int32Array;
-  readonly fresh: Uint32Array;
-  readonly goneStart: Int32Array;
-  readonly gone: Uint32Array;
-  /** [e, cell at the base, cell now] x moverCount. */
-  movers: Int32Array;
-  moverCount = 0;
+  /** By cell now: the same entity live at the base (stayers and movers in). */
+  readonly kept: Buckets;
+  /** By cell now: not live at the base (new, or a respawned row). */
+  readonly fresh: Buckets;
+  /** By cell at the base: not the same entity now (dead, or its row respawned). */
+  readonly gone: Buckets;
+  /** Kept entities whose cell changed, by cell now (tag: cell at the base). */
+  readonly moversIn: Buckets;
+  /** The same movers by cell at the base (tag: cell now). */
+  readonly moversOut: Buckets;
   /** Per networked field: byte-identical rows in both blocks (nothing of it changed). */
   readonly same: boolean[] = [];
   /** Per cell: its change part (undefined: not encoded yet; null: nothing changed). */
@@ -119,16 +154,14 @@ export class CellTransition {
   readonly freshPart: Array<Uint8Array | null | undefined>;
 
   constructor(capacity: number, cells: number) {
-    const n = cells + 2;
-    this.keptStart = new Int32Array(n);
-    this.freshStart = new Int32Array(n);
-    this.goneStart = new Int32Array(n);
-    this.kept = new Uint32Array(capacity);
-    this.fresh = new Uint32Array(capacity);
-    this.gone = new Uint32Array(capacity);
-    this.movers = new Int32Array(3 * 256);
-    this.changePart = new Array<Uint8Array | null | undefined>(cells + 1);
-    this.freshPart = new Array<Uint8Array | null | undefined>(cells + 1);
+    const n = cells + 1; // and the always cell
+    this.kept = new Buckets(n, capacity, false);
+    this.fresh = new Buckets(n, capacity, false);
+    this.gone = new Buckets(n, capacity, false);
+    this.moversIn = new Buckets(n, capacity, true);
+    this.moversOut = new Buckets(n, capacity, true);
+    this.changePart = new Array<Uint8Array | null | undefined>(n);
+    this.freshPart = new Array<Uint8Array | null | undefined>(n);
   }
 
   /** Rebuild for (now, was); the blocks are the ring slots both were built from. */
@@ -138,69 +171,78 @@ export class CellTransition {
     this.freshPart.fill(undefined);
     const genN = nowBlock.fields[ctx.genIndex] as Uint16Array;
     const genB = wasBlock.fields[ctx.genIndex] as Uint16Array;
-    const { keptStart, freshStart, goneStart } = this;
-    keptStart.fill(0);
-    freshStart.fill(0);
-    goneStart.fill(0);
+    const { kept, fresh, gone, moversIn, moversOut } = this;
+    const all = [kept, fresh, gone, moversIn, moversOut];
+    for (const b of all) b.clear();
     const hi = Math.max(now.maxEid, was.maxEid);
-    let movers = 0;
-    // pass 1: count
-    for (let e = 1; e <= hi; e++) {
-      const cT = now.cell(e);
-      const cB = was.cell(e);
-      if (cT !== DEAD && cB !== DEAD && genN[e] === genB[e]) {
-        if (cT >= 0) keptStart[cT + 1]!++;
-        if (cT !== cB) movers++;
-      } else {
-        if (cT >= 0) freshStart[cT + 1]!++;
-        if (cB >= 0) goneStart[cB + 1]!++;
-      }
-    }
-    for (let c = 1; c < keptStart.length; c++) {
-      keptStart[c]! += keptStart[c - 1]!;
-      freshStart[c]! += freshStart[c - 1]!;
-      goneStart[c]! += goneStart[c - 1]!;
-    }
-    if (this.movers.length < 3 * movers) this.movers = new Int32Array(3 * movers * 2);
-    // pass 2: fill (ids ascending within each cell)
-    const kf = scratchFill(3 * keptStart.length);
-    const n = keptStart.length;
-    kf.set(keptStart, 0);
-    kf.set(freshStart, n);
-    kf.set(goneStart, 2 * n);
-    const m = this.movers;
-    let k = 0;
-    for (let e = 1; e <= hi; e++) {
-      const cT = now.cell(e);
-      const cB = was.cell(e);
-      if (cT !== DEAD && cB !== DEAD && genN[e] === genB[e]) {
-        if (cT >= 0) this.kept[kf[cT]!++] = e;
-        if (cT !== cB) {
-          m[k++] = e;
-          m[k++] = cB;
-          m[k++] = cT;
+    for (let pass = 0; pass < 2; pass++) {
+      const put = pass === 1;
+      for (let e = 1; e <= hi; e++) {
+        const cT = now.cell(e);
+        const cB = was.cell(e);
+        if (cT !== DEAD && cB !== DEAD && genN[e] === genB[e]) {
+          if (cT >= 0) put ? kept.put(cT, e) : kept.count(cT);
+          if (cT !== cB) {
+            if (cT >= 0) put ? moversIn.put(cT, e, cB) : moversIn.count(cT);
+            if (cB >= 0) put ? moversOut.put(cB, e, cT) : moversOut.count(cB);
+          }
+        } else {
+          if (cT >= 0) put ? fresh.put(cT, e) : fresh.count(cT);
+          if (cB >= 0) put ? gone.put(cB, e) : gone.count(cB);
         }
-      } else {
-        if (cT >= 0) this.fresh[kf[n + cT]!++] = e;
-        if (cB >= 0) this.gone[kf[2 * n + cB]!++] = e;
       }
+      if (!put) for (const b of all) b.prefix();
     }
-    this.moverCount = movers;
     this.same.length = 0;
     const rows = Math.min(now.maxEid, was.maxEid);
     for (let f = 0; f < ctx.fields.length; f++) this.same.push(sameRows(ctx, nowBlock, wasBlock, f, rows));
   }
+}
 
-  /** Kept entities now in cell c (a view; ascending). */
-  keptIn(c: number): Uint32Array {
-    return this.kept.subarray(this.keptStart[c]!, this.keptStart[c + 1]!);
+/** A client's cell range (inclusive) plus the always cell: O(1) membership, no allocation. */
+export class CellRect {
+  x0 = 0;
+  y0 = 0;
+  x1 = -1;
+  y1 = -1;
+  private readonly colOf: Uint16Array;
+  private readonly rowOf: Uint16Array;
+
+  constructor(
+    readonly cols: number,
+    readonly cells: number,
+  ) {
+    this.colOf = new Uint16Array(cells);
+    this.rowOf = new Uint16Array(cells);
+    this.list = new Int32Array(cells + 1);
+    for (let c = 0; c < cells; c++) {
+      this.colOf[c] = c % cols;
+      this.rowOf[c] = Math.floor(c / cols);
+    }
   }
 
-  freshIn(c: number): Uint32Array {
-    return this.fresh.subarray(this.freshStart[c]!, this.freshStart[c + 1]!);
+  /** Its cells, row by row, then the always cell: list[0 .. size). */
+  readonly list: Int32Array;
+  size = 0;
+
+  set(r: ArrayLike<number>): this {
+    this.x0 = r[0]!;
+    this.y0 = r[1]!;
+    this.x1 = r[2]!;
+    this.y1 = r[3]!;
+    let n = 0;
+    for (let y = this.y0; y <= this.y1; y++) for (let x = this.x0; x <= this.x1; x++) this.list[n++] = y * this.cols + x;
+    this.list[n++] = this.cells;
+    this.size = n;
+    return this;
   }
 
-  goneFrom(c: number): Uint32Array {
-    return this.gone.subarray(this.goneStart[c]!, this.goneStart[c + 1]!);
+  /** Cell c (the always cell included) is in the range; DEAD and NOWHERE never are. */
+  has(c: number): boolean {
+    if (c === this.cells) return true;
+    if (c < 0) return false;
+    const x = this.colOf[c]!;
+    const y = this.rowOf[c]!;
+    return x >= this.x0 && x <= this.x1 && y >= this.y0 && y <= this.y1;
   }
 }

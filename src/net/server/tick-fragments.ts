@@ -38,10 +38,10 @@ import { encodeListDelta, encodeListFull } from '../protocol/snapshot/encode-lis
 import { encodeRefresh } from '../protocol/snapshot/encode-refresh.js';
 import { encodeChangePart, encodeRowsPart, frameWithParts, PartOp } from '../protocol/snapshot/fragments.js';
 import { globalsChanged, globalsOf } from '../protocol/snapshot/source.js';
-import type { SnapshotSource } from '../protocol/snapshot/types.js';
-import { Scratch, type BudgetClient } from './budget.js';
-import { CellTransition, DEAD, TickCells } from './cell-index.js';
-import { rangeKey, type InterestIndex, type TickGrid } from './interest.js';
+import type { SnapshotMessage, SnapshotSource } from '../protocol/snapshot/types.js';
+import { changesPerCell, Scratch, type BudgetClient } from './budget.js';
+import { CellRect, CellTransition, DEAD, TickCells } from './cell-index.js';
+import { rangeKey, type InterestIndex } from './interest.js';
 import { encodeViewMessage } from './view-encode.js';
 
 export interface FragmentOptions {
@@ -70,7 +70,7 @@ export class SnapshotFragments {
     if (!Number.isInteger(shareMin) || shareMin < 1) throw new RangeError('SnapshotFragments: options.shareMin must be an integer >= 1');
     this.shareMin = shareMin;
     this.cells = interest.cols * interest.rows;
-    this.scratch = new Scratch(this.cells, interest.xIndex, interest.yIndex);
+    this.scratch = new Scratch(this.cells);
     this.tickState = new FragmentTick(this);
   }
 
@@ -137,9 +137,11 @@ export class FragmentTick {
   private readonly visNow: Uint8Array;
   private readonly visBase: Uint8Array;
   private readonly one = { ch: new Uint32Array(1), add: new Uint32Array(1) };
-  private budget: { grid: TickGrid; changed: Int32Array; globals: number[] } | null = null;
+  private budget: { changed: Int32Array; globals: number[] } | null = null;
   private readonly changed: Int32Array;
   private readonly range = new Int32Array(4);
+  private readonly R: CellRect;
+  private readonly Q: CellRect;
 
   constructor(private readonly f: SnapshotFragments) {
     this.ctx = f.codec;
@@ -150,6 +152,8 @@ export class FragmentTick {
     this.visNow = new Uint8Array(rows);
     this.visBase = new Uint8Array(rows);
     this.changed = new Int32Array(f.cells);
+    this.R = new CellRect(f.interest.cols, f.cells);
+    this.Q = new CellRect(f.interest.cols, f.cells);
   }
 
   /** @internal */
@@ -200,24 +204,20 @@ export class FragmentTick {
     this.rangeOf(self, rangeOut);
     const b = base >= 0 && base < this.tick && this.tick - base < this.ring.slots && baseRange[0]! >= 0 ? this.baseOf(base) : null;
     const tr = b?.tr ?? null;
-    const was = b?.was ?? null;
+    const R = this.R.set(rangeOut);
+    const Q = this.Q.set(baseRange);
     // the own entity outside its own view (a camera that does not follow it): encoded alone
-    if (this.outside(this.now.cell(self), rangeOut) || (tr && this.outside(was!.cell(self), baseRange))) {
+    if (outside(this.now.cell(self), R) || (tr && outside(b!.was!.cell(self), Q))) {
       const msg = encodeViewMessage(this.ctx, this.ring, this.f.interest, this.tick, rangeOut, base, baseRange, self, this.visNow, this.visBase);
       return msg ? encodeMsgpackFrame(this.ctx.pack(msg)) : null;
     }
     const key = tr ? `${rangeKey(rangeOut)}:${base}:${rangeKey(baseRange)}` : `${rangeKey(rangeOut)}`;
     let frame = this.frames.get(key);
     if (!frame) {
-      frame = tr ? this.deltaFrame(tr, was!, b!, rangeOut, baseRange) : this.fullFrame(rangeOut);
+      frame = tr ? this.deltaFrame(tr, b!.was!, b!, R, Q) : this.fullFrame(R);
       this.frames.set(key, frame);
     }
     return frame;
-  }
-
-  /** A live entity in a cell outside r (the always cell is in every range). */
-  private outside(c: number, r: ArrayLike<number>): boolean {
-    return c !== DEAD && !inRange(c, r, this.f.interest.cols, this.f.cells);
   }
 
   private baseOf(base: number): BaseSlot {
@@ -249,98 +249,119 @@ export class FragmentTick {
     return p;
   }
 
-  private fullFrame(r: ArrayLike<number>): Uint8Array {
+  private fullFrame(R: CellRect): Uint8Array {
     const { now, parts } = this;
     const own = this.lists.add;
     let n = 0;
     let k = 0;
-    const visit = (c: number) => {
+    for (let j = 0; j < R.size; j++) {
+      const c = R.list[j]!;
       if (this.shared(c)) {
         const p = this.addPartOf(c);
         if (p) parts[k++] = p;
-      } else for (const e of now.list(c)) own[n++] = e;
-    };
-    forCells(r, this.f.interest.cols, visit);
-    visit(now.always);
+      } else {
+        const s = now.byCell.start;
+        for (let i = s[c]!; i < s[c + 1]!; i++) own[n++] = now.byCell.items[i]!;
+      }
+    }
     own.subarray(0, n).sort();
     const msg = encodeListFull(this.ctx, this.src, this.tick, own, n);
     return frameWithParts(this.ctx, msg, parts, k);
   }
 
-  private deltaFrame(tr: CellTransition, was: TickCells, b: BaseSlot, R: ArrayLike<number>, Q: ArrayLike<number>): Uint8Array {
+  private deltaFrame(tr: CellTransition, was: TickCells, b: BaseSlot, R: CellRect, Q: CellRect): Uint8Array {
     const L = this.lists;
     const { rm, keep, add } = L;
     let nRm = 0;
     let nKeep = 0;
     let nAdd = 0;
-    const { cells } = this.f;
-    const { cols } = this.f.interest;
-    const always = this.now.always;
-    const inR = (c: number) => inRange(c, R, cols, cells);
-    const inQ = (c: number) => inRange(c, Q, cols, cells);
-    // movers between cells: what only the edges of this client's views decide
-    const m = tr.movers;
-    for (let i = 0; i < 3 * tr.moverCount; i += 3) {
-      const e = m[i]!;
-      const held = inQ(m[i + 1]!);
-      const cT = m[i + 2]!;
-      if (!inR(cT)) {
-        if (held) rm[nRm++] = e;
-      } else if (this.shared(cT)) {
-        if (inQ(cT)) {
-          if (!held) add[nAdd++] = e; // the cell's change part applies on top
-        } else if (held) rm[nRm++] = e; // the entering cell's add part adds it again
-      } else if (held) keep[nKeep++] = e;
-      else add[nAdd++] = e;
-    }
-    // the cells seen now
     let k = 0;
     const parts = this.parts;
-    const visitNow = (c: number) => {
-      const kept = tr.keptIn(c);
-      if (this.shared(c)) {
-        if (inQ(c)) {
-          let p = tr.changePart[c];
-          if (p === undefined) p = tr.changePart[c] = encodeChangePart(this.ctx, this.src, b, kept, kept.length, tr.same);
+    // the cells seen now (and the always cell)
+    for (let j = 0; j < R.size; j++) {
+      const c = R.list[j]!;
+      const seen = Q.has(c);
+      const shared = this.shared(c);
+      // movers into c: whether the client holds them depends on its view at the base
+      const mi = tr.moversIn;
+      for (let i = mi.start[c]!; i < mi.start[c + 1]!; i++) {
+        const e = mi.items[i]!;
+        const held = Q.has(mi.tag[i]!);
+        if (shared) {
+          if (seen) {
+            if (!held) add[nAdd++] = e; // the cell's change part applies on top
+          } else if (held) rm[nRm++] = e; // the entering cell's add part adds it again
+        } else if (held) keep[nKeep++] = e;
+        else add[nAdd++] = e;
+      }
+      if (shared) {
+        if (seen) {
+          const p = this.changePartOf(tr, c, b);
           if (p) parts[k++] = p;
-          let a = tr.freshPart[c];
-          if (a === undefined) {
-            const fresh = tr.freshIn(c);
-            a = tr.freshPart[c] = encodeRowsPart(this.ctx, PartOp.ADD, this.src, fresh, fresh.length);
-          }
+          const a = this.freshPartOf(tr, c);
           if (a) parts[k++] = a;
         } else {
           const a = this.addPartOf(c);
           if (a) parts[k++] = a;
         }
-        return;
+      } else {
+        // a folded cell: its stayers are held when the client saw the cell
+        const kp = tr.kept;
+        for (let i = kp.start[c]!; i < kp.start[c + 1]!; i++) {
+          const e = kp.items[i]!;
+          if (was.cellOf[e] !== c) continue; // a mover: above
+          if (seen) keep[nKeep++] = e;
+          else add[nAdd++] = e;
+        }
+        const fr = tr.fresh;
+        for (let i = fr.start[c]!; i < fr.start[c + 1]!; i++) add[nAdd++] = fr.items[i]!;
       }
-      // a folded cell: its stayers are held when the client saw the cell (movers: above)
-      const seen = inQ(c);
-      for (const e of kept) {
-        if (was.cell(e) !== c) continue;
-        if (seen) keep[nKeep++] = e;
-        else add[nAdd++] = e;
+    }
+    // the cells seen at the base: what died, and what is out of view now
+    for (let j = 0; j < Q.size; j++) {
+      const c = Q.list[j]!;
+      const g = tr.gone;
+      for (let i = g.start[c]!; i < g.start[c + 1]!; i++) rm[nRm++] = g.items[i]!;
+      const mo = tr.moversOut;
+      for (let i = mo.start[c]!; i < mo.start[c + 1]!; i++) if (!R.has(mo.tag[i]!)) rm[nRm++] = mo.items[i]!;
+      if (!R.has(c)) {
+        const kp = tr.kept; // stayers of a cell that left the view
+        for (let i = kp.start[c]!; i < kp.start[c + 1]!; i++) if (was.cellOf[kp.items[i]!] === c) rm[nRm++] = kp.items[i]!;
       }
-      for (const e of tr.freshIn(c)) add[nAdd++] = e;
-    };
-    // the cells seen at the base: what left
-    const visitBase = (c: number) => {
-      for (const e of tr.goneFrom(c)) rm[nRm++] = e;
-      if (!inR(c)) for (const e of tr.keptIn(c)) if (was.cell(e) === c) rm[nRm++] = e;
-    };
-    forCells(R, this.f.interest.cols, visitNow);
-    visitNow(always);
-    forCells(Q, this.f.interest.cols, visitBase);
-    visitBase(always);
-    L.nRm = nRm;
-    L.nKeep = nKeep;
-    L.nAdd = nAdd;
-    rm.subarray(0, nRm).sort();
-    keep.subarray(0, nKeep).sort();
-    add.subarray(0, nAdd).sort();
-    const own = encodeListDelta(this.ctx, this.src, this.tick, b, tr.base, L, globalsChanged(this.ctx, this.block, b.block));
+    }
+    const gChanged = globalsChanged(this.ctx, this.block, b.block);
+    let own: SnapshotMessage;
+    if (nRm + nKeep + nAdd === 0) {
+      own = { type: 'snapshot', tick: this.tick, base: tr.base };
+      if (gChanged) own.g = globalsOf(this.ctx, this.block);
+    } else {
+      L.nRm = nRm;
+      L.nKeep = nKeep;
+      L.nAdd = nAdd;
+      rm.subarray(0, nRm).sort();
+      keep.subarray(0, nKeep).sort();
+      add.subarray(0, nAdd).sort();
+      own = encodeListDelta(this.ctx, this.src, this.tick, b, tr.base, L, gChanged);
+    }
     return frameWithParts(this.ctx, own, parts, k);
+  }
+
+  private changePartOf(tr: CellTransition, c: number, b: BaseSlot): Uint8Array | null {
+    let p = tr.changePart[c];
+    if (p === undefined) {
+      const kept = tr.kept.list(c);
+      p = tr.changePart[c] = encodeChangePart(this.ctx, this.src, b, kept, kept.length, tr.same);
+    }
+    return p;
+  }
+
+  private freshPartOf(tr: CellTransition, c: number): Uint8Array | null {
+    let p = tr.freshPart[c];
+    if (p === undefined) {
+      const fresh = tr.fresh.list(c);
+      p = tr.freshPart[c] = encodeRowsPart(this.ctx, PartOp.ADD, this.src, fresh, fresh.length);
+    }
+    return p;
   }
 
   // ---- budgeted clients -------------------------------------------------------------------
@@ -353,25 +374,22 @@ export class FragmentTick {
    * client must be reset (it would otherwise believe it holds what it was not sent).
    */
   budgetFrameFor(client: BudgetClient, self: number, hz: number): Uint8Array {
-    const bt = this.budgetTick();
     const ctx = this.ctx;
+    const now = this.now;
+    const bt = this.budgetTick();
     this.rangeOf(self, this.range);
-    const plan = client.plan(ctx, this.block, this.tick, bt.grid, bt.changed, this.range, self, hz, this.f.scratch, bt.globals);
+    const plan = client.plan(ctx, this.tick, now, bt.changed, this.R.set(this.range), self, hz, this.f.scratch, bt.globals);
     let frame: Uint8Array;
-    if (plan.first) frame = encodeMsgpackFrame(ctx.pack(client.refreshMessage(ctx, this.block, this.tick, bt.grid, plan, this.f.scratch)));
+    if (plan.first) frame = encodeMsgpackFrame(ctx.pack(client.refreshMessage(ctx, this.block, this.tick, now, plan, this.f.scratch)));
     else {
       // the parts first: the own message holds views of the codec's scratch until packed
       const parts = this.parts;
       let k = 0;
-      const refresh = (c: number) => {
-        const list = this.now.list(c);
-        if (list.length === 0) return;
-        let p = this.setPart[c];
-        if (p === undefined) p = this.setPart[c] = encodeRowsPart(ctx, PartOp.SET, this.src, list, list.length);
-        parts[k++] = p!;
-      };
-      for (let i = 0; i < plan.nCells; i++) refresh(plan.cells[i]!);
-      refresh(this.now.always);
+      for (let i = 0; i <= plan.nCells; i++) {
+        const c = i < plan.nCells ? plan.cells[i]! : now.always; // and the always cell, every time
+        const p = this.setPartOf(c);
+        if (p) parts[k++] = p;
+      }
       const { ch, add } = this.one;
       let nCh = 0;
       let nAdd = 0;
@@ -382,59 +400,34 @@ export class FragmentTick {
       const own = encodeRefresh(ctx, this.src, this.tick, client.lastTick, plan.rm, plan.nRm, ch, nCh, add, nAdd, plan.globals);
       frame = frameWithParts(ctx, own, parts, k);
       if (plan.self) client.hold(plan.self);
-      for (let i = 0; i < plan.nCells; i++) for (const e of this.now.list(plan.cells[i]!)) client.hold(e);
-      for (const e of this.now.list(this.now.always)) client.hold(e);
+      for (let i = 0; i <= plan.nCells; i++) for (const e of now.list(i < plan.nCells ? plan.cells[i]! : now.always)) client.hold(e);
     }
     client.commit(this.tick);
     client.spent(frame.byteLength);
     return frame;
   }
 
-  /** The tick's grid, changes per cell and globals, shared by its budgeted clients. */
-  private budgetTick(): { grid: TickGrid; changed: Int32Array; globals: number[] } {
+  /** Every entity of cell c now as a set part (per tick); null when the cell is empty. */
+  private setPartOf(c: number): Uint8Array | null {
+    let p = this.setPart[c];
+    if (p === undefined) {
+      const list = this.now.list(c);
+      p = this.setPart[c] = encodeRowsPart(this.ctx, PartOp.SET, this.src, list, list.length);
+    }
+    return p;
+  }
+
+  /** The tick's changes per cell and globals, shared by its budgeted clients. */
+  private budgetTick(): { changed: Int32Array; globals: number[] } {
     if (this.budget) return this.budget;
-    const grid = this.f.interest.gridOf(this.block, this.tick, this.src.maxEid);
-    changesPerCell(this.ring, this.tick, this.block, grid, this.f.scratch, this.changed);
-    this.budget = { grid, changed: this.changed, globals: globalsOf(this.ctx, this.block) };
+    const { interest } = this.f;
+    changesPerCell(this.ring, this.tick, this.now, interest.xIndex, interest.yIndex, this.changed);
+    this.budget = { changed: this.changed, globals: globalsOf(this.ctx, this.block) };
     return this.budget;
   }
 }
 
-/** Entities per cell whose position changed since the previous tick's slot (all, if unreadable). */
-export function changesPerCell(ring: SnapshotRing, tick: number, block: StateBlock, grid: TickGrid, s: Scratch, out: Int32Array): void {
-  const g = grid.grid;
-  const cells = out.length;
-  const xs = block.fields[s.xIndex]!;
-  const ys = block.fields[s.yIndex]!;
-  const pt = ring.beginRead(tick - 1);
-  if (pt < 0) {
-    for (let c = 0; c < cells; c++) out[c] = g.cellStart[c + 1]! - g.cellStart[c]!;
-    return;
-  }
-  const prev = ring.blockOf(tick - 1);
-  const px = prev.fields[s.xIndex]!;
-  const py = prev.fields[s.yIndex]!;
-  for (let c = 0; c < cells; c++) {
-    let k = 0;
-    for (let i = g.cellStart[c]!; i < g.cellStart[c + 1]!; i++) {
-      const e = g.items[i]!;
-      if (xs[e] !== px[e] || ys[e] !== py[e]) k++;
-    }
-    out[c] = k;
-  }
-  if (!ring.endRead(tick - 1, pt)) for (let c = 0; c < cells; c++) out[c] = g.cellStart[c + 1]! - g.cellStart[c]!;
-}
-
-/** Whether cell c of a grid of `cols` columns (or the always cell) is in range r; DEAD and NOWHERE never are. */
-function inRange(c: number, r: ArrayLike<number>, cols: number, cells: number): boolean {
-  if (c === cells) return true; // the always cell
-  if (c < 0 || c > cells) return false;
-  const x = c % cols;
-  const y = (c - x) / cols;
-  return x >= r[0]! && x <= r[2]! && y >= r[1]! && y <= r[3]!;
-}
-
-/** Call fn for every grid cell of range r (row by row). */
-function forCells(r: ArrayLike<number>, cols: number, fn: (c: number) => void): void {
-  for (let y = r[1]!; y <= r[3]!; y++) for (let x = r[0]!; x <= r[2]!; x++) fn(y * cols + x);
+/** A live entity whose cell is not in range r (the always cell is in every range). */
+function outside(c: number, r: CellRect): boolean {
+  return c !== DEAD && !r.has(c);
 }
