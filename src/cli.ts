@@ -8,15 +8,15 @@ import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
 import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
 import { createInterface } from 'node:readline/promises';
 import { lanAddress } from './net/address.js';
-import { BotSwarm, formatBotStats } from './net/client/bots.js';
+import { explainListenError } from './net/listen.js';
+import { BotSwarm, formatBotStats, formatRefusals } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
-import { quietLogsOnTerminal, runUp } from './net/lan/up.js';
+import { quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
 import { runTerminalClient } from './render-term/index.js';
-import { DEFAULT_PORT, HostServer } from './net/server/host-server.js';
-import { LocalBots } from './workers/local-bots.js';
-import { SimHost } from './workers/sim-host.js';
 import type { SimStats } from './workers/messages.js';
+import { isSendHz, nameProblem, type SendHz } from './net/protocol/messages.js';
+import { DEFAULT_PORT } from './net/server/host-server.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -34,7 +34,7 @@ interface HostFlags {
   duration?: number;
   bind?: string;
   port: number;
-  sendHz: 60 | 30 | 20;
+  sendHz: SendHz;
   budget?: number;
   interest: boolean;
   drones?: number;
@@ -52,43 +52,39 @@ function gameOptionsOf(flags: HostFlags): Record<string, unknown> {
   return o;
 }
 
-/** The HostServer's snapshot options from the host flags. */
-function snapshotOptionsOf(flags: HostFlags) {
+/** How snapshots are sent, from the host flags. */
+function snapshotOptionsOf(flags: HostFlags): SnapshotOptions {
   return { sendHz: flags.sendHz, interest: flags.interest, ...(flags.budget ? { budgetBytesPerSec: flags.budget * 1024 } : {}) };
 }
 
-function statusLine(s: SimStats, host: SimHost, net: HostServer): string {
+function statusLine({ sim: s, restarts, net: n, netDrops }: HostingStats & { sim: SimStats }): string {
   const drops = Object.values(s.drops).reduce((a, b) => a + b, 0);
-  const n = net.stats();
   return (
     `tick ${s.tick} | entities ${s.entities} | tick p50 ${s.tickP50Ms.toFixed(2)} ms p99 ${s.tickP99Ms.toFixed(2)} ms` +
-    ` | skipped ${s.skippedTicks} | restarts ${host.restarts} | clients ${n.connections}` +
-    ` (msgpack ${n.msgpack}, json ${n.json}, seed003 ${n.legacy}) | dropped inputs ${drops}, net ${net.drops.total()}` +
+    ` | skipped ${s.skippedTicks} | restarts ${restarts} | clients ${n.connections}` +
+    ` (msgpack ${n.msgpack}, json ${n.json}, seed003 ${n.legacy}) | dropped inputs ${drops}, net ${netDrops}` +
     ` | hash ${s.hash}`
   );
 }
 
 async function runHost(flags: HostFlags): Promise<void> {
-  const gameOptions = gameOptionsOf(flags);
-  const host = await SimHost.start({
+  const host = await startHosting({
     game: flags.game,
-    gameOptions,
+    gameOptions: gameOptionsOf(flags),
     capacity: flags.capacity,
     seed: flags.seed,
-    record: flags.record,
-  });
-  const net = await HostServer.start({
-    sim: host,
-    gameName: flags.game,
-    gameOptions,
-    bind: flags.bind,
+    ...(flags.record !== undefined ? { record: flags.record } : {}),
+    ...(flags.bind !== undefined ? { bind: flags.bind } : {}),
     port: flags.port,
-    ...snapshotOptionsOf(flags),
+    snapshots: snapshotOptionsOf(flags),
+    bots: flags.bots,
+  }).catch((err: unknown) => {
+    // a taken port: one clear sentence (the caller exits 1), not a stack trace
+    throw explainListenError(err, 'the port for game clients', '--port');
   });
-  const bots = new LocalBots(host, flags.bots).start();
-  host.on('stats', (s: SimStats) => process.stdout.write(statusLine(s, host, net) + '\n'));
+  host.onStats((s) => process.stdout.write(statusLine(s) + '\n'));
   process.stdout.write(
-    `lanparty: ${flags.game} host on ${net.bind}:${net.port}, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
+    `lanparty: ${flags.game} host on ${host.bind}:${host.port}, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
       (flags.record ? `, recording to ${flags.record}` : '') +
       ' (Ctrl-C to stop)\n',
   );
@@ -97,8 +93,6 @@ async function runHost(flags: HostFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`lanparty: stopping (${why}) at tick ${host.tick}\n`);
-    bots.stop();
-    await net.stop();
     await host.stop();
     process.exit(0);
   };
@@ -125,10 +119,16 @@ function hostOptions(cmd: Command, defaultBots: number): Command {
     .option('--world <WxH>', 'shooter: world size in px (default 750x750)', worldSize);
 }
 
-function sendHz(v: string): 60 | 30 | 20 {
+function sendHz(v: string): SendHz {
   const n = Number(v);
-  if (n !== 60 && n !== 30 && n !== 20) throw new InvalidArgumentError('expected 60, 30 or 20');
+  if (!isSendHz(n)) throw new InvalidArgumentError('expected 60, 30 or 20');
   return n;
+}
+
+function nickname(v: string): string {
+  const why = nameProblem(v);
+  if (why) throw new InvalidArgumentError(why);
+  return v;
 }
 
 function worldSize(v: string): { width: number; height: number } {
@@ -163,6 +163,17 @@ hostOptions(program.command('host'), 0)
   .description('run a dedicated headless host')
   .action((flags: HostFlags) => runHost(flags));
 
+interface JoinFlags {
+  json?: boolean;
+  bind?: string;
+  discoveryPort: number;
+  pick?: number;
+  name?: string;
+  hold?: number;
+  fps?: number;
+  kitty: boolean;
+}
+
 /** "host", "host:port" or ":port" -> address (port defaults to 5050). */
 function hostPort(v: string): { host: string; port: number } {
   const m = /^([^:]*)(?::(\d+))?$/.exec(v);
@@ -179,7 +190,11 @@ program
   .option('--bind <address>', 'local address to listen for sessions on (default: GAME_IP, else the LAN address)')
   .option('--discovery-port <n>', 'UDP port of the discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
   .option('--pick <n>', 'join the n-th session listed (1-based) without asking', int('--pick', 1, 1000))
-  .action(async (address: { host: string; port: number } | undefined, flags: { json?: boolean; bind?: string; discoveryPort: number; pick?: number }) => {
+  .option('--name <nickname>', 'nickname in the session (default: player<id>)', nickname)
+  .option('--hold <ms>', 'how long a key counts as held after its last repeat (terminals without key release events)', int('--hold', 1, 10_000))
+  .option('--fps <n>', 'frames drawn per second', int('--fps', 1, 240))
+  .option('--no-kitty', 'do not ask the terminal for the kitty keyboard protocol (key releases)')
+  .action(async (address: { host: string; port: number } | undefined, flags: JoinFlags) => {
     let target = address;
     if (!target) {
       const sessions = await listSessions({ bind: lanAddress(flags.bind), discoveryPort: flags.discoveryPort, key: process.env.LANPARTY_KEY });
@@ -208,12 +223,24 @@ program
       target = { host: chosen.host, port: chosen.port };
     }
     quietLogsOnTerminal();
-    await runTerminalClient({ host: target.host, port: target.port, mode: flags.json ? 'json' : 'msgpack' });
+    await runTerminalClient({
+      host: target.host,
+      port: target.port,
+      mode: flags.json ? 'json' : 'msgpack',
+      kitty: flags.kitty,
+      ...(flags.name !== undefined ? { name: flags.name } : {}),
+      ...(flags.hold !== undefined ? { holdMs: flags.hold } : {}),
+      ...(flags.fps !== undefined ? { fps: flags.fps } : {}),
+    });
   });
 
 program
   .command('bots')
-  .description('N headless bot clients that play; per-second stats (snapshots/s, bytes/s, round trip p50/p99)')
+  .description(
+    'N headless bot clients that play; per-second stats (snapshots/s, bytes/s, round trip p50/p99). ' +
+      'Bots the host refuses (a full session: see its --max-players) are counted with its reason and the others play; ' +
+      'the exit code is 1 only when no bot could join',
+  )
   .argument('<n>', 'how many bots', int('<n>', 1, 10_000))
   .argument('[address]', 'HOST[:PORT] of a host', hostPort)
   .option('--json', 'use the JSON wire mode instead of msgpack')
@@ -222,17 +249,25 @@ program
     const target = address ?? { host: lanAddress(), port: DEFAULT_PORT };
     const swarm = new BotSwarm({ ...target, count: n, mode: flags.json ? 'json' : 'msgpack' });
     await swarm.start();
-    process.stdout.write(`lanparty: ${n} bot(s) playing on ${target.host}:${target.port}\n`);
+    const at = `${target.host}:${target.port}`;
+    const joined = swarm.clients.length;
+    // none joined: an error (exit 1) with the host's reason; some: they play, the rest are told why not
+    if (joined === 0) throw new Error(`none of ${n} bot(s) could join ${at}: ${formatRefusals(swarm.refused)}`);
+    const refused = joined < n ? `; ${n - joined} could not join: ${formatRefusals(swarm.refused)}` : '';
+    process.stdout.write(`lanparty: ${joined} of ${n} bot(s) playing on ${at}${refused}\n`);
     const every = setInterval(() => process.stdout.write(formatBotStats(swarm.sample()) + '\n'), 1000);
-    const stop = (why: string) => {
+    let stopping = false;
+    const stop = async (why: string) => {
+      if (stopping) return;
+      stopping = true;
       clearInterval(every);
-      swarm.stop();
+      await swarm.stop();
       process.stdout.write(`lanparty: bots stopped (${why})\n`);
-      setTimeout(() => process.exit(0), 100);
+      process.exit(0);
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    if (flags.duration) setTimeout(() => stop('duration reached'), flags.duration * 1000);
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    if (flags.duration) setTimeout(() => void stop('duration reached'), flags.duration * 1000);
   });
 
 program

@@ -1,45 +1,25 @@
 // The games-tick suite: one tick of each small game (gather, squares, race) as the sim worker
 // runs it (sim.step(commands) with the state hash, then ring.publish(...)) at 1k and 10k
-// entities. Every player sends an input every tick (the worst case for the input path).
-//
-// - gather: players = N - 3 (plus the 3 gatherables). Players start on distinct cells, so
-//   the board must have more cells than players: the original 59 x 39 board (2,301 cells)
-//   holds 1k; for 10k the board grows to keep the same occupancy (43%): cols x rows =
-//   round(59 f) x round(39 f), f = sqrt(N / 1000). Each player turns to a new direction
-//   every 60 ticks (staggered). Moves happen on one tick in 12, so the median tick is a quiet
-//   one: `step tick ms` times the move + gather ticks alone.
-// - squares: N players on the original 640 x 480 map (squares may overlap), each holding a
-//   random heading for 90 ticks (staggered).
-// - race: N racers driven by the game's own bot (it reads only its own row, so deciding is
-//   O(1) per racer); one in 50 taps random keys instead and crashes now and then. Untimed
-//   upkeep takes 900 points off anyone past 990, so nobody wins and the race stays on.
+// entities, on the fixtures of games-fixtures.ts (every player sends an input every tick).
+// gather moves on one tick in 12 only, so its median tick is a quiet one: `step tick ms`
+// times the move + gather ticks alone.
 //
 // Commands and upkeep are built between timed ticks (tinybench beforeEach), as in tick.bench.ts.
 
 import { Bench } from 'tinybench';
-import type { GameDef } from '../../src/engine/game.js';
-import { Button as GatherButton, createGather, GATHERABLES, STEP_TICKS } from '../../src/engine/games/gather/index.js';
-import { createRace, Phase as RacePhase } from '../../src/engine/games/race/index.js';
-import { createSquares } from '../../src/engine/games/squares/index.js';
 import { hashState } from '../../src/engine/hash.js';
-import { Cmd, type Command } from '../../src/engine/input-queue.js';
+import type { Command } from '../../src/engine/input-queue.js';
 import { InputRules } from '../../src/engine/input-rules.js';
-import { blockBytes, blockViews, type StateBlock } from '../../src/engine/layout.js';
-import { nextInt, seedRng } from '../../src/engine/prng.js';
-import type { SchemaSpec } from '../../src/engine/schema.js';
-import { Simulation } from '../../src/engine/simulation.js';
 import { SnapshotRing } from '../../src/engine/snapshot-ring.js';
-import { viewOf } from '../../src/engine/snapshot-view.js';
 import { syncOrderToBlock, syncRngToGlobals } from '../../src/engine/world.js';
 import { median, round } from '../stats.js';
 import type { Row, SuiteInfo, SuiteResult } from '../types.js';
+import { GAMES, gamesFixture, type GameName, type GamesFixture } from './games-fixtures.js';
 
-const SIZES = [
+export const SIZES = [
   { n: 1_000, timeMs: 1_000 },
   { n: 10_000, timeMs: 2_000 },
 ];
-const GAMES = ['gather', 'squares', 'race'] as const;
-type GameName = (typeof GAMES)[number];
 const SETTLE_TICKS = 120;
 /** Ticks timed one by one (performance.now) for `step tick ms` and the breakdown: 20 gather steps each. */
 const STEP_SAMPLE_TICKS = 240;
@@ -89,20 +69,6 @@ export const info: SuiteInfo = {
   labelKeys: ['game', 'n'],
 };
 
-interface Fixture {
-  // any game's simulation (Simulation<GatherSpec> is not a Simulation<SchemaSpec>: its
-  // systems take the narrower world), as GameFactory.create returns GameDef<any>
-  readonly sim: Simulation<any>;
-  readonly players: number;
-  readonly board: string;
-  /** Untimed, before each tick: game-specific upkeep, then that tick's commands. */
-  next(): Command[];
-  /** Whether the coming tick runs the game's main work. */
-  heavy(tick: number): boolean;
-  /** Throws when the run did not exercise the game as intended. */
-  check(): void;
-}
-
 export async function run(): Promise<SuiteResult> {
   const rows: Row[] = [];
   for (const game of GAMES) {
@@ -117,11 +83,10 @@ export async function run(): Promise<SuiteResult> {
 }
 
 async function measure(game: GameName, n: number, timeMs: number): Promise<Row> {
-  const capacity = Math.round(n * 1.1);
-  const fx = fixture(game, n, capacity);
+  const fx = gamesFixture(game, n);
   const { sim } = fx;
   const block = sim.world.block;
-  const ring = SnapshotRing.create(sim.game.schema, capacity);
+  const ring = SnapshotRing.create(sim.game.schema, sim.world.capacity);
   const publish = () =>
     ring.publish(sim.tick, block, { maxEid: sim.maxEid, aliveCount: sim.aliveCount, hashHi: sim.lastHash.hi, hashLo: sim.lastHash.lo });
 
@@ -182,7 +147,7 @@ async function measure(game: GameName, n: number, timeMs: number): Promise<Row> 
 }
 
 /** Where a main-work tick goes, part by part (see the description); medians in ms. */
-function breakdown(fx: Fixture, publish: () => void): Record<string, number> {
+function breakdown(fx: GamesFixture, publish: () => void): Record<string, number> {
   const { sim } = fx;
   const w = sim.world;
   const game = sim.game;
@@ -222,102 +187,4 @@ function breakdown(fx: Fixture, publish: () => void): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(parts)) out[k] = round(median(v));
   return out;
-}
-
-function fixture(game: GameName, n: number, capacity: number): Fixture {
-  switch (game) {
-    case 'gather':
-      return gatherFixture(n, capacity);
-    case 'squares':
-      return squaresFixture(n, capacity);
-    case 'race':
-      return raceFixture(n, capacity);
-  }
-}
-
-/** A Simulation of `game` with `players` clients joined (clients 1..players) in one tick. */
-function start<S extends SchemaSpec>(game: GameDef<S>, players: number, capacity: number) {
-  const block: StateBlock = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
-  const sim = new Simulation(game, block, { capacity, seed: 1 });
-  const clients = Array.from({ length: players }, (_, i) => i + 1);
-  sim.step(clients.map((client): Command => ({ type: Cmd.JOIN, client, seq: 0, buttons: 0, ax: 0, ay: 0 })));
-  const eids = clients.map((c) => sim.entityOf(c));
-  if (eids.some((e) => e < 0)) throw new Error(`${game.name}: a join was refused`);
-  let seq = 0;
-  /** One input per client, buttons chosen per client index. */
-  const inputs = (buttons: (i: number, eid: number) => number): Command[] => {
-    seq++;
-    return clients.map((client, i): Command => ({ type: Cmd.INPUT, client, seq, buttons: buttons(i, eids[i]!), ax: 0, ay: 0 }));
-  };
-  return { sim, eids, inputs };
-}
-
-function gatherFixture(n: number, capacity: number): Fixture {
-  const players = n - GATHERABLES;
-  const f = Math.max(1, Math.sqrt(n / 1000));
-  const cols = Math.round(59 * f);
-  const rows = Math.round(39 * f);
-  const { sim, eids, inputs } = start(createGather({ maxPlayers: players, cols, rows, capacity }), players, capacity);
-  const dirs = [GatherButton.RIGHT, GatherButton.DOWN, GatherButton.LEFT, GatherButton.UP];
-  const w = sim.world;
-  return {
-    sim,
-    players,
-    board: `${cols} x ${rows} cells`,
-    next: () => inputs((i) => dirs[(Math.floor((sim.tick + i * 7) / 60) + i) % 4]!),
-    heavy: (tick) => tick % STEP_TICKS === 0,
-    check() {
-      let points = 0;
-      for (const e of eids) points += w.c.Player.points[e]!;
-      let gatherables = 0;
-      for (let e = 1; e <= sim.maxEid; e++) if (w.c.Entity.archetype[e] === w.A.gatherable + 1) gatherables++;
-      if (gatherables !== GATHERABLES) throw new Error(`gather ${n}: ${gatherables} gatherables`);
-      if (points === 0 && w.g[w.G.round] === 1) throw new Error(`gather ${n}: nobody ever gathered`);
-    },
-  };
-}
-
-function squaresFixture(n: number, capacity: number): Fixture {
-  const { sim, eids, inputs } = start(createSquares({ maxPlayers: n, capacity }), n, capacity);
-  const w = sim.world;
-  const x0 = eids.map((e) => w.c.Position.x[e]!);
-  return {
-    sim,
-    players: n,
-    board: '640 x 480 px',
-    next: () => inputs((i) => (Math.imul(i + 1, 0x9e3779b1) ^ Math.floor((sim.tick + i * 13) / 90)) & 0x0f),
-    heavy: () => true,
-    check() {
-      if (eids.every((e, i) => w.c.Position.x[e] === x0[i])) throw new Error(`squares ${n}: nothing moved`);
-    },
-  };
-}
-
-function raceFixture(n: number, capacity: number): Fixture {
-  const game = createRace({ maxPlayers: n, capacity });
-  const { sim, eids, inputs } = start(game, n, capacity);
-  const w = sim.world;
-  const rng = seedRng(4);
-  let crashes = 0;
-  return {
-    sim,
-    players: n,
-    board: '800 x 600 px',
-    next() {
-      for (const e of eids) {
-        if (w.c.Racer.points[e]! > 990) w.c.Racer.points[e] = w.c.Racer.points[e]! - 900;
-        if (w.c.Racer.crashed[e] === 1) crashes++;
-      }
-      const view = viewOf(game.schema, w.block, sim.tick, sim.maxEid);
-      return inputs((i, e) => (i % 50 === 0 ? (nextInt(rng, 0, 8) < 1 ? nextInt(rng, 1, 3) : 0) : game.bot(view, e)));
-    },
-    heavy: () => true,
-    check() {
-      if (w.g[w.G.phase] !== RacePhase.RACING) throw new Error(`race ${n}: the race ended`);
-      let points = 0;
-      for (const e of eids) points += w.c.Racer.points[e]!;
-      if (points === 0) throw new Error(`race ${n}: nobody scored`);
-      if (crashes === 0) throw new Error(`race ${n}: nobody crashed (the random tappers should)`);
-    },
-  };
 }

@@ -8,7 +8,10 @@
 // - ~20% lasers, placed anywhere above the players; the rest enemies, x in [50, W - 100),
 //   y in [-1500 H / 750, H - 100): the ranges of the game's own waves, scaled with the world;
 // - the world grows with N so the density stays that of a 16-player match (about 200
-//   entities in 750 x 750): W = H = max(750, round(750 sqrt(N / 200)));
+//   entities in 750 x 750): side = max(750, round(750 sqrt(N / 200))), W = H = side, as long
+//   as the game allows it. The shooter's largest world is MAX_WORLD (16,000 x 8,000: positions
+//   travel as u16 half pixels); past it W = min(side, 16,000) and H = min(side, 8,000), so the
+//   density rises (at 100k: 16,000 x 8,000 instead of 16,771 x 16,771, 2.2 times as dense);
 // - capacity = round(1.3 N).
 //
 // Every tick kills entities (lasers and the enemies they hit, enemies leaving the bottom),
@@ -28,6 +31,7 @@ import {
   COOLDOWN_TICKS,
   createShooter,
   ENEMY_H,
+  MAX_WORLD,
   Phase,
   SHOOTER_MAX_PLAYERS,
   START_HEALTH,
@@ -39,7 +43,10 @@ export interface ShooterFixture {
   readonly players: number;
   readonly lasers: number;
   readonly enemies: number;
-  readonly size: number;
+  readonly width: number;
+  readonly height: number;
+  /** Entities per 750 x 750 px of world (a 16-player match has about 200). */
+  readonly perScreen: number;
   readonly capacity: number;
   readonly sim: Simulation<ShooterSpec>;
   readonly block: StateBlock;
@@ -55,13 +62,19 @@ export interface ShooterFixture {
   onScreenEnemies(): number;
 }
 
+/** The fixture's world at N entities: a 16-player match's density, within the game's MAX_WORLD. */
+export function shooterWorldSize(n: number): { width: number; height: number } {
+  const side = Math.max(750, Math.round(750 * Math.sqrt(n / 200)));
+  return { width: Math.min(side, MAX_WORLD.width), height: Math.min(side, MAX_WORLD.height) };
+}
+
 export function shooterFixture(n: number, seed = 1): ShooterFixture {
   const players = Math.min(SHOOTER_MAX_PLAYERS, Math.max(2, Math.round(n / 100)));
   const lasers = Math.round(n * 0.2);
   const enemies = n - players - lasers;
-  const size = Math.max(750, Math.round(750 * Math.sqrt(n / 200)));
+  const { width, height } = shooterWorldSize(n);
   const capacity = Math.round(n * 1.3);
-  const game = createShooter({ maxPlayers: players, width: size, height: size, capacity });
+  const game = createShooter({ maxPlayers: players, width, height, capacity });
   const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
   const sim = new Simulation(game, block, { capacity, seed });
   const ring = SnapshotRing.create(game.schema, capacity);
@@ -90,12 +103,12 @@ export function shooterFixture(n: number, seed = 1): ShooterFixture {
   if (playerEids.some((e) => e < 0)) throw new Error(`fixture(${n}): a player was refused`);
   playerEids.forEach((e, i) => (Player.cooldown[e] = i % (COOLDOWN_TICKS + 1)));
 
-  const top = -Math.round((1500 * size) / 750);
+  const top = -Math.round((1500 * height) / 750);
   const addEnemy = (): boolean => {
     const e = spawn(w, w.A.enemy);
     if (e < 0) return false;
-    Position.x[e] = uniform(50, size - 100);
-    Position.y[e] = uniform(top, size - 100);
+    Position.x[e] = uniform(50, width - 100);
+    Position.y[e] = uniform(top, height - 100);
     Enemy.color[e] = nextInt(rng, 0, 3);
     return true;
   };
@@ -103,8 +116,8 @@ export function shooterFixture(n: number, seed = 1): ShooterFixture {
     const s = playerEids[nextInt(rng, 0, players)]!;
     const e = spawn(w, w.A.laser);
     if (e < 0) return false;
-    Position.x[e] = uniform(0, size - 100);
-    Position.y[e] = uniform(0, size - 120); // players stand at y = size - 120
+    Position.x[e] = uniform(0, width - 100);
+    Position.y[e] = uniform(0, height - 120); // players stand at y = height - 120
     Laser.slot[e] = Player.slot[s]!;
     Laser.shooter[e] = s;
     Laser.shooterGen[e] = Entity.gen[s]!;
@@ -135,7 +148,7 @@ export function shooterFixture(n: number, seed = 1): ShooterFixture {
     let added = 0;
     for (let i = c.enemies; i < enemies; i++) if (addEnemy()) added++;
     for (let i = c.lasers; i < lasers; i++) if (addLaser()) added++;
-    // players fire ~players/20 lasers a tick and a laser lives up to size/10 ticks: without a
+    // players fire ~players/20 lasers a tick and a laser lives up to height/10 ticks: without a
     // trim the laser count would climb for the whole run instead of staying at its target
     if (c.lasers > lasers) {
       const list = query(w, [Laser]).slice(0, c.lasers - lasers);
@@ -154,5 +167,6 @@ export function shooterFixture(n: number, seed = 1): ShooterFixture {
     });
   };
 
-  return { n, players, lasers, enemies, size, capacity, sim, block, ring, topUp, commands, publish, counts, onScreenEnemies };
+  const perScreen = Math.round((n * 750 * 750) / (width * height));
+  return { n, players, lasers, enemies, width, height, perScreen, capacity, sim, block, ring, topUp, commands, publish, counts, onScreenEnemies };
 }

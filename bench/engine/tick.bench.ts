@@ -23,7 +23,7 @@ import type { Row, SuiteInfo, SuiteResult } from '../types.js';
 import { shooterFixture, type ShooterFixture } from './shooter-fixture.js';
 
 /** Entity counts, with tinybench's time budget (ms of timed ticks) for each. */
-const SIZES = [
+export const SIZES = [
   { n: 1_000, timeMs: 1_000 },
   { n: 10_000, timeMs: 2_000 },
   { n: 100_000, timeMs: 6_000 },
@@ -32,18 +32,21 @@ const SETTLE_TICKS = 60;
 const PUBLISH_TIME_MS = 300;
 const BREAKDOWN_TICKS = 50;
 /** Names of the shooter's systems, in game.systems order. */
-const SYSTEM_NAMES = ['control', 'match', 'motion', 'collision', 'outcome'];
+const SYSTEM_NAMES = ['control', 'match', 'motion', 'drones', 'collision', 'outcome'];
 
 export const info: SuiteInfo = {
   name: 'tick',
   title: 'one shooter tick (step + snapshot publish)',
   description: [
-    'One tick as the sim worker runs it: `sim.step(commands)` (input rules, the five systems, ' +
+    'One tick as the sim worker runs it: `sim.step(commands)` (input rules, the six systems, ' +
       'the state hash) followed by `ring.publish(...)` into the 32-slot snapshot ring. The match ' +
       'is in PLAYING; players = min(1000, max(2, N/100)), all sending FIRE plus left/right every ' +
       'tick (so ~players/20 lasers spawn per tick); ~20% lasers; the rest enemies. The world ' +
       'grows with N to keep the density of a 16-player match (~200 entities in 750x750): ' +
-      'side = max(750, round(750 sqrt(N/200))) px; capacity = 1.3 N.',
+      'side = max(750, round(750 sqrt(N/200))) px, within the largest world the shooter allows ' +
+      '(16,000 x 8,000: positions travel as u16 half pixels), so at 100k the world is ' +
+      '16,000 x 8,000 instead of 16,771 square and 2.2 times as dense (`per screen`: entities per ' +
+      '750 x 750 px); capacity = 1.3 N.',
     'Between timed ticks an untimed hook spawns enemies and lasers back to their target counts ' +
       '(uniformly over the spawn ranges) and heals the players, so every sample is a next tick of ' +
       'the same long-running match at the same population. Timing starts after ' +
@@ -63,6 +66,7 @@ export const info: SuiteInfo = {
     { key: 'entities', label: 'entities' },
     { key: 'players', label: 'players' },
     { key: 'world_px', label: 'world px' },
+    { key: 'per_screen', label: 'per screen' },
     { key: 'median_ms', label: 'median ms' },
     { key: 'p99_ms', label: 'p99 ms' },
     { key: 'mean_ms', label: 'mean ms' },
@@ -163,7 +167,8 @@ async function measure(n: number, timeMs: number): Promise<Row> {
     n,
     entities,
     players: fx.players,
-    world_px: fx.size,
+    world_px: `${fx.width.toLocaleString('en-US')} x ${fx.height.toLocaleString('en-US')}`,
+    per_screen: fx.perScreen,
     median_ms: round(r.latency.p50),
     p99_ms: round(r.latency.p99),
     mean_ms: round(r.latency.mean),
@@ -211,7 +216,9 @@ function breakdown(fx: ShooterFixture): Record<string, number> {
   const w = sim.world;
   const game = sim.game;
   const systems = game.systems;
-  const names = systems.map((_, i) => SYSTEM_NAMES[i] ?? `system${i}`);
+  // a breakdown with the wrong names would blame the wrong system: fail instead
+  if (systems.length !== SYSTEM_NAMES.length) throw new Error(`tick: the shooter has ${systems.length} systems, SYSTEM_NAMES ${SYSTEM_NAMES.length}`);
+  const names = SYSTEM_NAMES;
   const parts: Record<string, number[]> = { input: [] };
   for (const s of names) parts[s] = [];
   Object.assign(parts, { sync: [], hash: [], publish: [], total: [] });

@@ -173,7 +173,7 @@ rl.on('line', (line) => {
  * tick word (the sim worker notifies it after each pump) and stamps each new tick the moment
  * it is woken: unlike sim.onTick on the main thread, it is neither late nor collapsing ticks
  * when the main thread is busy sending (exactly when delivery matters), and it stamps the
- * ticks the Broadcaster reads from the ring on its own too. Ticks published in one pump (a
+ * ticks the network thread reads from the ring on its own too. Ticks published in one pump (a
  * catch-up) get that pump's time. The control block is SimHost's private memory, read here
  * only; without it (SimHost changed), sim.onTick is the fallback.
  */

@@ -25,7 +25,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Button } from '../../src/engine/games/shooter/schema.js';
 import { ACK_EVERY, LanpartyClient } from '../../src/net/client/client.js';
-import type { SnapshotState } from '../../src/net/protocol/snapshot.js';
+import type { SnapshotState } from '../../src/net/protocol/snapshot/index.js';
 
 export interface SwarmReady {
   type: 'ready';

@@ -27,7 +27,7 @@ import {
   liveIds,
   type SnapshotCodec,
   type SnapshotState,
-} from '../../src/net/protocol/snapshot.js';
+} from '../../src/net/protocol/snapshot/index.js';
 import { globalsOf } from '../../src/net/protocol/snapshot/source.js';
 import { BudgetClient, changesPerCell, Scratch } from '../../src/net/server/budget.js';
 import { CellRect, TickCells } from '../../src/net/server/cell-index.js';

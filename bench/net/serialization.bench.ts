@@ -1,4 +1,4 @@
-// The serialization suite: snapshot encode and decode (src/net/protocol/snapshot.ts) for
+// The serialization suite: snapshot encode and decode (src/net/protocol/snapshot/) for
 // 100, 1k and 5k entities, msgpack (full, one-tick delta, quiet delta) and JSON (full), time
 // and bytes. A msgpackr-records row (an array of plain objects packed with msgpackr's record
 // extension, the obvious way to send a world) gives the scale of a naive encoding.
@@ -27,7 +27,7 @@ import {
   type SnapshotCodec,
   type SnapshotSource,
   type SnapshotState,
-} from '../../src/net/protocol/snapshot.js';
+} from '../../src/net/protocol/snapshot/index.js';
 import { median, round } from '../stats.js';
 import type { Row, SuiteInfo, SuiteResult } from '../types.js';
 
@@ -57,7 +57,7 @@ export const info: SuiteInfo = {
   name: 'serialization',
   title: 'snapshot encode / decode (msgpack full + delta, JSON full)',
   description: [
-    'The snapshot codec of `src/net/protocol/snapshot.ts` (wire format: docs/snapshot-encoding.md) on a ' +
+    'The snapshot codec of `src/net/protocol/snapshot/` (wire format: docs/snapshot-encoding.md) on a ' +
       'bench schema of four changing f32 fields per entity (x, y, vx, vy) plus the engine fields ' +
       '(archetype, gen, owner). The four fields are quantized the way a game would declare them: ' +
       'x, y in [0, 1000] px at 1/64 px, vx, vy in [-500, 500] px/s at 1/64 (64,000 levels: u16 on the ' +

@@ -37,7 +37,10 @@ export interface GameDef<S extends SchemaSpec = SchemaSpec> {
   onJoin(world: SimWorld<S>, client: number, join: Command): number;
   /** A client leaves for good (after any reconnect grace). */
   onLeave(world: SimWorld<S>, eid: number, client: number): void;
-  /** Apply one input of a client (at most one per client per tick). */
+  /**
+   * Apply one input of a client (at most one per client per tick). `cmd` is valid during the
+   * call only: the engine hands the same object to every call.
+   */
   onInput(world: SimWorld<S>, eid: number, cmd: Command): void;
   /** A bot's input for its entity `self`, decided from a published snapshot. */
   bot(view: SnapshotView, self: number): number;

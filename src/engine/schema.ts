@@ -78,7 +78,7 @@ export interface FieldInfo {
   readonly bytes: number;
   /**
    * The field's type on the wire: its own type, or u16 / u32 for a quantized f32 field
-   * (the snapshot codec narrows Entity.gen further, see src/net/protocol/snapshot.ts).
+   * (the snapshot codec narrows Entity.gen further, see src/net/protocol/snapshot/index.ts).
    */
   readonly wire: FieldType;
   /** Present when the field is quantized on the wire. */

@@ -32,7 +32,6 @@ export type TickObserver = (tick: number, arrived: readonly Command[], hash: Has
 export class Simulation<S extends SchemaSpec = SchemaSpec> {
   readonly world: SimWorld<S>;
   private readonly rules: InputRules;
-  private readonly clientEntity = new Map<number, number>();
   private readonly hashEveryTick: boolean;
   lastHash: Hash64 = { hi: 0, lo: 0 };
   observer: TickObserver | undefined;
@@ -50,10 +49,7 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
       const maxEid = this.world.g[this.world.G.maxEid]!;
       for (let eid = 1; eid <= maxEid; eid++) {
         const client = owner[eid]!;
-        if (client !== 0) {
-          this.clientEntity.set(client, eid);
-          this.rules.adoptClient(client, eid);
-        }
+        if (client !== 0) this.rules.adoptClient(client, eid);
       }
     } else {
       this.world = createSimWorld(game.schema, block, options);
@@ -76,11 +72,12 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
 
   /** The entity of a joined client, or -1. */
   entityOf(client: number): number {
-    return this.clientEntity.get(client) ?? -1;
+    return this.rules.entityOf(client);
   }
 
+  /** [client, entity] of every joined client, in join order. */
   clients(): IterableIterator<[number, number]> {
-    return this.clientEntity.entries();
+    return this.rules.clients();
   }
 
   /** Run one tick with the commands that arrived since the previous one. */
@@ -101,22 +98,19 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
     if (this.hashEveryTick) this.lastHash = hashState(this.game.schema, this.world.block, this.maxEid);
   }
 
-  private readonly membership = (cmd: Command): void => {
+  private readonly membership = (cmd: Command, leavingEid: number): void => {
     const w = this.world;
     if (cmd.type === Cmd.JOIN) {
       const eid = this.game.onJoin(w, cmd.client, cmd);
       if (eid < 0) {
         this.countDrop('join.refused');
-        this.rules.arrive({ ...cmd, type: Cmd.LEAVE }, () => {});
+        this.rules.forget(cmd.client);
         return;
       }
       (w.c as Components<SchemaSpec>).Entity.owner[eid] = cmd.client;
-      this.clientEntity.set(cmd.client, eid);
       this.rules.bindEntity(cmd.client, eid);
-    } else {
-      const eid = this.clientEntity.get(cmd.client);
-      this.clientEntity.delete(cmd.client);
-      if (eid !== undefined) this.game.onLeave(w, eid, cmd.client);
+    } else if (leavingEid >= 0) {
+      this.game.onLeave(w, leavingEid, cmd.client);
     }
   };
 

@@ -50,6 +50,14 @@ export class TickLoop {
     return behind > 0 ? behind : 0;
   }
 
+  /**
+   * Time stood still (an idle simulation slept): the next tick is due one step from now,
+   * and the pause is neither caught up nor counted as skipped.
+   */
+  resume(): void {
+    this.origin = this.clock() - (this.ran + this.skipped) * this.stepMs;
+  }
+
   /** The caller ran one due tick. */
   ticked(): void {
     this.ran++;

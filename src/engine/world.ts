@@ -3,7 +3,7 @@
 // Only the sim worker creates one of these over the live block; replay and benchmarks
 // create private ones the same way.
 
-import { addComponent, addEntity, createEntityIndex, createWorld, getAllEntities, removeEntity } from 'bitecs';
+import { addComponent, addEntity, createEntityIndex, createWorld, removeEntity } from 'bitecs';
 import { componentsOf, globalIndex, type Components, type GlobalIndex, type StateBlock } from './layout.js';
 import { seedRng, type RngState } from './prng.js';
 import type { Schema, SchemaSpec } from './schema.js';
@@ -110,10 +110,6 @@ export function despawn<S extends SchemaSpec>(w: SimWorld<S>, eid: number): void
   w.g[w.G.aliveCount] = w.entityIndex.aliveCount;
 }
 
-export function isAlive(w: SimWorld, eid: number): boolean {
-  return eid > 0 && (w.c as Components<SchemaSpec>).Entity.archetype[eid] !== 0;
-}
-
 export function syncRngToGlobals(w: SimWorld): void {
   const { g, G, rng } = w;
   g[G.rngA] = rng.a >>> 0;
@@ -162,5 +158,3 @@ export function restoreSimWorld<S extends SchemaSpec>(schema: Schema<S>, block: 
   w.rng.d = g[G.rngD]! | 0;
   return w;
 }
-
-export { getAllEntities };

@@ -37,7 +37,3 @@ export function lanAddress(explicit?: string): string {
   }
   return '127.0.0.1';
 }
-
-export function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address === 'localhost';
-}

@@ -31,8 +31,10 @@ export const ErrorCode = {
   HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
   /** The connection cap is reached. */
   SERVER_FULL: 'SERVER_FULL',
-  /** The game refused the player (match full...). */
+  /** The game created no entity for the player in time (refused it for a reason of its own). */
   JOIN_REFUSED: 'JOIN_REFUSED',
+  /** The session has as many players as the game allows (the host's --max-players): refused at once. */
+  SESSION_FULL: 'SESSION_FULL',
   /** Reconnect token unknown to this host. */
   BAD_TOKEN: 'BAD_TOKEN',
   /** Reconnect token whose grace period is over. */

@@ -125,8 +125,8 @@ export function renderFrame(screen: Screen, m: FrameModel): void {
   screen.clear();
   const view = gameView(m.hud.game);
   const size = view.size(m.world, { width: m.worldWidth, height: m.worldHeight });
-  const worldWidth = view.name === 'shooter' ? size.width : (m.worldWidth ?? size.width);
-  const worldHeight = view.name === 'shooter' ? size.height : (m.worldHeight ?? size.height);
+  const worldWidth = size.width;
+  const worldHeight = size.height;
   const L = layout(screen.width, screen.height, worldWidth, worldHeight);
   drawStatusBar(screen, m.world, m.hud);
   drawBottomBar(screen, m.world, m.me, m.hud);

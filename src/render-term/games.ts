@@ -45,13 +45,24 @@ export interface WorldSize {
 
 export interface GameView {
   readonly name: string;
-  /** Own-ship prediction (the shooter only). */
-  readonly predict: boolean;
+  /**
+   * Own-ship prediction (the shooter only): present when the view predicts its own entity;
+   * `movable` says whether the inputs move it now (otherwise the prediction holds still).
+   */
+  readonly predict?: { movable(world: WorldState, own: EntityState | undefined): boolean };
+  /**
+   * Whether a match is on (games with a lobby that FIRE readies up in). Outside one, FIRE also
+   * sends READY with the shooter's keys. Absent: always on.
+   */
+  playing?(world: WorldState | null): boolean;
   /** The archetype of a player's entity. */
   readonly playerKind: string;
   /** Canvas background. */
   readonly background: Color;
-  /** The world's size in px: from the networked globals when the game has them, else `fallback`, else the default. */
+  /**
+   * The world's size in px: from the networked globals when the game has them, else the
+   * game's fixed size; the shooter's is `fallback` (the client's size options), else 750 x 750.
+   */
   size(world: WorldState | null, fallback?: Partial<WorldSize>): WorldSize;
   draw(canvas: PixelCanvas, world: WorldState, o: DrawOptions): void;
   /** Players sorted for the HUD (shooter by slot, others by entity id). */
@@ -107,7 +118,8 @@ const shooterPlayers = (w: WorldState | null) =>
 
 const shooter: GameView = {
   name: 'shooter',
-  predict: true,
+  predict: { movable: (w, own) => w.phase === Phase.PLAYING && own !== undefined && !own.lost },
+  playing: (w) => w?.phase === Phase.PLAYING,
   playerKind: 'player',
   background: PALETTE.space,
   size: (_w, f) => ({ width: f?.width ?? 750, height: f?.height ?? 750 }),
@@ -141,7 +153,6 @@ const gatherColor = (p: EntityState, mine: boolean, w: WorldState): Color => (mi
 
 const gather: GameView = {
   name: 'gather',
-  predict: false,
   playerKind: 'player',
   background: GATHER.boardA,
   size: (w) => gatherSize(w),
@@ -188,7 +199,6 @@ const SQUARES_BG: Color = 233;
 
 const squares: GameView = {
   name: 'squares',
-  predict: false,
   playerKind: 'square',
   background: SQUARES_BG,
   size: (w) => squaresSize(w),
@@ -236,7 +246,6 @@ const raceColor = (p: EntityState, mine: boolean, w: WorldState): Color =>
 
 const race: GameView = {
   name: 'race',
-  predict: false,
   playerKind: 'racer',
   background: RACE.grass,
   size: () => ({ width: VIEW_W, height: VIEW_H }),
@@ -327,7 +336,6 @@ function hauntedTeams(w: WorldState): string {
 
 const haunted: GameView = {
   name: 'haunted',
-  predict: false,
   playerKind: 'player',
   background: HAUNTED.floor,
   size: (w) => hauntedSize(w),

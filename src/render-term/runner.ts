@@ -5,7 +5,6 @@
 // every way out (see terminal.ts).
 
 import { StringDecoder } from 'node:string_decoder';
-import { Phase } from '../engine/games/shooter/schema.js';
 import { LanpartyClient, type ClientOptions } from '../net/client/client.js';
 import { ErrorCode } from '../net/errors.js';
 import { Chat } from './chat.js';
@@ -262,10 +261,10 @@ export class TerminalClient {
   private onWorld(w: WorldState): void {
     const now = this.now();
     this.interpolator.push(w, now);
-    if (!gameView(this.game).predict) return;
+    const predict = gameView(this.game).predict;
+    if (!predict) return;
     const own = ownShip(w, this.me);
-    const movable = w.phase === Phase.PLAYING && own !== undefined && !own.lost;
-    this.predictor.reconcile(own ?? { x: 0, y: 0 }, w.tick, now, this.rttMs, movable);
+    this.predictor.reconcile(own ?? { x: 0, y: 0 }, w.tick, now, this.rttMs, predict.movable(w, own));
   }
 
   // ---- input --------------------------------------------------------------------------
@@ -322,8 +321,8 @@ export class TerminalClient {
   frame(): void {
     const now = this.now();
     const latest = this.interpolator.latest;
-    const shooter = gameView(this.game).name === 'shooter';
-    const buttons = this.chat.open ? 0 : this.keyboard.buttons(now, !shooter || latest?.phase === Phase.PLAYING);
+    const view = gameView(this.game);
+    const buttons = this.chat.open ? 0 : this.keyboard.buttons(now, view.playing ? view.playing(latest) : true);
     const c = this.client;
     if (c && !c.closed) {
       c.input(buttons);
@@ -371,9 +370,8 @@ export class TerminalClient {
       chat: this.chat.lines,
       chatInput: this.chat.input,
     };
-    // the options' size is the shooter's; the other games carry theirs in their globals
-    const sized = gameView(this.game).name === 'shooter';
-    return { world, me: this.me, hud, worldWidth: sized ? this.o.worldWidth : undefined, worldHeight: sized ? this.o.worldHeight : undefined };
+    // the size options: the game's view decides whether they apply (GameView.size)
+    return { world, me: this.me, hud, worldWidth: this.o.worldWidth, worldHeight: this.o.worldHeight };
   }
 
   // ---- the end ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // fields, made from either wire form (a decoded msgpack SnapshotState, or a JSON-mode
 // snapshot). Copied out, because the client reuses a SnapshotState's memory for later ticks.
 
-import type { JsonSnapshot, SnapshotCodec, SnapshotState } from '../net/protocol/snapshot.js';
+import type { JsonSnapshot, SnapshotCodec, SnapshotState } from '../net/protocol/snapshot/index.js';
 
 export interface EntityState {
   id: number;

@@ -35,6 +35,8 @@ export class LocalBots {
   }
 
   start(intervalMs = 1000 / 60): this {
+    // no bots, no timer: a host without bots must not wake 60 times a second for nothing
+    if (this.clients.length === 0) return this;
     this.timer = setInterval(() => this.act(), intervalMs);
     this.timer.unref();
     return this;

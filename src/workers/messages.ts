@@ -11,7 +11,11 @@ export interface SimWorkerData {
   maxCatchUp: number;
   stateBuffer: SharedArrayBuffer;
   ringBuffer: SharedArrayBuffer;
-  queueBuffer: SharedArrayBuffer;
+  /**
+   * One single-producer queue per producing thread: [0] is the main thread's (local bots,
+   * tests), the others belong to the network threads. Drained in this order every tick.
+   */
+  queueBuffers: SharedArrayBuffer[];
   controlBuffer: SharedArrayBuffer;
   /** Resume from the newest consistent snapshot in the ring instead of a new world. */
   restore: boolean;
@@ -19,6 +23,11 @@ export interface SimWorkerData {
   checkpoint?: Checkpoint | undefined;
   /** Path of a recording to write (appended to, with a checkpoint, on restore). */
   recordPath?: string | undefined;
+  /**
+   * Sleep while nobody is in the world (no joined client, no command queued): time stands
+   * still, no tick runs, and the worker only looks at its queues every IDLE_POLL_MS.
+   */
+  idleSleep: boolean;
   /** Accept FaultMessage (tests only). */
   faultInjection: boolean;
 }

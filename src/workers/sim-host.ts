@@ -20,6 +20,7 @@ import { logger } from '../engine/log.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { DEFAULT_CAPACITY } from '../engine/world.js';
 import { Ctl, type FromSimWorker, type SimStats, type SimWorkerData, type ToSimWorker } from './messages.js';
+import { watchTicks } from './tick-watch.js';
 import { workerFile } from './worker-file.js';
 
 export interface SimHostOptions {
@@ -36,9 +37,13 @@ export interface SimHostOptions {
   record?: string;
   /** Start from this state (a migrated host) instead of a new world. */
   checkpoint?: Checkpoint;
+  /** Sleep while nobody is in the world: no tick runs until a command arrives (sim-worker.ts). */
+  idleSleep?: boolean;
   /** Allow injected faults (tests). */
   faultInjection?: boolean;
   queueCapacity?: number;
+  /** Command queues for network threads, besides the main thread's `queue` (default 1). */
+  netQueues?: number;
 }
 
 export type RestartReason = 'threw' | 'exited' | 'stalled';
@@ -48,8 +53,13 @@ const log = logger('sim-host');
 export class SimHost extends EventEmitter {
   readonly game: GameDef;
   readonly ring: SnapshotRing;
+  /** The main thread's command queue (it is the only producer: local bots, tests). */
   readonly queue: InputQueue;
+  /** One command queue per network thread (each thread its only producer). */
+  readonly netQueues: readonly InputQueue[];
   readonly capacity: number;
+  /** Ticks per second. */
+  readonly hz: number;
   private readonly control: Int32Array;
   private workerData: SimWorkerData;
   private readonly watchdogMs: number;
@@ -74,9 +84,13 @@ export class SimHost extends EventEmitter {
     const gameOptions = options.gameOptions ?? {};
     this.game = getGame(gameName).create({ ...gameOptions, capacity });
     this.capacity = capacity;
+    this.hz = options.hz ?? 60;
     this.watchdogMs = watchdogMs;
     this.ring = SnapshotRing.create(this.game.schema, capacity);
     this.queue = InputQueue.create(options.queueCapacity);
+    const nq = options.netQueues ?? 1;
+    if (!Number.isInteger(nq) || nq < 0 || nq > 64) throw new RangeError('SimHost: options.netQueues must be an integer in [0, 64]');
+    this.netQueues = Array.from({ length: nq }, () => InputQueue.create(options.queueCapacity));
     const controlBuffer = new SharedArrayBuffer(Ctl.WORDS * 4);
     this.control = new Int32Array(controlBuffer);
     this.workerData = {
@@ -88,12 +102,13 @@ export class SimHost extends EventEmitter {
       maxCatchUp: options.maxCatchUp ?? 5,
       stateBuffer: new SharedArrayBuffer(blockBytes(this.game.schema, capacity)),
       ringBuffer: this.ring.buffer,
-      queueBuffer: this.queue.buffer,
+      queueBuffers: [this.queue.buffer, ...this.netQueues.map((q) => q.buffer)],
       controlBuffer,
       restore: false,
       recordPath: options.record,
       checkpoint: options.checkpoint,
       faultInjection: options.faultInjection === true,
+      idleSleep: options.idleSleep === true,
     };
   }
 
@@ -185,23 +200,12 @@ export class SimHost extends EventEmitter {
    * together in a catch-up burst arrive as one call with the newest. Returns a stop function.
    */
   onTick(fn: (tick: number) => void): () => void {
-    let running = true;
-    const loop = async () => {
-      let last = this.tick;
-      while (running && !this.stopping) {
-        const r = Atomics.waitAsync(this.control, Ctl.TICK, last, 250);
-        if (r.async) await r.value;
-        const now = this.tick;
-        if (now !== last && running) {
-          last = now;
-          fn(now);
-        }
-      }
-    };
-    void loop();
-    return () => {
-      running = false;
-    };
+    return watchTicks(this.control, fn, () => this.stopping);
+  }
+
+  /** The control block (heartbeat, newest tick), for threads that wait for ticks themselves. */
+  get controlBuffer(): SharedArrayBuffer {
+    return this.control.buffer as SharedArrayBuffer;
   }
 
   /** Tests only (needs faultInjection): make the worker throw, or spin for `ms`. */

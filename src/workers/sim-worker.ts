@@ -25,7 +25,7 @@ const post = (m: FromSimWorker) => port.postMessage(m);
 const game = getGame(data.game).create({ ...data.gameOptions, capacity: data.capacity });
 const block = blockViews(game.schema, data.capacity, data.stateBuffer, 0);
 const ring = new SnapshotRing(game.schema, data.capacity, data.ringBuffer);
-const queue = new InputQueue(data.queueBuffer);
+const queues = data.queueBuffers.map((b) => new InputQueue(b));
 const control = new Int32Array(data.controlBuffer);
 
 let restoredFrom = -1;
@@ -78,7 +78,7 @@ function runDueTicks(): void {
   for (let n = loop.due(); n > 0; n--) {
     const t0 = performance.now();
     arrived.length = 0;
-    queue.drain(collect);
+    for (const q of queues) q.drain(collect);
     sim.step(arrived);
     publish();
     loop.ticked();
@@ -93,7 +93,37 @@ function runDueTicks(): void {
     lastStatsAt = now;
     post({ type: 'stats', stats: stats() });
   }
-  if (!stopping) timer = setTimeout(runDueTicks, loop.msUntilNext());
+  if (stopping) return;
+  if (data.idleSleep && nobodyHere()) timer = setTimeout(idle, IDLE_POLL_MS);
+  else timer = setTimeout(runDueTicks, loop.msUntilNext());
+}
+
+/** While idle: how often the queues are looked at (a join waits at most this long). */
+const IDLE_POLL_MS = 100;
+
+function nobodyHere(): boolean {
+  if (!sim.clients().next().done) return false;
+  return queues.every((q) => q.pending() === 0);
+}
+
+/**
+ * An idle host costs next to nothing: no tick runs while nobody is in the world. The
+ * heartbeat still moves (the watchdog must not take sleep for a stall); the first command
+ * wakes the world where it stopped, without catching up the time it slept.
+ */
+function idle(): void {
+  if (stopping) return;
+  Atomics.add(control, Ctl.BEAT, 1);
+  if (queues.some((q) => q.pending() > 0)) {
+    loop.resume();
+    return runDueTicks();
+  }
+  const now = performance.now();
+  if (now - lastStatsAt >= 1000) {
+    lastStatsAt = now;
+    post({ type: 'stats', stats: stats() });
+  }
+  timer = setTimeout(idle, IDLE_POLL_MS);
 }
 
 function stats() {
@@ -107,7 +137,7 @@ function stats() {
     tickP99Ms: percentile(s, 0.99),
     tickMaxMs: s.length ? s[s.length - 1]! : 0,
     spawnRefused: sim.world.counters.spawnRefused,
-    queueDroppedFull: queue.droppedFull(),
+    queueDroppedFull: queues.reduce((n, q) => n + q.droppedFull(), 0),
     drops: { ...sim.world.counters.drops },
     hash: hashToHex(sim.lastHash),
   };

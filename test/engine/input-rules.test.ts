@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Cmd, InputQueue, type Command } from '../../src/engine/input-queue.js';
-import { InputRules } from '../../src/engine/input-rules.js';
+import { INPUT_BACKLOG, InputRules } from '../../src/engine/input-rules.js';
 
 const input = (client: number, seq: number, buttons = 0): Command => ({ type: Cmd.INPUT, client, seq, buttons, ax: 0, ay: 0 });
 const join = (client: number): Command => ({ type: Cmd.JOIN, client, seq: 0, buttons: 0, ax: 0, ay: 0 });
@@ -66,6 +67,116 @@ describe('input rules', () => {
     expect(drops).toEqual({ 'input.unknown-client': 1, 'join.duplicate': 1, 'leave.unknown-client': 1 });
   });
 });
+
+describe('input rules against their specification', () => {
+  it('inputs: leaving and joining again puts a client last in join order, also within one tick', () => {
+    const { r, take } = rules();
+    for (const c of [1, 2, 3]) r.arrive(join(c), () => {});
+    r.arrive({ ...join(1), type: Cmd.LEAVE }, () => {});
+    r.arrive(join(1), () => {});
+    for (const c of [1, 2, 3]) r.arrive(input(c, c * 10), () => {});
+    expect(take()).toEqual([20, 30, 10]);
+    r.arrive({ ...join(2), type: Cmd.LEAVE }, () => {});
+    r.arrive(join(4), () => {});
+    r.arrive(join(2), () => {});
+    for (const c of [1, 2, 3, 4]) r.arrive(input(c, c * 10 + 1), () => {});
+    expect(take()).toEqual([31, 11, 41, 21]);
+  });
+
+  it('inputs: any script of joins, leaves, refusals and inputs gives what the rules say (a Map-per-client model)', () => {
+    const client = fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 0x7000_0001, 0x7000_0002);
+    const command = fc.record({
+      type: fc.constantFrom<number>(Cmd.INPUT, Cmd.INPUT, Cmd.INPUT, Cmd.INPUT, Cmd.JOIN, Cmd.LEAVE, 9),
+      client,
+      seq: fc.integer({ min: -2, max: 40 }),
+      buttons: fc.integer({ min: 0, max: 255 }),
+      ax: fc.integer({ min: -5, max: 5 }),
+      ay: fc.integer({ min: -5, max: 5 }),
+    });
+    const script = fc.array(fc.array(command, { maxLength: 30 }), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(script, fc.integer({ min: 0, max: 4 }), (ticks, refuseEvery) => {
+        const real = run(ticks as Command[][], refuseEvery, (drop) => new InputRules(drop));
+        const model = run(ticks as Command[][], refuseEvery, (drop) => new ModelRules(drop));
+        expect(real).toEqual(model);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** What a script did: membership calls, applied inputs per tick, drops, the final clients. */
+function run(ticks: Command[][], refuseEvery: number, make: (drop: (r: string) => void) => InputRules | ModelRules) {
+  const log: unknown[] = [];
+  const drops: Record<string, number> = {};
+  const r = make((reason) => (drops[reason] = (drops[reason] ?? 0) + 1));
+  let joins = 0;
+  let nextEid = 100;
+  const membership = (cmd: Command, eid?: number) => {
+    if (cmd.type === Cmd.JOIN) {
+      // the game refuses every refuseEvery-th join (never with 0)
+      if (refuseEvery > 0 && ++joins % refuseEvery === 0) {
+        log.push(['refused', cmd.client]);
+        return r.forget(cmd.client);
+      }
+      r.bindEntity(cmd.client, nextEid++);
+    }
+    log.push([cmd.type, cmd.client, eid]);
+  };
+  for (const cmds of ticks) {
+    for (const c of cmds) r.arrive(c, membership);
+    const applied: number[][] = [];
+    r.takeForTick((c, eid) => applied.push([c.type, c.client, c.seq, c.buttons, c.ax, c.ay, eid]));
+    log.push(applied);
+  }
+  return { log, drops, clients: [...r.clients()] };
+}
+
+/** The rules as first written, one Map entry per client: the specification the typed arrays must keep. */
+class ModelRules {
+  private readonly clients_ = new Map<number, { newestSeq: number; waiting: Command[]; eid: number }>();
+  constructor(private readonly drop: (reason: string) => void) {}
+
+  arrive(cmd: Command, membership: (cmd: Command, eid: number) => void): void {
+    const c = this.clients_.get(cmd.client);
+    if (cmd.type === Cmd.JOIN) {
+      if (c) return this.drop('join.duplicate');
+      this.clients_.set(cmd.client, { newestSeq: -1, waiting: [], eid: -1 });
+      return membership(cmd, -1);
+    }
+    if (cmd.type === Cmd.LEAVE) {
+      if (!c) return this.drop('leave.unknown-client');
+      this.clients_.delete(cmd.client);
+      return membership(cmd, c.eid);
+    }
+    if (cmd.type !== Cmd.INPUT) return this.drop('command.unknown-type');
+    if (!c) return this.drop('input.unknown-client');
+    if (cmd.seq <= c.newestSeq) return this.drop('input.duplicate');
+    c.newestSeq = cmd.seq;
+    c.waiting.push({ ...cmd });
+    if (c.waiting.length > INPUT_BACKLOG + 1) {
+      c.waiting.shift();
+      this.drop('input.backlog');
+    }
+  }
+
+  takeForTick(apply: (cmd: Command, eid: number) => void): void {
+    for (const c of this.clients_.values()) if (c.waiting.length > 0) apply(c.waiting.shift()!, c.eid);
+  }
+
+  bindEntity(client: number, eid: number): void {
+    const c = this.clients_.get(client);
+    if (c) c.eid = eid;
+  }
+
+  forget(client: number): void {
+    this.clients_.delete(client);
+  }
+
+  clients(): [number, number][] {
+    return [...this.clients_].filter(([, c]) => c.eid >= 0).map(([id, c]) => [id, c.eid]);
+  }
+}
 
 describe('input queue', () => {
   it('queue: records come out in order, and a full queue refuses and counts instead of blocking', () => {

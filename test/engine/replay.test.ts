@@ -60,6 +60,17 @@ describe('determinism and replay', () => {
     expect(r.mismatch?.tick).toBeGreaterThanOrEqual(rec.t);
   });
 
+  it('replay: a version 1 recording (Map-based input rules, the first hash) still replays exactly', () => {
+    // recorded at commit f6c0d69 (test/engine/fixtures/recording-v1.jsonl): a 4-player shooter
+    // with joins past the limit, leaves, rejoins in one tick, local bot ids, resent, stale and
+    // bursty inputs, and a checkpoint restore at tick 250. It pins the input rules and the
+    // version 1 hash as they were.
+    const r = verifyRecordingFile(new URL('./fixtures/recording-v1.jsonl', import.meta.url).pathname);
+    expect(r.error).toBeUndefined();
+    expect(r.mismatch).toBeUndefined();
+    expect(r).toMatchObject({ ok: true, ticks: 500, checkpoints: 1, finalHash: '5d19f620bb697731' });
+  });
+
   it('replay: malformed recordings are reported, not thrown', () => {
     expect(verifyRecording('').error).toMatch(/empty/);
     expect(verifyRecording('{nope').error).toMatch(/not JSON/);

@@ -85,6 +85,7 @@ export class LegacyClient {
   private constructor(
     readonly socket: Socket,
     private readonly fps: number,
+    private readonly quick: boolean,
   ) {
     socket.on('data', (c: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, c]) : c;
@@ -97,10 +98,14 @@ export class LegacyClient {
     });
   }
 
-  /** Connect, say hello, read our address. */
-  static async connect(port: number, o: { fps?: number } = {}): Promise<LegacyClient> {
-    const socket = connect({ host: LOOPBACK, port });
-    const c = new LegacyClient(socket, o.fps ?? 60);
+  /**
+   * Connect, say hello, read our address. `quick`: unlike the original, each message goes in
+   * one write with Nagle off (as a client written from the protocol document may do): its
+   * first exchange then reaches the host within a tick of the address, not ~40 ms later.
+   */
+  static async connect(port: number, o: { fps?: number; quick?: boolean } = {}): Promise<LegacyClient> {
+    const socket = connect({ host: LOOPBACK, port, noDelay: o.quick ?? false });
+    const c = new LegacyClient(socket, o.fps ?? 60, o.quick ?? false);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
@@ -137,6 +142,7 @@ export class LegacyClient {
     const message = Buffer.from(msg, 'utf8');
     const h = Buffer.alloc(HEADER, 0x20);
     h.write(String(message.length), 0, 'ascii');
+    if (this.quick) return void this.socket.write(Buffer.concat([h, message]));
     this.socket.write(h);
     this.socket.write(message);
   }

@@ -81,7 +81,6 @@ export async function startHost(o: TestHostOptions = {}): Promise<TestHost> {
   try {
     host = await HostServer.start({
       gameName: 'shooter',
-      encodeThreads: 1,
       ...hostOptions,
       sim,
       bind: LOOPBACK,

@@ -8,7 +8,7 @@ import { Button, PLAYER_SPEED, PLAYER_W, Phase } from '../../src/engine/games/sh
 import { Cmd } from '../../src/engine/input-queue.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
 import { ErrorCode } from '../../src/net/errors.js';
-import { stateField } from '../../src/net/protocol/snapshot.js';
+import { stateField } from '../../src/net/protocol/snapshot/index.js';
 import {
   PREAMBLE,
   RawPeer,

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { viewOf } from '../../src/engine/snapshot-view.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
-import { liveIds, stateField } from '../../src/net/protocol/snapshot.js';
+import { liveIds, stateField } from '../../src/net/protocol/snapshot/index.js';
 import { cleanupNet, joinClient, sleep, startHost, waitUntil, type TestHost } from '../helpers/net.js';
 
 afterEach(cleanupNet);

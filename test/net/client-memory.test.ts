@@ -18,7 +18,7 @@ import {
   type SnapshotMessage,
   type SnapshotSource,
   type SnapshotState,
-} from '../../src/net/protocol/snapshot.js';
+} from '../../src/net/protocol/snapshot/index.js';
 
 const CAPACITY = 100_000;
 const FI = Object.fromEntries(shooterSchema.fields.map((f, i) => [f.key, i])) as Record<string, number>;

@@ -23,7 +23,7 @@ import {
   schemaDescriptor,
   type SnapshotCodec,
   type SnapshotState,
-} from '../../src/net/protocol/snapshot.js';
+} from '../../src/net/protocol/snapshot/index.js';
 
 // the schema of the docs' worked example: F = 5, G = 1
 const schema = defineSchema({

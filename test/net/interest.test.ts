@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Button, Phase, PLAYER_H, PLAYER_W } from '../../src/engine/games/shooter/schema.js';
 import { viewOf } from '../../src/engine/snapshot-view.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
-import { liveIds, stateField } from '../../src/net/protocol/snapshot.js';
+import { liveIds, stateField } from '../../src/net/protocol/snapshot/index.js';
 import { cleanupNet, entityOf, joinClient, readGlobal, sleep, startHost, waitUntil, type TestHost } from '../helpers/net.js';
 
 afterEach(cleanupNet);

@@ -12,8 +12,8 @@ afterEach(cleanupNet);
 
 const DATA_KEYS = ['ready', 'level', 'user1', 'user2', 'x1', 'y1', 'health1', 'lost1', 'x2', 'y2', 'health2', 'lost2', 'win1', 'win2'];
 
-async function legacy(th: TestHost): Promise<LegacyClient> {
-  const c = await LegacyClient.connect(th.port);
+async function legacy(th: TestHost, quick = false): Promise<LegacyClient> {
+  const c = await LegacyClient.connect(th.port, { quick });
   onCleanup(() => c.close());
   return c;
 }
@@ -44,6 +44,29 @@ describe('seed 003 client over a real socket', () => {
     await sleep(100);
     expect(a.pending).toBe(0);
     expect(th.host.stats().legacy).toBe(2);
+  });
+
+  it('the very first lockstep reply names the client in its slot, as the original server did at connect time', async () => {
+    const th = await startHost();
+    // each client's first exchange comes right after hello's answer, as the original's loop
+    // does; quick clients (one write a message, no Nagle), so it reaches the host at once
+    const c1 = await legacy(th, true);
+    const f1 = await c1.frame();
+    expect(f1.data.user1).toEqual(c1.address);
+    expect(f1.messages).toBe(4); // it trusted the reply: data, both laser lists, enemies
+    const c2 = await legacy(th, true);
+    const f2 = await c2.frame();
+    expect(f2.data.user1).toEqual(c1.address);
+    expect(f2.data.user2).toEqual(c2.address);
+    expect(f2.messages).toBe(4);
+    // both slots taken: the third is answered at once, and its first reply is a spectator's
+    const c3 = await legacy(th, true);
+    const f3 = await c3.frame();
+    expect([f3.data.user1, f3.data.user2]).toEqual([c1.address, c2.address]);
+    expect(f3.messages).toBe(2);
+    // and every reply was read to the end: nothing left over from a misread first frame
+    await sleep(100);
+    expect([c1.pending, c2.pending, c3.pending]).toEqual([0, 0, 0]);
   });
 
   it('two clients take user1 and user2; lockstep is 2 in / 4 out; a third client gets data + enemies only', async () => {

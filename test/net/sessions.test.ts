@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Button, Phase, SPAWN_SLOT1 } from '../../src/engine/games/shooter/schema.js';
 import { LanpartyClient } from '../../src/net/client/client.js';
 import { ErrorCode } from '../../src/net/errors.js';
-import { stateField } from '../../src/net/protocol/snapshot.js';
+import { stateField } from '../../src/net/protocol/snapshot/index.js';
 import {
   LOOPBACK,
   RawPeer,

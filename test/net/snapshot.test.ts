@@ -22,7 +22,7 @@ import {
   type SnapshotSource,
   type SnapshotState,
   type Visibility,
-} from '../../src/net/protocol/snapshot.js';
+} from '../../src/net/protocol/snapshot/index.js';
 import { scriptedCommands, shooterSim } from '../helpers/shooter-sim.js';
 
 // ---- a small schema exercising every wire type ------------------------------------------

@@ -18,7 +18,7 @@ import {
   liveIds,
   type SnapshotCodec,
   type SnapshotState,
-} from '../../src/net/protocol/snapshot.js';
+} from '../../src/net/protocol/snapshot/index.js';
 import { BudgetClient, changesPerCell, Scratch } from '../../src/net/server/budget.js';
 import { CellRect, TickCells } from '../../src/net/server/cell-index.js';
 import { InterestIndex } from '../../src/net/server/interest.js';

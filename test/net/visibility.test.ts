@@ -3,7 +3,7 @@ import { getGame } from '../../src/engine/games/index.js';
 import { Button, Phase } from '../../src/engine/games/haunted/schema.js';
 import { viewOf } from '../../src/engine/snapshot-view.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
-import { liveIds } from '../../src/net/protocol/snapshot.js';
+import { liveIds } from '../../src/net/protocol/snapshot/index.js';
 import { cleanupNet, joinClient, readGlobal, startHost, waitUntil, type TestHost } from '../helpers/net.js';
 
 afterEach(cleanupNet);

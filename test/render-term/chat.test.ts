@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Button } from '../../src/engine/games/shooter/schema.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
 import { gatherSchema } from '../../src/engine/games/gather/schema.js';
-import { createSnapshotCodec, type JsonSnapshot } from '../../src/net/protocol/snapshot.js';
+import { createSnapshotCodec, type JsonSnapshot } from '../../src/net/protocol/snapshot/index.js';
 import { Chat, clean, SCROLLBACK_KEPT, typed } from '../../src/render-term/chat.js';
 import { parseKeys, type KeyEvent } from '../../src/render-term/keys.js';
 import { startTerminalClient, type TerminalClient } from '../../src/render-term/runner.js';

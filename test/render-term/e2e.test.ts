@@ -30,7 +30,7 @@ describe('terminal client against a real host', () => {
     it(`${mode}: joins, readies up, moves the own ship, quits`, async () => {
       const sim = await SimHost.start({ capacity: 2000 });
       stops.push(() => sim.stop());
-      const host = await HostServer.start({ sim, gameName: 'shooter', bind: '127.0.0.1', port: 0, encodeThreads: 1 });
+      const host = await HostServer.start({ sim, gameName: 'shooter', bind: '127.0.0.1', port: 0 });
       stops.push(() => host.stop());
 
       let written = '';

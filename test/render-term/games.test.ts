@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { diffScreens } from '../../src/render-term/diff.js';
 import { layout, renderFrame, type FrameModel } from '../../src/render-term/frame.js';
 import { PALETTE } from '../../src/render-term/raster.js';
-import { HAUNTED as HAUNTED_COLORS, RACE as RACE_COLORS } from '../../src/render-term/games.js';
+import { GAME_VIEWS, gameView, HAUNTED as HAUNTED_COLORS, RACE as RACE_COLORS } from '../../src/render-term/games.js';
+import { Phase } from '../../src/engine/games/shooter/schema.js';
 import type { HudInfo } from '../../src/render-term/hud.js';
 import { rgb, Screen, type Color } from '../../src/render-term/screen.js';
 import { entity, type WorldState } from '../../src/render-term/world.js';
@@ -459,6 +460,33 @@ describe('golden frames of the other games (80 x 24 text, 60 x 20 pixels)', () =
     const spx = fieldPixels(frame('squares', sq, {}, 60, 20), 320, 320);
     expect(spx.length).toBe(spx[0]!.length); // square map, square field
     expect(spx.at(-1)!.endsWith('B')).toBe(true);
+  });
+
+  it('size options (the client\'s worldWidth / worldHeight) size the shooter only; the other games keep their globals\' size', () => {
+    const big = { worldWidth: 2000, worldHeight: 2000 };
+    const small = { ...gather, globals: { cols: 20, rows: 10, round: 1 }, entities: [entity({ id: 1, kind: 'player', x: 190, y: 90, owner: 7 })] };
+    expect(fieldPixels(frame('gather', small, big, 60, 20), 210, 110).at(-1)!.endsWith('A')).toBe(true);
+    expect(gameView('gather').size(small, { width: 2000, height: 2000 })).toEqual({ width: 210, height: 110 });
+    expect(gameView('shooter').size(null, { width: 2000, height: 1000 })).toEqual({ width: 2000, height: 1000 });
+    expect(gameView('shooter').size(null, {})).toEqual({ width: 750, height: 750 });
+  });
+
+  it('game rules the client needs live in the views: the shooter predicts its ship while playing and not out, and FIRE readies outside a match', () => {
+    const shooter = gameView('shooter');
+    const world = (phase: number): WorldState => ({ tick: 1, phase, level: 1, matchNo: 1, entities: [] });
+    const ship = entity({ id: 1, kind: 'player', owner: 7 });
+    expect(shooter.predict!.movable(world(Phase.PLAYING), ship)).toBe(true);
+    expect(shooter.predict!.movable(world(Phase.PLAYING), { ...ship, lost: true })).toBe(false);
+    expect(shooter.predict!.movable(world(Phase.LOBBY), ship)).toBe(false);
+    expect(shooter.predict!.movable(world(Phase.PLAYING), undefined)).toBe(false);
+    expect(shooter.playing!(world(Phase.PLAYING))).toBe(true);
+    expect(shooter.playing!(world(Phase.OVER))).toBe(false);
+    expect(shooter.playing!(null)).toBe(false);
+    for (const [name, view] of Object.entries(GAME_VIEWS)) {
+      if (name === 'shooter') continue;
+      expect(view.predict, `${name} predicts nothing`).toBeUndefined();
+      expect(view.playing, `${name} has no shooter lobby`).toBeUndefined();
+    }
   });
 
   it('race over: the winner box with the countdown', () => {

@@ -3,7 +3,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Button, shooterSchema } from '../../src/engine/games/shooter/schema.js';
 import type { ClientOptions, LanpartyClient } from '../../src/net/client/client.js';
-import { createSnapshotCodec, type JsonSnapshot } from '../../src/net/protocol/snapshot.js';
+import { createSnapshotCodec, type JsonSnapshot } from '../../src/net/protocol/snapshot/index.js';
 import { startTerminalClient, type TerminalClient, type TerminalClientOptions } from '../../src/render-term/runner.js';
 import { KITTY_FLAGS, restoreSequence } from '../../src/render-term/terminal.js';
 import { shown } from './vt.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shooterSchema } from '../../src/engine/games/shooter/schema.js';
-import { createSnapshotCodec, newSnapshotState, stateField, type JsonSnapshot } from '../../src/net/protocol/snapshot.js';
+import { createSnapshotCodec, newSnapshotState, stateField, type JsonSnapshot } from '../../src/net/protocol/snapshot/index.js';
 import { entity, fromJsonSnapshot, fromSnapshotState, ownShip } from '../../src/render-term/world.js';
 
 describe('snapshots to entity lists', () => {

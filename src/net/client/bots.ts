@@ -1,7 +1,8 @@
 // `lanparty bots N`: N headless bot clients in one process. Each is a real client (its own
 // TCP connection, handshake, snapshot decoding, acks, redundant inputs) playing with the
 // game's bot policy; the process prints per-second stats: snapshots/s, bytes/s, round trip
-// p50/p99. The load benchmarks use these.
+// p50/p99. The load benchmarks use these. Bots the host refuses (a full session...) are
+// counted with the host's reason; the others play.
 
 import type { GameDef } from '../../engine/game.js';
 import { getGame } from '../../engine/games/index.js';
@@ -30,8 +31,17 @@ export interface BotStats {
   rttSamples: number;
 }
 
+/** Bots that could not join, grouped by the host's error code and message. */
+export interface BotRefusal {
+  /** The host's error code (SESSION_FULL...), or the socket's (ECONNREFUSED...), if any. */
+  code: string | undefined;
+  message: string;
+  count: number;
+}
+
 export class BotSwarm {
   readonly clients: LanpartyClient[] = [];
+  readonly refused: BotRefusal[] = [];
   private lastSnapshots = new Map<LanpartyClient, number>();
   private lastBytes = 0;
   private lastAt = performance.now();
@@ -51,10 +61,15 @@ export class BotSwarm {
     const batch = this.o.connectConcurrency ?? 50;
     for (let i = 0; i < this.o.count; i += batch) {
       const n = Math.min(batch, this.o.count - i);
-      const joined = await Promise.all(
+      const tries = await Promise.allSettled(
         Array.from({ length: n }, () => LanpartyClient.connect({ host: this.o.host, port: this.o.port, mode: this.o.mode ?? 'msgpack', timeoutMs: 15_000 })),
       );
-      for (const c of joined) {
+      for (const t of tries) {
+        if (t.status === 'rejected') {
+          this.refuse(t.reason);
+          continue;
+        }
+        const c = t.value;
         const policy = policyOf(c.welcome.game);
         c.on('snapshot', (state) => {
           const self = ownEntity(c.codec!, state, c.welcome.client);
@@ -71,6 +86,16 @@ export class BotSwarm {
     // every other period had no round trip at all
     this.timer = setInterval(() => this.pingAll(), 500);
     this.timer.unref();
+  }
+
+  private refuse(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as NodeJS.ErrnoException).code;
+    // the client's error reads "CODE: message": the message alone, the code apart
+    const message = code && e.message.startsWith(`${code}: `) ? e.message.slice(code.length + 2) : e.message;
+    const same = this.refused.find((r) => r.code === code && r.message === message);
+    if (same) same.count++;
+    else this.refused.push({ code, message, count: 1 });
   }
 
   private pingAll(): void {
@@ -112,13 +137,16 @@ export class BotSwarm {
     return out;
   }
 
-  stop(): void {
+  /** Every bot leaves (the host frees their places at once) and closes. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
-    for (const c of this.clients) {
-      c.leave();
-      c.close();
-    }
+    await Promise.all(this.clients.map((c) => c.leaveAndClose()));
   }
+}
+
+/** Why bots could not join: "SESSION_FULL: session full: 16 of 16 players ...", each reason counted when several. */
+export function formatRefusals(refused: readonly BotRefusal[]): string {
+  return refused.map((r) => `${refused.length > 1 ? `${r.count} x ` : ''}${r.code ? `${r.code}: ` : ''}${r.message}`).join('; ');
 }
 
 export function formatBotStats(s: BotStats): string {

@@ -9,7 +9,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { getGame } from '../../engine/games/index.js';
 import { encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
 import type { FrameDecoder } from '../protocol/frame-decoder.js';
-import { PROTOCOL_VERSION, type ChatMsg, type ErrorMsg, type RosterEntry, type WelcomeMsg } from '../protocol/messages.js';
+import { ClientMsg, PROTOCOL_VERSION, type ChatMsg, type ErrorMsg, type JoinMsg, type RosterEntry, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
 import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
 import {
   createSnapshotCodec,
@@ -17,7 +17,7 @@ import {
   type JsonSnapshot,
   type SnapshotCodec,
   type SnapshotState,
-} from '../protocol/snapshot.js';
+} from '../protocol/snapshot/index.js';
 
 export interface ClientOptions {
   host: string;
@@ -28,7 +28,7 @@ export interface ClientOptions {
   /** Rejects the connect promise after this long without a welcome. */
   timeoutMs?: number;
   /** Snapshots per second wanted (60, 30 or 20; the host may send fewer). */
-  rate?: 60 | 30 | 20;
+  rate?: SendHz;
 }
 
 /** States kept as possible delta bases (the host deltas against the newest ack it has). */
@@ -141,7 +141,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
       );
       c.socket.once('connect', () => {
         if (c.mode === 'msgpack') c.socket.write(preamble());
-        const join: Record<string, unknown> = { type: 'join', protocol: PROTOCOL_VERSION };
+        const join: JoinMsg = { type: ClientMsg.JOIN, protocol: PROTOCOL_VERSION };
         if (o.token) join.token = o.token;
         if (o.name) join.name = o.name;
         if (o.rate) join.rate = o.rate;
@@ -184,6 +184,25 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
 
   leave(): void {
     this.send({ type: 'leave' });
+  }
+
+  /**
+   * Leave, then close once the host has closed its side (or after `timeoutMs`). Closing at
+   * once while snapshots still arrive resets the connection, and a host that had not read the
+   * leave yet loses it: the player would stay in the world for its whole reconnect grace.
+   */
+  async leaveAndClose(timeoutMs = 1000): Promise<void> {
+    if (this.closed) return;
+    this.leave();
+    this.socket.end();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    this.close();
   }
 
   /** Say something to everyone (1 to 200 characters; the host sanitises and rate-limits it). */

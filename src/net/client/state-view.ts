@@ -2,7 +2,7 @@
 // game's bot policy runs unchanged on either side.
 
 import type { SnapshotView } from '../../engine/snapshot-view.js';
-import { stateField, type JsonSnapshot, type SnapshotCodec, type SnapshotState } from '../protocol/snapshot.js';
+import { stateField, type JsonSnapshot, type SnapshotCodec, type SnapshotState } from '../protocol/snapshot/index.js';
 
 export function viewOfState(codec: SnapshotCodec, state: SnapshotState): SnapshotView {
   return {

@@ -3,6 +3,7 @@
 
 import { connect } from 'node:net';
 import { Packr, Unpackr } from 'msgpackr';
+import { ClientMsg, HostMsg, type ErrorMsg, type StatsMsg } from '../protocol/messages.js';
 import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
 
 export interface TopOptions {
@@ -16,18 +17,7 @@ export interface TopOptions {
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
-interface Stats {
-  tick: number;
-  epoch: number;
-  game: string;
-  restarts: number;
-  bytesIn: number;
-  bytesOut: number;
-  sim: { tickP50Ms: number; tickP99Ms: number; skippedTicks: number; entities: number; drops: Record<string, number> } | null;
-  net: { connections: number; msgpack: number; json: number; legacy: number; monitors: number; drops: Record<string, number> };
-}
-
-export function formatTop(s: Stats, prev: Stats | null, dtS: number): string {
+export function formatTop(s: StatsMsg, prev: StatsMsg | null, dtS: number): string {
   // the first report has nothing to take a rate against: '-' rather than 0.0
   const rate = (now: number, before: number | undefined) => (before === undefined ? '-' : ((now - before) / dtS / 1024).toFixed(1));
   const drops = { ...(s.sim?.drops ?? {}), ...s.net.drops };
@@ -50,12 +40,12 @@ export function runTop(o: TopOptions): Promise<void> {
     const s = connect({ host: o.host, port: o.port });
     let left = PREAMBLE_BYTES;
     const frames = msgpackFrameDecoder(1 << 20);
-    let prev: Stats | null = null;
+    let prev: StatsMsg | null = null;
     let prevAt = 0;
     let seen = 0;
     s.once('connect', () => {
       s.write(preamble());
-      s.write(encodeMsgpackFrame(packr.pack({ type: 'stats' })));
+      s.write(encodeMsgpackFrame(packr.pack({ type: ClientMsg.STATS })));
     });
     s.on('data', (chunk: Buffer) => {
       if (left > 0) {
@@ -64,9 +54,9 @@ export function runTop(o: TopOptions): Promise<void> {
         chunk = chunk.subarray(n);
       }
       for (const f of frames.push(chunk)) {
-        const m = unpackr.unpack(f) as Stats & { type: string; code?: string; message?: string };
-        if (m.type === 'error') return reject(new Error(`${m.code}: ${m.message}`));
-        if (m.type !== 'stats') continue;
+        const m = unpackr.unpack(f) as StatsMsg | ErrorMsg;
+        if (m.type === HostMsg.ERROR) return reject(new Error(`${m.code}: ${m.message}`));
+        if (m.type !== HostMsg.STATS) continue;
         const now = performance.now();
         out.write(formatTop(m, prev, prev ? (now - prevAt) / 1000 : 1) + '\n');
         prev = m;

@@ -14,6 +14,7 @@
 // Everything is validated field by field; anything else is dropped with a counted reason.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DropReason } from '../server/drops.js';
 
 export const BEACON_VERSION = 1;
 export const MAX_DATAGRAM = 512;
@@ -42,7 +43,7 @@ export interface Query {
 
 export type Datagram = Beacon | Query;
 
-export type Parsed = { ok: true; d: Datagram; bytes: number } | { ok: false; reason: string };
+export type Parsed = { ok: true; d: Datagram; bytes: number } | { ok: false; reason: DropReason };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -74,31 +75,31 @@ export function encodeQuery(id: string, q: number, key?: string, padTo = 400): B
 
 /** Validate a datagram from the network. Never throws. */
 export function parseDatagram(buf: Buffer, key?: string): Parsed {
-  if (buf.length > MAX_DATAGRAM) return { ok: false, reason: 'beacon.too_large' };
+  if (buf.length > MAX_DATAGRAM) return { ok: false, reason: DropReason.BEACON_TOO_LARGE };
   let o: Record<string, unknown>;
   try {
     o = JSON.parse(buf.toString('utf8'));
   } catch {
-    return { ok: false, reason: 'beacon.not_json' };
+    return { ok: false, reason: DropReason.BEACON_NOT_JSON };
   }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return { ok: false, reason: 'beacon.not_object' };
-  if (o.v !== BEACON_VERSION) return { ok: false, reason: 'beacon.version' };
-  if (typeof o.id !== 'string' || !UUID.test(o.id)) return { ok: false, reason: 'beacon.bad_id' };
-  if (!isCount(o.q)) return { ok: false, reason: 'beacon.bad_seq' };
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return { ok: false, reason: DropReason.BEACON_NOT_OBJECT };
+  if (o.v !== BEACON_VERSION) return { ok: false, reason: DropReason.BEACON_VERSION };
+  if (typeof o.id !== 'string' || !UUID.test(o.id)) return { ok: false, reason: DropReason.BEACON_BAD_ID };
+  if (!isCount(o.q)) return { ok: false, reason: DropReason.BEACON_BAD_SEQ };
   if (key) {
-    if (typeof o.m !== 'string') return { ok: false, reason: 'beacon.unsigned' };
+    if (typeof o.m !== 'string') return { ok: false, reason: DropReason.BEACON_UNSIGNED };
     const { m, ...rest } = o;
     const want = Buffer.from(mac(key, JSON.stringify(rest)), 'hex');
     const got = Buffer.from(m as string, 'hex');
-    if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, reason: 'beacon.bad_mac' };
+    if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, reason: DropReason.BEACON_BAD_MAC };
   }
   if (o.k === 'q') return { ok: true, d: { v: 1, k: 'q', id: o.id, q: o.q as number }, bytes: buf.length };
-  if (o.k !== 'b') return { ok: false, reason: 'beacon.bad_kind' };
-  if (!isName(o.s) || !isName(o.g)) return { ok: false, reason: 'beacon.bad_name' };
-  if (typeof o.ip !== 'string' || !IPV4.test(o.ip)) return { ok: false, reason: 'beacon.bad_ip' };
-  if (!isPort(o.cp) || !isPort(o.pp)) return { ok: false, reason: 'beacon.bad_port' };
-  if (typeof o.h !== 'string' || (o.h !== '' && !UUID.test(o.h))) return { ok: false, reason: 'beacon.bad_host' };
-  if (!isCount(o.e) || !isCount(o.n)) return { ok: false, reason: 'beacon.bad_count' };
+  if (o.k !== 'b') return { ok: false, reason: DropReason.BEACON_BAD_KIND };
+  if (!isName(o.s) || !isName(o.g)) return { ok: false, reason: DropReason.BEACON_BAD_NAME };
+  if (typeof o.ip !== 'string' || !IPV4.test(o.ip)) return { ok: false, reason: DropReason.BEACON_BAD_IP };
+  if (!isPort(o.cp) || !isPort(o.pp)) return { ok: false, reason: DropReason.BEACON_BAD_PORT };
+  if (typeof o.h !== 'string' || (o.h !== '' && !UUID.test(o.h))) return { ok: false, reason: DropReason.BEACON_BAD_HOST };
+  if (!isCount(o.e) || !isCount(o.n)) return { ok: false, reason: DropReason.BEACON_BAD_COUNT };
   const d: Beacon = { v: 1, k: 'b', id: o.id, s: o.s, g: o.g, ip: o.ip, cp: o.cp, pp: o.pp, h: o.h, e: o.e, n: o.n, q: o.q as number };
   return { ok: true, d, bytes: buf.length };
 }

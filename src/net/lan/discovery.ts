@@ -14,7 +14,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from '../../engine/log.js';
-import { DropCounter } from '../server/drops.js';
+import { DropCounter, DropReason } from '../server/drops.js';
 import { encodeBeacon, encodeQuery, parseDatagram, type Beacon } from './beacon.js';
 import { assertHermetic } from './hermetic.js';
 
@@ -55,8 +55,8 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
   readonly seen = new Map<string, SeenNode>();
   readonly broadcast: string;
   readonly port: number;
-  private listener!: Socket;
-  private unicast!: Socket;
+  private listener: Socket | null = null;
+  private unicast: Socket | null = null;
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private readonly lastSeq = new Map<string, number>();
@@ -71,15 +71,15 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
 
   async start(): Promise<void> {
     assertHermetic(this.o.bind);
-    this.listener = createSocket({ type: 'udp4', reuseAddr: true });
-    this.unicast = createSocket({ type: 'udp4' });
-    for (const s of [this.listener, this.unicast]) {
+    const listener = (this.listener = createSocket({ type: 'udp4', reuseAddr: true }));
+    const unicast = (this.unicast = createSocket({ type: 'udp4' }));
+    for (const s of [listener, unicast]) {
       s.on('message', (m, r) => this.onDatagram(m, r));
       s.on('error', (err) => this.o.log.warn({ err: err.message }, 'discovery socket error'));
     }
-    await new Promise<void>((r) => this.listener.bind(this.port, this.broadcast, () => r()));
-    await new Promise<void>((r) => this.unicast.bind(0, this.o.bind, () => r()));
-    this.unicast.setBroadcast(true);
+    await new Promise<void>((r) => listener.bind(this.port, this.broadcast, () => r()));
+    await new Promise<void>((r) => unicast.bind(0, this.o.bind, () => r()));
+    unicast.setBroadcast(true);
     this.query();
     this.announce();
   }
@@ -106,8 +106,9 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
   }
 
   private send(buf: Buffer, address: string, port: number): void {
+    if (!this.unicast) return; // stopped
     this.unicast.send(buf, port, address, (err) => {
-      if (err) this.drops.count('discovery.send_failed', { err: err.message });
+      if (err) this.drops.count(DropReason.DISCOVERY_SEND_FAILED, { err: err.message });
     });
   }
 
@@ -118,7 +119,7 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
     if (d.id === this.o.id) return; // our own broadcast, looped back
     if (this.o.key) {
       // signed datagrams carry a growing sequence: a replayed one is dropped
-      if (d.q <= (this.lastSeq.get(d.id) ?? -1)) return this.drops.count('beacon.replay', { from: r.address });
+      if (d.q <= (this.lastSeq.get(d.id) ?? -1)) return this.drops.count(DropReason.BEACON_REPLAY, { from: r.address });
       this.lastSeq.set(d.id, d.q);
     }
     if (d.k === 'q') return this.answer(p.bytes, r);
@@ -130,12 +131,12 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
   private answer(queryBytes: number, r: RemoteInfo): void {
     const b = this.ownBeacon();
     if (!b) return;
-    if (b.length > queryBytes) return this.drops.count('query.reply_larger_than_query', { from: r.address });
+    if (b.length > queryBytes) return this.drops.count(DropReason.QUERY_REPLY_LARGER_THAN_QUERY, { from: r.address });
     const key = `${r.address}:${r.port}`;
     const now = performance.now();
     const rl = this.replies.get(key);
     if (rl && now - rl.at < 1000) {
-      if (rl.n >= 4) return this.drops.count('query.rate_limited', { from: key });
+      if (rl.n >= 4) return this.drops.count(DropReason.QUERY_RATE_LIMITED, { from: key });
       rl.n++;
     } else this.replies.set(key, { at: now, n: 1 });
     if (this.replies.size > 1024) this.replies.clear();
@@ -154,9 +155,12 @@ export class Discovery extends EventEmitter<{ beacon: [Beacon]; lost: [string] }
     }
   }
 
+  /** Idempotent: a node that left its session (LanNode.leave) is stopped again on exit. */
   stop(): void {
     clearTimeout(this.timer);
     this.listener?.close();
     this.unicast?.close();
+    this.listener = null;
+    this.unicast = null;
   }
 }

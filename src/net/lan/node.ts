@@ -1,43 +1,55 @@
-// A LAN node: discovery + peer mesh + election; when elected it hosts (sim worker, client
-// listener, local bots) and replicates its state to the next peers in line every 100 ms;
-// when another node hosts it follows it, keeping the newest replica in case it must take over.
+// A LAN node: discovery + peer mesh + election; when elected it hosts (through the starter
+// it is given: src/app/hosting.ts) and replicates its state to the next peers in line every
+// 100 ms; when another node hosts it follows it, keeping the newest replica in case it must
+// take over.
 
 import { EventEmitter } from 'node:events';
 import { v4 as uuidv4 } from 'uuid';
-import { checkpointOfRing, type Checkpoint } from '../../engine/checkpoint.js';
+import type { Checkpoint } from '../../engine/checkpoint.js';
 import { getGame } from '../../engine/games/index.js';
 import type { Schema } from '../../engine/schema.js';
-import { Cmd } from '../../engine/input-queue.js';
 import { logger } from '../../engine/log.js';
-import { LOCAL_BOT_CLIENT_BASE, LocalBots } from '../../workers/local-bots.js';
-import { SimHost } from '../../workers/sim-host.js';
-import { DEFAULT_PORT, HostServer } from '../server/host-server.js';
+import { DropReason } from '../server/drops.js';
+import { DEFAULT_PORT } from '../server/host-server.js';
+import { probeListen } from '../listen.js';
 import type { Beacon } from './beacon.js';
 import { DEFAULT_DISCOVERY_PORT, Discovery } from './discovery.js';
 import { DEFAULT_TIMING, Election, type ElectionTiming, type NodeState, type PeerMsg } from './election.js';
 import { DEFAULT_PEER_PORT, PeerMesh, type MeshMessage } from './peer-mesh.js';
 import { decodeReplica, encodeReplica, type Replica } from './replication.js';
 
+/** What the node needs of the host it runs when elected. */
+export interface NodeHosting {
+  /** The client port (the beacon advertises it). */
+  readonly port: number;
+  readonly entities: number;
+  checkpoint(): Checkpoint | null;
+  exportSessions(): Replica['sessions'];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts hosting for an elected node: a new session (no `resume`), or the previous host's
+ * session from its replica. The application provides it (src/app/hosting.ts), so that the
+ * LAN layer does not depend on the sim and server wiring.
+ */
+export type StartNodeHosting = (h: { epoch: number; resume?: Pick<Replica, 'checkpoint' | 'sessions'> }) => Promise<NodeHosting>;
+
 export interface LanNodeOptions {
   bind: string;
   session?: string;
   game?: string;
   gameOptions?: Record<string, unknown>;
-  capacity?: number;
-  seed?: number;
   key?: string | undefined;
+  /** The client port advertised before hosting starts (hosting advertises its real port). */
   clientPort?: number;
   peerPort?: number;
   discoveryPort?: number;
-  /** Snapshot options of the HostServer when this node hosts (send rate, interest, budget). */
-  snapshots?: { sendHz?: 60 | 30 | 20; interest?: boolean; budgetBytesPerSec?: number };
-  /** Bots to add when this node starts a brand-new session as host. */
-  bots?: number;
+  startHosting: StartNodeHosting;
   timing?: Partial<ElectionTiming>;
   replicateEveryMs?: number;
   /** How many of the next peers in line receive the replicated state. */
   backups?: number;
-  graceMs?: number;
   id?: string;
 }
 
@@ -48,13 +60,18 @@ export interface HostInfo {
   epoch: number;
 }
 
-export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo] }> {
+export class LanNode extends EventEmitter<{
+  state: [NodeState];
+  host: [HostInfo];
+  /** This node cannot host (its client port is taken...): it has left the session; the process should exit. */
+  fatal: [Error];
+}> {
   readonly id: string;
   readonly election: Election;
   readonly discovery: Discovery;
   readonly mesh: PeerMesh;
   private readonly log;
-  private hosting: { sim: SimHost; server: HostServer; bots: LocalBots; timer: NodeJS.Timeout } | null = null;
+  private hosting: { host: NodeHosting; timer: NodeJS.Timeout } | null = null;
   private replica: Replica | null = null;
   private ticker: NodeJS.Timeout | undefined;
   private transition: Promise<void> = Promise.resolve();
@@ -85,11 +102,13 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
         s: this.o.session ?? 'lanparty',
         g: this.o.game ?? 'shooter',
         ip: this.o.bind,
-        cp: this.hosting?.server.port || this.o.clientPort || DEFAULT_PORT,
+        cp: this.hosting?.host.port || this.o.clientPort || DEFAULT_PORT,
         pp: this.mesh.port,
-        h: this.election.host,
+        // never name ourselves host before our client listener is up: peers and clients
+        // would follow a node that nobody can reach
+        h: this.election.host === this.id && !this.hosting ? '' : this.election.host,
         e: this.election.epoch,
-        n: this.hosting?.sim.stats?.entities ?? 0,
+        n: this.hosting?.host.entities ?? 0,
       }),
     });
     this.election = new Election(
@@ -109,6 +128,8 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
   }
 
   async start(): Promise<void> {
+    // a taken client port is found before this node can win an election, not after
+    await probeListen(this.o.bind, this.o.clientPort ?? DEFAULT_PORT);
     await this.mesh.start();
     await this.discovery.start();
     this.election.start();
@@ -129,7 +150,7 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     if (!h) return null;
     if (h === this.id) {
       // only once the listener is up: clients should not be sent to a port that refuses them
-      return this.hosting ? { id: h, ip: this.o.bind, port: this.hosting.server.port, epoch: this.election.epoch } : null;
+      return this.hosting ? { id: h, ip: this.o.bind, port: this.hosting.host.port, epoch: this.election.epoch } : null;
     }
     const b = this.discovery.seen.get(h)?.beacon;
     return b ? { id: h, ip: b.ip, port: b.cp, epoch: this.election.epoch } : null;
@@ -171,39 +192,19 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     if (this.stopped || this.hosting) return;
     const replica = this.replica;
     this.log.warn({ epoch, fromTick: replica?.checkpoint.tick ?? null }, replica ? 'taking over as host' : 'hosting a new session');
-    const sim = await SimHost.start({
-      game: this.o.game ?? 'shooter',
-      gameOptions: this.o.gameOptions ?? {},
-      capacity: this.o.capacity ?? 20_000,
-      seed: this.o.seed ?? 1,
-      ...(replica ? { checkpoint: replica.checkpoint } : {}),
-    });
-    const server = await HostServer.start({
-      sim,
-      gameName: this.o.game ?? 'shooter',
-      gameOptions: this.o.gameOptions ?? {},
-      bind: this.o.bind,
-      port: this.o.clientPort ?? DEFAULT_PORT,
-      epoch,
-      graceMs: this.o.graceMs ?? 10_000,
-      ...this.o.snapshots,
-      ...(replica ? { sessions: replica.sessions } : {}),
-    });
-    let bots: LocalBots;
-    if (replica) {
-      bots = LocalBots.adopt(sim, ownersIn(replica.checkpoint, this.ownerField(sim)).filter((c) => c > LOCAL_BOT_CLIENT_BASE), true);
-      // players of the old host with no way back (seed 003 clients have no token) leave now
-      const known = new Set(replica.sessions.records.map((r) => r.client));
-      for (const c of ownersIn(replica.checkpoint, this.ownerField(sim))) {
-        if (c <= LOCAL_BOT_CLIENT_BASE && !known.has(c)) sim.queue.push(Cmd.LEAVE, c, 0);
-      }
-    } else {
-      // a node's bots wait for a player, so that a match does not start without them
-      bots = new LocalBots(sim, this.o.bots ?? 0, [], true);
+    let host: NodeHosting;
+    try {
+      host = await this.o.startHosting({ epoch, ...(replica ? { resume: replica } : {}) });
+    } catch (err) {
+      // the port was free at start but is taken now: leave the session (our peers elect
+      // another host) instead of staying its host with nothing listening
+      this.leave();
+      this.log.error({ err: (err as Error).message }, 'cannot host: leaving the session');
+      this.emit('fatal', err as Error);
+      return;
     }
-    bots.start();
     const timer = setInterval(() => this.replicate(), this.o.replicateEveryMs ?? 100);
-    this.hosting = { sim, server, bots, timer };
+    this.hosting = { host, timer };
     if (this.election.state !== 'hosting' || this.election.epoch !== epoch) return this.stepDown();
     this.discovery.announce();
     const info = this.currentHost();
@@ -211,30 +212,26 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     this.emit('state', 'hosting');
   }
 
-  private ownerField(sim: SimHost): number {
-    return sim.game.schema.fields.findIndex((f) => f.key === 'Entity.owner');
-  }
-
   /** Send the newest state to the next peers in line (the highest ids: the next winners). */
   private replicate(): void {
     const h = this.hosting;
     if (!h) return;
-    const cp = checkpointOfRing(h.sim.ring);
+    const cp = h.host.checkpoint();
     if (!cp) return;
     const backups = this.mesh
       .peers()
       .sort()
       .reverse()
       .slice(0, this.o.backups ?? 2);
-    const msg = encodeReplica({ epoch: this.election.epoch, checkpoint: cp, sessions: h.server.exportSessions() }) as MeshMessage;
+    const msg = encodeReplica({ epoch: this.election.epoch, checkpoint: cp, sessions: h.host.exportSessions() }) as MeshMessage;
     for (const p of backups) this.mesh.send(p, msg);
   }
 
   private onReplica(m: MeshMessage): void {
     const schema = this.schema();
     const r = decodeReplica(m, schema.fields.map((f) => f.bytes), schema.globalNames.length);
-    if (!r) return this.mesh.drops.count('replica.invalid');
-    if (r.epoch < this.election.epoch) return this.mesh.drops.count('replica.stale_epoch');
+    if (!r) return this.mesh.drops.count(DropReason.REPLICA_INVALID);
+    if (r.epoch < this.election.epoch) return this.mesh.drops.count(DropReason.REPLICA_STALE_EPOCH);
     this.replica = r;
   }
 
@@ -249,9 +246,7 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     this.hosting = null;
     this.log.warn({ epoch: this.election.epoch }, 'stepping down');
     clearInterval(h.timer);
-    h.bots.stop();
-    await h.server.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'stopping the client listener'));
-    await h.sim.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'stopping the sim'));
+    await h.host.stop();
   }
 
   async stop(): Promise<void> {
@@ -262,12 +257,12 @@ export class LanNode extends EventEmitter<{ state: [NodeState]; host: [HostInfo]
     await this.transition;
     await this.stepDown();
   }
-}
 
-function ownersIn(cp: Checkpoint, ownerField: number): number[] {
-  // copied: bytes from the wire may sit at an offset a Uint32Array cannot start at
-  const owners = new Uint32Array(new Uint8Array(cp.fields[ownerField]!).buffer);
-  const out: number[] = [];
-  for (let e = 1; e <= cp.maxEid; e++) if (owners[e]) out.push(owners[e]!);
-  return out;
+  /** No more beacons, heartbeats or peer links: the others stop hearing of this node. */
+  private leave(): void {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    this.discovery.stop();
+    this.mesh.stop();
+  }
 }

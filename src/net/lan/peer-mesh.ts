@@ -20,7 +20,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { Logger } from '../../engine/log.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { encodeMsgpackFrame, msgpackFrameFormat } from '../protocol/msgpack-frame.js';
-import { DropCounter } from '../server/drops.js';
+import { DropCounter, DropReason } from '../server/drops.js';
 import { assertHermetic } from './hermetic.js';
 
 export const PEER_MAGIC = Buffer.from('LPPE1', 'latin1');
@@ -74,13 +74,13 @@ class Link {
     if (this.magicLeft > 0) {
       const n = Math.min(this.magicLeft, chunk.length);
       const at = PEER_MAGIC.length - this.magicLeft;
-      if (!chunk.subarray(0, n).equals(PEER_MAGIC.subarray(at, at + n))) return this.mesh.reject(this, 'peer.bad_preamble');
+      if (!chunk.subarray(0, n).equals(PEER_MAGIC.subarray(at, at + n))) return this.mesh.reject(this, DropReason.PEER_BAD_PREAMBLE);
       this.magicLeft -= n;
       chunk = chunk.subarray(n);
       if (!chunk.length) return;
     }
     for (const f of this.decoder.push(chunk)) this.mesh.frame(this, f);
-    if (this.decoder.failed) this.mesh.reject(this, 'peer.frame_too_large');
+    if (this.decoder.failed) this.mesh.reject(this, DropReason.PEER_FRAME_TOO_LARGE);
   }
 
   send(m: MeshMessage, key: string | undefined): void {
@@ -129,7 +129,7 @@ export class PeerMesh {
     for (const link of [...this.links.values()]) {
       if (stalled) link.lastRecv = now;
       else if (now - link.lastRecv > LINK_DEAD_MS) {
-        this.reject(link, 'peer.silent');
+        this.reject(link, DropReason.PEER_SILENT);
         continue;
       }
       if (now - link.lastSend >= KEEPALIVE_MS) link.send({ t: 'ka', from: this.o.id }, this.o.key);
@@ -166,23 +166,23 @@ export class PeerMesh {
     let m: MeshMessage & { from?: unknown; n?: unknown };
     try {
       wrapped = unpackr.unpack(f);
-      if (!(wrapped?.b instanceof Uint8Array)) return this.reject(link, 'peer.bad_frame');
+      if (!(wrapped?.b instanceof Uint8Array)) return this.reject(link, DropReason.PEER_BAD_FRAME);
       if (this.o.key) {
         const want = createHmac('sha256', this.o.key).update(wrapped.b).digest();
         const got = typeof wrapped.m === 'string' ? Buffer.from(wrapped.m, 'hex') : Buffer.alloc(0);
-        if (got.length !== want.length || !timingSafeEqual(got, want)) return this.reject(link, 'peer.bad_mac');
+        if (got.length !== want.length || !timingSafeEqual(got, want)) return this.reject(link, DropReason.PEER_BAD_MAC);
       }
       m = unpackr.unpack(wrapped.b);
     } catch {
-      return this.reject(link, 'peer.bad_encoding');
+      return this.reject(link, DropReason.PEER_BAD_ENCODING);
     }
     if (typeof m !== 'object' || m === null || typeof m.t !== 'string' || typeof m.from !== 'string') {
-      return this.reject(link, 'peer.bad_message');
+      return this.reject(link, DropReason.PEER_BAD_MESSAGE);
     }
-    if (typeof m.n !== 'number' || m.n <= link.recvSeq) return this.reject(link, 'peer.replay');
+    if (typeof m.n !== 'number' || m.n <= link.recvSeq) return this.reject(link, DropReason.PEER_REPLAY);
     link.recvSeq = m.n;
     if (this.pending.has(link)) {
-      if (m.t !== 'hello' || (link.peer && link.peer !== m.from) || m.from === this.o.id) return this.reject(link, 'peer.bad_hello');
+      if (m.t !== 'hello' || (link.peer && link.peer !== m.from) || m.from === this.o.id) return this.reject(link, DropReason.PEER_BAD_HELLO);
       this.pending.delete(link);
       this.dialing.delete(m.from);
       link.peer = m.from;
@@ -192,19 +192,19 @@ export class PeerMesh {
       else this.o.onPeerUp?.(m.from);
       return;
     }
-    if (m.from !== link.peer) return this.reject(link, 'peer.wrong_sender');
+    if (m.from !== link.peer) return this.reject(link, DropReason.PEER_WRONG_SENDER);
     if (m.t === 'ka') return;
     try {
       this.o.onMessage(link.peer, m);
     } catch (err) {
       // a bug in handling one message must not take the node down: count it, drop the link
       this.o.log.error({ err: (err as Error).stack }, 'peer message handler failed');
-      this.reject(link, 'peer.handler_error');
+      this.reject(link, DropReason.PEER_HANDLER_ERROR);
     }
   }
 
   /** @internal */
-  reject(link: Link, reason: string): void {
+  reject(link: Link, reason: DropReason): void {
     this.drops.count(reason, { peer: link.peer || undefined });
     link.socket.destroy();
   }

@@ -4,6 +4,7 @@
 //   client                                   host
 //   "hello"  (a bare string, not JSON)  ->
 //                                       <-   {"ip": "<client ip>", "port": <client port>}
+//                                            (once the client has its slot: server/legacy.ts)
 //   then, 60 times a second, lockstep:
 //   {"connection": bool, "ready": bool} ->
 //   [512 booleans]  (pygame.key.get_pressed(), indexed by SDL scancode:

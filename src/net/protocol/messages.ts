@@ -4,8 +4,17 @@
 // position, size or id: the host is authoritative).
 
 import { ErrorCode, protocolError, type ProtocolError } from '../errors.js';
+import type { JsonSnapshot, SchemaDescriptor, SnapshotMessage } from './snapshot/index.js';
 
 export const PROTOCOL_VERSION = 1;
+
+/** Snapshots per second a client can be sent: every 1st, 2nd or 3rd tick of the 60 Hz sim. */
+export const SEND_RATES = [60, 30, 20] as const;
+export type SendHz = (typeof SEND_RATES)[number];
+
+export function isSendHz(v: unknown): v is SendHz {
+  return SEND_RATES.includes(v as SendHz);
+}
 
 /** Client -> host. */
 export const ClientMsg = {
@@ -21,7 +30,7 @@ export const ClientMsg = {
   /** Change one's nickname. */
   NICK: 'nick',
 } as const;
-export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
+type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
 /** Host -> client. */
 export const HostMsg = {
@@ -30,13 +39,21 @@ export const HostMsg = {
   PONG: 'pong',
   ERROR: 'error',
   STATS: 'stats',
-  JOINED: 'joined',
   LEFT: 'left',
   /** A chat line (from 0, name '*': a join/leave/nick announcement by the host). */
   CHAT: 'chat',
   /** Everyone in the chat room, sent on each join, leave and nick change. */
   ROSTER: 'roster',
 } as const;
+type HostMsgType = (typeof HostMsg)[keyof typeof HostMsg];
+
+/**
+ * A table of message interfaces keyed by the values of a type table (ClientMsg, HostMsg):
+ * every type must have its interface, and each interface's `type` must be its key, so a
+ * type added to a table without its message (or a message with the wrong type) does not
+ * compile.
+ */
+type MessageTable<T extends string, M extends { [K in T]: { type: K } }> = M;
 
 /** Longest nickname, in characters (code points). */
 export const MAX_NAME_CHARS = 32;
@@ -67,13 +84,13 @@ export function nameProblem(name: unknown): string | null {
 export const MAX_INPUTS_PER_MESSAGE = 4;
 
 export interface JoinMsg {
-  type: 'join';
+  type: typeof ClientMsg.JOIN;
   protocol: number;
   name?: string;
   /** Session token from an earlier welcome: reconnect to the same entity. */
   token?: string;
   /** Snapshots per second wanted: 60, 30 or 20 (default: the host's rate). */
-  rate?: 60 | 30 | 20;
+  rate?: SendHz;
 }
 
 export interface InputEntry {
@@ -84,48 +101,62 @@ export interface InputEntry {
 }
 
 export interface InputMsg {
-  type: 'input';
+  type: typeof ClientMsg.INPUT;
   /** Newest snapshot tick the client has decoded (-1: none): the delta baseline. */
   ack: number;
-  /** Oldest first; the last one is the newest input. */
+  /** Oldest first; the last one is the newest input. (On the wire: arrays [seq, buttons, ax?, ay?].) */
   inputs: InputEntry[];
 }
 
 export interface AckMsg {
-  type: 'ack';
+  type: typeof ClientMsg.ACK;
   /** Newest decoded tick; -1 asks for a full snapshot. */
   tick: number;
 }
 
 export interface PingMsg {
-  type: 'ping';
+  type: typeof ClientMsg.PING;
   id: number;
 }
 
 export interface LeaveMsg {
-  type: 'leave';
+  type: typeof ClientMsg.LEAVE;
 }
 
 export interface StatsRequestMsg {
-  type: 'stats';
+  type: typeof ClientMsg.STATS;
 }
 
 export interface ChatSendMsg {
-  type: 'chat';
+  type: typeof ClientMsg.CHAT;
   /** 1 to MAX_CHAT_CHARS characters; the host sanitises it before passing it on. */
   text: string;
 }
 
 export interface NickMsg {
-  type: 'nick';
+  type: typeof ClientMsg.NICK;
   name: string;
 }
 
-export type ClientMessage = JoinMsg | InputMsg | AckMsg | PingMsg | LeaveMsg | StatsRequestMsg | ChatSendMsg | NickMsg;
+/** Every client message, by its type. */
+type ClientMessages = MessageTable<
+  ClientMsgType,
+  {
+    [ClientMsg.JOIN]: JoinMsg;
+    [ClientMsg.INPUT]: InputMsg;
+    [ClientMsg.ACK]: AckMsg;
+    [ClientMsg.PING]: PingMsg;
+    [ClientMsg.LEAVE]: LeaveMsg;
+    [ClientMsg.STATS]: StatsRequestMsg;
+    [ClientMsg.CHAT]: ChatSendMsg;
+    [ClientMsg.NICK]: NickMsg;
+  }
+>;
+export type ClientMessage = ClientMessages[ClientMsgType];
 
 /** Host -> client: a chat line. `from` 0 with name '*' is the host announcing a join, leave or nick change. */
 export interface ChatMsg {
-  type: 'chat';
+  type: typeof HostMsg.CHAT;
   from: number;
   name: string;
   text: string;
@@ -143,22 +174,24 @@ export interface RosterEntry {
  * else; `add` also carries renamed players). A client applies remove, then add.
  */
 export interface RosterMsg {
-  type: 'roster';
+  type: typeof HostMsg.ROSTER;
   players?: RosterEntry[];
   add?: RosterEntry[];
   remove?: number[];
 }
 
 export interface WelcomeMsg {
-  type: 'welcome';
+  type: typeof HostMsg.WELCOME;
   protocol: number;
   client: number;
   token: string;
   entity: number;
   tick: number;
+  /** Simulation ticks per second (snapshot ticks count these). */
   hz: number;
   game: string;
-  schema: unknown;
+  /** Everything a client needs to decode snapshots without knowing the game. */
+  schema: SchemaDescriptor;
   /** The host's entity capacity: the largest entity id a snapshot can carry. */
   capacity: number;
   /** Election epoch of the host: a client never follows a host older than one it has seen. */
@@ -167,10 +200,55 @@ export interface WelcomeMsg {
 }
 
 export interface ErrorMsg {
-  type: 'error';
-  code: string;
+  type: typeof HostMsg.ERROR;
+  code: ErrorCode;
   message: string;
 }
+
+export interface PongMsg {
+  type: typeof HostMsg.PONG;
+  /** The ping's id. */
+  id: number;
+  tick: number;
+}
+
+/** A player left for good (after its reconnect grace, or by `leave`). */
+export interface LeftMsg {
+  type: typeof HostMsg.LEFT;
+  client: number;
+}
+
+/** What a monitoring connection (`lanparty top`) is sent every second. */
+export interface StatsMsg {
+  type: typeof HostMsg.STATS;
+  tick: number;
+  epoch: number;
+  game: string;
+  /** The sim worker's last report (null before the first). */
+  sim: { tickP50Ms: number; tickP99Ms: number; skippedTicks: number; entities: number; drops: Record<string, number> } | null;
+  /** Sim worker restarts by the watchdog. */
+  restarts: number;
+  net: { connections: number; msgpack: number; json: number; legacy: number; monitors: number; drops: Record<string, number> };
+  /** Bytes read from and written to every client socket since the host started. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Every host message, by its type. */
+type HostMessages = MessageTable<
+  HostMsgType,
+  {
+    [HostMsg.WELCOME]: WelcomeMsg;
+    [HostMsg.SNAPSHOT]: SnapshotMessage | JsonSnapshot;
+    [HostMsg.PONG]: PongMsg;
+    [HostMsg.ERROR]: ErrorMsg;
+    [HostMsg.STATS]: StatsMsg;
+    [HostMsg.LEFT]: LeftMsg;
+    [HostMsg.CHAT]: ChatMsg;
+    [HostMsg.ROSTER]: RosterMsg;
+  }
+>;
+export type HostMessage = HostMessages[HostMsgType];
 
 export type Validated = { ok: true; msg: ClientMessage } | { ok: false; error: ProtocolError };
 
@@ -204,8 +282,8 @@ export function validateClientMessage(v: unknown): Validated {
       if (m.token !== undefined && (typeof m.token !== 'string' || !UUID.test(m.token))) {
         return invalid('join.token must be a uuid v4 string');
       }
-      if (m.rate !== undefined && m.rate !== 60 && m.rate !== 30 && m.rate !== 20) return invalid('join.rate must be 60, 30 or 20');
-      const msg: JoinMsg = { type: 'join', protocol };
+      if (m.rate !== undefined && !isSendHz(m.rate)) return invalid('join.rate must be 60, 30 or 20');
+      const msg: JoinMsg = { type: ClientMsg.JOIN, protocol };
       if (m.name !== undefined) msg.name = m.name as string;
       if (m.token !== undefined) msg.token = m.token as string;
       if (m.rate !== undefined) msg.rate = m.rate;
@@ -223,33 +301,33 @@ export function validateClientMessage(v: unknown): Validated {
         if (!entry) return invalid('input.inputs entries are [seq, buttons, ax?, ay?] integers');
         inputs.push(entry);
       }
-      return { ok: true, msg: { type: 'input', ack, inputs } };
+      return { ok: true, msg: { type: ClientMsg.INPUT, ack, inputs } };
     }
     case ClientMsg.ACK:
       // -1: "I have no usable base, send a full snapshot"
       if (!isInt(m.tick, -1, U32)) return invalid('ack.tick must be an integer tick or -1');
-      return { ok: true, msg: { type: 'ack', tick: m.tick } };
+      return { ok: true, msg: { type: ClientMsg.ACK, tick: m.tick } };
     case ClientMsg.PING:
       if (typeof m.id !== 'number' || !Number.isFinite(m.id)) return invalid('ping.id must be a number');
-      return { ok: true, msg: { type: 'ping', id: m.id } };
+      return { ok: true, msg: { type: ClientMsg.PING, id: m.id } };
     case ClientMsg.LEAVE:
-      return { ok: true, msg: { type: 'leave' } };
+      return { ok: true, msg: { type: ClientMsg.LEAVE } };
     case ClientMsg.STATS:
-      return { ok: true, msg: { type: 'stats' } };
+      return { ok: true, msg: { type: ClientMsg.STATS } };
     case ClientMsg.CHAT: {
       if (typeof m.text !== 'string') return invalid('chat.text must be a string');
       const n = [...m.text].length;
       if (n < 1 || n > MAX_CHAT_CHARS) return invalid(`chat.text must be 1 to ${MAX_CHAT_CHARS} characters`);
-      return { ok: true, msg: { type: 'chat', text: m.text } };
+      return { ok: true, msg: { type: ClientMsg.CHAT, text: m.text } };
     }
     case ClientMsg.NICK: {
       const why = nameProblem(m.name);
       if (why) return invalid(`nick.name: ${why}`);
-      return { ok: true, msg: { type: 'nick', name: m.name as string } };
+      return { ok: true, msg: { type: ClientMsg.NICK, name: m.name as string } };
     }
     default:
       return { ok: false, error: protocolError(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)}`) };
   }
 }
 
-export const errorMsg = (e: ProtocolError): ErrorMsg => ({ type: 'error', code: e.code, message: e.message });
+export const errorMsg = (e: ProtocolError): ErrorMsg => ({ type: HostMsg.ERROR, code: e.code, message: e.message });

@@ -1,6 +1,12 @@
 // A seed 003 client on the host: the 2-in / 4-out lockstep (legacy003.ts has the protocol).
 // Its player joins asking for slot 1 or 2 only; when both are taken the client waits as a
 // spectator (data + enemies each exchange) and joins as soon as a slot frees.
+//
+// The original server put a client in its slot at connect time, and a client that trusts
+// its first reply reads 4 messages or 2 by it. So "hello" is answered (with the client's
+// address) only once its join has reached the simulation, a tick or two later: the first
+// lockstep reply then already names it in user1 or user2. A client that gets no slot (both
+// taken, or the sim refused it within GREET_WAIT_TICKS) is answered as a spectator.
 
 import { Cmd } from '../../engine/input-queue.js';
 import { Button } from '../../engine/games/shooter/schema.js';
@@ -25,8 +31,13 @@ export interface LegacyHost {
   leave(conn: Connection): void;
 }
 
+/** How long the answer to "hello" may wait for the client's join to reach the sim. */
+const GREET_WAIT_TICKS = 30;
+
 export class LegacyPeer {
   private expect: 'user' | 'keys' = 'user';
+  /** "hello" not answered yet: waiting for the join (see the header). */
+  private greeting = false;
   private ready = false;
   private skipPair = false;
   private seq = 0;
@@ -38,11 +49,22 @@ export class LegacyPeer {
     private readonly host: LegacyHost,
   ) {}
 
-  /** After "hello": tell the client its address, then try to take a slot. */
+  /** After "hello": try to take a slot; the client is told its address once it has one (or cannot). */
   start(): void {
-    this.conn.sendJsonText(JSON.stringify({ ip: this.conn.remoteAddress, port: this.conn.remotePort }));
     const lt = this.host.legacyTick();
-    this.tryJoin(lt?.t.tick ?? 0, lt?.t);
+    this.greeting = this.tryJoin(lt?.t.tick ?? 0, lt?.t);
+    if (!this.greeting) this.greet();
+  }
+
+  /** The host read the newest tick's players: answer "hello" once the join is in (or given up on). */
+  presenceScanned(tick: number): void {
+    if (!this.greeting) return;
+    if (this.host.joined(this.conn.client) || tick - this.joinSentAtTick > GREET_WAIT_TICKS) this.greet();
+  }
+
+  private greet(): void {
+    this.greeting = false;
+    this.conn.sendJsonText(JSON.stringify({ ip: this.conn.remoteAddress, port: this.conn.remotePort }));
   }
 
   frame(payload: Buffer): void {
@@ -97,11 +119,12 @@ export class LegacyPeer {
     for (const f of frames) this.conn.sendJsonText(f);
   }
 
-  /** Join asking for slot 1 or 2; retried (at most every 30 ticks) while a slot looks free. */
-  private tryJoin(tick: number, t?: LegacyTick): void {
-    if (this.joinSentAtTick >= 0 && tick - this.joinSentAtTick < 30) return;
-    if (t && t.slots[0] && t.slots[1]) return;
+  /** Join asking for slot 1 or 2; retried (at most every 30 ticks) while a slot looks free. True: sent. */
+  private tryJoin(tick: number, t?: LegacyTick): boolean {
+    if (this.joinSentAtTick >= 0 && tick - this.joinSentAtTick < 30) return false;
+    if (t && t.slots[0] && t.slots[1]) return false;
     this.joinSentAtTick = tick;
     this.host.pushCommand(Cmd.JOIN, this.conn.client, 0, 0, 2);
+    return true;
   }
 }

@@ -14,17 +14,12 @@
 // while queuing more would only add latency. The phase spreads the clients of a lower rate
 // over the ticks so that the encode and write work stays even.
 
-export const SEND_RATES = [60, 30, 20] as const;
-export type SendHz = (typeof SEND_RATES)[number];
+import type { SendHz } from '../protocol/messages.js';
 
 /** Lower again only this long after a change (ms): time for the backlog to drain. */
 export const HOLD_MS = 1000;
 /** Raise again after this long without any backlog (ms). */
 export const CALM_MS = 3000;
-
-export function isSendHz(v: unknown): v is SendHz {
-  return v === 60 || v === 30 || v === 20;
-}
 
 export class SendRate {
   /** The rate now. */

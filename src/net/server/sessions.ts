@@ -107,6 +107,11 @@ export class Sessions {
     this.nextClient = Math.max(this.nextClient, nextClient, ...records.map((r) => r.client + 1));
   }
 
+  /** Sessions alive (attached or in their grace period). */
+  get size(): number {
+    return this.byClient.size;
+  }
+
   get next(): number {
     return this.nextClient;
   }

@@ -91,7 +91,3 @@ export const LIGHTS: readonly Light[] = [
   { x: 1300, y: 300, r: 90 },
   { x: 1640, y: 480, r: 80 },
 ];
-
-export interface HauntedConfig {
-  readonly maxPlayers: number;
-}

@@ -4,7 +4,7 @@
 import { query } from 'bitecs';
 import { maxPlayersOption, type GameDef, type GameFactory, type GameOptions, type InterestDef } from '../../game.js';
 import { despawn, spawn } from '../../world.js';
-import { Button, Phase, PLAYER_H, PLAYER_W, START_HEALTH, shooterSchema, type ShooterConfig, type ShooterSpec } from './schema.js';
+import { Button, MAX_WORLD, Phase, PLAYER_H, PLAYER_W, START_HEALTH, shooterSchema, type ShooterConfig, type ShooterSpec } from './schema.js';
 import { shooterBot } from './bot.js';
 import { spawnPoint } from './spawn.js';
 import { collisionSystem } from './systems/collision.js';
@@ -31,8 +31,8 @@ export function createShooter(options: ShooterOptions = {}): GameDef<ShooterSpec
   const maxPlayers = maxPlayersOption('shooter', options, SHOOTER_MAX_PLAYERS);
   const drones = options.drones ?? 0;
   const cfg: ShooterConfig = { width: options.width ?? 750, height: options.height ?? 750, maxPlayers, drones };
-  if (!(cfg.width >= 300 && cfg.height >= 300 && cfg.width <= 16000 && cfg.height <= 8000)) {
-    throw new RangeError('shooter: options.width must be in [300, 16000] and height in [300, 8000]');
+  if (!(cfg.width >= 300 && cfg.height >= 300 && cfg.width <= MAX_WORLD.width && cfg.height <= MAX_WORLD.height)) {
+    throw new RangeError(`shooter: options.width must be in [300, ${MAX_WORLD.width}] and height in [300, ${MAX_WORLD.height}]`);
   }
   if (!Number.isInteger(drones) || drones < 0) throw new RangeError('shooter: options.drones must be an integer >= 0');
 

@@ -18,6 +18,9 @@ import { defineSchema } from '../../schema.js';
  */
 export const POSITION_QUANT = { min: -16384, max: 16383.5, step: 0.5 } as const;
 
+/** The largest world whose positions all fit POSITION_QUANT (x up to the width, y from -2 height). */
+export const MAX_WORLD = { width: 16_000, height: 8_000 } as const;
+
 export const shooterSchema = defineSchema({
   components: {
     Position: {

@@ -1,7 +1,7 @@
 // The per-schema compiled gather loops: every networked field's gather in one pass over the
 // ids (full snapshots and added entities), and a full snapshot's whole entity pass.
 
-import { K_G8, K_Q16, K_Q32, type CodecField, type SourceView, type WireArray } from './fields.js';
+import { FieldKind, type CodecField, type SourceView, type WireArray } from './fields.js';
 
 /** gatherAll(views, ids, n, outs, scan): every field's gather + scan in one pass over `ids`. */
 export type GatherAll = (views: SourceView[], ids: Uint32Array, n: number, outs: WireArray[], scan: Int32Array) => void;
@@ -41,14 +41,14 @@ export function compileGathers(fields: readonly CodecField[]): { gatherAll: Gath
     head.push(`const v${i} = views[${i}], o${i} = outs[${i}]; let z${i} = 0, d${i} = 0;`);
     let expr: (e: string) => string;
     switch (f.kind) {
-      case K_Q16:
-      case K_Q32: {
-        const trunc = f.kind === K_Q16 ? '| 0' : '>>> 0';
+      case FieldKind.Q16:
+      case FieldKind.Q32: {
+        const trunc = f.kind === FieldKind.Q16 ? '| 0' : '>>> 0';
         expr = (e) =>
           `((x = (v${i}[${e}] - (${num(f.min)})) * (${num(f.inv)}) + 0.5) > 0 ? (x < ${f.levels} ? x ${trunc} : ${f.levels}) : 0)`;
         break;
       }
-      case K_G8:
+      case FieldKind.G8:
         expr = (e) => `(v${i}[${e}] & 255)`;
         break;
       default:

@@ -5,13 +5,22 @@
 import { ENGINE_COMPONENT, type FieldType, type Schema } from '../../../engine/schema.js';
 import { SNAPSHOT_FORMAT, type SchemaDescriptor } from './types.js';
 
-// How a field's values become wire values (CodecField.kind).
-export const K_Q16 = 0; // quantized f32 -> u16
-export const K_Q32 = 1; // quantized f32 -> u32
-export const K_C8 = 2; // u8 / i8 copied
-export const K_C16 = 3; // u16 / i16 copied
-export const K_C32 = 4; // u32 / i32 / f32 copied (f32 as its bits)
-export const K_G8 = 5; // Entity.gen u16 -> u8
+/** How a field's values become wire values (CodecField.kind). */
+export const FieldKind = {
+  /** Quantized f32 -> u16. */
+  Q16: 0,
+  /** Quantized f32 -> u32. */
+  Q32: 1,
+  /** u8 / i8 copied. */
+  C8: 2,
+  /** u16 / i16 copied. */
+  C16: 3,
+  /** u32 / i32 / f32 copied (f32 as its bits). */
+  C32: 4,
+  /** Entity.gen u16 -> u8 (gen & 0xff). */
+  G8: 5,
+} as const;
+export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
 
 export type WireArray = Uint8Array | Uint16Array | Uint32Array;
 export type SourceView = Uint8Array | Uint16Array | Uint32Array | Float32Array;
@@ -43,7 +52,7 @@ export interface CodecField {
   readonly key: string;
   readonly wire: FieldType;
   readonly width: 1 | 2 | 4;
-  readonly kind: number;
+  readonly kind: FieldKind;
   readonly min: number;
   readonly step: number;
   /** 1 / step (encode). */
@@ -69,10 +78,10 @@ export function codecFields(schema: Schema): CodecField[] {
     const isGen = f.component === ENGINE_COMPONENT && f.name === 'gen';
     const q = f.quant;
     const wire: FieldType = isGen ? 'u8' : q ? f.wire : f.type;
-    let kind: number;
-    if (q) kind = wire === 'u16' ? K_Q16 : K_Q32;
-    else if (isGen) kind = K_G8;
-    else kind = WIDTH[wire] === 1 ? K_C8 : WIDTH[wire] === 2 ? K_C16 : K_C32;
+    let kind: FieldKind;
+    if (q) kind = wire === 'u16' ? FieldKind.Q16 : FieldKind.Q32;
+    else if (isGen) kind = FieldKind.G8;
+    else kind = WIDTH[wire] === 1 ? FieldKind.C8 : WIDTH[wire] === 2 ? FieldKind.C16 : FieldKind.C32;
     let round = 0;
     if (q) {
       const d = Math.max(decimals(q.step), decimals(q.min));

@@ -1,8 +1,7 @@
 // Snapshot wire format: what the host sends every tick so a client can rebuild the world.
 // Column-oriented and driven only by the field table (every networked field, every networked
 // global), never by a particular game. docs/snapshot-encoding.md is the reference for client
-// writers; this comment is the short form. (This folder implements it; ../snapshot.ts re-exports
-// this file so that existing imports keep working.)
+// writers; this comment is the short form. This file is the folder's public face.
 //
 // A snapshot is ONE msgpack map (string keys; unknown keys are ignored by decoders). Binary
 // columns are msgpack `bin` values holding little-endian arrays of the field's WIRE type:

@@ -3,7 +3,7 @@
 
 import type { StateBlock } from '../../../engine/layout.js';
 import type { SnapshotCodec } from './codec.js';
-import { K_G8, K_Q16, K_Q32, type SourceView } from './fields.js';
+import { FieldKind, type SourceView } from './fields.js';
 import type { SnapshotSource, Visibility } from './types.js';
 
 /** Unsigned (or f32 for quantized fields) views of a block's networked fields, cached. */
@@ -12,8 +12,8 @@ export function viewsOf(ctx: SnapshotCodec, block: StateBlock): SourceView[] {
   if (v) return v;
   v = ctx.fields.map((f) => {
     const a = block.fields[f.index]!;
-    if (f.kind === K_Q16 || f.kind === K_Q32) return a as Float32Array;
-    if (f.kind === K_G8) return a as Uint16Array;
+    if (f.kind === FieldKind.Q16 || f.kind === FieldKind.Q32) return a as Float32Array;
+    if (f.kind === FieldKind.G8) return a as Uint16Array;
     const w = a.BYTES_PER_ELEMENT;
     return w === 1
       ? new Uint8Array(a.buffer, a.byteOffset, a.length)

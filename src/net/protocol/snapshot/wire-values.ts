@@ -3,7 +3,7 @@
 // states on wire values (the delta's changed fields). Both call quantOne per entity, so they
 // live in one module with it.
 
-import { K_C16, K_C32, K_C8, K_Q16, K_Q32, type CodecField, type SourceView, type WireArray } from './fields.js';
+import { FieldKind, type CodecField, type SourceView, type WireArray } from './fields.js';
 
 // One monomorphic loop per kind (a single loop over every typed-array type would go
 // megamorphic). Each gathers the wire values of `ids` into `out` and, in the same pass,
@@ -98,15 +98,15 @@ function gGen8(src: Uint16Array, ids: Uint32Array, n: number, out: Uint8Array): 
 /** Gather + scan (see above); n > 0. */
 export function gather(f: CodecField, src: SourceView, ids: Uint32Array, n: number, out: WireArray): number {
   switch (f.kind) {
-    case K_Q16:
+    case FieldKind.Q16:
       return gq16(src as Float32Array, ids, n, out as Uint16Array, f.min, f.inv, f.levels);
-    case K_Q32:
+    case FieldKind.Q32:
       return gq32(src as Float32Array, ids, n, out as Uint32Array, f.min, f.inv, f.levels);
-    case K_C8:
+    case FieldKind.C8:
       return g8(src as Uint8Array, ids, n, out as Uint8Array);
-    case K_C16:
+    case FieldKind.C16:
       return g16(src as Uint16Array, ids, n, out as Uint16Array);
-    case K_C32:
+    case FieldKind.C32:
       return g32(src as Uint32Array, ids, n, out as Uint32Array);
     default:
       return gGen8(src as Uint16Array, ids, n, out as Uint8Array);
@@ -128,14 +128,14 @@ export function diffField(
   bit: number,
 ): number {
   switch (f.kind) {
-    case K_Q16:
-    case K_Q32:
+    case FieldKind.Q16:
+    case FieldKind.Q32:
       return diffQ(now as Float32Array, was as Float32Array, keep, n, masks, mb, byte, bit, f.min, f.inv, f.levels);
-    case K_C8:
+    case FieldKind.C8:
       return diff8(now as Uint8Array, was as Uint8Array, keep, n, masks, mb, byte, bit);
-    case K_C16:
+    case FieldKind.C16:
       return diff16(now as Uint16Array, was as Uint16Array, keep, n, masks, mb, byte, bit);
-    case K_C32:
+    case FieldKind.C32:
       return diff32(now as Uint32Array, was as Uint32Array, keep, n, masks, mb, byte, bit);
     default:
       return 0; // Entity.gen: a kept entity has the same gen by definition

@@ -3,14 +3,16 @@
 // node's own player is driven by the game's bot policy and a status line is printed every
 // second.
 
-import { getGame } from '../../engine/games/index.js';
-import { logger, rootLogger } from '../../engine/log.js';
-import { lanAddress } from '../address.js';
-import type { LanpartyClient } from '../client/client.js';
-import { SessionClient } from '../client/session-client.js';
-import { ownEntity, viewOfState } from '../client/state-view.js';
-import { startTerminalClient } from '../../render-term/index.js';
-import { LanNode } from './node.js';
+import { getGame } from '../engine/games/index.js';
+import { logger, rootLogger } from '../engine/log.js';
+import { lanAddress } from '../net/address.js';
+import { explainListenError } from '../net/listen.js';
+import type { LanpartyClient } from '../net/client/client.js';
+import { SessionClient } from '../net/client/session-client.js';
+import { ownEntity, viewOfState } from '../net/client/state-view.js';
+import { LanNode } from '../net/lan/node.js';
+import { startTerminalClient } from '../render-term/index.js';
+import { startHosting, type SnapshotOptions } from './hosting.js';
 
 export interface UpOptions {
   bind?: string;
@@ -31,15 +33,20 @@ export interface UpOptions {
   interactive: boolean;
   /** Game options beyond maxPlayers (shooter: drones, width, height). */
   gameOptions?: Record<string, unknown>;
-  /** Snapshot options of the HostServer when this node hosts. */
-  snapshots?: { sendHz?: 60 | 30 | 20; interest?: boolean; budgetBytesPerSec?: number };
+  /** How snapshots are sent when this node hosts. */
+  snapshots?: SnapshotOptions;
 }
 
 /**
  * The node's own player in this terminal: the terminal client connects to the current
  * host, shows the migration banner while the host changes, and follows the new one.
  */
-async function playInTerminal(node: LanNode, o: UpOptions, log: ReturnType<typeof logger>): Promise<void> {
+async function playInTerminal(
+  node: LanNode,
+  o: UpOptions,
+  log: ReturnType<typeof logger>,
+  cannotHost: (err: Error, stop: (why: string, code: number) => Promise<void>) => void,
+): Promise<void> {
   let host = node.currentHost();
   while (!host) {
     await new Promise((r) => setTimeout(r, 50));
@@ -63,6 +70,7 @@ async function playInTerminal(node: LanNode, o: UpOptions, log: ReturnType<typeo
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  node.once('fatal', (err) => cannotHost(err, stop));
   if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
   let code = 0;
   await tc.done.catch((err: Error) => {
@@ -113,22 +121,45 @@ export async function runUp(o: UpOptions): Promise<void> {
   if (o.interactive) quietLogsOnTerminal();
   const bind = lanAddress(o.bind);
   const log = logger('up');
+  const gameOptions = { ...o.gameOptions, maxPlayers: o.maxPlayers };
   const node = new LanNode({
     bind,
     session: o.session,
     game: o.game,
-    gameOptions: { ...o.gameOptions, maxPlayers: o.maxPlayers },
-    capacity: o.capacity,
-    ...(o.snapshots ? { snapshots: o.snapshots } : {}),
-    seed: o.seed,
+    gameOptions,
     key: o.key,
     clientPort: o.port,
     peerPort: o.peerPort,
     discoveryPort: o.discoveryPort,
-    bots: o.bots,
+    startHosting: (h) =>
+      startHosting({
+        game: o.game,
+        gameOptions,
+        capacity: o.capacity,
+        seed: o.seed,
+        bind,
+        port: o.port,
+        epoch: h.epoch,
+        ...(o.snapshots ? { snapshots: o.snapshots } : {}),
+        // a node's bots wait for a player, so that a match does not start without them
+        bots: o.bots,
+        botsWaitForPlayers: true,
+        ...(h.resume ? { resume: h.resume } : {}),
+      }),
   });
-  await node.start();
-  if (o.interactive) return playInTerminal(node, o, log);
+  // a taken port: one clear sentence and a non-zero exit, before or after the election
+  const portOf = (err: unknown) =>
+    (err as { port?: number }).port === o.peerPort
+      ? explainListenError(err, 'the port for peer links', '--peer-port')
+      : explainListenError(err, 'the port for game clients', '--port');
+  await node.start().catch((err: unknown) => {
+    throw portOf(err);
+  });
+  const cannotHost = (err: Error, stop: (why: string, code: number) => Promise<void>) => {
+    process.stderr.write(`lanparty up: ${(portOf(err) as Error).message}\n`);
+    void stop('cannot host', 1);
+  };
+  if (o.interactive) return playInTerminal(node, o, log, cannotHost);
   const me = new SessionClient({ bind, session: o.session, discoveryPort: o.discoveryPort, key: o.key });
   const policy = getGame(o.game).create({}).bot;
   let snapshots = 0;
@@ -163,7 +194,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   }, 1000);
 
   let stopping = false;
-  const stop = async (why: string) => {
+  const stop = async (why: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'stopping');
@@ -171,9 +202,10 @@ export async function runUp(o: UpOptions): Promise<void> {
     me.stop();
     await node.stop();
     process.stdout.write(`lanparty: stopped (${why})\n`);
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  node.once('fatal', (err) => cannotHost(err, stop));
   if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
 }

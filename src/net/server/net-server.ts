@@ -1,0 +1,413 @@
+// The network thread's server: the TCP listener and every client connection of the host.
+// It turns their messages into commands in this thread's own queue, and sends them the state
+// straight from the snapshot ring. The main thread only hears of sessions (created, ended).
+//
+//   accept -> Connection (mode from first bytes) -> "hello"        -> LegacyPeer (seed 003)
+//                                               -> join message   -> Joins: session, JOIN,
+//                                                                    welcome when the entity exists
+//                                               -> stats message  -> monitor (`lanparty top`)
+//   every tick: pending joins resolved, snapshots sent (Snapshots), stuck peers dropped
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { logger } from '../../engine/log.js';
+import { Cmd, type CmdType } from '../../engine/input-queue.js';
+import { viewOf } from '../../engine/snapshot-view.js';
+import { LOCAL_BOT_CLIENT_BASE } from '../../workers/local-bots.js';
+import type { SimStats } from '../../workers/messages.js';
+import { ErrorCode, protocolError } from '../errors.js';
+import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '../protocol/legacy003.js';
+import { HostMsg, validateClientMessage, type ClientMessage } from '../protocol/messages.js';
+import { ChatRoom } from './chat.js';
+import { Connection, traffic } from './connection.js';
+import { DropCounter, DropReason } from './drops.js';
+import { Joins, type ClientState } from './joins.js';
+import { LegacyPeer, type LegacyHost } from './legacy.js';
+import { NetCounter, NetStats } from './net-stats.js';
+import type { Session } from './sessions.js';
+import type { SimLink } from './sim-link.js';
+import { Snapshots } from './snapshots.js';
+import type { NetOptions, SessionMessage } from './thread-messages.js';
+
+const log = logger('host');
+
+/** A DropCounter whose counts also go to the shared stats the main thread reads. */
+class SharedDrops extends DropCounter {
+  constructor(private readonly shared: NetStats) {
+    super(log);
+  }
+
+  override count(reason: DropReason, detail?: Record<string, unknown>): void {
+    super.count(reason, detail);
+    this.shared.drop(reason);
+  }
+}
+
+export interface NetServerEvents {
+  session(m: Omit<SessionMessage, 'type'>): void;
+  sessionEnd(client: number): void;
+}
+
+export class NetServer implements LegacyHost {
+  readonly drops: DropCounter;
+  port = 0;
+  readonly conns = new Set<Connection>();
+  readonly clients = new Map<Connection, ClientState>();
+  private readonly legacy = new Map<Connection, LegacyPeer>();
+  private readonly present = new Set<number>();
+  private readonly monitors = new Set<Connection>();
+  private readonly server: Server;
+  private readonly snapshots: Snapshots;
+  readonly chat: ChatRoom;
+  readonly joins: Joins;
+  private stopTicks: (() => void) | null = null;
+  private secondTimer: NodeJS.Timeout | undefined;
+  private legacyCache: { tick: number; t: LegacyTick; matchNo: number } | null = null;
+  private stopping = false;
+  simInfo: { stats: SimStats | null; restarts: number } = { stats: null, restarts: 0 };
+
+  constructor(
+    readonly sim: SimLink,
+    readonly o: NetOptions,
+    readonly stats: NetStats,
+    seqHighWater: Int32Array,
+    events: NetServerEvents,
+    sessions: { records: import('./sessions.js').SessionRecord[]; nextClient: number } | null,
+  ) {
+    this.drops = new SharedDrops(stats);
+    this.joins = new Joins(this, seqHighWater, events, sessions);
+    this.chat = new ChatRoom(
+      {
+        sessions: () => this.joins.sessions.all(),
+        clients: () => this.clients.values(),
+        tick: () => this.sim.tick,
+        drops: this.drops,
+      },
+      o.chat,
+    );
+    this.joins.chat = this.chat;
+    this.snapshots = new Snapshots(sim, this.drops, stats, o.interest, o.budgetBytesPerSec);
+    this.server = createServer({ noDelay: true }, (s) => this.accept(s));
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.o.port, this.o.bind, () => resolve());
+    });
+    this.server.on('error', (err) => log.error({ err: err.message }, 'listener error'));
+    this.port = (this.server.address() as { port: number }).port;
+    log.info({ bind: this.o.bind, port: this.port }, 'listening');
+    return this.port;
+  }
+
+  /** Ticks are waited for only while someone is connected: an idle host costs nothing here. */
+  private active(): void {
+    this.stopTicks ??= this.sim.onTick((t) => this.onTick(t));
+    if (!this.secondTimer) {
+      this.secondTimer = setInterval(() => this.everySecond(), 1000);
+      this.secondTimer.unref();
+    }
+  }
+
+  private idle(): void {
+    if (this.conns.size > 0 || this.joins.sessions.size > 0) return;
+    this.stopTicks?.();
+    this.stopTicks = null;
+    clearInterval(this.secondTimer);
+    this.secondTimer = undefined;
+  }
+
+  private accept(socket: Socket): void {
+    const conn = new Connection(socket, this.o.limits, this.drops, {
+      frame: (c, payload) => this.onFrame(c, payload),
+      closed: (c) => this.onClosed(c),
+    });
+    this.conns.add(conn);
+    if (this.stopping || this.conns.size > this.o.maxConnections) {
+      // answered in the peer's own mode once its first bytes tell which (onFrame)
+      conn.refuseWith = this.stopping ? ErrorCode.SHUTTING_DOWN : ErrorCode.SERVER_FULL;
+    }
+    const timer = setTimeout(() => {
+      if (!conn.closed && conn.kind === null) conn.fail(protocolError(ErrorCode.HANDSHAKE_TIMEOUT, 'no join within the handshake timeout'));
+    }, this.o.handshakeTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    this.refreshGauges();
+    this.active();
+  }
+
+  private onFrame(conn: Connection, payload: Buffer): void {
+    if (conn.refuseWith) return conn.fail(protocolError(conn.refuseWith, 'the host does not take this connection now'));
+    if (conn.kind === 'legacy') return this.legacy.get(conn)!.frame(payload);
+    if (conn.kind === null && conn.mode === 'json' && isHello(payload)) return this.startLegacy(conn);
+    if (!conn.admit()) return;
+    const v = conn.decode(payload);
+    if (v === undefined) return;
+    const r = validateClientMessage(v);
+    if (!r.ok) return conn.reject(r.error);
+    if (conn.kind === null) {
+      if (r.msg.type === 'stats') {
+        conn.kind = 'monitor';
+        this.monitors.add(conn);
+        this.refreshGauges();
+        return conn.send(this.statsMessage());
+      }
+      if (r.msg.type !== 'join') return conn.fail(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'the first message must be a join'));
+      this.joins.join(conn, r.msg);
+      return this.refreshGauges();
+    }
+    if (conn.kind === 'monitor') return;
+    this.clientMessage(conn, r.msg);
+  }
+
+  private startLegacy(conn: Connection): void {
+    if (this.o.gameName !== 'shooter') {
+      return conn.fail(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'seed 003 clients can only join a shooter host'));
+    }
+    conn.kind = 'legacy';
+    conn.client = this.joins.legacySession(conn).client;
+    const peer = new LegacyPeer(conn, this);
+    this.legacy.set(conn, peer);
+    this.refreshGauges();
+    peer.start();
+  }
+
+  private clientMessage(conn: Connection, msg: ClientMessage): void {
+    const st = this.clients.get(conn);
+    if (!st) return conn.reject(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'wait for the welcome before sending'));
+    switch (msg.type) {
+      case 'input':
+        if (msg.ack > st.ack && msg.ack <= this.sim.tick) st.ack = msg.ack;
+        for (const i of msg.inputs) {
+          // redundant copies of inputs already passed on are not queued again
+          if (i.seq <= st.lastInputSeq) continue;
+          st.lastInputSeq = i.seq;
+          // the sim drops an input whose seq is not above the newest it has from this client
+          // id, and a reconnected client counts from 1 again: number inputs per session
+          this.push(Cmd.INPUT, conn.client, this.joins.nextInputSeq(st.session), i.buttons, i.ax, i.ay);
+        }
+        return;
+      case 'ack':
+        if (msg.tick === -1) st.needFull = true;
+        else if (msg.tick > st.ack && msg.tick <= this.sim.tick) st.ack = msg.tick;
+        return;
+      case 'ping':
+        return conn.send({ type: HostMsg.PONG, id: msg.id, tick: this.sim.tick });
+      case 'leave':
+        this.joins.sessions.end(st.session);
+        conn.close();
+        return;
+      case 'chat':
+        return this.chat.chat(conn, st.session, msg.text);
+      case 'nick':
+        this.chat.nick(conn, st.session, msg.name);
+        return this.joins.mirror(st.session);
+      case 'join':
+      case 'stats':
+        return conn.reject(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'already joined'));
+    }
+  }
+
+  /** A command for the sim, from this thread's queue; a full queue is a counted drop. */
+  push(type: CmdType, client: number, seq: number, buttons = 0, ax = 0, ay = 0): void {
+    if (!this.sim.queue.push(type, client, seq, buttons, ax, ay)) this.drops.count(DropReason.QUEUE_FULL, { client });
+  }
+
+  private onClosed(conn: Connection): void {
+    this.conns.delete(conn);
+    this.monitors.delete(conn);
+    this.clients.delete(conn);
+    this.legacy.delete(conn);
+    this.joins.closed(conn);
+    this.refreshGauges();
+    this.idle();
+  }
+
+  /** A session ended for good (grace over, or left): the game and the others are told. */
+  expired(s: Session): void {
+    this.push(Cmd.LEAVE, s.client, 0);
+    Connection.sendMany(
+      [...this.clients.values()].filter((c) => c.session !== s).map((c) => c.conn),
+      { type: HostMsg.LEFT, client: s.client },
+    );
+    this.chat.left(s);
+    this.idle();
+  }
+
+  private onTick(tick: number): void {
+    if (this.joins.pending > 0 || this.legacy.size > 0) this.scanPresence(tick);
+    this.snapshots.tick(tick, this.clients.values());
+    this.stats.set(NetCounter.trafficIn, traffic.bytesIn);
+    this.stats.set(NetCounter.trafficOut, traffic.bytesOut);
+    const now = performance.now();
+    for (const c of this.conns) {
+      if (c.behind && now - c.behindSince > this.o.stuckMs) {
+        c.fail(protocolError(ErrorCode.SLOW_CONSUMER, `not reading for ${this.o.stuckMs} ms`));
+      }
+    }
+  }
+
+  /** Which clients have an entity in the newest snapshot: resolves pending joins. */
+  private scanPresence(tick: number): void {
+    const ring = this.sim.ring;
+    const token = ring.beginRead(tick);
+    if (token < 0) return;
+    const { maxEid } = ring.info(tick);
+    const owner = ring.blockOf(tick).fields[2]!; // Entity.owner (engine field 2)
+    const found = new Map<number, number>();
+    for (let e = 1; e <= maxEid; e++) if (owner[e]) found.set(owner[e]!, e);
+    if (!ring.endRead(tick, token)) return;
+    this.present.clear();
+    for (const c of found.keys()) this.present.add(c);
+    // seed 003 clients are answered once their join is in (legacy.ts)
+    for (const p of this.legacy.values()) p.presenceScanned(tick);
+    this.joins.resolve(tick, found);
+  }
+
+  private everySecond(): void {
+    this.refreshGauges();
+    if (this.monitors.size === 0) return;
+    Connection.sendMany(this.monitors, this.statsMessage());
+  }
+
+  /** Connection and rate gauges into the shared stats. */
+  refreshGauges(): void {
+    let legacy = 0;
+    let json = 0;
+    let msgpack = 0;
+    for (const c of this.conns) {
+      if (c.kind === 'monitor' || c.kind === 'legacy') continue;
+      if (c.mode === 'json') json++;
+      else if (c.mode === 'msgpack') msgpack++;
+    }
+    legacy = this.legacy.size;
+    const s = this.stats;
+    s.set(NetCounter.connections, this.conns.size);
+    s.set(NetCounter.legacy, legacy);
+    s.set(NetCounter.json, json);
+    s.set(NetCounter.msgpack, msgpack);
+    s.set(NetCounter.monitors, this.monitors.size);
+    s.set(NetCounter.clients, this.clients.size);
+    let hz60 = 0;
+    let hz30 = 0;
+    let hz20 = 0;
+    let lowered = 0;
+    let raised = 0;
+    for (const c of this.clients.values()) {
+      if (c.rate.hz === 60) hz60++;
+      else if (c.rate.hz === 30) hz30++;
+      else hz20++;
+      lowered += c.rate.lowered;
+      raised += c.rate.raised;
+    }
+    s.set(NetCounter.hz60, hz60);
+    s.set(NetCounter.hz30, hz30);
+    s.set(NetCounter.hz20, hz20);
+    s.set(NetCounter.lowered, lowered);
+    s.set(NetCounter.raised, raised);
+    s.set(NetCounter.trafficIn, traffic.bytesIn);
+    s.set(NetCounter.trafficOut, traffic.bytesOut);
+  }
+
+  /** What `lanparty top` shows: sim timing, clients by mode, traffic, drops by reason. */
+  statsMessage(): Record<string, unknown> {
+    return statsMessageOf(this.stats, this.sim.tick, this.o, this.simInfo);
+  }
+
+  // ---- LegacyHost ----
+
+  legacyTick(): { t: LegacyTick; matchNo: number } | null {
+    const ring = this.sim.ring;
+    const tick = ring.newestTick();
+    if (this.legacyCache?.tick === tick) return this.legacyCache;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const token = ring.beginRead(tick);
+      if (token < 0) continue;
+      const view = viewOf(ring.schema, ring.blockOf(tick), tick, ring.info(tick).maxEid);
+      const t = readLegacyTick(view);
+      const matchNo = view.global('matchNo');
+      if (ring.endRead(tick, token)) {
+        this.legacyCache = { tick, t, matchNo };
+        return this.legacyCache;
+      }
+    }
+    return this.legacyCache;
+  }
+
+  address(owner: number): LegacyAddress {
+    if (owner > LOCAL_BOT_CLIENT_BASE) return ['bot', owner - LOCAL_BOT_CLIENT_BASE];
+    return this.joins.addresses.get(owner) ?? ['player', owner];
+  }
+
+  pushCommand(type: typeof Cmd.JOIN | typeof Cmd.INPUT, client: number, seq: number, buttons: number, ax: number): void {
+    this.push(type, client, seq, buttons, ax, 0);
+  }
+
+  joined(client: number): boolean {
+    return this.present.has(client);
+  }
+
+  leave(conn: Connection): void {
+    const s = this.joins.sessions.get(conn.client);
+    if (s) this.joins.sessions.end(s);
+  }
+
+  // ----
+
+  /** Close every connection (SHUTTING_DOWN) and the listener. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.chat.close();
+    this.stopTicks?.();
+    clearInterval(this.secondTimer);
+    for (const c of this.conns) c.fail(protocolError(ErrorCode.SHUTTING_DOWN, 'host is shutting down'), false);
+    this.joins.sessions.closeAll();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.conns) c.socket.destroy();
+    this.refreshGauges();
+  }
+}
+
+/** The `stats` message of `lanparty top`, from the shared counters (either thread can build it). */
+export function statsMessageOf(stats: NetStats, tick: number, o: Pick<NetOptions, 'epoch' | 'gameName'>, sim: { stats: SimStats | null; restarts: number }): Record<string, unknown> {
+  const c = stats.counters();
+  return {
+    type: HostMsg.STATS,
+    tick,
+    epoch: o.epoch,
+    game: o.gameName,
+    sim: sim.stats,
+    restarts: sim.restarts,
+    net: netStatsOf(stats),
+    bytesIn: c.trafficIn,
+    bytesOut: c.trafficOut,
+  };
+}
+
+/** HostServer.stats(): connections by kind, drops by reason, snapshot counters, rates. */
+export function netStatsOf(stats: NetStats) {
+  const c = stats.counters();
+  return {
+    connections: c.connections,
+    legacy: c.legacy,
+    json: c.json,
+    msgpack: c.msgpack,
+    monitors: c.monitors,
+    clients: c.clients,
+    drops: stats.drops(),
+    encodes: c.encodes,
+    busySkips: c.busySkips,
+    framesOut: c.framesOut,
+    bytesOut: c.bytesOut,
+    encodeMs: c.encodeMs,
+    writeMs: c.writeMs,
+    readMs: c.readMs,
+    interestPayloads: c.interestPayloads,
+    rateSkips: c.rateSkips,
+    budgetFrames: c.budgetFrames,
+    budgetBytes: c.budgetBytes,
+    netThreadCpuMs: c.cpuMs,
+    rates: { hz60: c.hz60, hz30: c.hz30, hz20: c.hz20, lowered: c.lowered, raised: c.raised },
+  };
+}

@@ -1,0 +1,57 @@
+// A network thread (a piscina worker running one long task): it owns the listener and every
+// client connection of the host, reads the snapshot ring and writes the sockets itself, and
+// puts inputs into its own command queue. The task ends only when the main thread says stop;
+// if the thread dies instead, the main thread starts a new one with the sessions it kept
+// (host-server.ts), and the clients come back with their tokens.
+
+import { logger } from '../../engine/log.js';
+import { NetServer } from './net-server.js';
+import { NetStats } from './net-stats.js';
+import { simLink } from './sim-link.js';
+import type { FromNetThread, NetTask, ToNetThread } from './thread-messages.js';
+
+const log = logger('net-thread');
+
+export default async function serve(task: NetTask): Promise<{ stopped: true }> {
+  const { options: o, port } = task;
+  const post = (m: FromNetThread) => port.postMessage(m);
+  const sim = simLink({ ...o, ringBuffer: task.ringBuffer, controlBuffer: task.controlBuffer, queueBuffer: task.queueBuffer });
+  const server = new NetServer(
+    sim,
+    o,
+    new NetStats(task.statsBuffer),
+    new Int32Array(task.seqBuffer),
+    {
+      session: (m) => post({ type: 'session', ...m }),
+      sessionEnd: (client) => post({ type: 'session-end', client }),
+    },
+    task.sessions,
+  );
+  await server.listen();
+  post({ type: 'listening', port: server.port });
+  return new Promise((resolve) => {
+    port.on('message', (m: ToNetThread) => {
+      switch (m.type) {
+        case 'sim':
+          server.simInfo = { stats: m.stats, restarts: m.restarts };
+          return;
+        case 'fault':
+          if (!o.faultInjection) return void log.warn('fault injection refused: not enabled');
+          log.warn('injecting a network thread fault');
+          setImmediate(() => {
+            throw new Error('injected network thread fault');
+          });
+          return;
+        case 'heap':
+          (globalThis as { gc?: () => void }).gc?.();
+          return post({ type: 'heap', heapUsed: process.memoryUsage().heapUsed });
+        case 'stop':
+          void server.stop().then(() => {
+            port.close();
+            resolve({ stopped: true });
+          });
+          return;
+      }
+    });
+  });
+}

@@ -1,0 +1,224 @@
+// Snapshots to the welcomed clients of this network thread, once per published tick, encoded
+// and written right here: no thread hop, no copy. Each distinct payload is built once:
+//
+//   plain             one per base tick the clients acknowledged (+ one JSON for JSON clients)
+//   interest          one per (cells now, base, cells at the base)          (./interest.ts)
+//   budgeted          per client, within its bytes per second              (./budget.ts)
+//   exact visibility  per client (haunted)
+//
+// Each client is sent at its own rate (./send-rate.ts): 60, 30 or 20 snapshots a second,
+// lowered while its socket backlog grows. Never a queue of stale frames: a client whose
+// backlog is over its cap is skipped until it drains; it then gets a delta from its newest
+// acknowledged tick, or a full snapshot when that tick has left the ring.
+
+import type { BudgetClient } from './budget.js';
+import { BudgetEncoder, type BudgetRequest } from './budget-encoder.js';
+import type { Connection } from './connection.js';
+import { DropReason, type DropCounter } from './drops.js';
+import { SnapshotEncoder, type InterestRequest } from './encoder.js';
+import { NetCounter, type NetStats } from './net-stats.js';
+import type { SendRate } from './send-rate.js';
+import type { SimLink } from './sim-link.js';
+
+/** What is kept per welcomed client connection for its snapshots. */
+export interface SnapshotPeer {
+  conn: Connection;
+  /** Newest tick the client says it has decoded; -1 = none (send a full snapshot). */
+  ack: number;
+  /** Force a full snapshot next (after welcome, reconnect, or an ack of -1). */
+  needFull: boolean;
+  /** Its snapshot rate. */
+  rate: SendRate;
+  /** The player's entity: whose camera (interest) and eyes (visibility) count. */
+  self: number;
+  /**
+   * Interest path: the cell range each recently sent tick was encoded with, so that a delta
+   * from an acked tick knows what the client was sent then. Slot tick % VIEW_SLOTS.
+   */
+  views?: { ticks: Int32Array; ranges: Int32Array };
+  /** Budgeted path: its state in the budget encoder. */
+  budget?: BudgetClient;
+}
+
+const VIEW_SLOTS = 32;
+
+export class Snapshots {
+  private readonly encoder: SnapshotEncoder;
+  private readonly budgetEncoder: BudgetEncoder | null = null;
+  /** Interest management is used (the game defines it and the host did not turn it off). */
+  readonly interest: boolean;
+  private readonly ranges: Int32Array[] = [];
+
+  constructor(
+    private readonly sim: SimLink,
+    private readonly drops: DropCounter,
+    private readonly stats: NetStats,
+    interest: boolean,
+    /** Bytes per second per msgpack client (0: no budget); needs interest management. */
+    private readonly budget: number,
+  ) {
+    const game = sim.game;
+    this.interest = interest && !!game.interest && !game.visibility;
+    if (budget > 0 && !this.interest) throw new RangeError('a byte budget needs a game with interest management, and interest on');
+    this.encoder = new SnapshotEncoder(game, sim.ring, sim.capacity);
+    if (budget > 0) this.budgetEncoder = new BudgetEncoder(game, sim.ring, this.encoder.fragments!);
+  }
+
+  /** Send tick `tick` to every peer whose turn it is. */
+  tick(tick: number, peers: Iterable<SnapshotPeer>): void {
+    const t0 = performance.now();
+    const due: SnapshotPeer[] = [];
+    for (const p of peers) {
+      if (p.conn.closed) continue;
+      if (p.conn.behind) {
+        p.rate.adapt(p.conn.backlog, t0); // keeps stepping down while the backlog lasts
+        continue;
+      }
+      if (!p.rate.due(tick, p.conn.backlog, t0)) {
+        this.stats.add(NetCounter.rateSkips);
+        continue;
+      }
+      due.push(p);
+    }
+    if (!due.length) return;
+    this.stats.add(NetCounter.encodes);
+    try {
+      if (this.sim.game.visibility) this.perClient(tick, due);
+      else if (this.budgetEncoder) {
+        this.budgeted(tick, due.filter((p) => p.conn.mode !== 'json'));
+        this.byInterest(tick, due.filter((p) => p.conn.mode === 'json'));
+      } else if (this.interest) this.byInterest(tick, due);
+      else this.byBase(tick, due);
+    } catch (err) {
+      // a bug in encoding must not take the thread down: everyone starts over with a full one
+      for (const p of due) p.needFull = true;
+      this.drops.count(DropReason.SNAPSHOT_ENCODE_FAILED, { tick, err: (err as Error).stack });
+    }
+    const t1 = performance.now();
+    this.flush();
+    this.stats.add(NetCounter.encodeMs, t1 - t0);
+    this.stats.add(NetCounter.writeMs, performance.now() - t1);
+  }
+
+  /** The tick a delta for `p` can be made against, or -1 (a full snapshot). */
+  private baseFor(p: SnapshotPeer, tick: number): number {
+    if (p.conn.mode === 'json' || p.needFull || p.ack < 0 || p.ack >= tick) return -1;
+    return tick - p.ack < this.sim.ring.slots ? p.ack : -1;
+  }
+
+  /** Everyone gets the whole world: one payload per base, one JSON snapshot for all JSON clients. */
+  private byBase(tick: number, due: SnapshotPeer[]): void {
+    const byBase = new Map<number, SnapshotPeer[]>();
+    let json: Uint8Array | null | undefined;
+    for (const p of due) {
+      if (p.conn.mode === 'json') {
+        json ??= this.encoder.json(tick);
+        this.deliver(p, json, tick);
+        continue;
+      }
+      const base = this.baseFor(p, tick);
+      let group = byBase.get(base);
+      if (!group) byBase.set(base, (group = []));
+      group.push(p);
+    }
+    for (const [base, group] of byBase) {
+      const frame = this.encoder.msgpack(tick, base);
+      for (const p of group) this.deliver(p, frame, tick);
+    }
+  }
+
+  /** Games with per-client visibility: every client its own payload. */
+  private perClient(tick: number, due: SnapshotPeer[]): void {
+    for (const p of due) {
+      if (p.self <= 0) continue;
+      this.deliver(p, this.encoder.forClient(tick, this.baseFor(p, tick), p.self, p.conn.mode === 'json'), tick);
+    }
+  }
+
+  /**
+   * Interest: one payload per (cells now, base, cells at the base); the cells each client was
+   * sent are kept (per tick, 32 back) as the base range of its next delta.
+   */
+  private byInterest(tick: number, due: SnapshotPeer[]): void {
+    if (!due.length) return;
+    const reqs: InterestRequest[] = due.map((p) => {
+      let base = this.baseFor(p, tick);
+      const v = p.views;
+      const known = base >= 0 && v !== undefined && v.ticks[base % VIEW_SLOTS] === base;
+      if (!known) base = -1;
+      const s = (base % VIEW_SLOTS) * 4;
+      return { self: p.self, base, baseRange: known ? v.ranges.subarray(s, s + 4) : UNKNOWN_RANGE, json: p.conn.mode === 'json' };
+    });
+    const ranges = this.rangesFor(due.length);
+    const r = this.encoder.interestFrames(tick, reqs, ranges);
+    this.stats.add(NetCounter.interestPayloads, r.groups);
+    due.forEach((p, i) => {
+      const frame = r.frames[i] ?? null;
+      if (frame) {
+        const v = (p.views ??= { ticks: new Int32Array(VIEW_SLOTS).fill(-1), ranges: new Int32Array(VIEW_SLOTS * 4) });
+        v.ticks[tick % VIEW_SLOTS] = tick;
+        v.ranges.set(ranges.subarray(i * 4, i * 4 + 4), (tick % VIEW_SLOTS) * 4);
+      }
+      this.deliver(p, frame, tick);
+    });
+  }
+
+  private rangesFor(n: number): Int32Array {
+    const k = Math.ceil(Math.log2(Math.max(1, n)));
+    return (this.ranges[k] ??= new Int32Array(4 << k));
+  }
+
+  /** Budgeted clients: each a delta from the previous snapshot it was sent. */
+  private budgeted(tick: number, due: SnapshotPeer[]): void {
+    if (!due.length) return;
+    const enc = this.budgetEncoder!;
+    const reqs: BudgetRequest[] = due.map((p) => {
+      const fresh = p.budget === undefined;
+      p.budget ??= enc.client(this.budget);
+      return { state: p.budget, self: p.self, reset: fresh || p.needFull, hz: p.rate.hz };
+    });
+    const r = enc.frames(tick, reqs);
+    due.forEach((p, i) => {
+      const frame = r.frames[i] ?? null;
+      if (!frame) p.needFull = true; // started over: the next one is a first snapshot
+      else {
+        this.stats.add(NetCounter.budgetFrames);
+        this.stats.add(NetCounter.budgetBytes, frame.byteLength);
+      }
+      this.deliver(p, frame, tick);
+    });
+  }
+
+  /** Writes of this tick, done together after the encoding (so each stage is timed once per tick). */
+  private readonly outPeers: SnapshotPeer[] = [];
+  private readonly outFrames: Uint8Array[] = [];
+
+  private deliver(p: SnapshotPeer, frame: Uint8Array | null, tick: number): void {
+    if (!frame) return void this.drops.count(DropReason.SNAPSHOT_UNREADABLE, { tick });
+    this.outPeers.push(p);
+    this.outFrames.push(frame);
+  }
+
+  /** Write the tick's frames; returns the bytes written. */
+  private flush(): number {
+    const peers = this.outPeers;
+    const frames = this.outFrames;
+    let bytes = 0;
+    let n = 0;
+    for (let i = 0; i < peers.length; i++) {
+      const p = peers[i]!;
+      if (p.conn.closed) continue;
+      p.conn.write(frames[i]!);
+      p.needFull = false;
+      bytes += frames[i]!.byteLength;
+      n++;
+    }
+    peers.length = 0;
+    frames.length = 0;
+    this.stats.add(NetCounter.framesOut, n);
+    this.stats.add(NetCounter.bytesOut, bytes);
+    return bytes;
+  }
+}
+
+const UNKNOWN_RANGE = Int32Array.of(-1, -1, -1, -1);

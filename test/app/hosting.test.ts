@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startHosting, type Hosting } from '../../src/app/hosting.js';
+import type { Checkpoint } from '../../src/engine/checkpoint.js';
+import { LanpartyClient } from '../../src/net/client/client.js';
+import { LOCAL_BOT_CLIENT_BASE } from '../../src/workers/local-bots.js';
+import { SimHost } from '../../src/workers/sim-host.js';
+import { LOOPBACK, waitUntil } from '../helpers/net.js';
+
+const started: Hosting[] = [];
+const clients: LanpartyClient[] = [];
+let blocker: Server | undefined;
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const h of started.splice(0)) await h.stop();
+  await new Promise<void>((r) => (blocker ? blocker.close(() => r()) : r()));
+  blocker = undefined;
+  vi.restoreAllMocks();
+});
+
+async function host(o: Partial<Parameters<typeof startHosting>[0]> = {}): Promise<Hosting> {
+  const h = await startHosting({ game: 'shooter', capacity: 2000, bind: LOOPBACK, port: 0, ...o });
+  started.push(h);
+  return h;
+}
+
+/** Owners (client ids) of the entities in a checkpoint; Entity.owner is engine field 2. */
+function owners(cp: Checkpoint): number[] {
+  const owner = new Uint32Array(new Uint8Array(cp.fields[2]!).buffer);
+  const out: number[] = [];
+  for (let e = 1; e <= cp.maxEid; e++) if (owner[e]) out.push(owner[e]!);
+  return out.sort((a, b) => a - b);
+}
+
+describe('hosting', () => {
+  it('hosting: a client joins a started host, is counted in its stats, and its session is exported for backups', async () => {
+    const h = await host({ bots: 2 });
+    const c = await LanpartyClient.connect({ host: LOOPBACK, port: h.port, mode: 'msgpack', timeoutMs: 3000 });
+    clients.push(c);
+    expect(h.stats().net.connections).toBe(1);
+    expect(h.stats().net.msgpack).toBe(1);
+    expect(h.exportSessions().records.map((r) => r.client)).toEqual([c.welcome.client]);
+    const cp = await waitUntil(() => {
+      const cp = h.checkpoint();
+      return cp && owners(cp).length === 3 ? cp : null;
+    }, 5000, 'the player and two bots in the world');
+    expect(owners(cp)).toEqual([c.welcome.client, LOCAL_BOT_CLIENT_BASE + 1, LOCAL_BOT_CLIENT_BASE + 2]);
+  });
+
+  it('hosting: a busy client port fails the start and stops the sim worker it had started', async () => {
+    blocker = createServer();
+    await new Promise<void>((r) => blocker!.listen(0, LOOPBACK, () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const stop = vi.spyOn(SimHost.prototype, 'stop');
+    await expect(startHosting({ game: 'shooter', capacity: 2000, bind: LOOPBACK, port })).rejects.toThrow(/EADDRINUSE/);
+    expect(stop).toHaveBeenCalledTimes(1);
+  });
+
+  it('hosting: resuming keeps the bots and the players with a session, and removes a player the sessions do not know', async () => {
+    const a = await host({ bots: 1 });
+    const keep = await LanpartyClient.connect({ host: LOOPBACK, port: a.port, mode: 'msgpack', timeoutMs: 3000 });
+    const lose = await LanpartyClient.connect({ host: LOOPBACK, port: a.port, mode: 'msgpack', timeoutMs: 3000 });
+    clients.push(keep, lose);
+    const cp = await waitUntil(() => {
+      const cp = a.checkpoint();
+      return cp && owners(cp).length === 3 ? cp : null;
+    }, 5000, 'two players and a bot in the world');
+    const sessions = a.exportSessions();
+    sessions.records = sessions.records.filter((r) => r.client === keep.welcome.client);
+    await a.stop();
+
+    const b = await host({ bots: 5, resume: { checkpoint: cp, sessions } });
+    const after = await waitUntil(() => {
+      const now = b.checkpoint();
+      return now && now.tick > cp.tick + 5 ? now : null;
+    }, 5000, 'the resumed host ticking');
+    // the bot was adopted (not five new ones), the unknown player left
+    expect(owners(after)).toEqual([keep.welcome.client, LOCAL_BOT_CLIENT_BASE + 1]);
+  });
+});
