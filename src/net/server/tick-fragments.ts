@@ -11,24 +11,12 @@
 //   for each budgeted client:  t.budgetFrameFor(budgetClient, self, hz)
 //   if (!t.end()) drop every frame of the tick; else drop those of a base t.intact(base) denies
 //
-// What a delta client with cells R now and Q at its base is sent (T = tick, B = base; a cell
-// is "shared" when it holds at least `shareMin` entities at T, else "folded" into the
-// client's own message; cells come from ./cell-index.ts):
-//
-//   cell c in R and Q, shared      change part of c (kept entities that changed) + add part
-//                                  of c's fresh entities                       per (T, B, c)
-//   cell c in R, not Q, shared     add part of every entity of c               per (T, c)
-//   own message: rm  = gone entities of Q's cells, stayers of cells that left the view,
-//                      movers out of view, held movers into entering shared cells (re-added
-//                      by the cell's add part)
-//                add = movers from unseen cells into shared seen cells (the change part then
-//                      applies to a row the client has), folded cells' new rows
-//                ch  = folded cells' kept entities that changed
-//
-// A decoder applies the own message first, then the parts in order, so the result is exactly
-// the per-client delta of ./view-encode.ts (test/net/tick-fragments.test.ts checks it).
-// Budgeted clients (./budget.ts) get their removals and own entity in their own message, and
-// a set part (full rows, held or not) per refreshed cell, encoded once per tick.
+// What each client is sent (which parts, what its own message carries) is decided by
+// ./view-selection.ts; the decoder applies the own message first, then the parts in order,
+// so the result is exactly the per-client delta of ./view-encode.ts
+// (test/net/tick-fragments.test.ts checks it). Budgeted clients (./budget.ts) get their
+// removals and own entity in their own message, and a set part (full rows, held or not) per
+// refreshed cell, encoded once per tick.
 
 import type { StateBlock } from '../../engine/layout.js';
 import type { SnapshotRing } from '../../engine/snapshot-ring.js';
@@ -43,6 +31,7 @@ import { changesPerCell, Scratch, type BudgetClient } from './budget.js';
 import { CellRect, CellTransition, DEAD, TickCells } from './cell-index.js';
 import { rangeKey, type InterestIndex } from './interest.js';
 import { encodeViewMessage } from './view-encode.js';
+import { Selection, type PartSource } from './view-selection.js';
 
 export interface FragmentOptions {
   /** A cell with fewer entities than this at a tick is encoded per client (its part would cost more bytes than it saves work). */
@@ -117,7 +106,7 @@ interface BaseSlot {
 }
 
 /** One tick being encoded: lazily built cell parts, shared by every client of the tick. */
-export class FragmentTick {
+export class FragmentTick implements PartSource {
   tick = -1;
   private epoch = 0;
   private ring!: SnapshotRing;
@@ -126,13 +115,13 @@ export class FragmentTick {
   private src!: SnapshotSource;
   private now!: TickCells;
   private readonly ctx: SnapshotCodec;
-  private readonly addPart: Array<Uint8Array | null | undefined>;
+  private readonly addParts: Array<Uint8Array | null | undefined>;
   private readonly setPart: Array<Uint8Array | null | undefined>;
   /** Bases used this tick. */
   private readonly bases = new Map<number, BaseSlot>();
   private readonly spareTransitions: CellTransition[] = [];
   private readonly frames = new Map<string, Uint8Array>();
-  private readonly lists: { rm: Uint32Array; nRm: number; keep: Uint32Array; nKeep: number; add: Uint32Array; nAdd: number };
+  private readonly selection: Selection;
   private readonly parts: Uint8Array[] = [];
   private readonly visNow: Uint8Array;
   private readonly visBase: Uint8Array;
@@ -145,10 +134,10 @@ export class FragmentTick {
 
   constructor(private readonly f: SnapshotFragments) {
     this.ctx = f.codec;
-    this.addPart = new Array<Uint8Array | null | undefined>(f.cells + 1);
+    this.addParts = new Array<Uint8Array | null | undefined>(f.cells + 1);
     this.setPart = new Array<Uint8Array | null | undefined>(f.cells + 1);
     const rows = f.capacity + 1;
-    this.lists = { rm: new Uint32Array(rows), nRm: 0, keep: new Uint32Array(rows), nKeep: 0, add: new Uint32Array(rows), nAdd: 0 };
+    this.selection = new Selection(f.capacity);
     this.visNow = new Uint8Array(rows);
     this.visBase = new Uint8Array(rows);
     this.changed = new Int32Array(f.cells);
@@ -164,7 +153,7 @@ export class FragmentTick {
     this.token = token;
     this.block = ring.blockOf(tick);
     this.src = { block: this.block, maxEid: ring.info(tick).maxEid };
-    this.addPart.fill(undefined);
+    this.addParts.fill(undefined);
     this.setPart.fill(undefined);
     for (const b of this.bases.values()) if (b.tr) this.spareTransitions.push(b.tr);
     this.bases.clear();
@@ -235,133 +224,58 @@ export class FragmentTick {
     return b;
   }
 
-  private shared(c: number): boolean {
+  /** @internal PartSource: cell c is big enough to be a part of its own. */
+  shared(c: number): boolean {
     return this.now.count(c) >= this.f.shareMin;
   }
 
-  /** Every entity of cell c now, as an add part (per tick). */
-  private addPartOf(c: number): Uint8Array | null {
-    let p = this.addPart[c];
+  /** @internal PartSource: every entity of cell c now, as an add part (per tick). */
+  addPart(c: number): Uint8Array | null {
+    let p = this.addParts[c];
     if (p === undefined) {
       const list = this.now.list(c);
-      p = this.addPart[c] = encodeRowsPart(this.ctx, PartOp.ADD, this.src, list, list.length);
+      p = this.addParts[c] = encodeRowsPart(this.ctx, PartOp.ADD, this.src, list, list.length);
     }
     return p;
   }
 
-  private fullFrame(R: CellRect): Uint8Array {
-    const { now, parts } = this;
-    const own = this.lists.add;
-    let n = 0;
-    let k = 0;
-    for (let j = 0; j < R.size; j++) {
-      const c = R.list[j]!;
-      if (this.shared(c)) {
-        const p = this.addPartOf(c);
-        if (p) parts[k++] = p;
-      } else {
-        const s = now.byCell.start;
-        for (let i = s[c]!; i < s[c + 1]!; i++) own[n++] = now.byCell.items[i]!;
-      }
-    }
-    own.subarray(0, n).sort();
-    const msg = encodeListFull(this.ctx, this.src, this.tick, own, n);
-    return frameWithParts(this.ctx, msg, parts, k);
-  }
-
-  private deltaFrame(tr: CellTransition, was: TickCells, b: BaseSlot, R: CellRect, Q: CellRect): Uint8Array {
-    const L = this.lists;
-    const { rm, keep, add } = L;
-    let nRm = 0;
-    let nKeep = 0;
-    let nAdd = 0;
-    let k = 0;
-    const parts = this.parts;
-    // the cells seen now (and the always cell)
-    for (let j = 0; j < R.size; j++) {
-      const c = R.list[j]!;
-      const seen = Q.has(c);
-      const shared = this.shared(c);
-      // movers into c: whether the client holds them depends on its view at the base
-      const mi = tr.moversIn;
-      for (let i = mi.start[c]!; i < mi.start[c + 1]!; i++) {
-        const e = mi.items[i]!;
-        const held = Q.has(mi.tag[i]!);
-        if (shared) {
-          if (seen) {
-            if (!held) add[nAdd++] = e; // the cell's change part applies on top
-          } else if (held) rm[nRm++] = e; // the entering cell's add part adds it again
-        } else if (held) keep[nKeep++] = e;
-        else add[nAdd++] = e;
-      }
-      if (shared) {
-        if (seen) {
-          const p = this.changePartOf(tr, c, b);
-          if (p) parts[k++] = p;
-          const a = this.freshPartOf(tr, c);
-          if (a) parts[k++] = a;
-        } else {
-          const a = this.addPartOf(c);
-          if (a) parts[k++] = a;
-        }
-      } else {
-        // a folded cell: its stayers are held when the client saw the cell
-        const kp = tr.kept;
-        for (let i = kp.start[c]!; i < kp.start[c + 1]!; i++) {
-          const e = kp.items[i]!;
-          if (was.cellOf[e] !== c) continue; // a mover: above
-          if (seen) keep[nKeep++] = e;
-          else add[nAdd++] = e;
-        }
-        const fr = tr.fresh;
-        for (let i = fr.start[c]!; i < fr.start[c + 1]!; i++) add[nAdd++] = fr.items[i]!;
-      }
-    }
-    // the cells seen at the base: what died, and what is out of view now
-    for (let j = 0; j < Q.size; j++) {
-      const c = Q.list[j]!;
-      const g = tr.gone;
-      for (let i = g.start[c]!; i < g.start[c + 1]!; i++) rm[nRm++] = g.items[i]!;
-      const mo = tr.moversOut;
-      for (let i = mo.start[c]!; i < mo.start[c + 1]!; i++) if (!R.has(mo.tag[i]!)) rm[nRm++] = mo.items[i]!;
-      if (!R.has(c)) {
-        const kp = tr.kept; // stayers of a cell that left the view
-        for (let i = kp.start[c]!; i < kp.start[c + 1]!; i++) if (was.cellOf[kp.items[i]!] === c) rm[nRm++] = kp.items[i]!;
-      }
-    }
-    const gChanged = globalsChanged(this.ctx, this.block, b.block);
-    let own: SnapshotMessage;
-    if (nRm + nKeep + nAdd === 0) {
-      own = { type: 'snapshot', tick: this.tick, base: tr.base };
-      if (gChanged) own.g = globalsOf(this.ctx, this.block);
-    } else {
-      L.nRm = nRm;
-      L.nKeep = nKeep;
-      L.nAdd = nAdd;
-      rm.subarray(0, nRm).sort();
-      keep.subarray(0, nKeep).sort();
-      add.subarray(0, nAdd).sort();
-      own = encodeListDelta(this.ctx, this.src, this.tick, b, tr.base, L, gChanged);
-    }
-    return frameWithParts(this.ctx, own, parts, k);
-  }
-
-  private changePartOf(tr: CellTransition, c: number, b: BaseSlot): Uint8Array | null {
+  /** @internal PartSource: cell c's kept entities that changed since the base (per tick and base). */
+  changePart(tr: CellTransition, c: number): Uint8Array | null {
     let p = tr.changePart[c];
     if (p === undefined) {
       const kept = tr.kept.list(c);
-      p = tr.changePart[c] = encodeChangePart(this.ctx, this.src, b, kept, kept.length, tr.same);
+      p = tr.changePart[c] = encodeChangePart(this.ctx, this.src, this.bases.get(tr.base)!, kept, kept.length, tr.same);
     }
     return p;
   }
 
-  private freshPartOf(tr: CellTransition, c: number): Uint8Array | null {
+  /** @internal PartSource: cell c's fresh entities, as an add part (per tick and base). */
+  freshPart(tr: CellTransition, c: number): Uint8Array | null {
     let p = tr.freshPart[c];
     if (p === undefined) {
       const fresh = tr.fresh.list(c);
       p = tr.freshPart[c] = encodeRowsPart(this.ctx, PartOp.ADD, this.src, fresh, fresh.length);
     }
     return p;
+  }
+
+  private fullFrame(R: CellRect): Uint8Array {
+    const sel = this.selection;
+    sel.full(this.now, R, this);
+    sel.sort();
+    return frameWithParts(this.ctx, encodeListFull(this.ctx, this.src, this.tick, sel.add, sel.nAdd), sel.parts, sel.nParts);
+  }
+
+  private deltaFrame(tr: CellTransition, was: TickCells, b: BaseSlot, R: CellRect, Q: CellRect): Uint8Array {
+    const sel = this.selection;
+    sel.delta(tr, was, R, Q, this);
+    const gChanged = globalsChanged(this.ctx, this.block, b.block);
+    let own: SnapshotMessage;
+    if (sel.nRm + sel.nKeep + sel.nAdd === 0) {
+      own = { type: 'snapshot', tick: this.tick, base: tr.base };
+      if (gChanged) own.g = globalsOf(this.ctx, this.block);
+    } else own = encodeListDelta(this.ctx, this.src, this.tick, b, tr.base, sel.sort(), gChanged);
+    return frameWithParts(this.ctx, own, sel.parts, sel.nParts);
   }
 
   // ---- budgeted clients -------------------------------------------------------------------
