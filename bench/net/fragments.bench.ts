@@ -368,7 +368,7 @@ export async function run(): Promise<SuiteResult> {
     checkInterest(s, frags, visNow, visBase);
 
     const cells = s.interest.cols * s.interest.rows;
-    const ref: BudgetReference = { cells: new TickCells(s.capacity, cells), rect: new CellRect(s.interest.cols, cells), scratch: new Scratch(cells), changed: new Int32Array(cells) };
+    const ref: BudgetReference = { cells: new TickCells(cells), rect: new CellRect(s.interest.cols, cells), scratch: new Scratch(cells), changed: new Int32Array(cells) };
     const newSide = (): BudgetSide => ({ clients: Array.from({ length: CLIENTS }, () => new BudgetClient(s.capacity, cells, BUDGET)), states: SAMPLED.map(() => null) });
     const before = newSide();
     const after = newSide();

@@ -1,5 +1,5 @@
 // The parts of a snapshot on the wire (src/net/protocol/snapshot/fragments.ts, format 2):
-// the byte layout of docs/snapshot-encoding.md's example, LEB128 id gaps of any size, and
+// the byte layout of docs/snapshot-encoding.md's example, Rice-coded id lists of any spacing, and
 // the decoder's handling of malformed parts: always a BAD_SNAPSHOT with a reason, never a
 // throw, whatever the bytes.
 
@@ -76,8 +76,8 @@ describe('snapshot parts on the wire', () => {
     const ctx = createSnapshotCodec(schema, 16);
     expect(schemaDescriptor(schema).snapshot).toBe(2);
     const { change, add, frame, held } = example(ctx);
-    expect(hex(change)).toBe('9401c4020103c402081092' + '15fa');
-    expect(hex(add)).toBe('9302c4010595010100' + '6464');
+    expect(hex(change)).toBe('9401' + 'c403000260' + 'c4020810' + '9215fa');
+    expect(hex(add)).toBe('9302' + 'c4030101c0' + '95010100' + '6464');
     const payload = frame.subarray(4);
     expect(new DataView(frame.buffer, frame.byteOffset).getUint32(0, true)).toBe(payload.length);
     expect(hex(payload)).toBe(
@@ -91,7 +91,7 @@ describe('snapshot parts on the wire', () => {
         hex(change) +
         hex(add),
     );
-    expect(payload.length).toBe(77);
+    expect(payload.length).toBe(80);
     const r = decodeSnapshotBytes(ctx, payload, held);
     if (!r.ok) throw new Error(r.reason);
     expect(liveIds(r.state)).toEqual([1, 4, 5]);
@@ -100,8 +100,8 @@ describe('snapshot parts on the wire', () => {
     expect(r.state.count).toBe(3);
   });
 
-  it('parts: ids of any spacing round-trip through their LEB128 gaps (1 to 3 bytes each), as add and set parts', () => {
-    const cap = 100_000; // gaps up to 3 LEB128 bytes
+  it('parts: ids of any spacing round-trip through their Rice-coded gaps, as add and set parts', () => {
+    const cap = 100_000;
     const ctx = createSnapshotCodec(schema, cap);
     const src = block(cap);
     fc.assert(
@@ -162,13 +162,17 @@ describe('malformed parts', () => {
     bad(withParts([1, new Uint8Array([1])]), /must be an array \[op, ids/);
     bad(withParts([9, change[1], change[2], change[3]]), /unknown part op 9/);
     bad(withParts(['1', change[1], change[2], change[3]]), /unknown part op/);
-    bad(withParts([1, new Uint8Array(0), change[2], change[3]]), /ids must be a non-empty bin/);
-    bad(withParts([1, [1, 3], change[2], change[3]]), /ids must be a non-empty bin/);
-    bad(withParts([1, new Uint8Array([1, 0]), change[2], change[3]]), /ids must ascend/);
-    bad(withParts([1, new Uint8Array([0x81]), change[2], change[3]]), /ids end inside a number/);
-    bad(withParts([2, new Uint8Array([17]), add[2]]), /id 17 over the capacity 16/);
-    bad(withParts([2, new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x7f]), add[2]]), /over 32 bits/);
-    bad(withParts([1, new Uint8Array([3]), new Uint8Array([8]), [21]]), /changed entity 3 is not live/);
+    bad(withParts([1, new Uint8Array(0), change[2], change[3]]), /ids must hold k, n and the codes/);
+    bad(withParts([1, [1, 3], change[2], change[3]]), /ids must be a bin/);
+    bad(withParts([1, new Uint8Array([25, 1, 0]), change[2], change[3]]), /k 25 over 24/);
+    bad(withParts([1, new Uint8Array([0, 0x80]), change[2], change[3]]), /n is not a number/);
+    bad(withParts([1, new Uint8Array([0, 0, 0]), change[2], change[3]]), /0 ids cannot be/);
+    bad(withParts([1, new Uint8Array([0, 9, 0]), change[2], change[3]]), /9 ids cannot be in 3 bytes/);
+    bad(withParts([1, new Uint8Array([3, 1, 0xff]), change[2], change[3]]), /ids end inside a code/);
+    bad(withParts([2, new Uint8Array([4, 1, 0x80]), add[2]]), /id 17 over 16/);
+    bad(withParts([2, new Uint8Array([0, 1, 0, 0]), add[2]]), /bytes after the last code/);
+    bad(withParts([2, new Uint8Array([0, 1, 0x40]), add[2]]), /padding bits are not zero/);
+    bad(withParts([1, new Uint8Array([0, 1, 0xc0]), new Uint8Array([8]), [21]]), /changed entity 3 is not live/);
     bad(withParts([1, change[1], new Uint8Array([8, 16, 0]), change[3]]), /mask has 3 bytes/);
     bad(withParts([1, change[1], new Uint8Array([0x20, 0x10]), change[3]]), /mask sets a bit past the last field/);
     bad(withParts([1, change[1], change[2], [21]]), /expected 2 columns/);
@@ -180,7 +184,7 @@ describe('malformed parts', () => {
     bad(withParts([2, add[1], add[2], 'more']), /an add or set part is \[op, ids, columns\]/);
     bad(withParts([2, add[1], [1, 1, 0, [new Uint8Array([1, 0]), new Uint8Array(2)], 100]]), /sparse positions must ascend within 0..n-1/);
     bad(withParts(add, add), /added entity 5 is already live/);
-    bad(withParts([1, new Uint8Array([5]), new Uint8Array([8, 0]), [1]]), /changed entity 5 is not live/); // before its add
+    bad(withParts([1, add[1], new Uint8Array([8, 0]), [1]]), /changed entity 5 is not live/); // before its add
   });
 
   it('parts: random values in place of parts and their elements, and random byte flips, never make the decoder throw', () => {

@@ -20,7 +20,7 @@ import {
   type SnapshotState,
 } from '../../src/net/protocol/snapshot/index.js';
 import { BudgetClient, changesPerCell, Scratch } from '../../src/net/server/budget.js';
-import { CellRect, TickCells } from '../../src/net/server/cell-index.js';
+import { CellRect, CellTransition, TickCells } from '../../src/net/server/cell-index.js';
 import { InterestIndex } from '../../src/net/server/interest.js';
 import { SnapshotFragments } from '../../src/net/server/tick-fragments.js';
 import { encodeViewMessage } from '../../src/net/server/view-encode.js';
@@ -284,6 +284,37 @@ describe('shared snapshot fragments', () => {
   });
 });
 
+describe('fragment memory', () => {
+  it('fragments: a small world on a host of capacity 100,000 keeps its cell index and transitions small (sized by need)', () => {
+    const cap = 100_000;
+    const w: World = { cell: 100, width: 500, height: 500, camera: 300, strayCamera: 0 };
+    const big = defineSchema(schema.spec);
+    const host = { block: blockViews(big, cap, new SharedArrayBuffer(blockBytes(big, cap)), 0) };
+    const ring = SnapshotRing.create(big, cap, { slots: 4 });
+    const rnd = lcg(3);
+    for (let tick = 1; tick <= 3; tick++) {
+      for (let e = 1; e <= 50; e++) {
+        host.block.fields[FI['Entity.archetype']!]![e] = 1;
+        host.block.fields[FI['Position.x']!]![e] = rnd() * 500;
+        host.block.fields[FI['Position.y']!]![e] = rnd() * 500;
+      }
+      ring.publish(tick, host.block, { maxEid: 50, aliveCount: 50, hashHi: 0, hashLo: 0 });
+    }
+    const interest = new InterestIndex(big, interestOf(w), cap);
+    const frags = new SnapshotFragments(createSnapshotCodec(big, cap), interest, cap, { shareMin: 5 });
+    const t = frags.begin(ring, 3)!;
+    const frame = t.frameFor(1, 2, Int32Array.of(0, 0, 2, 2), new Int32Array(4));
+    expect(t.end()).toBe(true);
+    expect(frame).not.toBeNull();
+    const cells = frags.cellsOf(ring, 3, ring.beginRead(3), -1);
+    expect(cells.cellOf.length).toBeLessThanOrEqual(64);
+    expect(cells.byCell.items.length).toBeLessThanOrEqual(64);
+    const tr = new CellTransition(cells.cells);
+    tr.build(frags.codec, cells, ring.blockOf(3), frags.cellsOf(ring, 2, ring.beginRead(2), -1), ring.blockOf(2));
+    for (const b of [tr.kept, tr.fresh, tr.gone, tr.moversIn, tr.moversOut]) expect(b.items.length).toBeLessThanOrEqual(64);
+  });
+});
+
 describe('budgeted fragments', () => {
   it('budget fragments: the same plans sent as shared set parts or per client decode to the same state, tick after tick', () => {
     fc.assert(
@@ -297,7 +328,7 @@ describe('budgeted fragments', () => {
         const frags = new SnapshotFragments(ctx, interest, CAP);
         const cells = interest.cols * interest.rows;
         const scratch = new Scratch(cells);
-        const index = new TickCells(CAP, cells);
+        const index = new TickCells(cells);
         const rect = new CellRect(interest.cols, cells);
         const self = 1 + (p.seed >>> 0) % Math.max(1, p.entities);
         const viaParts = new BudgetClient(CAP, cells, budget);

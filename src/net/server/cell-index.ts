@@ -24,6 +24,15 @@ import type { SnapshotCodec } from '../protocol/snapshot/codec.js';
 import { sameRows } from '../protocol/snapshot/source.js';
 import type { TickGrid } from './interest.js';
 
+/** Smallest row count of the arrays here: they grow (powers of two) to what a tick needs, never to the capacity. */
+const MIN_ROWS = 64;
+/** Rows for n items: the next power of two (at least MIN_ROWS). */
+export function rowsFor(n: number): number {
+  let r = MIN_ROWS;
+  while (r < n) r *= 2;
+  return r;
+}
+
 /** cellOf of a free row. */
 export const DEAD = -1;
 /** cellOf of a live entity whose position lies in no cell (NaN). */
@@ -37,26 +46,26 @@ export class TickCells {
   maxEid = 0;
   /** The tick of the user that last used it (kept from reuse meanwhile). */
   epoch = -1;
-  readonly cellOf: Int32Array;
+  /** Sized by need: rows 0..maxEid are valid. */
+  cellOf = new Int32Array(MIN_ROWS);
   /** The ids of each cell, ascending. */
   readonly byCell: Buckets;
   /** The always cell: every client sees it. */
   readonly always: number;
 
   constructor(
-    capacity: number,
     /** Grid cells (cols * rows). */
     readonly cells: number,
   ) {
-    this.cellOf = new Int32Array(capacity + 1);
-    this.byCell = new Buckets(cells + 1, capacity, false);
+    this.byCell = new Buckets(cells + 1, false);
     this.always = cells;
   }
 
   /** Rebuild from a tick's interest grid (`arch`: the block's Entity.archetype). */
   build(grid: TickGrid, arch: Uint8Array, tick: number, token: number): void {
-    const { cellOf, byCell } = this;
     const hi = grid.maxEid;
+    if (this.cellOf.length <= hi) this.cellOf = new Int32Array(rowsFor(hi + 1));
+    const { cellOf, byCell } = this;
     this.tick = tick;
     this.token = token;
     this.maxEid = hi;
@@ -92,15 +101,18 @@ export class TickCells {
  */
 export class Buckets {
   readonly start: Int32Array;
-  readonly items: Uint32Array;
-  readonly tag: Int32Array;
+  /** Sized by need (grown by `prefix`). */
+  items = new Uint32Array(MIN_ROWS);
+  tag: Int32Array;
   private readonly cursor: Int32Array;
 
-  constructor(buckets: number, capacity: number, tagged: boolean) {
+  constructor(
+    buckets: number,
+    private readonly tagged: boolean,
+  ) {
     this.start = new Int32Array(buckets + 1);
     this.cursor = new Int32Array(buckets);
-    this.items = new Uint32Array(capacity);
-    this.tag = new Int32Array(tagged ? capacity : 0);
+    this.tag = new Int32Array(tagged ? MIN_ROWS : 0);
   }
 
   /** Start counting. */
@@ -118,13 +130,18 @@ export class Buckets {
     const s = this.start;
     for (let b = 1; b < s.length; b++) s[b]! += s[b - 1]!;
     this.cursor.set(s.subarray(0, this.cursor.length));
+    const total = s[s.length - 1]!;
+    if (this.items.length < total) {
+      this.items = new Uint32Array(rowsFor(total));
+      if (this.tagged) this.tag = new Int32Array(this.items.length);
+    }
   }
 
   /** Put one item into bucket b (second pass). */
   put(b: number, e: number, tag = 0): void {
     const i = this.cursor[b]!++;
     this.items[i] = e;
-    if (this.tag.length) this.tag[i] = tag;
+    if (this.tagged) this.tag[i] = tag;
   }
 
   /** Bucket b's ids (a view). */
@@ -153,13 +170,13 @@ export class CellTransition {
   /** Per cell: the add part of its fresh entities (same convention). */
   readonly freshPart: Array<Uint8Array | null | undefined>;
 
-  constructor(capacity: number, cells: number) {
+  constructor(cells: number) {
     const n = cells + 1; // and the always cell
-    this.kept = new Buckets(n, capacity, false);
-    this.fresh = new Buckets(n, capacity, false);
-    this.gone = new Buckets(n, capacity, false);
-    this.moversIn = new Buckets(n, capacity, true);
-    this.moversOut = new Buckets(n, capacity, true);
+    this.kept = new Buckets(n, false);
+    this.fresh = new Buckets(n, false);
+    this.gone = new Buckets(n, false);
+    this.moversIn = new Buckets(n, true);
+    this.moversOut = new Buckets(n, true);
     this.changePart = new Array<Uint8Array | null | undefined>(n);
     this.freshPart = new Array<Uint8Array | null | undefined>(n);
   }

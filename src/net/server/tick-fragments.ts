@@ -28,7 +28,7 @@ import { encodeChangePart, encodeRowsPart, frameWithParts, PartOp } from '../pro
 import { globalsChanged, globalsOf } from '../protocol/snapshot/source.js';
 import type { SnapshotMessage, SnapshotSource } from '../protocol/snapshot/types.js';
 import { changesPerCell, Scratch, type BudgetClient } from './budget.js';
-import { CellRect, CellTransition, DEAD, TickCells } from './cell-index.js';
+import { CellRect, CellTransition, DEAD, rowsFor, TickCells } from './cell-index.js';
 import { rangeKey, type InterestIndex } from './interest.js';
 import { encodeViewMessage } from './view-encode.js';
 import { Selection, type PartSource } from './view-selection.js';
@@ -88,7 +88,7 @@ export class SnapshotFragments {
       }
       if (c.epoch !== epoch && (!free || c.tick < free.tick)) free = c;
     }
-    if (!free || this.cellCache.length < CELL_CACHE) this.cellCache.push((free = new TickCells(this.capacity, this.cells)));
+    if (!free || this.cellCache.length < CELL_CACHE) this.cellCache.push((free = new TickCells(this.cells)));
     const block = ring.blockOf(tick);
     free.build(this.interest.gridOf(block, tick, ring.info(tick).maxEid), block.fields[this.codec.archIndex] as Uint8Array, tick, token);
     free.epoch = epoch;
@@ -123,8 +123,9 @@ export class FragmentTick implements PartSource {
   private readonly frames = new Map<string, Uint8Array>();
   private readonly selection: Selection;
   private readonly parts: Uint8Array[] = [];
-  private readonly visNow: Uint8Array;
-  private readonly visBase: Uint8Array;
+  /** Visibility scratch of the per-client fallback (sized by need). */
+  private visNow = new Uint8Array(0);
+  private visBase = new Uint8Array(0);
   private readonly one = { ch: new Uint32Array(1), add: new Uint32Array(1) };
   private budget: { changed: Int32Array; globals: number[] } | null = null;
   private readonly changed: Int32Array;
@@ -136,10 +137,7 @@ export class FragmentTick implements PartSource {
     this.ctx = f.codec;
     this.addParts = new Array<Uint8Array | null | undefined>(f.cells + 1);
     this.setPart = new Array<Uint8Array | null | undefined>(f.cells + 1);
-    const rows = f.capacity + 1;
-    this.selection = new Selection(f.capacity);
-    this.visNow = new Uint8Array(rows);
-    this.visBase = new Uint8Array(rows);
+    this.selection = new Selection();
     this.changed = new Int32Array(f.cells);
     this.R = new CellRect(f.interest.cols, f.cells);
     this.Q = new CellRect(f.interest.cols, f.cells);
@@ -197,6 +195,11 @@ export class FragmentTick implements PartSource {
     const Q = this.Q.set(baseRange);
     // the own entity outside its own view (a camera that does not follow it): encoded alone
     if (outside(this.now.cell(self), R) || (tr && outside(b!.was!.cell(self), Q))) {
+      const rows = Math.max(this.src.maxEid, b?.maxEid ?? 0) + 1;
+      if (this.visNow.length < rows) {
+        this.visNow = new Uint8Array(rowsFor(rows));
+        this.visBase = new Uint8Array(rowsFor(rows));
+      }
       const msg = encodeViewMessage(this.ctx, this.ring, this.f.interest, this.tick, rangeOut, base, baseRange, self, this.visNow, this.visBase);
       return msg ? encodeMsgpackFrame(this.ctx.pack(msg)) : null;
     }
@@ -217,7 +220,7 @@ export class FragmentTick implements PartSource {
     if (token >= 0) {
       b.maxEid = this.ring.info(base).maxEid;
       b.was = this.f.cellsOf(this.ring, base, token, this.epoch);
-      b.tr = this.spareTransitions.pop() ?? new CellTransition(this.f.capacity, this.f.cells);
+      b.tr = this.spareTransitions.pop() ?? new CellTransition(this.f.cells);
       b.tr.build(this.ctx, this.now, this.block, b.was, b.block);
     }
     this.bases.set(base, b);
@@ -268,7 +271,7 @@ export class FragmentTick implements PartSource {
 
   private deltaFrame(tr: CellTransition, was: TickCells, b: BaseSlot, R: CellRect, Q: CellRect): Uint8Array {
     const sel = this.selection;
-    sel.delta(tr, was, R, Q, this);
+    sel.delta(tr, this.now, was, R, Q, this);
     const gChanged = globalsChanged(this.ctx, this.block, b.block);
     let own: SnapshotMessage;
     if (sel.nRm + sel.nKeep + sel.nAdd === 0) {

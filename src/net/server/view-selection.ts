@@ -18,7 +18,7 @@
 // cell's part, and one removed here is then added by its entering cell's part: the result is
 // exactly the per-client delta of ./view-encode.ts (test/net/tick-fragments.test.ts).
 
-import type { CellRect, CellTransition, TickCells } from './cell-index.js';
+import { rowsFor, type CellRect, type CellTransition, type TickCells } from './cell-index.js';
 
 /** Where the parts come from (built once per tick, or tick and base, by whoever asks first). */
 export interface PartSource {
@@ -34,23 +34,24 @@ export interface PartSource {
 
 /** A client's selection: its own lists (unsorted) and its parts, in order. */
 export class Selection {
-  readonly rm: Uint32Array;
-  readonly keep: Uint32Array;
-  readonly add: Uint32Array;
+  rm = new Uint32Array(0);
+  keep = new Uint32Array(0);
+  add = new Uint32Array(0);
   nRm = 0;
   nKeep = 0;
   nAdd = 0;
   readonly parts: Uint8Array[] = [];
   nParts = 0;
 
-  constructor(capacity: number) {
-    this.rm = new Uint32Array(capacity + 1);
-    this.keep = new Uint32Array(capacity + 1);
-    this.add = new Uint32Array(capacity + 1);
-  }
-
-  private clear(): void {
+  /** Start over with room for ids up to `maxEid` in each list (they grow by need). */
+  private clear(maxEid: number): void {
     this.nRm = this.nKeep = this.nAdd = this.nParts = 0;
+    if (this.rm.length <= maxEid) {
+      const rows = rowsFor(maxEid + 1);
+      this.rm = new Uint32Array(rows);
+      this.keep = new Uint32Array(rows);
+      this.add = new Uint32Array(rows);
+    }
   }
 
   private part(p: Uint8Array | null): void {
@@ -59,7 +60,7 @@ export class Selection {
 
   /** A full snapshot: every cell of R, shared ones as add parts, folded ones in `add`. */
   full(now: TickCells, R: CellRect, src: PartSource): void {
-    this.clear();
+    this.clear(now.maxEid);
     const { start, items } = now.byCell;
     for (let j = 0; j < R.size; j++) {
       const c = R.list[j]!;
@@ -69,8 +70,8 @@ export class Selection {
   }
 
   /** A delta from the transition's base (the cells `was`), as the comment at the top says. */
-  delta(tr: CellTransition, was: TickCells, R: CellRect, Q: CellRect, src: PartSource): void {
-    this.clear();
+  delta(tr: CellTransition, now: TickCells, was: TickCells, R: CellRect, Q: CellRect, src: PartSource): void {
+    this.clear(Math.max(now.maxEid, was.maxEid));
     const { rm, keep, add } = this;
     const { moversIn, moversOut, kept, fresh, gone } = tr;
     for (let j = 0; j < R.size; j++) {

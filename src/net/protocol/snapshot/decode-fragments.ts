@@ -7,6 +7,7 @@ import type { SnapshotCodec } from './codec.js';
 import { idWidth } from './columns.js';
 import { Bad, decodeColumn, isBin } from './decode-parts.js';
 import { PartOp } from './fragments.js';
+import { readRiceIds } from './rice-ids.js';
 import { growState } from './state.js';
 import type { SnapshotState } from './types.js';
 
@@ -16,29 +17,12 @@ export function applyParts(ctx: SnapshotCodec, parts: unknown, s: SnapshotState)
   for (let i = 0; i < parts.length; i++) applyPart(ctx, parts[i], i, s);
 }
 
-/** The ids of a part (LEB128 gaps) into decode scratch; each in 1..capacity, ascending. */
-function readGaps(ctx: SnapshotCodec, v: unknown, where: string): { ids: Uint32Array; n: number } {
-  if (!isBin(v) || v.length === 0) throw new Bad(`${where}: ids must be a non-empty bin`);
-  const ids = ctx.decodeArena.u32(v.length);
-  let n = 0;
-  let id = 0;
-  let i = 0;
-  while (i < v.length) {
-    let gap = 0;
-    let shift = 0;
-    for (;;) {
-      if (i >= v.length) throw new Bad(`${where}: ids end inside a number`);
-      const b = v[i++]!;
-      if (shift === 28 && b > 0x0f) throw new Bad(`${where}: an id gap over 32 bits`);
-      gap += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) break;
-      shift += 7;
-    }
-    if (gap === 0) throw new Bad(`${where}: ids must ascend`);
-    id += gap;
-    if (id > ctx.capacity) throw new Bad(`${where}: id ${id} over the capacity ${ctx.capacity}`);
-    ids[n++] = id;
-  }
+/** The ids of a part (./rice-ids.ts) into decode scratch; each in 1..capacity, ascending. */
+function readIds(ctx: SnapshotCodec, v: unknown, where: string): { ids: Uint32Array; n: number } {
+  if (!isBin(v)) throw new Bad(`${where}: ids must be a bin`);
+  const ids = ctx.decodeArena.u32(v.length * 8);
+  const n = readRiceIds(v, ctx.capacity, ids);
+  if (typeof n === 'string') throw new Bad(`${where}: ${n}`);
   return { ids, n };
 }
 
@@ -46,7 +30,7 @@ function applyPart(ctx: SnapshotCodec, p: unknown, index: number, s: SnapshotSta
   const where = `parts[${index}]`;
   if (!Array.isArray(p) || p.length < 3) throw new Bad(`${where} must be an array [op, ids, ...]`);
   const op = p[0] as unknown;
-  const { ids, n } = readGaps(ctx, p[1], where);
+  const { ids, n } = readIds(ctx, p[1], where);
   const F = ctx.fields.length;
   const idW = idWidth(n);
   const top = ids[n - 1]!;

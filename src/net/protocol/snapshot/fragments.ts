@@ -13,9 +13,7 @@
 //        | [2, ids, [column x F]]         add: entities the client does not hold, full rows
 //        | [3, ids, [column x F]]         set: full rows, whether the client holds them or not
 //
-//   ids  = bin: the ids ascending, each as the gap from the previous one (the first from 0)
-//          in unsigned LEB128 (7 bits a byte, low group first, high bit = more bytes):
-//          ids 5, 6, 300  ->  05 01 a6 02
+//   ids  = bin: the ids ascending, as Rice-coded gaps (./rice-ids.ts)
 //   columns as everywhere (constant, raw bin, sparse); a sparse column's positions are u16
 //   when the part lists at most 65535 ids, else u32
 //
@@ -29,6 +27,7 @@
 import type { SnapshotCodec } from './codec.js';
 import { encodeColumns, idWidth } from './columns.js';
 import { changedColumns, diffKept, maskOf } from './encode-lists.js';
+import { riceSize, writeRiceIds } from './rice-ids.js';
 import { viewsOf } from './source.js';
 import type { SnapshotMessage, SnapshotSource } from './types.js';
 
@@ -47,22 +46,11 @@ const LENGTH_BYTES = 4;
  */
 const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
-/** The ascending ids[0..n) as LEB128 gaps (arena memory). */
-export function idGaps(ctx: SnapshotCodec, ids: Uint32Array, n: number): Uint8Array {
-  const out = ctx.arena.u8(n * 5);
-  let k = 0;
-  let prev = 0;
-  for (let i = 0; i < n; i++) {
-    const id = ids[i]!;
-    let g = id - prev;
-    prev = id;
-    while (g >= 0x80) {
-      out[k++] = (g & 0x7f) | 0x80;
-      g >>>= 7;
-    }
-    out[k++] = g;
-  }
-  return out.subarray(0, k);
+/** The ascending ids[0..n) as a Rice-coded id list (./rice-ids.ts; arena memory). */
+export function idsBin(ctx: SnapshotCodec, ids: Uint32Array, n: number): Uint8Array {
+  const { k, bytes } = riceSize(ids, n);
+  const out = ctx.arena.u8(bytes);
+  return out.subarray(0, writeRiceIds(ids, n, k, out));
 }
 
 /**
@@ -86,7 +74,7 @@ export function encodeChangePart(
   const c = diffKept(ctx, views, viewsOf(ctx, was.block), keep, nKeep, same, ch);
   if (c.n === 0) return null;
   const cols = changedColumns(ctx, c, ch, views, idWidth(c.n), ids[4]!, true);
-  return plain(ctx.packr.pack([PartOp.CHANGE, idGaps(ctx, ch, c.n), maskOf(ctx, c), cols]));
+  return plain(ctx.packr.pack([PartOp.CHANGE, idsBin(ctx, ch, c.n), maskOf(ctx, c), cols]));
 }
 
 /** An add or set part: full rows of ids[0..n) (ascending, live in `src`); null when n is 0. */
@@ -94,7 +82,7 @@ export function encodeRowsPart(ctx: SnapshotCodec, op: typeof PartOp.ADD | typeo
   if (n === 0) return null;
   ctx.arena.reset((n + 1) * ctx.encodeRowBytes + 64);
   const cols = encodeColumns(ctx, viewsOf(ctx, src.block), ids, n, idWidth(n));
-  return plain(ctx.packr.pack([op, idGaps(ctx, ids, n), cols]));
+  return plain(ctx.packr.pack([op, idsBin(ctx, ids, n), cols]));
 }
 
 /**
