@@ -24,6 +24,7 @@ import {
   type SnapshotCodec,
   type SnapshotState,
 } from '../../src/net/protocol/snapshot/index.js';
+import { readRiceIds, riceSize, writeRiceIds } from '../../src/net/protocol/snapshot/rice-ids.js';
 
 // the schema of the docs' worked example: F = 5, G = 1
 const schema = defineSchema({
@@ -98,6 +99,19 @@ describe('snapshot parts on the wire', () => {
     const v = (k: string) => r.state.values[ctx.fields.findIndex((f) => f.key === k)]!;
     expect([v('Pos.x')[1], v('Pos.hp')[4], v('Pos.x')[5], v('Pos.hp')[5], v('Entity.gen')[5]]).toEqual([10.5, -6, 50, 100, 1]);
     expect(r.state.count).toBe(3);
+  });
+
+  it('parts: the docs example of an id list, byte for byte: ids 5, 6, 300 with k = 6', () => {
+    const ids = [5, 6, 300];
+    const { k, bytes } = riceSize(ids, 3);
+    expect(k).toBe(6);
+    const out = new Uint8Array(bytes);
+    expect(writeRiceIds(ids, 3, k, out)).toBe(6);
+    expect(hex(out)).toBe('06030803d280');
+    const back = new Uint32Array(48);
+    expect(readRiceIds(out, 1000, back)).toBe(3);
+    expect(Array.from(back.subarray(0, 3))).toEqual(ids);
+    expect(readRiceIds(out, 299, back)).toBe('ids: id 300 over 299');
   });
 
   it('parts: ids of any spacing round-trip through their Rice-coded gaps, as add and set parts', () => {
