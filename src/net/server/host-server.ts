@@ -21,7 +21,7 @@ import { NetStats } from './net-stats.js';
 import { netStatsOf, statsMessageOf } from './net-server.js';
 import { isSendHz, type SendHz } from '../protocol/messages.js';
 import type { SessionRecord } from './sessions.js';
-import type { FromNetThread, NetOptions, NetTask, ToNetThread } from './thread-messages.js';
+import type { FromNetThread, NetOptions, NetTask, NetTaskResult, ToNetThread } from './thread-messages.js';
 
 export const DEFAULT_PORT = 5050;
 
@@ -69,7 +69,7 @@ export class HostServer {
   netRestarts = 0;
   private readonly stats_ = NetStats.create();
   private readonly seqBuffer = new SharedArrayBuffer(4);
-  private readonly pool: Piscina<NetTask, { stopped: true }>;
+  private readonly pool: Piscina<NetTask, NetTaskResult>;
   private readonly mirror = new Map<number, SessionRecord>();
   private nextClient = 1;
   private options: NetOptions;
@@ -168,7 +168,11 @@ export class HostServer {
       });
       channel.port1.unref();
       this.running = this.pool.run(task, { transferList: [channel.port2] }).then(
-        () => channel.port1.close(),
+        (r) => {
+          channel.port1.close();
+          // the error as listen itself gives it (code, address, port: src/net/listen.ts)
+          if ('listenFailed' in r) reject(Object.assign(new Error(r.listenFailed.message), { ...r.listenFailed, syscall: 'listen' }));
+        },
         (err: Error) => {
           channel.port1.close();
           if (!listening) return reject(err);

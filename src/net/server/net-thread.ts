@@ -8,11 +8,11 @@ import { logger } from '../../engine/log.js';
 import { NetServer } from './net-server.js';
 import { NetStats } from './net-stats.js';
 import { simLink } from './sim-link.js';
-import type { FromNetThread, NetTask, ToNetThread } from './thread-messages.js';
+import type { FromNetThread, NetTask, NetTaskResult, ToNetThread } from './thread-messages.js';
 
 const log = logger('net-thread');
 
-export default async function serve(task: NetTask): Promise<{ stopped: true }> {
+export default async function serve(task: NetTask): Promise<NetTaskResult> {
   const { options: o, port } = task;
   const post = (m: FromNetThread) => port.postMessage(m);
   const sim = simLink({ ...o, ringBuffer: task.ringBuffer, controlBuffer: task.controlBuffer, queueBuffer: task.queueBuffer });
@@ -27,7 +27,13 @@ export default async function serve(task: NetTask): Promise<{ stopped: true }> {
     },
     task.sessions,
   );
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    port.close();
+    return { listenFailed: { message: e.message, code: e.code, address: e.address, port: e.port } };
+  }
   post({ type: 'listening', port: server.port });
   return new Promise((resolve) => {
     port.on('message', (m: ToNetThread) => {

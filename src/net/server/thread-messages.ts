@@ -55,6 +55,15 @@ export interface NetTask {
   port: MessagePort;
 }
 
+/** How the network thread's task ends. */
+export type NetTaskResult =
+  | { stopped: true }
+  /**
+   * The listener could not start. An Error crossing threads keeps only its message, so the
+   * fields a person's explanation needs (src/net/listen.ts) come back as values.
+   */
+  | { listenFailed: { message: string; code: string | undefined; address: string | undefined; port: number | undefined } };
+
 export interface ListeningMessage {
   type: 'listening';
   port: number;

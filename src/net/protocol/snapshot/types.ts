@@ -49,6 +49,12 @@ export interface SchemaDescriptor {
   globals: string[];
   /** Archetype names: Entity.archetype = index + 1. */
   archetypes: string[];
+  /**
+   * Per archetype (in `archetypes` order): the indexes into `fields` of the fields its
+   * entities have, ascending (the Entity fields first). Every entity carries every column;
+   * a field its archetype lacks holds wire value 0 (a quantized one decodes as its `min`).
+   */
+  archetypeFields: number[][];
 }
 
 /**
