@@ -62,7 +62,7 @@ export class Snapshots {
     this.interest = interest && !!game.interest && !game.visibility;
     if (budget > 0 && !this.interest) throw new RangeError('a byte budget needs a game with interest management, and interest on');
     this.encoder = new SnapshotEncoder(game, sim.ring, sim.capacity);
-    if (budget > 0) this.budgetEncoder = new BudgetEncoder(game, sim.ring, this.encoder.codec, this.encoder.interest!, sim.capacity);
+    if (budget > 0) this.budgetEncoder = new BudgetEncoder(game, sim.ring, this.encoder.fragments!);
   }
 
   /** Send tick `tick` to every peer whose turn it is. */

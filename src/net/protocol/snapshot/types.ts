@@ -57,7 +57,12 @@ export interface SchemaDescriptor {
   archetypeFields: number[][];
 }
 
-export const SNAPSHOT_FORMAT = 1;
+/**
+ * Snapshot format version, sent in the schema descriptor. 2: messages may carry `parts`
+ * (shared pre-encoded fragments, ./fragments.ts); a decoder of format 1 would ignore them and
+ * get a wrong state, so it must refuse a host of a newer format.
+ */
+export const SNAPSHOT_FORMAT = 2;
 
 /** A host state to encode: a state block (a ring slot) and its row bound. */
 export interface SnapshotSource {
