@@ -30,8 +30,15 @@
 //
 // GC pauses this thread's PerformanceObserver reports are moved from the piece they
 // interrupted into 'gc', so no millisecond is counted twice. Stages must not nest.
+//
+// A thread too busy to answer messages (a saturated network thread) can still be accounted
+// for: its clock mirrors its main stages into shared memory with its kernel thread id
+// (mirrorTo), and another thread reads them at any moment (readMirror), with the CPU time
+// from /proc/self/task/<tid>/schedstat:
+//
+//     Float64Array: [tid, sim, read, encode, write, gc (ms)]
 
-import { openSync, readSync } from 'node:fs';
+import { openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { isMainThread, threadId } from 'node:worker_threads';
 
@@ -98,6 +105,15 @@ function runDelayNs(): number {
   return readSchedstat() ? sched[1]! : 0;
 }
 
+/** The calling thread's kernel thread id (Linux), or 0. */
+function osThreadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 // ---- stages --------------------------------------------------------------------------------
 
 /** Pieces remembered for GC attribution: a thread's GC entries arrive within a few ms. */
@@ -128,6 +144,7 @@ export class StageClock {
   private readonly pieceShare = new Float64Array(PIECES);
   private pieces = 0;
   private observer: PerformanceObserver | undefined;
+  private mirror: Float64Array | undefined;
 
   constructor(
     public name: string,
@@ -162,6 +179,7 @@ export class StageClock {
       this.pending[i] = 0;
     }
     for (let n = Math.max(this.spanFirst, this.pieces - PIECES); n < this.pieces; n++) this.pieceShare[n % PIECES] = f;
+    this.syncMirror();
   }
 
   /**
@@ -177,7 +195,10 @@ export class StageClock {
     this.pieceLeft[slot] = ms;
     this.pieceShare[slot] = this.depth > 0 ? NaN : 1;
     if (this.depth > 0) this.pending[id]! += ms;
-    else this.totals[id]! += ms;
+    else {
+      this.totals[id]! += ms;
+      this.syncMirror();
+    }
   }
 
   /** begin(), and the start time to pass to stop(). */
@@ -226,6 +247,27 @@ export class StageClock {
     const stages: Record<string, number> = {};
     this.names.forEach((n, i) => (stages[n] = Math.round(this.totals[i]! * 1000) / 1000));
     return { name: this.name, cpuMs: Math.round(threadCpuNs() / 1000) / 1000, stages };
+  }
+
+  /**
+   * Keep this clock's main stages (MIRRORED) and this thread's kernel id in `buffer` (from
+   * threadMirrorBuffer()), for readMirror() on another thread. A new thread mirroring into the
+   * same buffer (a restarted one) starts it over under its own id.
+   */
+  mirrorTo(buffer: SharedArrayBuffer): void {
+    this.mirror = new Float64Array(buffer);
+    this.mirror[0] = 0;
+    this.syncMirror();
+    this.mirror[0] = osThreadId();
+  }
+
+  private syncMirror(): void {
+    const m = this.mirror;
+    if (!m) return;
+    for (let i = 0; i < MIRRORED.length; i++) {
+      const id = this.ids.get(MIRRORED[i]!);
+      m[1 + i] = id === undefined ? 0 : this.totals[id]!;
+    }
   }
 
   /** Stop observing GC (the clock keeps its figures). */
@@ -277,7 +319,39 @@ export class StageClock {
     }
     if (open) this.pending[gc]! += outside;
     else this.totals[gc]! += outside;
+    this.syncMirror();
   }
+}
+
+// ---- the shared mirror ------------------------------------------------------------------------
+
+/** The stages a mirror carries, in slot order after the thread id. */
+const MIRRORED = ['sim', 'read', 'encode', 'write', GC];
+
+/** Shared memory for one thread's mirror (StageClock.mirrorTo, readMirror). */
+export function threadMirrorBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer((1 + MIRRORED.length) * 8);
+}
+
+/**
+ * The figures a thread of this process mirrors into `buffer`, named `kind#<kernel tid>`; null
+ * before it has mirrored anything, or once that thread is gone. Any thread may call it.
+ */
+export function readMirror(kind: string, buffer: SharedArrayBuffer): ThreadStats | null {
+  const m = new Float64Array(buffer);
+  const tid = m[0]!;
+  if (!tid) return null;
+  let cpuNs: number;
+  try {
+    cpuNs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+  } catch {
+    return null;
+  }
+  const stages: Record<string, number> = {};
+  MIRRORED.forEach((s, i) => {
+    if (m[1 + i]) stages[s] = Math.round(m[1 + i]! * 1000) / 1000;
+  });
+  return { name: `${kind}#${tid}`, cpuMs: Math.round(cpuNs / 1000) / 1000, stages };
 }
 
 let mine: StageClock | undefined;

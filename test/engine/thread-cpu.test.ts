@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { StageClock, threadClock, threadCpuNs, threadCpuSource } from '../../src/engine/thread-cpu.js';
+import { readMirror, StageClock, threadClock, threadCpuNs, threadCpuSource, threadMirrorBuffer } from '../../src/engine/thread-cpu.js';
 
 interface Measured {
   source: string;
@@ -106,6 +106,29 @@ describe('StageClock', () => {
     expect(c.name).toBe('net#1');
     threadClock('other');
     expect(c.name).toBe('net#1');
+  });
+
+  it.runIf(onLinux)('thread-cpu: a thread that never returns to its event loop is still read through its mirror: CPU growing, stages as timed', async () => {
+    const buffer = threadMirrorBuffer();
+    expect(readMirror('busy', buffer)).toBeNull();
+    const w = new Worker(new URL('./fixtures/cpu-thread.mjs', import.meta.url), { workerData: { mode: 'mirror', ms: 50, buffer } });
+    try {
+      await new Promise((resolve, reject) => (w.once('message', resolve), w.once('error', reject)));
+      const a = readMirror('busy', buffer)!;
+      await new Promise((r) => setTimeout(r, 300));
+      const z = readMirror('busy', buffer)!;
+      expect(a.name).toMatch(/^busy#\d+$/);
+      expect(z.name).toBe(a.name);
+      expect(a.stages.encode).toBeGreaterThan(20);
+      expect(a.stages.encode).toBeLessThanOrEqual(51);
+      // it spins on: its CPU moves while it never answers a message (on a busy machine it gets
+      // only part of the 300 ms)
+      expect(z.cpuMs - a.cpuMs).toBeGreaterThan(30);
+    } finally {
+      await w.terminate();
+    }
+    // the thread is gone: nothing to read
+    expect(readMirror('busy', buffer)).toBeNull();
   });
 
   it('thread-cpu: startInTurn keeps one span open until the end of the event-loop turn', async () => {

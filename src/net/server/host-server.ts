@@ -12,7 +12,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { logger } from '../../engine/log.js';
-import { threadClock, type ThreadStats } from '../../engine/thread-cpu.js';
+import { readMirror, threadClock, threadMirrorBuffer } from '../../engine/thread-cpu.js';
 import type { SimHost } from '../../workers/sim-host.js';
 import { workerFile } from '../../workers/worker-file.js';
 import { lanAddress } from '../address.js';
@@ -70,6 +70,8 @@ export class HostServer {
   netRestarts = 0;
   private readonly stats_ = NetStats.create();
   private readonly seqBuffer = new SharedArrayBuffer(4);
+  /** The network thread's CPU by stage, mirrored by it (src/engine/thread-cpu.ts). */
+  private readonly netClock = threadMirrorBuffer();
   private readonly pool: Piscina<NetTask, NetTaskResult>;
   private readonly mirror = new Map<number, SessionRecord>();
   private nextClient = 1;
@@ -147,6 +149,7 @@ export class HostServer {
       queueBuffer: sim.netQueues[0]!.buffer,
       statsBuffer: this.stats_.buffer,
       seqBuffer: this.seqBuffer,
+      clockBuffer: this.netClock,
       sessions: this.mirror.size || this.o.sessions ? { records: [...this.mirror.values()], nextClient: this.nextClient } : null,
       port: channel.port2,
     };
@@ -165,8 +168,6 @@ export class HostServer {
           this.mirror.delete(m.client);
         } else if (m.type === 'heap') {
           this.heapWaiters.splice(0).forEach((w) => w(m.heapUsed));
-        } else if (m.type === 'thread') {
-          this.netThread = m.stats;
         }
       });
       channel.port1.unref();
@@ -205,8 +206,6 @@ export class HostServer {
   }
 
   private readonly heapWaiters: Array<(bytes: number) => void> = [];
-  /** The network thread's newest report of its CPU and stages. */
-  private netThread: ThreadStats | null = null;
 
   /** The network thread's heap used, after a full GC when the process runs with --expose-gc. */
   netHeapUsed(): Promise<number> {
@@ -235,7 +234,8 @@ export class HostServer {
   stats() {
     // CPU by thread and stage (src/engine/thread-cpu.ts): this thread, the sim worker, the network thread
     const sim = this.o.sim.stats?.thread;
-    const threads = [threadClock().stats(), ...(sim ? [sim] : []), ...(this.netThread ? [this.netThread] : [])];
+    const net = readMirror('net', this.netClock);
+    const threads = [threadClock().stats(), ...(sim ? [sim] : []), ...(net ? [net] : [])];
     return { ...netStatsOf(this.stats_), netRestarts: this.netRestarts, threads };
   }
 

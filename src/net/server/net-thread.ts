@@ -17,8 +17,10 @@ const log = logger('net-thread');
 export default async function serve(task: NetTask): Promise<NetTaskResult> {
   const { options: o, port } = task;
   const post = (m: FromNetThread) => port.postMessage(m);
-  // this thread's CPU by stage (read: connection.ts; encode, write: snapshots.ts)
+  // this thread's CPU by stage (read: connection.ts; encode, write: snapshots.ts), mirrored
+  // where the main thread reads it (HostServer.stats().threads)
   const clock = threadClock(`net#${threadId}`);
+  clock.mirrorTo(task.clockBuffer);
   const stats = new NetStats(task.statsBuffer);
   const sim = simLink({ ...o, ringBuffer: task.ringBuffer, controlBuffer: task.controlBuffer, queueBuffer: task.queueBuffer });
   const server = new NetServer(
@@ -45,11 +47,11 @@ export default async function serve(task: NetTask): Promise<NetTaskResult> {
       switch (m.type) {
         case 'sim': {
           server.simInfo = { stats: m.stats, restarts: m.restarts };
-          // once a second: this thread's CPU and stages to the main thread
+          // once a second: this thread's CPU and read time in the shared counters (lanparty top)
           const t = clock.stats();
           stats.set(NetCounter.cpuMs, t.cpuMs);
           stats.set(NetCounter.readMs, t.stages.read ?? 0);
-          return post({ type: 'thread', stats: t });
+          return;
         }
         case 'fault':
           if (!o.faultInjection) return void log.warn('fault injection refused: not enabled');

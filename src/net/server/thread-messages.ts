@@ -6,7 +6,6 @@
 // the sim's stats once a second, stop.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { ThreadStats } from '../../engine/thread-cpu.js';
 import type { SimStats } from '../../workers/messages.js';
 import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
@@ -45,6 +44,11 @@ export interface NetTask {
   /** This thread's command queue: it is its only producer. */
   queueBuffer: SharedArrayBuffer;
   statsBuffer: SharedArrayBuffer;
+  /**
+   * The thread's CPU by stage (src/engine/thread-cpu.ts: StageClock.mirrorTo, readMirror):
+   * in shared memory, so the main thread reads it even while this thread is too busy to answer.
+   */
+  clockBuffer: SharedArrayBuffer;
   /**
    * Int32[1]: the highest input seq any session of this host has handed to the sim. A thread
    * that replaces a dead one numbers the inputs of the sessions it takes over from above it,
@@ -88,13 +92,7 @@ export interface HeapAnswer {
   heapUsed: number;
 }
 
-/** The network thread's CPU time and stages (cumulative), answering each SimInfoMessage. */
-export interface ThreadStatsMessage {
-  type: 'thread';
-  stats: ThreadStats;
-}
-
-export type FromNetThread = ListeningMessage | SessionMessage | SessionEndMessage | HeapAnswer | ThreadStatsMessage;
+export type FromNetThread = ListeningMessage | SessionMessage | SessionEndMessage | HeapAnswer;
 
 export interface SimInfoMessage {
   type: 'sim';
