@@ -353,7 +353,7 @@ describe('bad input over real sockets (an honest client alongside)', () => {
 
   it('garbage first bytes: BAD_PREAMBLE, closed (the error in JSON mode, the fallback)', async () => {
     const { th, honest } = await withHonest();
-    const garbage = ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'LXYZW and more', 'LQ', '\xff'];
+    const garbage = ['SSH-2.0-OpenSSH_9.2\r\n', 'GEX', 'LXYZW and more', 'LQ', '\xff'];
     for (const [i, g] of garbage.entries()) {
       const peer = await RawPeer.connect(th.port, 'json');
       peer.write(g);
