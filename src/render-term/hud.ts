@@ -11,7 +11,7 @@ import { clean } from './chat.js';
 import { gameView, raceOverlay } from './games.js';
 import { PALETTE, shipColor } from './raster.js';
 import { DEFAULT, type Color, type Screen } from './screen.js';
-import { ownShip, type WorldState } from './world.js';
+import { ownShip, type WorldState } from '../client-core/world.js';
 
 export interface HudInfo {
   /** 'msgpack' or 'json' */

@@ -14,13 +14,13 @@ import { renderFrame, type FrameModel } from './frame.js';
 import { gameView } from './games.js';
 import type { HudInfo } from './hud.js';
 import { Keyboard } from './input.js';
-import { Interpolator } from './interpolate.js';
+import { Interpolator } from '../client-core/interpolate.js';
 import { flushRest, parseKeys, type TermEvent } from './keys.js';
-import { Predictor } from './predict.js';
+import { Predictor } from '../client-core/predict.js';
 import { Screen } from './screen.js';
 import { RateMeter } from './stats.js';
 import { SEQ, TerminalGuard } from './terminal.js';
-import { fromJsonSnapshot, fromSnapshotState, ownShip, type WorldState } from './world.js';
+import { fromJsonSnapshot, fromSnapshotState, ownShip, type WorldState } from '../client-core/world.js';
 
 export type { HostAddress, TerminalClientOptions } from './options.js';
 

@@ -31,6 +31,20 @@ async function expectPlaying(honest: LanpartyClient): Promise<void> {
 const drops = (th: TestHost) => th.host.stats().drops;
 
 describe('http: the game port serves the page', () => {
+  it('GET / answers the bundled page, and /app.js its script, gzipped when asked', async () => {
+    const { th, honest } = await withHonest();
+    const page = await fetch(`http://127.0.0.1:${th.port}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('app.js');
+    const js = await fetch(`http://127.0.0.1:${th.port}/app.js`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-encoding')).toBe('gzip');
+    expect((await js.text()).length).toBeGreaterThan(1000); // fetch gunzips
+    expect(th.host.stats().httpServed).toBe(2);
+    await expectPlaying(honest);
+  });
+
   it('unknown paths and path traversal get 404, never a file; counted', async () => {
     const { th, honest } = await withHonest();
     const paths = ['/nope', '/../package.json', '/%2e%2e/%2e%2e/package.json', '/..%2f..%2fpackage.json', '//etc/passwd', '/app.js/../../package.json'];

@@ -4,7 +4,7 @@ import { layout, MIN_COLS, MIN_ROWS, renderFrame, type FrameModel } from '../../
 import type { HudInfo } from '../../src/render-term/hud.js';
 import { blitHalfBlocks, drawWorld, PALETTE, PixelCanvas } from '../../src/render-term/raster.js';
 import { Screen, type Color } from '../../src/render-term/screen.js';
-import { entity, type WorldState } from '../../src/render-term/world.js';
+import { entity, type WorldState } from '../../src/client-core/world.js';
 
 const hud: HudInfo = { mode: 'msgpack', pingMs: 2.5, snapshotsPerSec: 60, kbPerSecIn: 4.2, migrating: false, status: null, keyReleases: false, holdMs: 150 };
 
