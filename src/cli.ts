@@ -7,7 +7,7 @@ import { verifyRecordingFile } from './engine/recording.js';
 import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
 import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
 import { createInterface } from 'node:readline/promises';
-import { lanAddress } from './net/address.js';
+import { lanAddress, webInvite } from './net/address.js';
 import { explainListenError } from './net/listen.js';
 import { BotSwarm, formatBotStats, formatRefusals } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
@@ -86,7 +86,8 @@ async function runHost(flags: HostFlags): Promise<void> {
   process.stdout.write(
     `lanparty: ${flags.game} host on ${host.bind}:${host.port}, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
       (flags.record ? `, recording to ${flags.record}` : '') +
-      ' (Ctrl-C to stop)\n',
+      ' (Ctrl-C to stop)\n' +
+      `lanparty: ${webInvite(host.bind, host.port)}\n`,
   );
   let stopping = false;
   const stop = async (why: string) => {

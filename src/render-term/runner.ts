@@ -6,6 +6,7 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import { LanpartyClient, type ClientOptions } from '../net/client/client.js';
+import { webUrl } from '../net/address.js';
 import { ErrorCode } from '../net/errors.js';
 import { Chat } from './chat.js';
 import { diffScreens, type ColorDepth } from './diff.js';
@@ -369,6 +370,7 @@ export class TerminalClient {
       names: this.chat.names,
       chat: this.chat.lines,
       chatInput: this.chat.input,
+      webUrl: webUrl(this.target.host, this.target.port),
     };
     // the size options: the game's view decides whether they apply (GameView.size)
     return { world, me: this.me, hud, worldWidth: this.o.worldWidth, worldHeight: this.o.worldHeight };

@@ -92,6 +92,13 @@ describe('golden frames', () => {
     expect(frame(60, 24, { world: out }).toText()).toContain('you are out - spectating');
   });
 
+  it('the side panel says where browsers join: the page of the host it plays on', () => {
+    const text = frame(80, 24, { hud: { ...hud, webUrl: 'http://10.0.0.5:5050' } }).toText();
+    expect(text).toContain('BROWSERS JOIN AT');
+    expect(text).toContain('http://10.0.0.5:5050');
+    expect(frame(80, 24).toText()).not.toContain('BROWSERS');
+  });
+
   it('before the first snapshot: the connecting message', () => {
     const text = frame(60, 24, { world: null, hud: { ...hud, status: 'connecting to 10.0.0.5:5050...' } }).toText();
     expect(text).toContain('connecting to 10.0.0.5:5050...');

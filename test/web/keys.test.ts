@@ -30,3 +30,11 @@ describe('web keys', () => {
     for (const pad of TOUCH_PADS.filter((p) => p.key !== 'space')) expect(haunted![pad.key], pad.id).toBeGreaterThan(0);
   });
 });
+
+describe('web invite', () => {
+  it('names the page of a host: http://ADDR:PORT, brackets for IPv6', async () => {
+    const { webInvite, webUrl } = await import('../../src/net/address.js');
+    expect(webInvite('192.168.1.23', 5050)).toBe('open http://192.168.1.23:5050 on any device on this LAN');
+    expect(webUrl('fe80::1', 5050)).toBe('http://[fe80::1]:5050');
+  });
+});
