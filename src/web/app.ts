@@ -11,7 +11,8 @@ import { Predictor } from '../client-core/predict.js';
 import { fromSnapshotState, ownShip, type WorldState } from '../client-core/world.js';
 import type { ChatMsg, RosterEntry } from '../net/protocol/messages.js';
 import { gameView } from '../render-term/games.js';
-import { KITTY_EVENT_TYPES, Keyboard } from '../render-term/input.js';
+import { KEY_BUTTONS, KITTY_EVENT_TYPES, Keyboard } from '../render-term/input.js';
+import { Button } from '../engine/games/shooter/schema.js';
 import { PixelCanvas } from '../render-term/raster.js';
 import { TOUCH_PADS, keyName } from './keys.js';
 import { WebClient, type LinkState } from './net.js';
@@ -36,6 +37,30 @@ let seq = 0;
 let snapsThisSecond = 0;
 let snapRate = 0;
 const names = new Map<number, string>();
+/**
+ * Keys pressed since the last frame: a tap shorter than a frame (a quick key press, a touch
+ * tap) still goes out once, held for that frame's input.
+ */
+const tapped = new Set<string>();
+
+function press(key: string): void {
+  tapped.add(key);
+  keyboard.handle({ kind: 'key', key, type: 'press', mods: 0 }, performance.now());
+}
+
+function release(key: string): void {
+  keyboard.handle({ kind: 'key', key, type: 'release', mods: 0 }, performance.now());
+}
+
+/** The buttons of this frame: the keys held, and the ones tapped since the last frame. */
+function buttonsNow(now: number, playing: boolean): number {
+  const map = gameView(game).keyButtons ?? KEY_BUTTONS;
+  let b = keyboard.buttons(now, playing);
+  for (const k of tapped) b |= map[k] ?? 0;
+  tapped.clear();
+  if (map === KEY_BUTTONS && !playing && b & Button.FIRE) b |= Button.READY;
+  return b;
+}
 
 const client = new WebClient(`ws://${location.host}/ws`, params.get('name') ?? '', {
   welcomed() {
@@ -98,12 +123,12 @@ addEventListener('keydown', (ev) => {
     return;
   }
   if (!key) return;
-  keyboard.handle({ kind: 'key', key, type: ev.repeat ? 'repeat' : 'press', mods: 0 }, performance.now());
+  if (!ev.repeat) press(key);
   ev.preventDefault();
 });
 addEventListener('keyup', (ev) => {
   const key = keyName(ev.key);
-  if (key) keyboard.handle({ kind: 'key', key, type: 'release', mods: 0 }, performance.now());
+  if (key) release(key);
 });
 addEventListener('blur', () => keyboard.reset());
 $<HTMLFormElement>('chat-form').addEventListener('submit', (ev) => {
@@ -121,18 +146,18 @@ function setupTouch(): void {
     const b = document.createElement('button');
     b.id = pad.id;
     b.textContent = pad.label;
-    const press = (ev: Event) => {
+    const down = (ev: Event) => {
       ev.preventDefault();
-      keyboard.handle({ kind: 'key', key: pad.key, type: 'press', mods: 0 }, performance.now());
+      press(pad.key);
     };
-    const release = (ev: Event) => {
+    const up = (ev: Event) => {
       ev.preventDefault();
-      keyboard.handle({ kind: 'key', key: pad.key, type: 'release', mods: 0 }, performance.now());
+      release(pad.key);
     };
-    b.addEventListener('pointerdown', press);
-    b.addEventListener('pointerup', release);
-    b.addEventListener('pointercancel', release);
-    b.addEventListener('pointerleave', release);
+    b.addEventListener('pointerdown', down);
+    b.addEventListener('pointerup', up);
+    b.addEventListener('pointercancel', up);
+    b.addEventListener('pointerleave', up);
     (pad.key === 'space' ? fire : move).append(b);
   }
   const touch = () => document.body.classList.add('touch');
@@ -214,7 +239,7 @@ function frame(now: number): void {
   const latest = interpolator.latest;
   const gv = gameView(game);
   if (client.open && game) {
-    const buttons = document.activeElement === chatInput ? 0 : keyboard.buttons(now, gv.playing ? gv.playing(latest) : true);
+    const buttons = document.activeElement === chatInput ? 0 : buttonsNow(now, gv.playing ? gv.playing(latest) : true);
     client.session.input(buttons);
     predictor.record(++seq, buttons, now);
   }
