@@ -156,7 +156,11 @@ export class ClientSession {
     const r = decodeSnapshot(this.codec, m, base, out);
     if (!r.ok) {
       this.decodeErrors++;
-      if (r.baseMissing) this.send({ type: 'ack', tick: -1 });
+      if (r.baseMissing) {
+        // the host forgets our acks on -1: none of them may serve as a base (nor go out in input.ack) again
+        this.acked.length = 0;
+        this.send({ type: 'ack', tick: -1 });
+      }
       return;
     }
     this.kept.push(r.state);

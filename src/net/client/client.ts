@@ -204,7 +204,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.session.chat(text);
   }
 
-  /** Change nickname (refused with a NAME_TAKEN hostError when another player has it). */
+  /** Change nickname (refused with a NAME_TAKEN or NAME_IN_GRACE hostError when another player has it). */
   nick(name: string): void {
     this.send({ type: 'nick', name });
   }

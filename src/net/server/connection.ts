@@ -9,6 +9,7 @@
 
 import type { Socket } from 'node:net';
 import { C1, Packr, Unpackr } from 'msgpackr';
+import { threadClock } from '../../engine/thread-cpu.js';
 import { ErrorCode, protocolError, type ProtocolError } from '../errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { encodeJsonFrame, encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
@@ -76,7 +77,12 @@ export class Connection {
   private tokensAt = performance.now();
   private invalid = 0;
 
-  private readonly onSocketData = (chunk: Buffer) => this.onData(chunk);
+  private readonly onSocketData = (chunk: Buffer) => {
+    // reading, decoding and handling the messages: this thread's 'read' stage
+    const t0 = threadClock().startInTurn();
+    this.onData(chunk);
+    threadClock().add('read', performance.now() - t0);
+  };
   private readonly onSocketDrain = () => (this.behindSince = 0);
   private readonly onSocketError = () => {}; // 'close' follows; resets are normal on a LAN
   private readonly onSocketClose = () => {
