@@ -4,11 +4,10 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { Button, Phase } from '../../src/engine/games/shooter/schema.js';
-import { Cmd } from '../../src/engine/input-queue.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
 import { ErrorCode } from '../../src/net/errors.js';
 import { DropReason } from '../../src/net/server/drops.js';
-import { cleanupNet, joinClient, readGlobal, sleep, startHost, waitUntil, type TestHost, type TestHostOptions } from '../helpers/net.js';
+import { BUSY_SLOW_CONSUMER, cleanupNet, fillWithFiringPlayers, joinClient, readGlobal, sleep, startHost, waitUntil, type TestHost, type TestHostOptions } from '../helpers/net.js';
 import { WsPeer, rawHttp, statusOf } from '../helpers/ws.js';
 
 afterEach(cleanupNet);
@@ -152,14 +151,8 @@ describe('ws: WebSocket peers play like TCP clients', () => {
   });
 
   it('a WebSocket client that never reads is skipped, then closed with SLOW_CONSUMER', async () => {
-    const { th, honest } = await withHonest({
-      stuckMs: 600,
-      limits: { maxBacklog: 16 * 1024 },
-      gameOptions: { maxPlayers: 1000 },
-      simOptions: { capacity: 8000, gameOptions: { maxPlayers: 1000 } },
-    });
-    for (let i = 0; i < 900; i++) th.sim.queue.push(Cmd.JOIN, 100_000 + i, 0, 0, 0);
-    for (let i = 0; i < 900; i++) th.sim.queue.push(Cmd.INPUT, 100_000 + i, 1, Button.FIRE, 0, 0);
+    const { th, honest } = await withHonest(BUSY_SLOW_CONSUMER);
+    fillWithFiringPlayers(th);
     honest.input(Button.READY);
     const { peer } = await WsPeer.joined(th.port);
     peer.send({ type: 'input', ack: -1, inputs: [[1, Button.READY]] });
