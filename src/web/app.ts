@@ -10,6 +10,7 @@ import { Interpolator } from '../client-core/interpolate.js';
 import { Predictor } from '../client-core/predict.js';
 import { fromSnapshotState, ownShip, type WorldState } from '../client-core/world.js';
 import type { ChatMsg, RosterEntry } from '../net/protocol/messages.js';
+import { decodeSnapshot } from '../net/protocol/snapshot/index.js';
 import { gameView } from '../render-term/games.js';
 import { KEY_BUTTONS, KITTY_EVENT_TYPES, Keyboard } from '../render-term/input.js';
 import { Button } from '../engine/games/shooter/schema.js';
@@ -275,4 +276,23 @@ addEventListener('resize', fit);
 client.start();
 requestAnimationFrame(frame);
 // for the end-to-end tests and curious players: the page's state, read-only
-Object.assign(globalThis, { lanparty: { client, interpolator, get game() { return game; }, get me() { return me; }, get snapRate() { return snapRate; } } });
+Object.assign(globalThis, {
+  lanparty: {
+    client,
+    interpolator,
+    get game() {
+      return game;
+    },
+    get me() {
+      return me;
+    },
+    get snapRate() {
+      return snapRate;
+    },
+    /** Decode a full snapshot message into a scratch state (the decode figure of the bench). */
+    decodeFull(m: Record<string, unknown>): boolean {
+      const codec = client.session.codec;
+      return codec !== null && decodeSnapshot(codec, m, null).ok;
+    },
+  },
+});
