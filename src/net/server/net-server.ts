@@ -26,6 +26,7 @@ import { NetCounter, NetStats } from './net-stats.js';
 import type { Session } from './sessions.js';
 import type { SimLink } from './sim-link.js';
 import { Snapshots } from './snapshots.js';
+import { UdpListener } from './udp-listener.js';
 import type { NetOptions, SessionMessage } from './thread-messages.js';
 
 const log = logger('host');
@@ -63,6 +64,8 @@ export class NetServer implements LegacyHost {
   private secondTimer: NodeJS.Timeout | undefined;
   private legacyCache: { tick: number; t: LegacyTick; matchNo: number } | null = null;
   private stopping = false;
+  /** UDP mode on the same port number (null: that port is taken for UDP; TCP works on). */
+  udp: UdpListener | null = null;
   simInfo: { stats: SimStats | null; restarts: number } = { stats: null, restarts: 0 };
 
   constructor(
@@ -97,6 +100,14 @@ export class NetServer implements LegacyHost {
     this.server.on('error', (err) => log.error({ err: err.message }, 'listener error'));
     this.port = (this.server.address() as { port: number }).port;
     log.info({ bind: this.o.bind, port: this.port }, 'listening');
+    const udp = new UdpListener(this.drops, { maxFrame: this.o.limits.maxFrame, highWater: this.o.limits.maxBacklog / 4 }, (s) => this.accept(s));
+    try {
+      await udp.listen(this.port, this.o.bind);
+      this.udp = udp;
+    } catch (err) {
+      udp.close();
+      log.warn({ port: this.port, err: (err as Error).message }, 'UDP port taken: TCP only');
+    }
     return this.port;
   }
 
@@ -117,7 +128,8 @@ export class NetServer implements LegacyHost {
     this.secondTimer = undefined;
   }
 
-  private accept(socket: Socket): void {
+  /** A new client connection: a TCP socket, or a UDP connection shaped like one (udp-listener.ts). */
+  accept(socket: Socket): void {
     const conn = new Connection(socket, this.o.limits, this.drops, {
       frame: (c, payload) => this.onFrame(c, payload),
       closed: (c) => this.onClosed(c),
@@ -363,6 +375,7 @@ export class NetServer implements LegacyHost {
     clearInterval(this.secondTimer);
     for (const c of this.conns) c.fail(protocolError(ErrorCode.SHUTTING_DOWN, 'host is shutting down'), false);
     this.joins.sessions.closeAll();
+    this.udp?.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.conns) c.socket.destroy();
     this.refreshGauges();

@@ -6,3 +6,4 @@ export { type FragmentResult, Reassembler, type ReassemblerOptions, splitSnapsho
 export { type PeerOptions, type Received, UdpPeer } from './peer.js';
 export { ReliableChannel, type ReliableOptions } from './reliable.js';
 export { ACK_WINDOW, type AckResult, ReceiveWindow, SentLog } from './sequence.js';
+export { DatagramStream, type DatagramStreamOptions, KEEPALIVE_MS, peekType, RELIABLE_PIECE } from './stream.js';
