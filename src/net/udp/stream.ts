@@ -54,6 +54,8 @@ export interface DatagramStreamOptions {
   send(datagram: Buffer): void;
   /** A packet dropped by the connection's own checks (replay, stale...). */
   dropped(reason: UdpDrop): void;
+  /** The clock (ms; default performance.now): the network simulator's tests run on their own. */
+  now?: () => number;
 }
 
 export class DatagramStream extends EventEmitter {
@@ -65,6 +67,7 @@ export class DatagramStream extends EventEmitter {
   /** The first bytes written are the msgpack preamble: not sent, the other side knows the mode. */
   private preambleLeft = PREAMBLE_BYTES;
   private endingSince = -1;
+  private readonly now: () => number;
 
   constructor(
     readonly peer: UdpPeer,
@@ -72,6 +75,7 @@ export class DatagramStream extends EventEmitter {
   ) {
     super();
     this.frames = new FrameDecoder(msgpackFrameFormat, o.maxFrame);
+    this.now = o.now ?? (() => performance.now());
     this.lastSentAt = peer.lastHeardAt;
   }
 
@@ -90,7 +94,7 @@ export class DatagramStream extends EventEmitter {
       data = data.subarray(n);
       if (data.length === 0) return true;
     }
-    const now = performance.now();
+    const now = this.now();
     const payload = data.subarray(LENGTH_BYTES);
     if (data.length >= LENGTH_BYTES && data.readUInt32LE(0) === payload.length && peekType(payload) === this.o.unreliable) {
       const packets = this.o.unreliable === 'snapshot' ? this.peer.snapshotPackets(++this.snapshotNo, payload) : [this.peer.inputPacket(payload)];
@@ -149,7 +153,7 @@ export class DatagramStream extends EventEmitter {
     this.destroyed = true;
     if (sayGoodbye) {
       // what the reliable channel still holds (an error message before a close) goes first
-      for (const p of this.peer.reliablePackets(performance.now())) this.o.send(p);
+      for (const p of this.peer.reliablePackets(this.now())) this.o.send(p);
       for (const p of this.peer.disconnectPackets()) this.o.send(p);
     }
     this.emit('close', false);
@@ -159,6 +163,6 @@ export class DatagramStream extends EventEmitter {
   end(): void {
     if (this.destroyed || this.endingSince >= 0) return;
     if (this.peer.reliable.pending === 0) return this.destroy();
-    this.endingSince = performance.now();
+    this.endingSince = this.now();
   }
 }
