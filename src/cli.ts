@@ -165,6 +165,8 @@ hostOptions(program.command('host'), 0)
 
 interface JoinFlags {
   json?: boolean;
+  udp?: boolean;
+  tcp?: boolean;
   bind?: string;
   discoveryPort: number;
   pick?: number;
@@ -187,6 +189,8 @@ program
   .description('play in a terminal: join HOST:PORT, or pick a session heard on the LAN')
   .argument('[address]', 'HOST[:PORT] of a host', hostPort)
   .option('--json', 'use the JSON wire mode instead of msgpack')
+  .option('--udp', 'play over UDP (snapshots as datagrams: a lost packet stalls nothing)')
+  .option('--tcp', 'TCP only (default: try UDP, fall back to TCP when UDP gets no answer within 1 s)')
   .option('--bind <address>', 'local address to listen for sessions on (default: GAME_IP, else the LAN address)')
   .option('--discovery-port <n>', 'UDP port of the discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
   .option('--pick <n>', 'join the n-th session listed (1-based) without asking', int('--pick', 1, 1000))
@@ -227,6 +231,7 @@ program
       host: target.host,
       port: target.port,
       mode: flags.json ? 'json' : 'msgpack',
+      transport: flags.json || flags.tcp ? 'tcp' : flags.udp ? 'udp' : 'auto',
       kitty: flags.kitty,
       ...(flags.name !== undefined ? { name: flags.name } : {}),
       ...(flags.hold !== undefined ? { holdMs: flags.hold } : {}),
@@ -244,10 +249,12 @@ program
   .argument('<n>', 'how many bots', int('<n>', 1, 10_000))
   .argument('[address]', 'HOST[:PORT] of a host', hostPort)
   .option('--json', 'use the JSON wire mode instead of msgpack')
+  .option('--udp', 'connect over UDP (msgpack messages in datagrams)')
   .option('--duration <seconds>', 'stop after this many seconds', int('--duration', 1, 86_400))
-  .action(async (n: number, address: { host: string; port: number } | undefined, flags: { json?: boolean; duration?: number }) => {
+  .action(async (n: number, address: { host: string; port: number } | undefined, flags: { json?: boolean; udp?: boolean; duration?: number }) => {
     const target = address ?? { host: lanAddress(), port: DEFAULT_PORT };
-    const swarm = new BotSwarm({ ...target, count: n, mode: flags.json ? 'json' : 'msgpack' });
+    if (flags.json && flags.udp) throw new InvalidArgumentError('--udp carries msgpack messages: not with --json');
+    const swarm = new BotSwarm({ ...target, count: n, mode: flags.json ? 'json' : 'msgpack', transport: flags.udp ? 'udp' : 'tcp' });
     await swarm.start();
     const at = `${target.host}:${target.port}`;
     const joined = swarm.clients.length;

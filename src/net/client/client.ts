@@ -97,6 +97,8 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   /** The newest chat roster from the host. */
   roster: RosterEntry[] = [];
   private readonly socket: Socket;
+  /** How this client reached its host. */
+  readonly transport: 'tcp' | 'udp';
   private decoder: FrameDecoder | null;
   private preambleLeft: number;
   private readonly kept: SnapshotState[] = [];
@@ -112,6 +114,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     private readonly mode: 'msgpack' | 'json',
   ) {
     super();
+    this.transport = o.transport === 'udp' ? 'udp' : 'tcp';
     // a UDP connection looks like a TCP socket to everything below (udp-socket.ts)
     this.socket = o.transport === 'udp' ? (new UdpClientSocket(o) as unknown as Socket) : connect({ host: o.host, port: o.port, noDelay: true });
     this.decoder = mode === 'json' ? jsonFrameDecoder(16 * 1024 * 1024) : null;

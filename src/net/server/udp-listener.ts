@@ -49,6 +49,8 @@ export interface UdpListenerOptions {
   /** SendRate's backlog high water: reported while the measured loss is over LOSS_STEP_DOWN. */
   highWater: number;
   timeoutMs?: number;
+  /** Challenges per second at most (default CHALLENGES_PER_SECOND). */
+  challengesPerSecond?: number;
 }
 
 /** Over this share of packets lost in a second, the client is sent fewer snapshots. */
@@ -59,7 +61,8 @@ export class UdpListener {
   private readonly cookies = new CookieJar();
   private readonly streams = new Map<string, HostUdpStream>();
   private readonly timer: NodeJS.Timeout;
-  private challengeTokens = CHALLENGES_PER_SECOND;
+  private challengeTokens: number;
+  private readonly challengeRate: number;
   private tokensAt = performance.now();
   private lossAt = performance.now();
 
@@ -69,6 +72,9 @@ export class UdpListener {
     /** A new connection, shaped like a TCP socket in msgpack mode. */
     private readonly accept: (socket: Socket) => void,
   ) {
+    this.challengeRate = o.challengesPerSecond ?? CHALLENGES_PER_SECOND;
+    if (!(this.challengeRate > 0)) throw new RangeError('challengesPerSecond must be positive');
+    this.challengeTokens = this.challengeRate;
     this.socket = createSocket({ type: 'udp4' });
     this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
     this.socket.on('error', () => {}); // ICMP unreachable and the like: the peer times out
@@ -115,7 +121,7 @@ export class UdpListener {
 
   private challenge(nonce: Buffer, r: RemoteInfo): void {
     const now = performance.now();
-    this.challengeTokens = Math.min(CHALLENGES_PER_SECOND, this.challengeTokens + ((now - this.tokensAt) * CHALLENGES_PER_SECOND) / 1000);
+    this.challengeTokens = Math.min(this.challengeRate, this.challengeTokens + ((now - this.tokensAt) * this.challengeRate) / 1000);
     this.tokensAt = now;
     if (this.challengeTokens < 1) return this.drop(UdpDrop.HANDSHAKE_RATE_LIMITED, r);
     this.challengeTokens--;
@@ -182,6 +188,10 @@ export class UdpListener {
   close(): void {
     clearInterval(this.timer);
     for (const s of [...this.streams.values()]) s.destroy();
-    this.socket.close();
+    try {
+      this.socket.close();
+    } catch {
+      // never bound (the port was taken): nothing to close
+    }
   }
 }

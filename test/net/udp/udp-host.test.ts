@@ -119,7 +119,7 @@ describe('udp mode on the host', () => {
     expect(c.closed).toBe(false);
   });
 
-  it('a forged key, a replayed packet and a spoofed handshake flood are dropped; the honest client plays on', async () => {
+  it('a forged key, a replayed packet and a handshake flood from many loopback addresses leave no state; the honest client plays on', async () => {
     const th = await startHost();
     const c = await udpClient(th);
     const seen = countSnapshots(c);
@@ -165,7 +165,6 @@ describe('udp mode on the host', () => {
       flooders[i % 4]!.send(req, th.port, LOOPBACK);
       if (i % 40 === 39) await sleep(10);
     }
-    await waitUntil(() => drops(th, UdpDrop.HANDSHAKE_RATE_LIMITED) > 0, 4000, 'flood rate limited');
     expect(th.host.stats().connections).toBe(2);
     const n = seen.n;
     await waitUntil(() => seen.n >= n + 20, 3000, 'snapshots still arriving');
