@@ -34,12 +34,14 @@
 //   ackBits bit i set: packet (ack - 1 - i) was received too
 //
 //   type       dir  body
-//   FRAGMENT   h->c tick u32 | index u8 | count u8 | bytes (<= 1,200): part `index` of
-//                   the msgpack snapshot message of `tick`, cut in `count` (1..64) parts
+//   FRAGMENT   h->c snapshot u32 | index u8 | count u8 | bytes (<= 1,200): part `index` of
+//                   the connection's `snapshot`-th msgpack snapshot message, cut in `count`
+//                   (1..64) parts, every part but the last exactly 1,200 bytes
 //   INPUT      c->h one msgpack `input` map (ack tick + the last 1..4 inputs), as over TCP
-//   RELIABLE   both count u8 (1..32) | count x (id u32 | length u16 | msgpack map)
-//                   ordered messages (welcome, chat, roster, error, ping/pong...), each
-//                   resent until a packet carrying it is acked; ids from 1, +1 per message
+//   RELIABLE   both count u8 (1..32) | count x (id u32 | length u16 | bytes)
+//                   pieces (<= 1,024 bytes) of the msgpack-mode frame stream (welcome,
+//                   chat, roster, error, ping/pong...), each resent until a packet carrying
+//                   it is acked; ids from 1, +1 per piece (udp/reliable.ts, udp/stream.ts)
 //   KEEPALIVE  both empty (acks only)
 //   DISCONNECT both empty; sent 3 times; ends the connection at once
 //
