@@ -53,8 +53,14 @@ export interface UdpListenerOptions {
   challengesPerSecond?: number;
 }
 
-/** Over this share of packets lost in a second, the client is sent fewer snapshots. */
-export const LOSS_STEP_DOWN = 0.1;
+/**
+ * Over this share of packets lost in LOSS_WINDOW_MS, the client is sent fewer snapshots.
+ * High on purpose: Wi-Fi loses a few percent whatever the rate (fewer snapshots would not
+ * help), and over ~60 packets a second 5 % loss often reads as 10 % by chance; a fifth lost
+ * over two seconds is congestion, which a lower rate relieves.
+ */
+export const LOSS_STEP_DOWN = 0.2;
+export const LOSS_WINDOW_MS = 2000;
 
 export class UdpListener {
   private readonly socket: DgramSocket;
@@ -171,13 +177,13 @@ export class UdpListener {
 
   private service(): void {
     const now = performance.now();
-    const lossWindow = now - this.lossAt >= 1000;
+    const lossWindow = now - this.lossAt >= LOSS_WINDOW_MS;
     for (const s of this.streams.values()) {
       s.service(now);
       if (lossWindow) {
         const sent = s.peer.sent;
         const n = sent.lost + sent.delivered;
-        s.lossBacklog = n >= 20 && sent.lost / n > LOSS_STEP_DOWN ? this.o.highWater + 1 : 0;
+        s.lossBacklog = n >= 40 && sent.lost / n > LOSS_STEP_DOWN ? this.o.highWater + 1 : 0;
         sent.lost = 0;
         sent.delivered = 0;
       }
