@@ -52,6 +52,7 @@ export const info: SuiteInfo = {
     { key: 'delivery_p99_ms', label: 'delivery p99 ms' },
     { key: 'min_snapshots_s', label: 'min snapshots/s' },
     { key: 'mean_snapshots_s', label: 'mean snapshots/s' },
+    { key: 'rate_lowered', label: 'rate steps down' },
   ],
   targets: [
     { label: 'UDP delivery p99 <= 1.5 x latency + 1 tick', where: { key: 'transport', value: 'udp' }, metric: 'delivery_p99_ms', max: round(1.5 * LATENCY + TICK_MS, 1) },
@@ -144,6 +145,7 @@ async function measure(transport: 'udp' | 'tcp'): Promise<Row> {
       delivery_p99_ms: round(quantile(delivery, 0.99), 1),
       min_snapshots_s: round(Math.min(...perSec), 1),
       mean_snapshots_s: round(perSec.reduce((a, b) => a + b, 0) / perSec.length, 1),
+      rate_lowered: host.stats().rates.lowered,
     };
   } finally {
     for (const c of clients) c.close();
