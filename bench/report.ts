@@ -63,9 +63,8 @@ function mainTable(info: SuiteInfo, rows: readonly Row[]): [string[], string[][]
   return [info.columns.map((c) => c.label), rows.map((r) => info.columns.map((c) => fmt(scalar(r[c.key]))))];
 }
 
-/** Breakdown table: one line per row (labelled by the first column), one column per part. */
-function breakdownTable(info: SuiteInfo, rows: readonly Row[]): [string[], string[][]] | undefined {
-  const key = info.breakdownKey;
+/** A per-part table: one line per row with an object at `key` (labelled by labelKeys), one column per part. */
+function partsTable(info: SuiteInfo, rows: readonly Row[], key: string | undefined): [string[], string[][]] | undefined {
   if (!key) return undefined;
   const parts: string[] = [];
   for (const r of rows) {
@@ -84,8 +83,17 @@ function breakdownTable(info: SuiteInfo, rows: readonly Row[]): [string[], strin
   return [[labelHead, ...parts], body];
 }
 
-/** "collision 5.1 ms (48%), hash 2.0 ms (19%), ..." for the row a missed target is about. */
+/** Every per-part table of the suite: [heading, key]. */
+function partTables(info: SuiteInfo): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (info.breakdownKey) out.push([info.breakdownTitle ?? 'Where the time goes (ms)', info.breakdownKey]);
+  for (const t of info.tables ?? []) out.push([t.title, t.key]);
+  return out;
+}
+
+/** "collision 5.1 ms (48%), hash 2.0 ms (19%), ..." for the row a missed target is about (or the suite's own words). */
 function whereTimeGoes(info: SuiteInfo, rows: readonly Row[], s: TargetStatus): string | undefined {
+  if (info.explain) return info.explain(rows, s.target);
   if (!info.breakdownKey) return undefined;
   const row = rows.find((r) => rowMatches(r, s.target.where));
   const b = row?.[info.breakdownKey];
@@ -118,8 +126,10 @@ export function renderConsole(info: SuiteInfo, rows: readonly Row[]): string {
       }
     }
   }
-  const bd = breakdownTable(info, rows);
-  if (bd) out.push('', `breakdown (${info.breakdownKey}, ms):`, textTable(...bd));
+  for (const [title, key] of partTables(info)) {
+    const t = partsTable(info, rows, key);
+    if (t) out.push('', `${title}:`, textTable(...t));
+  }
   return out.join('\n');
 }
 
@@ -170,8 +180,10 @@ export function renderDoc(sections: readonly DocSection[]): string {
         if (w) out.push('', `Not met: ${s.target.label}. Where the time goes: ${w}.`);
       }
     }
-    const bd = breakdownTable(info, rows);
-    if (bd) out.push('', '### Where the time goes (ms)', '', mdTable(...bd));
+    for (const [title, key] of partTables(info)) {
+      const t = partsTable(info, rows, key);
+      if (t) out.push('', `### ${title}`, '', mdTable(...t));
+    }
   }
   return out.join('\n') + '\n';
 }

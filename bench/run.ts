@@ -13,6 +13,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   tick: () => import('./engine/tick.bench.js'),
   'games-tick': () => import('./engine/games-tick.bench.js'),
   serialization: () => import('./net/serialization.bench.js'),
+  fragments: () => import('./net/fragments.bench.js'),
   failover: () => import('./net/failover.bench.js'),
   load: () => import('./net/load.bench.js'),
   udp: () => import('./net/udp.bench.js'),

@@ -46,6 +46,15 @@ export interface SuiteInfo {
   targets: Target[];
   /** Row field holding a per-part breakdown (rendered as its own table). */
   breakdownKey?: string;
+  /** Heading of that table (default "Where the time goes (ms)"). */
+  breakdownTitle?: string;
+  /** More per-part tables, each from its own row field, rendered like the breakdown. */
+  tables?: Array<{ key: string; title: string }>;
+  /**
+   * What to say under a target that is not met (default: the largest parts of the matching
+   * row's breakdown): the suite knows which rows and figures explain it.
+   */
+  explain?(rows: readonly Row[], target: Target): string | undefined;
   /** Columns whose values, joined, label a row of the breakdown table (default: the first column). */
   labelKeys?: string[];
   chart?: SuiteChart;

@@ -12,11 +12,14 @@ import { explainListenError } from './net/listen.js';
 import { BotSwarm, formatBotStats, formatRefusals } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
 import { listSessions } from './net/lan/list-sessions.js';
-import { quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
+import { exitWithParent, quietLogsOnTerminal, runUp, startHosting, type HostingStats, type SnapshotOptions } from './app/index.js';
 import { runTerminalClient } from './render-term/index.js';
 import type { SimStats } from './workers/messages.js';
 import { isSendHz, nameProblem, type SendHz } from './net/protocol/messages.js';
 import { DEFAULT_PORT } from './net/server/host-server.js';
+
+// started by a test or a bench (LANPARTY_PARENT_PID): never outlive it
+exitWithParent();
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);

@@ -7,7 +7,6 @@
 // Commands and upkeep are built between timed ticks (tinybench beforeEach), as in tick.bench.ts.
 
 import { Bench } from 'tinybench';
-import { hashState } from '../../src/engine/hash.js';
 import type { Command } from '../../src/engine/input-queue.js';
 import { InputRules } from '../../src/engine/input-rules.js';
 import { SnapshotRing } from '../../src/engine/snapshot-ring.js';
@@ -44,7 +43,7 @@ export const info: SuiteInfo = {
     `The breakdown times the parts of ${STEP_SAMPLE_TICKS} more such ticks one by one (medians over ` +
       "the same main-work ticks): `rules` is the engine's input rules (`InputRules.arrive` for " +
       'every command, then `takeForTick`) run on a separate instance with the same clients and ' +
-      "commands; `input` is `entityOf` + `game.onInput` per command; `systems` the game's systems; " +
+      "commands; `input` is `game.onInput` per command; `systems` the game's systems; " +
       '`sync` the PRNG + entity-order copy; `hash` the state hash; `publish` the ring copy.',
   ],
   columns: [
@@ -159,6 +158,8 @@ function breakdown(fx: GamesFixture, publish: () => void): Record<string, number
   for (let t = 0; t < STEP_SAMPLE_TICKS; t++) {
     const cmds = fx.next();
     const heavy = fx.heavy(sim.tick);
+    // the entities, looked up untimed: sim.step gets them from the input rules with the input
+    const eids = cmds.map((c) => sim.entityOf(c.client));
     const t0 = performance.now();
     let a = t0;
     const time = (part: string) => {
@@ -169,7 +170,7 @@ function breakdown(fx: GamesFixture, publish: () => void): Record<string, number
     for (const c of cmds) rules.arrive(c, noop);
     rules.takeForTick(noop);
     time('rules');
-    for (const c of cmds) game.onInput(w, sim.entityOf(c.client), c);
+    for (let i = 0; i < cmds.length; i++) game.onInput(w, eids[i]!, cmds[i]!);
     time('input');
     for (const system of game.systems) system(w);
     time('systems');
@@ -177,7 +178,7 @@ function breakdown(fx: GamesFixture, publish: () => void): Record<string, number
     syncRngToGlobals(w);
     syncOrderToBlock(w);
     time('sync');
-    sim.lastHash = hashState(game.schema, w.block, sim.maxEid);
+    sim.lastHash = sim.computeHash();
     time('hash');
     publish();
     time('publish');

@@ -13,8 +13,8 @@
 // timing, SETTLE_TICKS untimed ticks let the start-up transient pass (see measure()).
 
 import { Bench } from 'tinybench';
-import { hashState } from '../../src/engine/hash.js';
 import { Phase } from '../../src/engine/games/shooter/index.js';
+import { HASH_CHUNKS_PER_TICK, hashRound } from '../../src/engine/hash.js';
 import { RING_SLOTS } from '../../src/engine/snapshot-ring.js';
 import { syncOrderToBlock, syncRngToGlobals } from '../../src/engine/world.js';
 import { median, round } from '../stats.js';
@@ -59,7 +59,10 @@ export const info: SuiteInfo = {
       '`ring.publish` alone (timed separately). The breakdown below times each part of ' +
       `${BREAKDOWN_TICKS} further ticks separately with performance.now() (medians; they need not ` +
       "add up exactly to the tick's median). `input` there is `game.onInput` only, without the " +
-      'input-rules bookkeeping of `sim.step`; `sync` is the PRNG + entity-order copy into the block.',
+      'input-rules bookkeeping of `sim.step`; `sync` is the PRNG + entity-order copy into the block. ' +
+      '`hash %` is the median over those ticks of hash / total. `hash round`: ticks the state hash ' +
+      'takes to cover the whole state (1: all of it every tick; larger states are hashed in turns ' +
+      'of 512 KiB, see src/engine/hash.ts).',
   ],
   columns: [
     { key: 'n', label: 'N' },
@@ -74,10 +77,13 @@ export const info: SuiteInfo = {
     { key: 'publish_ms', label: 'publish ms' },
     { key: 'respawned_per_tick', label: 'respawned/tick' },
     { key: 'enemies_on_screen', label: 'enemies on screen' },
+    { key: 'hash_round', label: 'hash round' },
+    { key: 'hash_pct', label: 'hash %' },
   ],
   targets: [
     { label: '10k entities: median tick <= 1 ms', where: { key: 'n', value: 10_000 }, metric: 'median_ms', max: 1 },
     { label: '100k entities: median tick <= 10 ms', where: { key: 'n', value: 100_000 }, metric: 'median_ms', max: 10 },
+    { label: '100k entities: state hash <= 15% of the tick', where: { key: 'n', value: 100_000 }, metric: 'hash_pct', max: 15 },
   ],
   breakdownKey: 'breakdown_ms',
 };
@@ -162,6 +168,7 @@ async function measure(n: number, timeMs: number): Promise<Row> {
   await pub.run();
   const pr = pub.tasks[0]!.result;
   if (pr.state !== 'completed') throw new Error(`publish ${n}: tinybench task ${pr.state}`);
+  const parts = breakdown(fx);
 
   return {
     n,
@@ -176,7 +183,9 @@ async function measure(n: number, timeMs: number): Promise<Row> {
     publish_ms: round(pr.latency.p50),
     respawned_per_tick: Math.round(median(respawned)),
     enemies_on_screen: Math.round(median(onScreen)),
-    breakdown_ms: breakdown(fx),
+    hash_round: hashRound(sim.game.schema, sim.maxEid, HASH_CHUNKS_PER_TICK),
+    hash_pct: parts.hashPct,
+    breakdown_ms: parts.ms,
   };
 }
 
@@ -211,8 +220,8 @@ function check(fx: ShooterFixture, expectedTick: number, minAlive: number, maxAl
  * Where the time of a tick goes: the parts of sim.step (and the publish after it) run one by
  * one for BREAKDOWN_TICKS ticks, each timed with performance.now(); medians in ms.
  */
-function breakdown(fx: ShooterFixture): Record<string, number> {
-  const { sim, block } = fx;
+function breakdown(fx: ShooterFixture): { ms: Record<string, number>; hashPct: number } {
+  const { sim } = fx;
   const w = sim.world;
   const game = sim.game;
   const systems = game.systems;
@@ -222,12 +231,15 @@ function breakdown(fx: ShooterFixture): Record<string, number> {
   const parts: Record<string, number[]> = { input: [] };
   for (const s of names) parts[s] = [];
   Object.assign(parts, { sync: [], hash: [], publish: [], total: [] });
+  const hashShare: number[] = [];
   const startTick = sim.tick;
   for (let t = 0; t < BREAKDOWN_TICKS; t++) {
     fx.topUp();
     const cmds = fx.commands();
+    // the entities, looked up untimed: sim.step gets them from the input rules with the input
+    const eids = cmds.map((c) => sim.entityOf(c.client));
     const t0 = performance.now();
-    for (const c of cmds) game.onInput(w, sim.entityOf(c.client), c);
+    for (let i = 0; i < cmds.length; i++) game.onInput(w, eids[i]!, cmds[i]!);
     let a = performance.now();
     parts.input!.push(a - t0);
     for (let i = 0; i < systems.length; i++) {
@@ -242,7 +254,7 @@ function breakdown(fx: ShooterFixture): Record<string, number> {
     let b = performance.now();
     parts.sync!.push(b - a);
     a = b;
-    sim.lastHash = hashState(game.schema, block, sim.maxEid);
+    sim.lastHash = sim.computeHash();
     b = performance.now();
     parts.hash!.push(b - a);
     a = b;
@@ -250,11 +262,12 @@ function breakdown(fx: ShooterFixture): Record<string, number> {
     b = performance.now();
     parts.publish!.push(b - a);
     parts.total!.push(b - t0);
+    hashShare.push((100 * parts.hash!.at(-1)!) / (b - t0));
   }
   if (sim.tick !== startTick + BREAKDOWN_TICKS || fx.ring.newestTick() !== sim.tick) {
     throw new Error(`tick ${fx.n}: breakdown ticks did not run`);
   }
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(parts)) out[k] = round(median(v));
-  return out;
+  const ms: Record<string, number> = {};
+  for (const [k, v] of Object.entries(parts)) ms[k] = round(median(v));
+  return { ms, hashPct: Math.round(10 * median(hashShare)) / 10 };
 }

@@ -1,10 +1,12 @@
 // The lanparty side of the load benchmark: one host process (sim worker + HostServer) on
 // 127.0.0.1, driven by bench/load/lanparty.ts, which reads its JSON lines on stdout:
 //
-//   {"type":"ready", port, heapBaseline, ...}     once listening (heap after a full GC, no client yet)
-//   {"type":"stats", t, cpuUs, rss, heapUsed, gcMs, sim, net, ...}   every second, cumulative counters
+//   {"type":"ready", port, heapBaseline, ...}     once listening (heap after a full GC, no client yet:
+//                                                 the main thread's and the network thread's)
+//   {"type":"stats", t, cpuUs, watcherCpuMs, rss, heapUsed, sim, net, ...}   every second, cumulative
+//                                                 counters; net.threads: CPU by thread and stage
 //   {"type":"ticks", pub: [[tick, publishMs], ...]}                   the ticks published that second
-//                                                                     (stamped by a watcher thread: stampPublishes)
+//                                                                     (stamped by a watcher thread: publish-watcher.ts)
 //   {"type":"heap", heapUsed, rss}                 answer to "heap" on stdin (after a full GC)
 //
 // Times are `performance.timeOrigin + performance.now()`, the clock the swarms use too (same
@@ -14,13 +16,14 @@
 //
 // Exits on SIGTERM/SIGINT, and when stdin closes (the harness died without killing us).
 
-import { PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { threadCpuSource, type ThreadCpuSource } from '../../src/engine/thread-cpu.js';
 import { HostServer, type HostServerOptions } from '../../src/net/server/host-server.js';
 import { SimHost } from '../../src/workers/sim-host.js';
 import { Ctl, type SimStats } from '../../src/workers/messages.js';
+import type { WatcherBatch, WatcherData } from './publish-watcher.js';
 
 export interface HostReady {
   type: 'ready';
@@ -28,6 +31,8 @@ export interface HostReady {
   heapBaseline: number;
   capacity: number;
   t: number;
+  /** How the threads read their CPU time (src/engine/thread-cpu.ts). */
+  cpuSource: ThreadCpuSource;
 }
 
 export interface HostStatsLine {
@@ -36,13 +41,13 @@ export interface HostStatsLine {
   t: number;
   /** process.cpuUsage() user + system, µs, cumulative: every thread of the process. */
   cpuUs: number;
+  /** CPU of the bench's own publish watcher thread, ms, cumulative (not the host's work). */
+  watcherCpuMs: number;
   rss: number;
   heapUsed: number;
-  /** Main-thread GC pause time, ms, cumulative (PerformanceObserver 'gc'). */
-  gcMs: number;
   restarts: number;
   sim: SimStats | null;
-  /** HostServer.stats(): connections, drops, broadcaster counters (encodeMs/writeMs when present). */
+  /** HostServer.stats(): connections, drops, broadcaster counters, threads (CPU by thread and stage). */
   net: Record<string, unknown>;
 }
 
@@ -53,6 +58,7 @@ export interface HostTicksLine {
 
 export interface HostHeapLine {
   type: 'heap';
+  /** Main thread + network thread (where the connections live), each after a full GC. */
   heapUsed: number;
   rss: number;
 }
@@ -68,6 +74,7 @@ const { values: a } = parseArgs({
     'send-hz': { type: 'string', default: '60' },
     interest: { type: 'string', default: 'on' },
     budget: { type: 'string' },
+    capacity: { type: 'string' },
   },
 });
 const num = (name: string, v: string | undefined): number => {
@@ -87,11 +94,6 @@ const fullGc = () => {
   gc?.();
   return process.memoryUsage();
 };
-
-let gcMs = 0;
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcMs += e.duration;
-}).observe({ entryTypes: ['gc'] });
 
 // set up first: a harness that dies while we start must not leave us behind
 let sim: SimHost | undefined;
@@ -117,13 +119,18 @@ rl.on('close', () => void stop(0));
 
 const gameOptions = { maxPlayers: Math.max(16, clients), drones: entities, width: 1000, height: 1000 };
 // players, their lasers (none here: the bots never fire, but keep the margin the real game
-// needs) and the drones all fit
-const capacity = entities + 4 * clients + 2000;
-const host = await SimHost.start({ game: 'shooter', gameOptions, capacity, seed: 1 });
+// needs) and the drones all fit; --capacity: as given (the idle row: the CLI's default)
+const capacity = a.capacity === undefined ? entities + 4 * clients + 2000 : num('capacity', a.capacity);
+// idleSleep as `lanparty host` has it (src/app/hosting.ts): no tick while nobody is in the world
+const host = await SimHost.start({ game: 'shooter', gameOptions, capacity, seed: 1, idleSleep: true });
 sim = host;
 
 let pub: Array<[number, number]> = [];
-stopStamps = stampPublishes(host, (ticks) => pub.push(...ticks));
+let watcherCpuMs = 0;
+stopStamps = stampPublishes(host, (b) => {
+  pub.push(...b.ticks);
+  watcherCpuMs = b.cpuMs;
+});
 
 // budgetBytesPerSec: a HostServer option being added; a variable (not a literal) so this
 // compiles whether or not HostServerOptions has it yet
@@ -141,8 +148,9 @@ const netOptions: HostServerOptions & { budgetBytesPerSec?: number | undefined }
 const server = await HostServer.start(netOptions);
 net = server;
 
-const base = fullGc();
-out({ type: 'ready', port: server.port, heapBaseline: base.heapUsed, capacity, t: now() } satisfies HostReady);
+/** Heap used by the main thread and the network thread, after a full GC of each. */
+const hostHeap = async () => fullGc().heapUsed + (await server.netHeapUsed());
+out({ type: 'ready', port: server.port, heapBaseline: await hostHeap(), capacity, t: now(), cpuSource: threadCpuSource() } satisfies HostReady);
 
 timer = setInterval(() => {
   const cpu = process.cpuUsage();
@@ -151,9 +159,9 @@ timer = setInterval(() => {
     type: 'stats',
     t: now(),
     cpuUs: cpu.user + cpu.system,
+    watcherCpuMs,
     rss: mem.rss,
     heapUsed: mem.heapUsed,
-    gcMs,
     restarts: host.restarts,
     sim: host.stats ?? null,
     net: server.stats() as unknown as Record<string, unknown>,
@@ -164,49 +172,25 @@ timer = setInterval(() => {
 
 rl.on('line', (line) => {
   if (line.trim() !== 'heap') return;
-  const m = fullGc();
-  out({ type: 'heap', heapUsed: m.heapUsed, rss: m.rss } satisfies HostHeapLine);
+  void hostHeap().then((heapUsed) => out({ type: 'heap', heapUsed, rss: process.memoryUsage().rss } satisfies HostHeapLine));
 });
 
 /**
- * Publish time of every tick. A small thread blocks in Atomics.wait on the control block's
- * tick word (the sim worker notifies it after each pump) and stamps each new tick the moment
- * it is woken: unlike sim.onTick on the main thread, it is neither late nor collapsing ticks
- * when the main thread is busy sending (exactly when delivery matters), and it stamps the
- * ticks the network thread reads from the ring on its own too. Ticks published in one pump (a
- * catch-up) get that pump's time. The control block is SimHost's private memory, read here
- * only; without it (SimHost changed), sim.onTick is the fallback.
+ * Publish time of every tick, from a watcher thread (publish-watcher.ts) that waits on the
+ * control block's tick word: unlike sim.onTick on the main thread it is neither late nor
+ * collapsing ticks when the main thread is busy (exactly when delivery matters), and it stamps
+ * the ticks the network thread reads from the ring on its own too. The control block is
+ * SimHost's private memory, read here only; without it (SimHost changed), sim.onTick is the
+ * fallback.
  */
-function stampPublishes(sim: SimHost, add: (ticks: Array<[number, number]>) => void): () => Promise<unknown> {
+function stampPublishes(sim: SimHost, add: (b: WatcherBatch) => void): () => Promise<unknown> {
   const control = (sim as unknown as { control?: Int32Array }).control;
   if (!(control?.buffer instanceof SharedArrayBuffer)) {
-    const stop = sim.onTick((tick) => add([[tick, now()]]));
+    const stop = sim.onTick((tick) => add({ ticks: [[tick, now()]], cpuMs: 0 }));
     return async () => stop();
   }
-  const code = `
-    const { workerData, parentPort } = require('node:worker_threads');
-    const ctl = new Int32Array(workerData.buffer);
-    const at = () => performance.timeOrigin + performance.now();
-    let last = Atomics.load(ctl, workerData.word);
-    let batch = [];
-    let flushed = at();
-    for (;;) {
-      Atomics.wait(ctl, workerData.word, last, 100);
-      const t = Atomics.load(ctl, workerData.word);
-      const now = at();
-      if (t !== last) {
-        for (let k = last + 1; k <= t; k++) batch.push([k, now]);
-        last = t;
-      }
-      // a few messages a second, not one per tick
-      if (batch.length && now - flushed >= 100) {
-        parentPort.postMessage(batch);
-        batch = [];
-        flushed = now;
-      }
-    }`;
-  const w = new Worker(code, { eval: true, workerData: { buffer: control.buffer, word: Ctl.TICK } });
-  w.on('message', (ticks: Array<[number, number]>) => add(ticks));
+  const w = new Worker(new URL('./publish-watcher.js', import.meta.url), { workerData: { buffer: control.buffer, word: Ctl.TICK } satisfies WatcherData });
+  w.on('message', add);
   w.unref();
   return () => w.terminate();
 }

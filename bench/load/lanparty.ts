@@ -1,18 +1,22 @@
 // One lanparty load run: a host process (lanparty-host.ts) and ceil(N / 250) client
-// processes (swarm.ts) on 127.0.0.1, warm-up, a measured window, one result row.
+// processes (swarm.ts) on 127.0.0.1, warm-up, a measured window, one result row. N = 0: the
+// idle host (no client process at all).
 //
 // Separate processes, not threads of this one, so the host's CPU (process.cpuUsage covers
-// all its threads: main, sim worker, encode pool) is the host's alone, and the clients'
-// decoding does not share the host's event loop. On a 2-core machine the swarms still
-// compete with the host for the cores; their own CPU is reported (swarm_cpu_pct).
+// all its threads: main, sim worker, network thread) is the host's alone, and the clients'
+// decoding does not share the host's event loop. Pinned (./pin.ts), the host has one CPU and
+// the client processes the other; unpinned, on a 2-core machine the swarms compete with the
+// host for the cores. Their own CPU is reported (swarm_cpu_pct) either way.
 //
 // Rates are taken from cumulative counters: the first line each process printed after the
 // window opened and the last one before it closed, over the time between them as that
 // process measured it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ThreadStats } from '../../src/engine/thread-cpu.js';
+import { cpuBreakdown, describeThreads } from './breakdown.js';
+import { sleep, spawnChild, type Child } from './children.js';
 import type { HostHeapLine, HostReady, HostStatsLine, HostTicksLine } from './lanparty-host.js';
+import { pinLabel, type Pinning } from './pin.js';
 import type { SwarmReady, SwarmStatsLine } from './swarm.js';
 
 export interface LanpartyRunOptions {
@@ -27,8 +31,14 @@ export interface LanpartyRunOptions {
   port?: number;
   /** Which clients decode snapshots (swarm.ts --decode; default 'sampled'). */
   decode?: 'all' | 'sampled';
+  /** About how many clients decode and time snapshots with 'sampled' (default 10). */
+  sampled?: number;
   /** Clients per swarm process (default 250). */
   clientsPerProcess?: number;
+  /** Entity capacity of the host (default: the entities and players with a margin). */
+  capacity?: number;
+  /** Pin the host and the client processes (./pin.ts); null or absent: not pinned. */
+  pin?: Pinning | null;
   log?: (line: string) => void;
 }
 
@@ -55,7 +65,17 @@ export interface LoadRow {
   bytes_per_client_s: number;
   host_rss_mb: number;
   heap_per_client_kb: number;
+  /** Host CPU by stage, ms per second (./breakdown.ts). */
   breakdown: Record<string, number>;
+  /** Host CPU by kind of thread, ms per second. */
+  threads: Record<string, number>;
+  /** Host CPU by thread kind and stage, ms per second. */
+  thread_stages: Record<string, number>;
+  other_pct: number;
+  /** Slowest client's snapshots per second, as a percentage of the send rate. */
+  rate_pct: number;
+  pinned: string;
+  thread_cpu: string;
 }
 
 const here = new URL('.', import.meta.url);
@@ -84,29 +104,36 @@ function bounds<T>(lines: Array<{ at: number; msg: T }>, from: number, to: numbe
   return a && z && a !== z ? { a: a.msg, z: z.msg, wide: true } : undefined;
 }
 
-export async function runLanparty(o: LanpartyRunOptions): Promise<LoadRow> {
+/** The idle host's row: the host's figures only. */
+export type IdleRow = { [k: string]: number | string | Record<string, number> } & ReturnType<typeof hostWindow> & { system: string; clients: 0; pinned: string; thread_cpu: string };
+
+export async function runLanparty(o: LanpartyRunOptions): Promise<LoadRow | IdleRow> {
   const log = o.log ?? ((s: string) => console.log(s));
   const children: Child[] = [];
   const env = { ...process.env, LANPARTY_LOG: process.env.LANPARTY_LOG ?? 'warn' };
   try {
     const hostArgs = ['--port', String(o.port ?? 0), '--clients', String(o.clients), '--entities', String(o.entities), '--send-hz', String(o.sendHz), '--interest', o.interest ? 'on' : 'off'];
     if (o.budgetBytesPerSec !== undefined) hostArgs.push('--budget', String(o.budgetBytesPerSec));
+    if (o.capacity !== undefined) hostArgs.push('--capacity', String(o.capacity));
     // LOAD_HOST_NODE_FLAGS: extra node flags for the host, e.g. "--cpu-prof --cpu-prof-dir=/tmp"
     const flags = process.env.LOAD_HOST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-    const host = spawnChild('host', ['--expose-gc', ...flags, script('lanparty-host'), ...hostArgs], env);
+    const host = spawnChild('host', ['--expose-gc', ...flags, script('lanparty-host'), ...hostArgs], env, o.pin?.host);
     children.push(host);
     const ready = (await host.waitFor((m) => m.type === 'ready', 30_000, 'the host to listen')) as unknown as HostReady;
+    if (o.clients === 0) return await idle(o, ready, host, log);
 
     const perProcess = o.clientsPerProcess ?? 250;
     const procs = Math.ceil(o.clients / perProcess);
-    // about 10 sampled (timed, decoding) clients in all, spread over the processes: 10 x 60
+    // about 10 (o.sampled) sampled (timed, decoding) clients in all, spread over the processes: 10 x 60
     // snapshots/s x 10 s is plenty for a p99, and each decoding client costs its process
     // ~20 ms/s per 1,000 entities in view (a full-world 1k snapshot decodes in ~0.3 ms)
-    const sample = Math.max(1, Math.floor(o.clients / 10));
+    const sample = Math.max(1, Math.floor(o.clients / (o.sampled ?? 10)));
     const swarms: Child[] = [];
+    const swarmFlags = process.env.LOAD_SWARM_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
     for (let i = 0; i < procs; i++) {
       const k = Math.floor(o.clients / procs) + (i < o.clients % procs ? 1 : 0);
-      const s = spawnChild(`swarm${i}`, [script('swarm'), '--port', String(ready.port), '--clients', String(k), '--sample', String(sample), '--decode', o.decode ?? 'sampled'], env);
+      // LOAD_SWARM_NODE_FLAGS: the same for the client processes
+      const s = spawnChild(`swarm${i}`, [...swarmFlags, script('swarm'), '--port', String(ready.port), '--clients', String(k), '--sample', String(sample), '--decode', o.decode ?? 'sampled'], env, o.pin?.clients);
       children.push(s);
       swarms.push(s);
     }
@@ -151,7 +178,8 @@ function watch(host: Child, swarms: Child[], log: (s: string) => void): void {
     });
 }
 
-function aggregate(o: LanpartyRunOptions, ready: HostReady, heap: HostHeapLine, host: Child, swarms: Child[], from: number, to: number, log: (s: string) => void): LoadRow {
+/** The host's side of a window: CPU (the bench's watcher thread excluded), ticks, breakdown. */
+function hostWindow(host: Child, from: number, to: number, log: (s: string) => void) {
   const hostStats = host.lines.filter((l) => l.msg.type === 'stats') as unknown as Array<{ at: number; msg: HostStatsLine }>;
   const hb = bounds(hostStats, from, to);
   if (!hb) throw new Error('load: the host printed fewer than 2 stats lines in all');
@@ -165,22 +193,41 @@ function aggregate(o: LanpartyRunOptions, ready: HostReady, heap: HostHeapLine, 
   // 10 s lie inside the window, else (a shorter window) the last one
   const full = hostStats.filter((l) => l.at >= from + 10_000 && l.at <= to).map((l) => l.msg.sim!).filter(Boolean);
   const simLines = full.length ? full : [hz.sim!].filter(Boolean);
-  const tickP50 = q(simLines.map((s) => s.tickP50Ms), 0.5);
-  const tickP99 = Math.max(...simLines.map((s) => s.tickP99Ms));
-  const ticksPerS = ha.sim && hz.sim ? (hz.sim.tick - ha.sim.tick) / hdt : NaN;
   if (hz.restarts > ha.restarts) log(`  WARNING: the sim worker restarted ${hz.restarts - ha.restarts} time(s) in the window`);
 
-  const perS = (k: string): number | undefined => {
-    const a = ha.net[k];
-    const b = hz.net[k];
-    return typeof a === 'number' && typeof b === 'number' ? (b - a) / hdt : undefined;
+  const cpuMs = (hz.cpuUs - ha.cpuUs) / 1000 - (hz.watcherCpuMs - ha.watcherCpuMs);
+  const threadsOf = (l: HostStatsLine) => (Array.isArray(l.net.threads) ? (l.net.threads as ThreadStats[]) : []);
+  const b = cpuBreakdown(threadsOf(ha), threadsOf(hz), cpuMs, hdt);
+  return {
+    host_cpu_pct: r(cpuMs / hdt / 10, 1),
+    tick_p50_ms: r(q(simLines.map((x) => x.tickP50Ms), 0.5), 3),
+    tick_p99_ms: r(Math.max(...simLines.map((x) => x.tickP99Ms)), 3),
+    skipped_ticks: (hz.sim?.skippedTicks ?? 0) - (ha.sim?.skippedTicks ?? 0),
+    host_rss_mb: r(Math.max(...inWindow.map((x) => x.rss)) / 2 ** 20, 1),
+    breakdown: b.stages,
+    threads: b.threads,
+    thread_stages: b.detail,
+    other_pct: b.otherPct,
   };
-  const breakdown: Record<string, number> = { sim_ms_per_s: r(tickP50 * ticksPerS) };
-  const enc = perS('encodeMs');
-  const wr = perS('writeMs');
-  if (enc !== undefined) breakdown.encode_ms_per_s = r(enc);
-  if (wr !== undefined) breakdown.write_ms_per_s = r(wr);
-  breakdown.gc_ms_per_s = r((hz.gcMs - ha.gcMs) / hdt);
+}
+
+/** The idle host: no client process, the host's figures over the window. */
+async function idle(o: LanpartyRunOptions, ready: HostReady, host: Child, log: (s: string) => void): Promise<IdleRow> {
+  log(`  idle host (no clients), capacity ${ready.capacity}; warm-up ${o.warmupS} s, measuring ${o.measureS} s`);
+  await sleep(o.warmupS * 1000);
+  const from = performance.now();
+  await sleep(o.measureS * 1000);
+  const to = performance.now();
+  await sleep(1100);
+  const h = hostWindow(host, from, to, log);
+  const row: IdleRow = { system: 'lanparty', clients: 0, entities: o.entities, send_hz: o.sendHz, interest: '-', ...h, pinned: pinLabel(o.pin ?? null), thread_cpu: ready.cpuSource };
+  log(`  host ${h.host_cpu_pct}% CPU, tick p50/p99 ${h.tick_p50_ms}/${h.tick_p99_ms} ms, rss ${h.host_rss_mb} MB`);
+  log(`  host CPU by thread (ms/s): ${describeThreads({ stages: h.breakdown, threads: h.threads, detail: h.thread_stages, otherPct: h.other_pct })}`);
+  return dropUnmeasured(row);
+}
+
+function aggregate(o: LanpartyRunOptions, ready: HostReady, heap: HostHeapLine, host: Child, swarms: Child[], from: number, to: number, log: (s: string) => void): LoadRow {
+  const h = hostWindow(host, from, to, log);
 
   // clients: per-client snapshot rates over the window, bytes, the swarms' own CPU
   const perClient: number[] = [];
@@ -222,158 +269,40 @@ function aggregate(o: LanpartyRunOptions, ready: HostReady, heap: HostHeapLine, 
   }
   if (unmatched > lat.length / 10) log(`  note: ${unmatched} of ${lat.length} sampled snapshots have no publish time (ticks published in a burst)`);
 
+  const snapsMin = Math.min(...perClient);
   const row: LoadRow = {
     system: 'lanparty',
     clients: o.clients,
     entities: o.entities,
     send_hz: o.sendHz,
     interest: o.interest ? 'on' : 'off',
-    host_cpu_pct: r((hz.cpuUs - ha.cpuUs) / 1000 / hdt / 10, 1),
+    ...h,
     swarm_cpu_pct: r(swarmCpu, 1),
     swarm_elu_max: r(eluMax),
     client_decode: o.decode ?? 'sampled',
     clients_connected: connected,
-    tick_p50_ms: r(tickP50, 3),
-    tick_p99_ms: r(tickP99, 3),
-    skipped_ticks: (hz.sim?.skippedTicks ?? 0) - (ha.sim?.skippedTicks ?? 0),
-    snapshots_per_client_s_min: r(Math.min(...perClient), 1),
+    snapshots_per_client_s_min: r(snapsMin, 1),
     snapshots_per_client_s_mean: r(perClient.reduce((x, y) => x + y, 0) / perClient.length, 1),
     delivery_p50_ms: r(q(delays, 0.5)),
     delivery_p99_ms: r(q(delays, 0.99)),
     bytes_per_client_s: Math.round(bytesPerS / Math.max(1, joined)),
-    host_rss_mb: r(Math.max(...inWindow.map((s) => s.rss)) / 2 ** 20, 1),
     heap_per_client_kb: r((heap.heapUsed - ready.heapBaseline) / Math.max(1, joined) / 1024),
-    breakdown,
+    rate_pct: r((100 * snapsMin) / o.sendHz, 1),
+    pinned: pinLabel(o.pin ?? null),
+    thread_cpu: ready.cpuSource,
   };
   log(
     `  host ${row.host_cpu_pct}% CPU (clients ${row.swarm_cpu_pct}%, busiest client process's event loop ${Math.round(row.swarm_elu_max * 100)}% busy), tick p50/p99 ${row.tick_p50_ms}/${row.tick_p99_ms} ms, skipped ${row.skipped_ticks}, ` +
       `snapshots/client/s min ${row.snapshots_per_client_s_min} mean ${row.snapshots_per_client_s_mean}, delivery p50/p99 ${row.delivery_p50_ms}/${row.delivery_p99_ms} ms ` +
       `(${delays.length} samples), ${row.bytes_per_client_s} B/client/s, rss ${row.host_rss_mb} MB, heap ${row.heap_per_client_kb} KB/client`,
   );
-  // a figure that could not be measured (no samples) is left out: "no result", not NaN
+  log(`  host CPU by thread (ms/s): ${describeThreads({ stages: h.breakdown, threads: h.threads, detail: h.thread_stages, otherPct: h.other_pct })}`);
+  if (row.swarm_elu_max > 0.9) log(`  WARNING: a client process's event loop was ${Math.round(row.swarm_elu_max * 100)}% busy: snapshot rates and delivery may describe the clients, not the host`);
+  return dropUnmeasured(row);
+}
+
+/** A figure that could not be measured (no samples) is left out: "no result", not NaN. */
+function dropUnmeasured<T extends object>(row: T): T {
   for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !Number.isFinite(v)) delete (row as Record<string, unknown>)[k];
   return row;
-}
-
-// ---- child processes ----------------------------------------------------------------------
-// Every child is in `live` until it has exited. While any is, this process kills them on its
-// own SIGINT/SIGTERM and, synchronously, on exit; the children also exit by themselves when
-// their stdin (a pipe from us) closes, which covers a SIGKILL of this process.
-
-export type Msg = Record<string, unknown> & { type: string };
-
-export interface Child {
-  readonly name: string;
-  readonly proc: ChildProcess;
-  /** Every JSON line printed on stdout, with the time it arrived here (performance.now()). */
-  readonly lines: Array<{ at: number; msg: Msg }>;
-  stderr: string;
-  exited: boolean;
-  waitFor(pred: (m: Msg) => boolean, timeoutMs: number, what: string, fromLine?: number): Promise<Msg>;
-  send(line: string): void;
-  /** Call `fn` with every JSON line from now on. */
-  onLine(fn: (m: Msg) => void): void;
-  /** SIGTERM, then SIGKILL after 3 s; resolves once the process has exited. */
-  stop(): Promise<void>;
-}
-
-const live = new Set<Child>();
-const killAll = () => {
-  for (const c of live) c.proc.kill('SIGKILL');
-};
-const onSignal = (sig: NodeJS.Signals) => {
-  void Promise.all([...live].map((c) => c.stop())).then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
-};
-function track(c: Child): void {
-  if (live.size === 0) {
-    process.on('exit', killAll);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
-  live.add(c);
-}
-function untrack(c: Child): void {
-  if (!live.delete(c) || live.size > 0) return;
-  process.off('exit', killAll);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-}
-
-export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
-
-export function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  // 'close', not 'exit': by then every line it printed has been read
-  const closed = new Promise<void>((res) => proc.once('close', () => res()));
-  const waiters = new Set<() => void>();
-  const listeners: Array<(m: Msg) => void> = [];
-  const poke = () => {
-    for (const w of waiters) w();
-  };
-  const c: Child = {
-    name,
-    proc,
-    lines: [],
-    stderr: '',
-    exited: false,
-    waitFor(pred, timeoutMs, what, fromLine = 0) {
-      return new Promise((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
-        const check = () => {
-          const hit = c.lines.slice(fromLine).find((l) => pred(l.msg));
-          const done = (f: () => void) => {
-            waiters.delete(check);
-            clearTimeout(timer);
-            f();
-          };
-          if (hit) done(() => resolve(hit.msg));
-          else if (c.exited) done(() => reject(new Error(`load: ${name} exited (code ${proc.exitCode}, signal ${proc.signalCode}) while waiting for ${what}\n${name} stderr:\n${c.stderr}`)));
-        };
-        timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`load: timed out after ${timeoutMs} ms waiting for ${name}: ${what}\n${name} stderr:\n${c.stderr}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-    onLine(fn) {
-      listeners.push(fn);
-    },
-    send(line) {
-      if (!c.exited) proc.stdin!.write(line + '\n');
-    },
-    async stop() {
-      if (c.exited) return;
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await closed;
-      clearTimeout(killer);
-    },
-  };
-  track(c);
-  proc.stdin!.on('error', () => {}); // EPIPE when it died first
-  proc.on('error', (err) => (c.stderr += `spawn error: ${err.message}\n`));
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
-    if (!line.startsWith('{')) return;
-    let msg: Msg;
-    try {
-      msg = JSON.parse(line) as Msg;
-    } catch {
-      return;
-    }
-    c.lines.push({ at: performance.now(), msg });
-    for (const fn of listeners) fn(msg);
-    poke();
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    // the tail is what explains a failure; keep the last 8 KB
-    c.stderr = (c.stderr + d).slice(-8192);
-  });
-  proc.once('close', () => {
-    c.exited = true;
-    untrack(c);
-    poke();
-  });
-  return c;
 }

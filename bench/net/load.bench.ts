@@ -1,31 +1,64 @@
 // The load suite: a lanparty host process and bot client processes over loopback, N clients
-// and E moving non-player entities (shooter drones), 60 Hz; plus same-work rows against
-// Colyseus (bench/load/colyseus/, built apart: when it is missing, its rows are skipped with
-// a message and the lanparty rows still run).
+// and E moving non-player entities (shooter drones), 60 Hz; same-work rows against Colyseus
+// (bench/load/colyseus/, built apart: when it is missing, its rows are skipped with a message
+// and the lanparty rows still run); and the idle host. Where `taskset` works, the host runs
+// on CPU 0 and every client process on CPU 1 (bench/load/pin.ts), for both systems.
 //
 // Environment, for quick runs:
 //   LOAD_WARMUP_S   warm-up before measuring (default 5)
 //   LOAD_MEASURE_S  measured window (default 10)
-//   LOAD_CONFIGS    only these "NxE" points, e.g. "50x1000,200x1000" ("NxE@H" also pins the send rate)
+//   LOAD_CONFIGS    only these points: "NxE" (e.g. "50x1000,200x1000"), "NxE@H" (also the send
+//                   rate), "idle" (the host with no clients)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
 //   LOAD_BUDGET     bytes per second per client for the interest-on rows (HostServer
 //                   budgetBytesPerSec; default 30720, the 30 KB/s target; 0: no budget)
 //   LOAD_CLIENTS_PER_PROCESS  clients per client process (default 250)
 //   LOAD_CLIENT_DECODE  "sampled" (default: only the ~10 timed clients decode, the others ack
 //                   without decoding) or "all" (see bench/load/swarm.ts)
+//   LOAD_SAMPLED_CLIENTS  about how many clients decode and time snapshots (default 10; fewer
+//                   leave the client processes more headroom when they are the limit)
+//   LOAD_PIN        0: do not pin processes to CPUs
+//   LOAD_HOST_NODE_FLAGS, LOAD_SWARM_NODE_FLAGS  extra node flags for the host / client
+//                   processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+//   LOAD_VERBOSE    1: a line per second per process
 //
 // Hermetic: every process binds or connects to 127.0.0.1 only.
 
 import { createServer } from 'node:net';
 import { chartSvg, type Series } from '../chart.js';
-import { runLanparty, type LoadRow } from '../load/lanparty.js';
-import type { Row, SuiteInfo, SuiteResult } from '../types.js';
+import { explainLoad, RATIO_SYSTEM } from '../load/explain.js';
+import { runLanparty } from '../load/lanparty.js';
+import { pinLabel, pinning, type Pinning } from '../load/pin.js';
+import type { Row, SuiteInfo, SuiteResult, Target } from '../types.js';
 
 const TARGET_N = 1000;
 const TARGET_E = 10_000;
 const BIG = { system: 'lanparty', clients: TARGET_N, entities: TARGET_E, send_hz: 60, interest: 'on' };
-const RATIO = { system: 'lanparty/colyseus', clients: 200, entities: 1000, send_hz: 60 };
-const RATIO_SYSTEM = 'lanparty/colyseus';
+const IDLE = { system: 'lanparty', clients: 0 };
+/** Same work as Colyseus 0.18 (interest off): [clients, entities, send Hz]. */
+const SAME_WORK: Array<[number, number, 20 | 60]> = [
+  [50, 500, 20],
+  [200, 1000, 20],
+  [400, 1000, 20],
+  [100, 500, 60],
+  [200, 1000, 60],
+];
+/** The idle row runs the host as `lanparty host` starts it: the CLI's default capacity, no drones. */
+const IDLE_CAPACITY = 100_000;
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+function sameWorkTargets(): Target[] {
+  return SAME_WORK.flatMap(([clients, entities, hz]) => {
+    const at = `${clients} x ${n(entities)} x ${hz} Hz`;
+    const ratio = { system: RATIO_SYSTEM, clients, entities, send_hz: hz, interest: 'off' };
+    return [
+      { label: `same work ${at}: host CPU <= 0.5 x Colyseus`, where: { match: ratio }, metric: 'cpu_ratio', max: 0.5 },
+      { label: `same work ${at}: bytes per client <= 0.5 x Colyseus`, where: { match: ratio }, metric: 'bytes_ratio', max: 0.5 },
+      { label: `same work ${at}: every lanparty client >= 97 % of the send rate`, where: { match: { ...ratio, system: 'lanparty' } }, metric: 'rate_pct', min: 97 },
+    ];
+  });
+}
 
 export const info: SuiteInfo = {
   name: 'load',
@@ -40,21 +73,30 @@ export const info: SuiteInfo = {
       'makes every client decode): the host sees the same acks and sends the same ' +
       'bytes, but decoding for hundreds of clients would saturate the client processes on a small machine long before ' +
       'the host. `interest` on: each client gets the entities near its player (HostServer `interest`) within a byte ' +
-        'budget of 30 KB/s (LOAD_BUDGET, bytes per second; 0: none), nearer and busier cells first; off: everyone ' +
-      'gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window (LOAD_WARMUP_S, LOAD_MEASURE_S).',
-    '`host CPU %`: process.cpuUsage of the host process (every thread: main, sim worker, encode pool), 100 = one core. ' +
-      '`clients CPU %`: the client processes together: on a 2-core machine they compete with the host, read the ' +
-      'host figures with that in mind; `clients ELU`: event-loop utilization of the busiest client process (near 1: the ' +
+      'budget of 30 KB/s (LOAD_BUDGET, bytes per second; 0: none), nearer and busier cells first; off: everyone ' +
+      'gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window (LOAD_WARMUP_S, LOAD_MEASURE_S). ' +
+      '`pinned`: where `taskset` works, the host process runs on CPU 0 and every client process on CPU 1, for lanparty and ' +
+      'Colyseus alike (LOAD_PIN=0: not pinned), so that on a small machine the host has a core of its own and a CPU ratio ' +
+      'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all.',
+    '`host CPU %`: CPU time of the host process (every thread: main, sim worker, network thread; process.cpuUsage) minus the ' +
+      'bench\'s own publish-watcher thread (its CPU measured by itself), 100 = one core. ' +
+      '`clients CPU %`: the client processes together; `clients ELU`: event-loop utilization of the busiest client process (near 1: the ' +
       'clients, not the host, limit snapshots/s and delivery). `tick p50/p99`: the sim worker\'s tick time over its last 600 ticks at the ' +
       'end of the window (max of the per-line p99s for longer windows); `skipped`: ticks the loop gave up in the window. ' +
-      '`snap/s min`: snapshots per second of the slowest client over the window. `delivery`: from the tick\'s ' +
-      'publish seen on the host main thread to the decoded snapshot in a client (about 10 clients sampled), ' +
+      '`snap/s min`: snapshots per second of the slowest client over the window; `rate %`: that as a percentage of the send rate. `delivery`: from the tick\'s ' +
+      'publish (stamped by a watcher thread woken by the sim worker) to the decoded snapshot in a client (about 10 clients sampled), ' +
       '`performance.timeOrigin + now()` on both sides (same machine). `B/client/s`: bytes received per client per ' +
-      'second. `heap KB/client`: host main-thread heapUsed with N clients minus before any client, after a full GC, over the clients that joined.',
-    'Same-work rows (interest off, N = 50 and 200, E = 1000, at 20 and 60 Hz) run lanparty and Colyseus on the same ' +
-      'load; the `lanparty/colyseus` rows give the ratios of host CPU and bytes per client per second (< 1: lanparty ' +
-      'uses less). Where the host\'s time goes (ms per second of wall time): `sim_ms_per_s` = tick p50 x ticks per ' +
-      'second (sim worker); `encode`/`write` from the broadcaster\'s counters when it has them; `gc` = main-thread GC pauses.',
+      'second. `heap KB/client`: host heapUsed (main thread + network thread, where the connections live) with N clients minus before any client, after a full GC, over the clients that joined.',
+    'Same-work rows (interest off, at the configurations of the targets) run lanparty and Colyseus 0.18 on the same ' +
+      'load, one after the other; the `lanparty/colyseus` rows give the ratios of host CPU and bytes per client per second (< 1: lanparty ' +
+      'uses less).',
+    'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
+      '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
+      'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
+      'handling client messages; `encode` picking the clients due and building their snapshots; `write` ' +
+      'writing frames to sockets; `gc` GC pauses of every thread; `other` the host\'s CPU that no stage covers (event-loop and stream machinery, ' +
+      'message passing between threads, V8\'s helper threads); `other %` is that share of the host\'s CPU. The by-thread table gives each ' +
+      'kind of thread\'s CPU, and `outside` the CPU of threads that report nothing (V8 helpers, libuv\'s pool).',
   ],
   columns: [
     { key: 'system', label: 'system' },
@@ -63,13 +105,16 @@ export const info: SuiteInfo = {
     { key: 'send_hz', label: 'Hz' },
     { key: 'interest', label: 'interest' },
     { key: 'budget_kb_s', label: 'budget KB/s' },
+    { key: 'pinned', label: 'pinned' },
     { key: 'host_cpu_pct', label: 'host CPU %' },
+    { key: 'other_pct', label: 'other %' },
     { key: 'swarm_cpu_pct', label: 'clients CPU %' },
     { key: 'swarm_elu_max', label: 'clients ELU' },
     { key: 'tick_p50_ms', label: 'tick p50 ms' },
     { key: 'tick_p99_ms', label: 'tick p99 ms' },
     { key: 'skipped_ticks', label: 'skipped' },
     { key: 'snapshots_per_client_s_min', label: 'snap/s min' },
+    { key: 'rate_pct', label: 'rate %' },
     { key: 'delivery_p50_ms', label: 'delivery p50 ms' },
     { key: 'delivery_p99_ms', label: 'delivery p99 ms' },
     { key: 'bytes_per_client_s', label: 'B/client/s' },
@@ -79,18 +124,23 @@ export const info: SuiteInfo = {
     { key: 'bytes_ratio', label: 'bytes ratio' },
   ],
   targets: [
-    { label: `${TARGET_N} clients x ${TARGET_E} entities: tick p99 <= 16.7 ms`, where: { match: BIG }, metric: 'tick_p99_ms', max: 16.7 },
-    { label: `${TARGET_N} x ${TARGET_E}: no skipped ticks`, where: { match: BIG }, metric: 'skipped_ticks', max: 0 },
-    { label: `${TARGET_N} x ${TARGET_E}: every client >= 58 snapshots/s`, where: { match: BIG }, metric: 'snapshots_per_client_s_min', min: 58 },
-    { label: `${TARGET_N} x ${TARGET_E}: delivery p99 <= 50 ms`, where: { match: BIG }, metric: 'delivery_p99_ms', max: 50 },
-    { label: `${TARGET_N} x ${TARGET_E}: <= 30 KB/s per client`, where: { match: BIG }, metric: 'bytes_per_client_s', max: 30 * 1024 },
-    { label: `${TARGET_N} x ${TARGET_E}: host heap <= 16 KB per connection`, where: { match: BIG }, metric: 'heap_per_client_kb', max: 16 },
-    { label: 'same work (200 clients, 1000 entities, 60 Hz): host CPU <= 0.5 x Colyseus', where: { match: RATIO }, metric: 'cpu_ratio', max: 0.5 },
-    { label: 'same work (200 clients, 1000 entities, 60 Hz): bytes per client <= 0.5 x Colyseus', where: { match: RATIO }, metric: 'bytes_ratio', max: 0.5 },
+    ...sameWorkTargets(),
+    { label: `${n(TARGET_N)} clients x ${n(TARGET_E)} entities, 60 Hz, interest, 30 KB/s budget: tick p99 <= 16.7 ms`, where: { match: BIG }, metric: 'tick_p99_ms', max: 16.7 },
+    { label: `${n(TARGET_N)} x ${n(TARGET_E)}: no skipped ticks`, where: { match: BIG }, metric: 'skipped_ticks', max: 0 },
+    { label: `${n(TARGET_N)} x ${n(TARGET_E)}: every client >= 58 snapshots/s`, where: { match: BIG }, metric: 'snapshots_per_client_s_min', min: 58 },
+    { label: `${n(TARGET_N)} x ${n(TARGET_E)}: delivery p99 <= 50 ms`, where: { match: BIG }, metric: 'delivery_p99_ms', max: 50 },
+    { label: `${n(TARGET_N)} x ${n(TARGET_E)}: <= 30 KB/s per client`, where: { match: BIG }, metric: 'bytes_per_client_s', max: 30 * 1024 },
+    { label: `${n(TARGET_N)} x ${n(TARGET_E)}: host CPU not covered by a stage ("other") <= 15 %`, where: { match: BIG }, metric: 'other_pct', max: 15 },
+    { label: 'same work 200 x 1,000 x 60 Hz: host CPU not covered by a stage ("other") <= 15 %', where: { match: { system: 'lanparty', clients: 200, entities: 1000, send_hz: 60, interest: 'off' } }, metric: 'other_pct', max: 15 },
+    { label: 'idle host (no clients): <= 1 % of a core', where: { match: IDLE }, metric: 'host_cpu_pct', max: 1 },
+    { label: `host heap <= 16 KB per connection (${n(TARGET_N)} x ${n(TARGET_E)})`, where: { match: BIG }, metric: 'heap_per_client_kb', max: 16 },
   ],
   breakdownKey: 'breakdown',
+  breakdownTitle: 'Host CPU by stage (ms per second)',
+  tables: [{ key: 'threads', title: 'Host CPU by thread (ms per second)' }],
   labelKeys: ['system', 'clients', 'entities', 'send_hz', 'interest'],
-  chart: { file: 'load-chart.svg', alt: 'load: tick p99 and bytes per client per second against clients', render: renderChart },
+  explain: explainLoad,
+  chart: { file: 'load-chart.svg', alt: 'load: host CPU, tick p99 and bytes per client per second against clients', render: renderChart },
 };
 
 interface Point {
@@ -102,20 +152,17 @@ interface Point {
 }
 
 function plan(): Point[] {
-  const out: Point[] = [];
-  // same work first (small, quick): whole world to everyone, both systems
-  for (const clients of [50, 200])
-    for (const sendHz of [20, 60] as const)
-      for (const system of ['lanparty', 'colyseus'] as const) out.push({ system, clients, entities: 1000, sendHz, interest: false });
-  for (const entities of [1000, 10_000])
-    for (const clients of [50, 200, 500, 1000]) out.push({ system: 'lanparty', clients, entities, sendHz: 60, interest: true });
+  // the idle host first (the quietest moment), then same work (both systems, one after the
+  // other), then the interest rows up to the big one
+  const out: Point[] = [{ system: 'lanparty', clients: 0, entities: 0, sendHz: 60, interest: false }];
+  for (const [clients, entities, sendHz] of SAME_WORK)
+    for (const system of ['lanparty', 'colyseus'] as const) out.push({ system, clients, entities, sendHz, interest: false });
+  for (const entities of [1000, TARGET_E])
+    for (const clients of [50, 200, 500, TARGET_N]) out.push({ system: 'lanparty', clients, entities, sendHz: 60, interest: true });
   const configs = process.env.LOAD_CONFIGS?.split(',').map((s) => s.trim()).filter(Boolean);
   const systems = process.env.LOAD_SYSTEMS?.split(',').map((s) => s.trim()).filter(Boolean);
-  return out.filter(
-    (p) =>
-      (!configs || configs.some((c) => c === `${p.clients}x${p.entities}` || c === `${p.clients}x${p.entities}@${p.sendHz}`)) &&
-      (!systems || systems.includes(p.system)),
-  );
+  const named = (p: Point) => (p.clients === 0 ? ['idle'] : [`${p.clients}x${p.entities}`, `${p.clients}x${p.entities}@${p.sendHz}`]);
+  return out.filter((p) => (!configs || named(p).some((c) => configs.includes(c))) && (!systems || systems.includes(p.system)));
 }
 
 const envSeconds = (name: string, fallback: number): number => {
@@ -138,7 +185,7 @@ function freePort(): Promise<number> {
   });
 }
 
-type RunColyseus = (o: { clients: number; entities: number; sendHz: 20 | 60; warmupS: number; measureS: number; port: number; clientProcesses?: number }) => Promise<Row>;
+type RunColyseus = (o: { clients: number; entities: number; sendHz: 20 | 60; warmupS: number; measureS: number; port: number; clientProcesses?: number; sampled?: number; pin?: Pinning | null }) => Promise<Row>;
 
 /** The Colyseus runner, or why there is none. */
 async function loadColyseus(): Promise<RunColyseus | string> {
@@ -166,7 +213,8 @@ function ratios(rows: Row[]): Row[] {
       const b = c[k];
       return typeof a === 'number' && typeof b === 'number' && b > 0 ? Number((a / b).toFixed(3)) : NaN;
     };
-    out.push({ system: RATIO_SYSTEM, clients: l.clients!, entities: l.entities!, send_hz: l.send_hz!, interest: 'off', cpu_ratio: ratio('host_cpu_pct'), bytes_ratio: ratio('bytes_per_client_s') });
+    const pinned = l.pinned === c.pinned ? l.pinned! : `lanparty ${String(l.pinned)}, colyseus ${String(c.pinned)}`;
+    out.push({ system: RATIO_SYSTEM, clients: l.clients!, entities: l.entities!, send_hz: l.send_hz!, interest: 'off', pinned, cpu_ratio: ratio('host_cpu_pct'), bytes_ratio: ratio('bytes_per_client_s') });
   }
   return out;
 }
@@ -178,28 +226,55 @@ export async function run(): Promise<SuiteResult> {
   const decode = process.env.LOAD_CLIENT_DECODE === 'all' ? 'all' : 'sampled';
   const perProcess = process.env.LOAD_CLIENTS_PER_PROCESS ? Number(process.env.LOAD_CLIENTS_PER_PROCESS) : 250;
   if (!(Number.isInteger(perProcess) && perProcess > 0)) throw new Error(`load: LOAD_CLIENTS_PER_PROCESS must be an integer > 0 (got "${process.env.LOAD_CLIENTS_PER_PROCESS}")`);
+  const sampled = process.env.LOAD_SAMPLED_CLIENTS ? Number(process.env.LOAD_SAMPLED_CLIENTS) : 10;
+  if (!(Number.isInteger(sampled) && sampled > 0)) throw new Error(`load: LOAD_SAMPLED_CLIENTS must be an integer > 0 (got "${process.env.LOAD_SAMPLED_CLIENTS}")`);
   const budget = process.env.LOAD_BUDGET !== undefined ? Number(process.env.LOAD_BUDGET) : 30 * 1024;
   if (!(budget >= 0)) throw new Error(`load: LOAD_BUDGET must be bytes per second >= 0 (got "${process.env.LOAD_BUDGET}")`);
   if (!points.length) throw new Error(`load: LOAD_CONFIGS="${process.env.LOAD_CONFIGS}" / LOAD_SYSTEMS="${process.env.LOAD_SYSTEMS}" select nothing`);
   const colyseus = points.some((p) => p.system === 'colyseus') ? await loadColyseus() : undefined;
   if (typeof colyseus === 'string') console.log(`load: skipping the Colyseus rows: ${colyseus}`);
+  const pin = pinning();
+  console.log(pin ? `load: host processes pinned to CPU ${pin.host}, client processes to CPU ${pin.clients} (taskset)` : 'load: processes not pinned (LOAD_PIN=0, no taskset, or fewer than 2 CPUs)');
 
   const rows: Row[] = [];
   const failed: string[] = [];
   for (const p of points) {
-    const name = `${p.system} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
+    const name = p.clients === 0 ? `${p.system} idle host (no clients)` : `${p.system} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
     if (p.system === 'colyseus' && typeof colyseus !== 'function') continue;
     console.log(`load: ${name}`);
     try {
       if (p.system === 'lanparty') {
-        const row: LoadRow = await runLanparty({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, interest: p.interest, warmupS, measureS, decode, clientsPerProcess: perProcess, ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}) });
-        row.budget_kb_s = p.interest && budget ? Math.round(budget / 1024) : '-';
-        rows.push(row);
+        const row = await runLanparty({
+          clients: p.clients,
+          entities: p.entities,
+          sendHz: p.sendHz,
+          interest: p.interest,
+          warmupS,
+          measureS,
+          decode,
+          sampled,
+          clientsPerProcess: perProcess,
+          pin,
+          ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}),
+          ...(p.clients === 0 ? { capacity: IDLE_CAPACITY } : {}),
+        });
+        rows.push({ ...row, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-' });
       } else {
-        const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess) });
+        const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess), sampled, pin });
         // the keys the targets and the ratios match on, whatever the runner put there
         const clientCpu = row.swarm_cpu_pct ?? row.client_cpu_pct;
-        rows.push({ ...row, system: 'colyseus', clients: p.clients, entities: p.entities, send_hz: p.sendHz, interest: 'off', ...(clientCpu === undefined ? {} : { swarm_cpu_pct: clientCpu }) });
+        const min = row.snapshots_per_client_s_min;
+        rows.push({
+          ...row,
+          system: 'colyseus',
+          clients: p.clients,
+          entities: p.entities,
+          send_hz: p.sendHz,
+          interest: 'off',
+          pinned: pinLabel(pin),
+          ...(clientCpu === undefined ? {} : { swarm_cpu_pct: clientCpu }),
+          ...(typeof min === 'number' ? { rate_pct: Math.round((1000 * min) / p.sendHz) / 10 } : {}),
+        });
       }
     } catch (err) {
       // one point failing (e.g. too many clients for the machine) must not lose the others
@@ -213,12 +288,12 @@ export async function run(): Promise<SuiteResult> {
   return { rows: [...rows, ...ratios(rows)] };
 }
 
-/** Two panels against clients: tick p99 and KB per client per second, a line per series. */
+/** Three panels against clients: host CPU, tick p99 and KB per client per second, a line per series. */
 function renderChart(rows: readonly Row[]): string {
   const byName = new Map<string, Row[]>();
   for (const r of rows) {
-    if (r.system === RATIO_SYSTEM || typeof r.clients !== 'number') continue;
-    const name = `${r.system} E=${fmtInt(r.entities)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
+    if (r.system === RATIO_SYSTEM || typeof r.clients !== 'number' || r.clients === 0) continue;
+    const name = `${r.system} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
     byName.set(name, [...(byName.get(name) ?? []), r]);
   }
   const series = (metric: string, scale = 1): Series[] =>
@@ -229,11 +304,11 @@ function renderChart(rows: readonly Row[]): string {
     }));
   return chartSvg(
     [
+      { title: 'host CPU (% of one core)', xLabel: 'clients', yLabel: '%', series: series('host_cpu_pct') },
       { title: 'tick p99 (ms)', xLabel: 'clients', yLabel: 'ms', series: series('tick_p99_ms'), hlines: [{ y: 16.7, label: 'one tick at 60 Hz' }] },
       { title: 'received per client (KB/s)', xLabel: 'clients', yLabel: 'KB/s', series: series('bytes_per_client_s', 1024), hlines: [{ y: 30, label: 'target at 1,000 x 10k: 30 KB/s' }] },
     ],
-    'load: host tick p99 and bytes per client against clients',
+    'load: host CPU, tick p99 and bytes per client against clients',
   );
 }
 
-const fmtInt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v));

@@ -41,12 +41,7 @@ export interface UpOptions {
  * The node's own player in this terminal: the terminal client connects to the current
  * host, shows the migration banner while the host changes, and follows the new one.
  */
-async function playInTerminal(
-  node: LanNode,
-  o: UpOptions,
-  log: ReturnType<typeof logger>,
-  cannotHost: (err: Error, stop: (why: string, code: number) => Promise<void>) => void,
-): Promise<void> {
+async function playInTerminal(node: LanNode, o: UpOptions, log: ReturnType<typeof logger>, quit: Quit): Promise<void> {
   let host = node.currentHost();
   while (!host) {
     await new Promise((r) => setTimeout(r, 50));
@@ -62,15 +57,16 @@ async function playInTerminal(
     tc.setMigrating(false);
     void tc.reconnect({ host: h.ip, port: h.port });
   });
-  const stop = async (why: string, code = 0) => {
+  const stop = async (why: string, code = 0, say = '') => {
     log.info({ why }, 'stopping');
     tc.quit();
+    process.stderr.write(say); // on the restored terminal
     await node.stop();
     process.exit(code);
   };
+  quit.stop = stop;
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  node.once('fatal', (err) => cannotHost(err, stop));
   if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
   let code = 0;
   await tc.done.catch((err: Error) => {
@@ -80,6 +76,11 @@ async function playInTerminal(
     code = 1;
   });
   await stop('quit', code);
+}
+
+/** How the command stops now: the node alone at first, then each mode's own stop. */
+interface Quit {
+  stop(why: string, code?: number, say?: string): Promise<void>;
 }
 
 /** What `--status json` prints each second (tests and tools read it). */
@@ -155,11 +156,16 @@ export async function runUp(o: UpOptions): Promise<void> {
   await node.start().catch((err: unknown) => {
     throw portOf(err);
   });
-  const cannotHost = (err: Error, stop: (why: string, code: number) => Promise<void>) => {
-    process.stderr.write(`lanparty up: ${(portOf(err) as Error).message}\n`);
-    void stop('cannot host', 1);
+  const quit: Quit = {
+    async stop(_why, code = 0, say = '') {
+      process.stderr.write(say);
+      await node.stop();
+      process.exit(code);
+    },
   };
-  if (o.interactive) return playInTerminal(node, o, log, cannotHost);
+  // the client port taken when this node came to host: it has left the session; say why, exit 1
+  node.once('fatal', (err) => void quit.stop('cannot host', 1, `lanparty up: ${(portOf(err) as Error).message}\n`));
+  if (o.interactive) return playInTerminal(node, o, log, quit);
   const me = new SessionClient({ bind, session: o.session, discoveryPort: o.discoveryPort, key: o.key });
   const policy = getGame(o.game).create({}).bot;
   let snapshots = 0;
@@ -194,18 +200,19 @@ export async function runUp(o: UpOptions): Promise<void> {
   }, 1000);
 
   let stopping = false;
-  const stop = async (why: string, code = 0) => {
+  const stop = async (why: string, code = 0, say = '') => {
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'stopping');
+    process.stderr.write(say);
     clearInterval(status);
     me.stop();
     await node.stop();
     process.stdout.write(`lanparty: stopped (${why})\n`);
     process.exit(code);
   };
+  quit.stop = stop;
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  node.once('fatal', (err) => cannotHost(err, stop));
   if (o.duration) setTimeout(() => void stop('duration reached'), o.duration * 1000);
 }

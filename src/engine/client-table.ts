@@ -3,29 +3,33 @@
 // counts network clients up from 1 and never reuses an id; local bots start above
 // LOCAL_BOT_CLIENT_BASE = 0x7000_0000), so they cannot index an array themselves; slots can.
 //
-// An open-addressing hash table in typed arrays, probed linearly:
+// An open-addressing hash table in one typed array, probed linearly:
 //
-//   ids    f64[size]   the client id held by each entry (a double: exact for any id)
-//   slots  i32[size]   slot + 1 of the entry, 0 for an empty entry
+//   entries f64[2 * size]:  | id | slot + 1 | id | slot + 1 | ...   (slot + 1 = 0: empty)
 //
-//   home(id) = (id * 0x9e3779b1) >>> (32 - bits)      Fibonacci hashing: 1, 2, 3... spread out
+//   home(id) = 2 * (id ^ (id >>> 16)) mod size        (an even entry)
 //
 //   find:    probe home, home + 1, ... until the id or an empty entry
 //   remove:  empty the entry, then pull back later entries of the same run whose home is at or
 //            before the hole (no tombstones: a run never holds dead entries)
 //
-// size is a power of two kept at least twice the slots in use, so runs stay short. Slots are
-// reused lowest-freed-last (a stack); `slotCapacity` only grows, to the peak number of clients
-// present at once, which the simulation bounds by its entity capacity (a joined client holds an
-// entity; a refused join is removed at once).
+// The host numbers its clients 1, 2, 3... and local bots 0x7000_0001, 0x7000_0002... (the high
+// half is folded in to set those apart). A run of consecutive ids lands on every other entry,
+// in order: the lookups of a tick's inputs, which come in about that order, walk the table
+// forward instead of missing the cache at each input (an id and its slot share a cache line),
+// and the odd entries between stay free, so probe runs end at once and a leave does not walk
+// a whole run of ids. size is a power of two kept at least four times the clients present, so
+// ids that are not consecutive find short runs too. The ids are doubles: exact for any id.
+// Freed slots are reused (the most recently freed first), so `slotCapacity` only grows to the
+// peak number of clients present at once, which the simulation bounds by its entity capacity
+// (a joined client holds an entity; a join the game refuses is forgotten at once).
 
 const EMPTY = 0;
 const MIN_BITS = 6;
 
 export class ClientTable {
-  private bits = MIN_BITS;
-  private ids = new Float64Array(1 << MIN_BITS);
-  private slots = new Int32Array(1 << MIN_BITS);
+  private mask = (1 << MIN_BITS) - 1;
+  private entries = new Float64Array(2 << MIN_BITS);
   private readonly freeSlots: number[] = [];
   /** Slots handed out so far (the next new slot); every slot below it is in use or free. */
   private nextSlot = 0;
@@ -42,70 +46,66 @@ export class ClientTable {
 
   /** The client's slot, or -1. */
   get(id: number): number {
-    const mask = this.slots.length - 1;
-    for (let i = this.home(id); ; i = (i + 1) & mask) {
-      const s = this.slots[i]!;
+    const { entries, mask } = this;
+    for (let i = home(id, mask); ; i = (i + 1) & mask) {
+      const s = entries[2 * i + 1]!;
       if (s === EMPTY) return -1;
-      if (this.ids[i] === id) return s - 1;
+      if (entries[2 * i] === id) return s - 1;
     }
   }
 
   /** Give a client absent from the table a slot (the caller checked with get). */
   add(id: number): number {
-    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.bits + 1);
+    if ((this.used + 1) * 4 > this.mask + 1) this.rehash(2 * (this.mask + 1));
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
-    const mask = this.slots.length - 1;
-    let i = this.home(id);
-    while (this.slots[i] !== EMPTY) i = (i + 1) & mask;
-    this.ids[i] = id;
-    this.slots[i] = slot + 1;
+    this.put(id, slot + 1);
     this.used++;
     return slot;
   }
 
   /** Remove a client; returns the slot it had (now free), or -1 if it was absent. */
   remove(id: number): number {
-    const mask = this.slots.length - 1;
-    let hole = this.home(id);
+    const { entries, mask } = this;
+    let hole = home(id, mask);
     for (; ; hole = (hole + 1) & mask) {
-      const s = this.slots[hole]!;
-      if (s === EMPTY) return -1;
-      if (this.ids[hole] === id) break;
+      if (entries[2 * hole + 1] === EMPTY) return -1;
+      if (entries[2 * hole] === id) break;
     }
-    const slot = this.slots[hole]! - 1;
+    const slot = entries[2 * hole + 1]! - 1;
     // backward shift: an entry may move into the hole if the hole lies on its probe path,
     // i.e. cyclically within [home(entry), entry's position)
-    for (let j = (hole + 1) & mask; this.slots[j] !== EMPTY; j = (j + 1) & mask) {
-      const h = this.home(this.ids[j]!);
+    for (let j = (hole + 1) & mask; entries[2 * j + 1] !== EMPTY; j = (j + 1) & mask) {
+      const h = home(entries[2 * j]!, mask);
       if (((j - h) & mask) >= ((j - hole) & mask)) {
-        this.ids[hole] = this.ids[j]!;
-        this.slots[hole] = this.slots[j]!;
+        entries[2 * hole] = entries[2 * j]!;
+        entries[2 * hole + 1] = entries[2 * j + 1]!;
         hole = j;
       }
     }
-    this.slots[hole] = EMPTY;
+    entries[2 * hole + 1] = EMPTY;
     this.used--;
     this.freeSlots.push(slot);
     return slot;
   }
 
-  private home(id: number): number {
-    // ids past 32 bits still land somewhere valid: the hash only spreads, equality decides
-    return Math.imul(id | 0, 0x9e3779b1) >>> (32 - this.bits);
+  private put(id: number, slotPlusOne: number): void {
+    const { entries, mask } = this;
+    let i = home(id, mask);
+    while (entries[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
+    entries[2 * i] = id;
+    entries[2 * i + 1] = slotPlusOne;
   }
 
-  private rehash(bits: number): void {
-    const { ids, slots } = this;
-    this.bits = bits;
-    this.ids = new Float64Array(1 << bits);
-    this.slots = new Int32Array(1 << bits);
-    const mask = (1 << bits) - 1;
-    for (let k = 0; k < slots.length; k++) {
-      if (slots[k] === EMPTY) continue;
-      let i = this.home(ids[k]!);
-      while (this.slots[i] !== EMPTY) i = (i + 1) & mask;
-      this.ids[i] = ids[k]!;
-      this.slots[i] = slots[k]!;
-    }
+  private rehash(size: number): void {
+    const old = this.entries;
+    this.entries = new Float64Array(2 * size);
+    this.mask = size - 1;
+    for (let k = 0; k < old.length; k += 2) if (old[k + 1] !== EMPTY) this.put(old[k]!, old[k + 1]!);
   }
+}
+
+/** See the header; ids past 32 bits still land somewhere valid (equality decides). */
+function home(id: number, mask: number): number {
+  const x = id | 0;
+  return ((x ^ (x >>> 16)) << 1) & mask;
 }

@@ -39,7 +39,7 @@ export interface GameDef<S extends SchemaSpec = SchemaSpec> {
   onLeave(world: SimWorld<S>, eid: number, client: number): void;
   /**
    * Apply one input of a client (at most one per client per tick). `cmd` is valid during the
-   * call only: the engine hands the same object to every call.
+   * call only: the engine refills the same object for every input.
    */
   onInput(world: SimWorld<S>, eid: number, cmd: Command): void;
   /** A bot's input for its entity `self`, decided from a published snapshot. */

@@ -12,14 +12,18 @@
 // 5. An input from a client that has not joined is dropped ("input.unknown-client").
 //
 // Every command passes through here, so the bookkeeping is typed arrays indexed by the
-// client's slot (ClientTable: client id -> slot), nothing allocated per command or per tick:
+// client's slot (ClientTable: client id -> slot, see client-table.ts), nothing allocated per
+// command or per tick:
 //
-//   meta  i32[slot * 4]:   eid | orderPos | first | waiting     (first: oldest waiting input)
+//   meta  i32[slot * 4]:   eid | orderPos | first | waiting      (first: oldest waiting input)
 //   nums  f64[slot * 18]:  client | newestSeq | WAIT x (seq, buttons, ax, ay), a ring from first
 //   order i32[]:           slots in join order, -1 where a client left (closed up by takeForTick)
 //
-// Numbers are kept as doubles where a command carries them, so the rules compare exactly
-// what arrived, whatever its range.
+// A waiting input is copied into `nums` rather than kept as the command object: a reference to
+// a new object stored into a long-lived array costs a GC write barrier per input, and keeps
+// every command alive past the next scavenge. Numbers are doubles, so the rules compare
+// exactly what arrived, whatever its range. Memory grows with the peak number of clients
+// present at once (freed slots are reused), which the simulation bounds by its entity capacity.
 
 import { ClientTable } from './client-table.js';
 import { Cmd, type Command } from './input-queue.js';
@@ -50,7 +54,7 @@ export class InputRules {
   private nums = new Float64Array(0);
   private order = new Int32Array(MIN_SLOTS);
   private orderLen = 0;
-  /** One command object handed to every `apply` (read it during the call, do not keep it). */
+  /** The one command object every `apply` gets (the game reads it during the call only). */
   private readonly applied: Command = { type: Cmd.INPUT, client: 0, seq: 0, buttons: 0, ax: 0, ay: 0 };
 
   constructor(private readonly drop: (reason: string) => void) {}
@@ -100,7 +104,10 @@ export class InputRules {
     }
   }
 
-  /** The inputs applied this tick: at most one per client, in join order, with the client's entity. */
+  /**
+   * The inputs applied this tick: at most one per client, in join order, with the client's
+   * entity. `apply` gets the same command object every time, refilled: read it, do not keep it.
+   */
   takeForTick(apply: (cmd: Command, eid: number) => void): void {
     const { order, meta, nums, applied } = this;
     let kept = 0;
@@ -165,6 +172,11 @@ export class InputRules {
       const eid = this.meta[slot * META + M_EID]!;
       if (eid >= 0) yield [this.nums[slot * NUMS + N_CLIENT]!, eid];
     }
+  }
+
+  /** Per-client rows ever handed out: the peak number of clients present at once. */
+  get slotCapacity(): number {
+    return this.table.slotCapacity;
   }
 
   private add(client: number, eid: number): void {

@@ -3,23 +3,32 @@
 // must give the identical hash at every tick; `lanparty replay FILE` checks exactly that.
 //
 // Format: JSON lines.
-//   {"kind":"header","format":"lanparty-recording","version":1,"game":"shooter",
-//    "gameOptions":{...},"capacity":100000,"seed":42,"hz":60}
+//   {"kind":"header","format":"lanparty-recording","version":2,"game":"shooter",
+//    "gameOptions":{...},"capacity":100000,"seed":42,"hz":60,"hashChunksPerTick":128}
 //   {"kind":"checkpoint","tick":T,"maxEid":M,"globals":[...],"order":"<base64>","fields":["<base64>",...]}
 //        (only after a watchdog restart: the full state the new worker resumed from)
 //   {"t":T,"h":"<16 hex>","c":[[type,client,seq,buttons,ax,ay],...]}
 //        (state after tick T; "c" = commands that arrived before T ran, omitted when none)
+//
+// Versions: 2 hashes the state with hash.ts, covering large states in turns of
+// hashChunksPerTick chunks; 1 (the same lines, no hashChunksPerTick) hashed it whole with
+// hash-v1.ts. Both replay.
 
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { getGame } from './game.js';
-import { hashToHex, type Hash64 } from './hash.js';
+import { HASH_CHUNKS_PER_TICK, hashToHex, type Hash64 } from './hash.js';
 import type { Command, CmdType } from './input-queue.js';
 import { loadCheckpoint, type Checkpoint } from './checkpoint.js';
 import { blockBytes, blockViews } from './layout.js';
-import { Simulation } from './simulation.js';
+import { Simulation, type HashVersion } from './simulation.js';
 
 export const RECORDING_FORMAT = 'lanparty-recording';
-export const RECORDING_VERSION = 1;
+export const RECORDING_VERSION = 2;
+/** Recording version -> the state hash its "h" values were computed with. */
+const HASH_OF_VERSION = new Map<unknown, HashVersion>([
+  [1, 1],
+  [2, 2],
+]);
 
 export interface RecordingHeader {
   kind: 'header';
@@ -30,6 +39,8 @@ export interface RecordingHeader {
   capacity: number;
   seed: number;
   hz: number;
+  /** Version 2: the schedule the hashes were computed with (hash.ts). */
+  hashChunksPerTick?: number;
 }
 
 /** A checkpoint line (checkpoint.ts) with its bytes in base64. */
@@ -85,7 +96,14 @@ export class Recorder {
   ) {
     this.fd = openSync(path, append ? 'a' : 'w');
     if (!append) {
-      this.lines.push(JSON.stringify({ kind: 'header', format: RECORDING_FORMAT, version: RECORDING_VERSION, ...header }));
+      const head: RecordingHeader = {
+        kind: 'header',
+        format: RECORDING_FORMAT,
+        version: RECORDING_VERSION,
+        ...header,
+        hashChunksPerTick: header.hashChunksPerTick ?? HASH_CHUNKS_PER_TICK,
+      };
+      this.lines.push(JSON.stringify(head));
     }
   }
 
@@ -145,11 +163,14 @@ export function verifyRecording(text: string): ReplayResult {
     return fail('line 1: not JSON');
   }
   if (header.kind !== 'header' || header.format !== RECORDING_FORMAT) return fail('line 1: not a lanparty recording header');
-  if (header.version !== RECORDING_VERSION) return fail(`unsupported recording version ${header.version}`);
+  const hashVersion = HASH_OF_VERSION.get(header.version);
+  if (hashVersion === undefined) return fail(`unsupported recording version ${header.version}`);
 
   const game = getGame(header.game).create({ ...header.gameOptions, capacity: header.capacity });
   const block = blockViews(game.schema, header.capacity, new SharedArrayBuffer(blockBytes(game.schema, header.capacity)), 0);
-  const opts = { capacity: header.capacity, seed: header.seed, hz: header.hz };
+  const chunks = header.hashChunksPerTick;
+  if (hashVersion === 2 && !(Number.isInteger(chunks) && chunks! >= 1)) return fail('line 1: hashChunksPerTick must be an integer >= 1');
+  const opts = { capacity: header.capacity, seed: header.seed, hz: header.hz, hashVersion, hashChunksPerTick: chunks };
   let sim = new Simulation(game, block, opts);
   const result: ReplayResult = { ok: true, ticks: 0, checkpoints: 0, firstTick: -1, lastTick: -1, finalHash: '' };
 

@@ -6,11 +6,13 @@
 // Publishing the result into the snapshot ring is the caller's (the worker's) job.
 
 import type { GameDef } from './game.js';
-import { hashState, type Hash64 } from './hash.js';
+import type { Hash64 } from './hash.js';
+import { hashStateV1 } from './hash-v1.js';
 import { Cmd, type Command } from './input-queue.js';
 import { InputRules } from './input-rules.js';
 import type { Components, StateBlock } from './layout.js';
 import type { SchemaSpec } from './schema.js';
+import { StateHasher } from './state-hasher.js';
 import {
   createSimWorld,
   restoreSimWorld,
@@ -25,7 +27,14 @@ export interface SimulationOptions extends WorldOptions {
   restore?: boolean;
   /** Compute the state hash after every tick (on by default; replay needs it). */
   hashEveryTick?: boolean;
+  /** Which state hash: 2 (hash.ts, the default) or 1 (hash-v1.ts, to replay old recordings). */
+  hashVersion?: HashVersion;
+  /** Version 2: chunks of state hashed per tick at most (default HASH_CHUNKS_PER_TICK; see hash.ts). */
+  hashChunksPerTick?: number;
 }
+
+export type HashVersion = 1 | 2;
+export const HASH_VERSION: HashVersion = 2;
 
 export type TickObserver = (tick: number, arrived: readonly Command[], hash: Hash64) => void;
 
@@ -33,6 +42,7 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
   readonly world: SimWorld<S>;
   private readonly rules: InputRules;
   private readonly hashEveryTick: boolean;
+  private readonly hasher: StateHasher | undefined;
   lastHash: Hash64 = { hi: 0, lo: 0 };
   observer: TickObserver | undefined;
 
@@ -42,6 +52,8 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
     options: SimulationOptions,
   ) {
     this.hashEveryTick = options.hashEveryTick ?? true;
+    const version = options.hashVersion ?? HASH_VERSION;
+    this.hasher = version === 2 ? new StateHasher(game.schema, block, options.hashChunksPerTick) : undefined;
     this.rules = new InputRules((reason) => this.countDrop(reason));
     if (options.restore) {
       this.world = restoreSimWorld(game.schema, block, options);
@@ -95,7 +107,12 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
   private finish(): void {
     syncRngToGlobals(this.world);
     syncOrderToBlock(this.world);
-    if (this.hashEveryTick) this.lastHash = hashState(this.game.schema, this.world.block, this.maxEid);
+    if (this.hashEveryTick) this.lastHash = this.computeHash();
+  }
+
+  /** The state hash of the world as it is now (what each tick stores in lastHash). */
+  computeHash(): Hash64 {
+    return this.hasher ? this.hasher.hash(this.maxEid) : hashStateV1(this.game.schema, this.world.block, this.maxEid);
   }
 
   private readonly membership = (cmd: Command, leavingEid: number): void => {

@@ -51,6 +51,11 @@ export const ErrorCode = {
   BAD_SNAPSHOT: 'BAD_SNAPSHOT',
   /** The nickname (join.name or nick) is held by another player of the session (case-insensitive). */
   NAME_TAKEN: 'NAME_TAKEN',
+  /**
+   * The nickname is held by a player whose connection dropped, for the rest of its reconnect
+   * grace (the message says how many seconds): free after that, or at once for its token.
+   */
+  NAME_IN_GRACE: 'NAME_IN_GRACE',
   /** Chat messages over the per-client chat rate: dropped, the sender told once. */
   CHAT_RATE_LIMITED: 'CHAT_RATE_LIMITED',
 } as const;

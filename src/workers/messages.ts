@@ -1,6 +1,7 @@
 // Every message between the main thread and the sim worker has a named type here.
 
 import type { Checkpoint } from '../engine/checkpoint.js';
+import type { ThreadStats } from '../engine/thread-cpu.js';
 
 export interface SimWorkerData {
   game: string;
@@ -65,6 +66,8 @@ export interface SimStats {
   queueDroppedFull: number;
   drops: Record<string, number>;
   hash: string;
+  /** The sim worker's CPU time and its 'sim' stage (cumulative). */
+  thread?: ThreadStats;
 }
 
 export interface ReadyMessage {

@@ -14,6 +14,7 @@ import { Recorder } from '../engine/recording.js';
 import { Simulation } from '../engine/simulation.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { TickLoop } from '../engine/tick-loop.js';
+import { threadClock } from '../engine/thread-cpu.js';
 import { Ctl, type FromSimWorker, type SimWorkerData, type ToSimWorker } from './messages.js';
 import { percentile } from './percentile.js';
 
@@ -73,8 +74,11 @@ let timer: NodeJS.Timeout | undefined;
 let stopping = false;
 const arrived: Command[] = [];
 const collect = (c: Command) => void arrived.push(c);
+// this thread's CPU and its 'sim' stage (the ticks), reported with the stats
+const clock = threadClock('sim');
 
 function runDueTicks(): void {
+  clock.begin();
   for (let n = loop.due(); n > 0; n--) {
     const t0 = performance.now();
     arrived.length = 0;
@@ -82,12 +86,15 @@ function runDueTicks(): void {
     sim.step(arrived);
     publish();
     loop.ticked();
-    samples[sampleCount++ % samples.length] = performance.now() - t0;
+    const ms = performance.now() - t0;
+    samples[sampleCount++ % samples.length] = ms;
+    clock.add('sim', ms);
     Atomics.store(control, Ctl.TICK, sim.tick);
     Atomics.add(control, Ctl.BEAT, 1);
   }
   // wake whoever waits for new ticks (the connection layer), once per pump
   Atomics.notify(control, Ctl.TICK);
+  clock.end();
   const now = performance.now();
   if (now - lastStatsAt >= 1000) {
     lastStatsAt = now;
@@ -140,6 +147,7 @@ function stats() {
     queueDroppedFull: queues.reduce((n, q) => n + q.droppedFull(), 0),
     drops: { ...sim.world.counters.drops },
     hash: hashToHex(sim.lastHash),
+    thread: clock.stats(),
   };
 }
 

@@ -37,8 +37,10 @@ describe('hosting', () => {
     const h = await host({ bots: 2 });
     const c = await LanpartyClient.connect({ host: LOOPBACK, port: h.port, mode: 'msgpack', timeoutMs: 3000 });
     clients.push(c);
+    // the counters and the session copy come from the network thread: soon, not at once
+    await waitUntil(() => h.stats().net.msgpack === 1, 3000, 'the client counted');
     expect(h.stats().net.connections).toBe(1);
-    expect(h.stats().net.msgpack).toBe(1);
+    await waitUntil(() => h.exportSessions().records.length === 1, 3000, 'the session exported');
     expect(h.exportSessions().records.map((r) => r.client)).toEqual([c.welcome.client]);
     const cp = await waitUntil(() => {
       const cp = h.checkpoint();
@@ -65,16 +67,31 @@ describe('hosting', () => {
       const cp = a.checkpoint();
       return cp && owners(cp).length === 3 ? cp : null;
     }, 5000, 'two players and a bot in the world');
+    await waitUntil(() => a.exportSessions().records.length === 2, 3000, 'both sessions exported');
     const sessions = a.exportSessions();
     sessions.records = sessions.records.filter((r) => r.client === keep.welcome.client);
     await a.stop();
 
     const b = await host({ bots: 5, resume: { checkpoint: cp, sessions } });
-    const after = await waitUntil(() => {
-      const now = b.checkpoint();
-      return now && now.tick > cp.tick + 5 ? now : null;
-    }, 5000, 'the resumed host ticking');
     // the bot was adopted (not five new ones), the unknown player left
-    expect(owners(after)).toEqual([keep.welcome.client, LOCAL_BOT_CLIENT_BASE + 1]);
+    const want = [keep.welcome.client, LOCAL_BOT_CLIENT_BASE + 1];
+    let seen: number[] = [];
+    await waitUntil(
+      () => {
+        const now = b.checkpoint();
+        seen = now ? owners(now) : [];
+        return now && now.tick > cp.tick + 5 && seen.join() === want.join();
+      },
+      5000,
+      'the resumed world with the kept player and the adopted bot only',
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: owners ${seen.join(', ')}`);
+    });
+    // and it stays so (no bot joins late)
+    const later = await waitUntil(() => {
+      const now = b.checkpoint();
+      return now && now.tick > cp.tick + 30 ? now : null;
+    }, 5000, 'the resumed host ticking on');
+    expect(owners(later)).toEqual(want);
   });
 });

@@ -20,7 +20,8 @@ describe('lanparty bots: more bots than players', () => {
     const host = startCli(['host', '--bind', IP, '--port', PORT, '--duration', '120'], IP);
     await host.lines(/host on 127\.0\.0\.88:47840/, 1, 30_000, 'the host listening');
 
-    const bots = startCli(['bots', '20', `${IP}:${PORT}`, '--duration', '6'], IP);
+    // long enough to still be playing when the late bots try (a loaded machine is slow to start)
+    const bots = startCli(['bots', '20', `${IP}:${PORT}`, '--duration', '20'], IP);
     const [banner] = await bots.lines(/bot\(s\) playing on/, 1, 30_000, 'the bots banner');
     expect(banner!.input).toBe(
       `lanparty: 16 of 20 bot(s) playing on ${IP}:${PORT}; 4 could not join: SESSION_FULL: session full: 16 of 16 players (the host's --max-players)`,

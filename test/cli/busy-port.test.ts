@@ -2,7 +2,7 @@
 // sentence naming the address, the port and the option that picks another, exit code 1,
 // and (up) no beacon ever names the node as host of the session.
 //
-// Hermetic: everything binds to 127.0.0.81-84, ports 47810-47829; the program holding the
+// Hermetic: everything binds to 127.0.0.81-84 and .91-93, ports 47810-47819 and 47870-47879; the program holding the
 // port is a plain net server in this process. Spawns `lanparty`: run under
 // `flock /tmp/lanparty-test.lock`. Needs dist/ (`npm test` builds first).
 
@@ -83,5 +83,29 @@ describe('a port held by another program', () => {
     const line = p.stderr.find((l) => l.startsWith('lanparty up:'));
     expect(line, p.output()).toMatch(/^lanparty up: cannot listen on 127\.0\.0\.84:47817 .*peer links.*already in use.*--peer-port <n>/);
     noStack(p.stderr);
+  });
+
+  it('lanparty up, game port taken while following: when the host dies it cannot host, so it leaves, says why, exits 1', async () => {
+    const [hostIp, nodeIp] = ['127.0.0.91', '127.0.0.92'];
+    const common = ['--session', 'busy-late', '--discovery-port', '47870', '--status', 'json', '--bots', '0', '--duration', '120'];
+    const watcher = await new BeaconWatcher({ bind: '127.0.0.93', port: 47870 }).start();
+    watchers.push(watcher);
+    const statusOf = (line: string) => (line.startsWith('{') ? (JSON.parse(line) as { node: string; state: string }) : null);
+    const host = startCli(['up', '--bind', hostIp, '--port', '47871', '--peer-port', '47872', ...common], hostIp);
+    await host.until((out) => out.map(statusOf).some((s) => s?.state === 'hosting'), 30_000, 'the first node hosting');
+    const node = startCli(['up', '--bind', nodeIp, '--port', '47873', '--peer-port', '47874', ...common], nodeIp);
+    const id = await node.until((out) => out.map(statusOf).find((s) => s?.state === 'following')?.node, 30_000, 'the second node following');
+
+    // its client port, free when it started, is taken now; then its host dies
+    await occupy(nodeIp, 47873);
+    host.child.kill('SIGKILL');
+    const exit = await node.exited;
+    expect(exit.code, node.output()).toBe(1);
+    const line = node.stderr.find((l) => l.startsWith('lanparty up:'));
+    expect(line, node.output()).toMatch(/^lanparty up: cannot listen on 127\.0\.0\.92:47873 .*game clients.*already in use.*--port <n>/);
+    noStack(node.stderr); // it stopped cleanly, no crash on the way out
+    // it was elected (it had to be, alone), and no beacon of it ever named it host
+    expect(watcher.heard.some((s) => s.b.id === id)).toBe(true);
+    expect(watcher.hostClaims().filter((c) => c.id === id)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parentWatchEnv } from '../../src/app/exit-with-parent.js';
 import { cliPath } from '../helpers/tmux.js';
 
 const IP = '127.0.0.64';
@@ -26,7 +27,7 @@ function lanparty(...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [cliPath(), ...args],
-      { env: { ...process.env, GAME_IP: IP, LANPARTY_TEST: '1', LANPARTY_LOG: 'warn' }, timeout: 30_000, encoding: 'utf8' },
+      { env: { ...process.env, GAME_IP: IP, LANPARTY_TEST: '1', LANPARTY_LOG: 'warn', ...parentWatchEnv() }, timeout: 30_000, encoding: 'utf8' },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
   });

@@ -89,8 +89,10 @@ describe('every game: host + 20 bots for 30 s, then lanparty join', () => {
       const rest = RUN_MS - (performance.now() - started);
       if (rest > 0) await sleep(rest);
 
-      // the host: status lines with 20 clients, the tick strictly increasing
-      const ticks = hostTicks(host);
+      // the host: status lines with 20 clients, the tick strictly increasing while anyone is
+      // in the world (an empty host sleeps: its tick stands still until the first join)
+      const all = hostTicks(host);
+      const ticks = all.slice(Math.max(0, all.findIndex((t) => t.clients > 0)));
       say(game.name, 'host', ticks.at(-1), 'bots', good);
       const with20 = ticks.filter((t) => t.clients === BOTS);
       expect(with20.length, host.output()).toBeGreaterThanOrEqual(5);

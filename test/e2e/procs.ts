@@ -5,6 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { parentWatchEnv } from '../../src/app/exit-with-parent.js';
 import { cliPath, sleep } from '../helpers/tmux.js';
 
 const live = new Set<CliProcess>();
@@ -18,7 +19,8 @@ export class CliProcess {
 
   constructor(args: string[], ip: string, env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [cliPath(), ...args], {
-      env: { ...process.env, GAME_IP: ip, LANPARTY_TEST: '1', LANPARTY_LOG: 'warn', ...env },
+      // parentWatchEnv: the command exits when this process dies, even by SIGKILL
+      env: { ...process.env, GAME_IP: ip, LANPARTY_TEST: '1', LANPARTY_LOG: 'warn', ...parentWatchEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(this);

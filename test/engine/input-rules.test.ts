@@ -83,6 +83,27 @@ describe('input rules against their specification', () => {
     expect(take()).toEqual([31, 11, 41, 21]);
   });
 
+  it('inputs: 10,000 clients joining and leaving in waves keep no more per-client rows than were present at once', () => {
+    const { r, drops, take } = rules();
+    let next = 1;
+    const present: number[] = [];
+    for (let wave = 0; wave < 5; wave++) {
+      while (present.length < 10_000) {
+        r.arrive(join(next), () => {});
+        present.push(next++);
+      }
+      for (const c of present) r.arrive(input(c, wave + 1), () => {});
+      expect(take().length).toBe(10_000);
+      for (const c of present.splice(0, 7_000)) r.arrive({ ...join(c), type: Cmd.LEAVE }, () => {});
+    }
+    expect(r.slotCapacity).toBe(10_000);
+    expect(drops).toEqual({});
+    r.arrive(input(1, 99), () => {});
+    r.arrive(input(next - 1, 99), () => {});
+    expect(take()).toEqual([99]);
+    expect(drops).toEqual({ 'input.unknown-client': 1 });
+  });
+
   it('inputs: any script of joins, leaves, refusals and inputs gives what the rules say (a Map-per-client model)', () => {
     const client = fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 0x7000_0001, 0x7000_0002);
     const command = fc.record({

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../../src/engine/games/index.js';
-import { hashToHex } from '../../src/engine/hash.js';
+import { hashRound, hashToHex } from '../../src/engine/hash.js';
 import { Recorder, verifyRecording, verifyRecordingFile } from '../../src/engine/recording.js';
 import { scriptedCommands, shooterSim } from '../helpers/shooter-sim.js';
 
 const TICKS = 10_000;
 
-function record(path: string, seed: number): string[] {
-  const sim = shooterSim({ seed, capacity: 2000 });
-  const rec = new Recorder(path, { game: 'shooter', gameOptions: { maxPlayers: 16 }, capacity: 2000, seed, hz: 60 });
+function record(path: string, seed: number, hashChunksPerTick?: number): string[] {
+  const sim = shooterSim({ seed, capacity: 2000, hashChunksPerTick });
+  const rec = new Recorder(path, { game: 'shooter', gameOptions: { maxPlayers: 16 }, capacity: 2000, seed, hz: 60, hashChunksPerTick });
   const hashes: string[] = [];
   sim.observer = (t, arrived, hash) => {
     rec.tick(t, arrived, hash);
@@ -45,19 +45,58 @@ describe('determinism and replay', () => {
     expect(c.filter((h, i) => h !== a[i]).length).toBeGreaterThan(TICKS / 2);
   });
 
-  it('replay: a recording with one input altered is caught at the tick it diverges', () => {
-    const path = join(dir, 'c.jsonl');
-    record(path, 42);
-    const lines = readFileSync(path, 'utf8').trim().split('\n');
-    // change the buttons of one input around tick 3000 to "fire + left"
-    const at = lines.findIndex((l, i) => i > 3000 && l.includes('"c":[[1,'));
-    const rec = JSON.parse(lines[at]!);
-    rec.c[0][3] = rec.c[0][3] === 17 ? 18 : 17;
-    lines[at] = JSON.stringify(rec);
-    writeFileSync(path, lines.join('\n'));
-    const r = verifyRecordingFile(path);
-    expect(r.ok).toBe(false);
-    expect(r.mismatch?.tick).toBeGreaterThanOrEqual(rec.t);
+  for (const chunksPerTick of [undefined, 1]) {
+    // undefined: the default, this small world is hashed whole every tick; 1: one chunk per
+    // tick, the world in turns of about 20 ticks (as a large world would be)
+    const how = chunksPerTick === undefined ? 'hashed whole every tick' : 'hashed in turns';
+    it(`replay: a recording (${how}) with one input altered is caught once it diverges`, () => {
+      const path = join(dir, `c${chunksPerTick ?? ''}.jsonl`);
+      record(path, 42, chunksPerTick);
+      expect(verifyRecordingFile(path).ok).toBe(true);
+      const lines = readFileSync(path, 'utf8').trim().split('\n');
+      // change the buttons of one input around tick 3000 to "fire + left"
+      const at = lines.findIndex((l, i) => i > 3000 && l.includes('"c":[[1,'));
+      const rec = JSON.parse(lines[at]!);
+      rec.c[0][3] = rec.c[0][3] === 17 ? 18 : 17;
+      lines[at] = JSON.stringify(rec);
+      writeFileSync(path, lines.join('\n'));
+      const r = verifyRecordingFile(path);
+      expect(r.ok).toBe(false);
+      expect(r.mismatch?.tick).toBeGreaterThanOrEqual(rec.t);
+    });
+  }
+
+  it('determinism check: a corrupted byte anywhere in the networked state is caught within one round of hashing', () => {
+    // twin simulations, the same inputs; one byte of row 0 (never written by the game, so the
+    // corruption stays) of each networked field in turn is flipped in the twin: its hashes
+    // must part from the original's within `round` ticks
+    const hashChunksPerTick = 1;
+    const a = shooterSim({ seed: 5, capacity: 2000, hashChunksPerTick });
+    const b = shooterSim({ seed: 5, capacity: 2000, hashChunksPerTick });
+    const script = [...scriptedCommands(400)];
+    const step = (t: number) => {
+      a.step(script[t]!);
+      b.step(script[t]!);
+    };
+    let t = 0;
+    for (; t < 100; t++) step(t);
+    const schema = a.game.schema;
+    const round = hashRound(schema, a.maxEid, hashChunksPerTick);
+    expect(round).toBeGreaterThan(10);
+    for (const i of schema.fields.flatMap((f, k) => (f.networked ? [k] : []))) {
+      const field = b.world.block.fields[i]!;
+      const before = field[0]!;
+      field[0] = 1;
+      let caught = -1;
+      for (let k = 0; k < round && caught < 0; k++, t++) {
+        step(t);
+        if (hashToHex(a.lastHash) !== hashToHex(b.lastHash)) caught = k;
+      }
+      expect(caught, `${schema.fields[i]!.key} corrupted`).toBeGreaterThanOrEqual(0);
+      field[0] = before;
+      step(t++);
+      expect(hashToHex(b.lastHash)).toBe(hashToHex(a.lastHash));
+    }
   });
 
   it('replay: a version 1 recording (Map-based input rules, the first hash) still replays exactly', () => {

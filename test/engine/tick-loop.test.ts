@@ -34,6 +34,36 @@ describe('tick loop', () => {
     );
   });
 
+  it('tick loop: pumped often enough never to skip, exactly floor(elapsed * 60) ticks have run at every pump (1000 ms is 60, not 59)', () => {
+    fc.assert(
+      // whole milliseconds, at most 5 ticks' worth between pumps: nothing is ever skipped
+      fc.property(fc.array(fc.integer({ min: 0, max: 83 }), { minLength: 1, maxLength: 500 }), (steps) => {
+        const { c, clock } = fakeClock();
+        const loop = new TickLoop({ clock });
+        let elapsed = 0;
+        for (const dt of steps) {
+          c.now += dt;
+          elapsed += dt;
+          pump(loop);
+          // elapsed * 60 / 1000 in integers: elapsed * 3 / 50
+          expect(loop.ticksRun).toBe(Math.floor((elapsed * 3) / 50));
+        }
+        expect(loop.skipped).toBe(0);
+      }),
+    );
+    const { c, clock } = fakeClock();
+    const loop = new TickLoop({ clock });
+    const at = (ms: number) => {
+      // 1 ms pumps up to `ms` after the start (the fake clock starts at 1000)
+      while (c.now < 1000 + ms) {
+        c.now += 1;
+        pump(loop);
+      }
+      return loop.ticksRun;
+    };
+    expect([at(16), at(17), at(50), at(1000)]).toEqual([0, 1, 3, 60]);
+  });
+
   it('tick loop: no drift over an hour of 1 ms pumps', () => {
     const { c, clock } = fakeClock();
     const loop = new TickLoop({ clock });

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parentWatchEnv } from '../../src/app/exit-with-parent.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
 import { SessionClient } from '../../src/net/client/session-client.js';
 import { ownEntity, viewOfState } from '../../src/net/client/state-view.js';
@@ -141,6 +142,8 @@ export class NodeProcess {
       GAME_IP: spec.ip,
       LANPARTY_TEST: '1',
       LANPARTY_LOG: spec.logLevel ?? 'warn',
+      // the node exits when this process dies, even by SIGKILL (src/app/exit-with-parent.ts)
+      ...parentWatchEnv(),
       ...(spec.ifaces ? { LANPARTY_TEST_IFACES: spec.ifaces } : {}),
       ...spec.env,
     };
@@ -338,11 +341,14 @@ const BARRIER_READY = 'lanparty-test: barrier ready';
  * within a few ms of one another, however long their start-up took on a loaded machine.
  */
 export function barrierArgs(): string[] {
-  const up = pathToFileURL(join(repoRoot(), 'dist', 'src', 'net', 'lan', 'up.js')).href;
+  const up = pathToFileURL(join(repoRoot(), 'dist', 'src', 'app', 'up.js')).href;
+  const watch = pathToFileURL(join(repoRoot(), 'dist', 'src', 'app', 'exit-with-parent.js')).href;
   // worker threads inherit --import: only the main thread waits
   const code =
     `import { isMainThread } from 'node:worker_threads';` +
     `if (isMainThread) {` +
+    // a node waiting here when the test dies must not wait forever
+    `  (await import(${JSON.stringify(watch)})).exitWithParent();` +
     `  await import(${JSON.stringify(up)});` +
     `  await new Promise((resolve) => {` +
     `    const hold = setInterval(() => {}, 1 << 30);` +

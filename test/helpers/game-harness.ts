@@ -8,6 +8,8 @@ import type { GameDef } from '../../src/engine/game.js';
 import { Cmd, type Command, type CmdType } from '../../src/engine/input-queue.js';
 import { blockBytes, blockViews } from '../../src/engine/layout.js';
 import type { SchemaSpec } from '../../src/engine/schema.js';
+import { HASH_CHUNKS_PER_TICK } from '../../src/engine/hash.js';
+import { RECORDING_FORMAT, RECORDING_VERSION } from '../../src/engine/recording.js';
 import { Simulation } from '../../src/engine/simulation.js';
 import type { SimWorld } from '../../src/engine/world.js';
 
@@ -127,7 +129,7 @@ export function recordingText(
   header: { game: string; capacity: number; seed: number },
   run: { hashes: readonly string[]; commands: readonly (readonly Command[])[] },
 ): string {
-  const head = { kind: 'header', format: 'lanparty-recording', version: 1, game: header.game, gameOptions: {}, capacity: header.capacity, seed: header.seed, hz: 60 };
+  const head = { kind: 'header', format: RECORDING_FORMAT, version: RECORDING_VERSION, game: header.game, gameOptions: {}, capacity: header.capacity, seed: header.seed, hz: 60, hashChunksPerTick: HASH_CHUNKS_PER_TICK };
   const lines = run.commands.map((c, i) => {
     const line: { t: number; h: string; c?: number[][] } = { t: i + 1, h: run.hashes[i]! };
     if (c.length) line.c = c.map((m) => [m.type, m.client, m.seq, m.buttons, m.ax, m.ay]);

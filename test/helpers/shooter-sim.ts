@@ -4,11 +4,11 @@ import { Cmd, type Command, type CmdType } from '../../src/engine/input-queue.js
 import { blockBytes, blockViews } from '../../src/engine/layout.js';
 import { Simulation } from '../../src/engine/simulation.js';
 
-export function shooterSim(opts: { capacity?: number; seed?: number; maxPlayers?: number } = {}) {
+export function shooterSim(opts: { capacity?: number; seed?: number; maxPlayers?: number; hashChunksPerTick?: number } = {}) {
   const capacity = opts.capacity ?? 2000;
   const game = createShooter({ maxPlayers: opts.maxPlayers ?? 16, capacity });
   const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
-  return new Simulation(game, block, { capacity, seed: opts.seed ?? 7 });
+  return new Simulation(game, block, { capacity, seed: opts.seed ?? 7, hashChunksPerTick: opts.hashChunksPerTick });
 }
 
 export const cmd = (type: CmdType, client: number, seq = 0, buttons = 0): Command => ({

@@ -4,16 +4,18 @@
 //
 // Every session runs on a tmux server of its own (`tmux -L <unique socket>`, no config
 // file), so tests never see each other's sessions or the user's. The command runs under
-// /bin/sh with exactly the environment the test gives (plus PATH, HOME, a UTF-8 locale and
-// TERM); its stderr goes to a file (`stderr()`), so log lines never draw over the screen,
+// /bin/sh with exactly the environment the test gives (plus PATH, HOME, a UTF-8 locale,
+// TERM and LANPARTY_PARENT_PID); its stderr goes to a file (`stderr()`), so log lines never draw over the screen,
 // unless the test asks for it on the terminal (`stderr: 'pane'`).
 // When the command ends, the pane shows `[exit CODE]` and the terminal modes stty reports
 // (`icanon`/`-icanon`, `echo`/`-echo`), then stays open, so a test can check how the
-// program left the terminal.
+// program left the terminal; it stays only while the test process lives.
 //
 // Call `killAllTmux()` in afterEach: it kills every server started here and every process
 // that was running in their panes (by pid), also when the test failed. A process 'exit'
-// hook does the same as a last resort.
+// hook does the same as a last resort. And should the test process die without either (a
+// SIGKILL), nothing stays: the command watches it (LANPARTY_PARENT_PID, see
+// src/app/exit-with-parent.ts), the pane's shell then ends, and tmux with its last pane.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +23,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PARENT_PID_ENV, parentWatchEnv } from '../../src/app/exit-with-parent.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -242,6 +245,8 @@ export class TmuxSession {
       SHELL: '/bin/sh',
       TERM: 'xterm-256color',
       TMUX_TMPDIR: this.dir,
+      // the tmux server is a daemon, not our child: the command in the pane watches us
+      ...parentWatchEnv(),
     };
   }
 
@@ -252,7 +257,9 @@ export class TmuxSession {
     const cmd = o.command.map(shq).join(' ');
     const script =
       `${cmd}${o.stderr === 'pane' ? '' : ` 2>${shq(s.stderrPath)}`}; echo "[exit $?]"; ` +
-      `echo "[stty $(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ')]"; exec sleep 86400`;
+      `echo "[stty $(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ')]"; ` +
+      // open for the test to read, while the watched process (this one) lives
+      `while kill -0 "$${PARENT_PID_ENV}" 2>/dev/null; do sleep 1; done`;
     const envArgs = Object.entries(o.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     await s.tmux(['-f', '/dev/null', 'new-session', '-d', '-s', s.name, '-x', String(s.cols), '-y', String(s.rows), ...(o.cwd ? ['-c', o.cwd] : []), ...envArgs, script]);
     // a fixed size whatever clients come and go; the status line off, so the pane is the window

@@ -85,6 +85,43 @@ describe('chat room', () => {
     expect(wa.errors).toEqual([]);
   });
 
+  it('a name held by a player within its reconnect grace: NAME_IN_GRACE with the seconds left, closed; its token takes it back; free after the grace', async () => {
+    const th = await startHost({ graceMs: 1500 });
+    const a = await joinClient(th, { name: 'Zed' });
+    const token = a.welcome.token;
+    a.close(); // a crash: no leave
+    // until the host has seen the close, the name is simply taken
+    await waitUntil(async () => (await refusedWith(th, { name: 'zed' })) === ErrorCode.NAME_IN_GRACE, 2000, 'NAME_IN_GRACE');
+    const raw = await RawPeer.connect(th.port, 'json');
+    raw.send({ type: 'join', protocol: 1, name: 'Zed' });
+    expect(await raw.nextError()).toMatchObject({ code: ErrorCode.NAME_IN_GRACE, message: expect.stringMatching(/held for [12] more s/) });
+    await raw.waitClosed();
+
+    // the token takes the session back, name and all
+    const back = await joinClient(th, { token });
+    expect(back.welcome.reconnected).toBe(true);
+    await waitUntil(() => back.roster.length === 1, 2000, 'the roster');
+    expect(back.roster).toEqual([{ client: a.welcome.client, name: 'Zed' }]);
+    // a nick to a name in grace is refused the same way, the connection stays open
+    const b = await joinClient(th, { name: 'Yan' });
+    const wb = watch(b);
+    b.close();
+    const c = await joinClient(th);
+    const wc = watch(c);
+    await waitUntil(async () => (await refusedWith(th, { name: 'Yan' })) === ErrorCode.NAME_IN_GRACE, 2000, 'NAME_IN_GRACE for Yan');
+    c.nick('Yan');
+    await waitUntil(() => wc.errors.length > 0, 2000, 'the nick refused');
+    expect(wc.errors[0]).toMatchObject({ code: ErrorCode.NAME_IN_GRACE });
+    expect(c.closed).toBe(false);
+    expect(wb.errors).toEqual([]);
+
+    // after the grace the name is free
+    back.close();
+    await sleep(1700);
+    const again = await joinClient(th, { name: 'Zed' });
+    expect(again.welcome.reconnected).toBe(false);
+  });
+
   it('the roster goes to everyone on join and on leave for good, not on a reconnect within the grace; the nickname is kept', async () => {
     const th = await startHost({ graceMs: 600 });
     const a = await joinClient(th, { name: 'A' });

@@ -129,6 +129,19 @@ describe('sessions and reconnect tokens', () => {
     expect(b.closed).toBe(false);
   });
 
+  it('leave: the others get {type: left} about the leaver; the leaver itself is not sent it before its close', async () => {
+    const th = await startHost();
+    const { peer: leaver, welcome } = await RawPeer.joined(th.port, 'msgpack');
+    const other = await joinClient(th);
+    const left: number[] = [];
+    other.on('left', (c) => left.push(c));
+    leaver.send({ type: 'leave' });
+    const rest = await leaver.drainUntilClosed();
+    await waitUntil(() => left.length > 0, 2000, 'the other to get {type: left}');
+    expect(left).toEqual([welcome.client]);
+    expect(rest.filter((m) => m.type === 'left')).toEqual([]);
+  });
+
   it('a token in use by a live connection: TOKEN_IN_USE; the live connection is not disturbed', async () => {
     const th = await startHost();
     const a = await joinClient(th);

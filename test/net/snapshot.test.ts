@@ -185,7 +185,7 @@ describe('snapshot encoding', () => {
     expect(byKey['Entity.gen']!.wire).toBe('u16');
   });
 
-  it('snapshot: the schema descriptor lists networked fields with wire types and quant, networked globals, archetypes', () => {
+  it('snapshot: the schema descriptor lists networked fields with wire types and quant, networked globals, archetypes and the fields of each', () => {
     const d = schemaDescriptor(schema);
     expect(d.fields.map((f) => f.key)).toEqual([
       'Entity.archetype',
@@ -204,6 +204,11 @@ describe('snapshot encoding', () => {
     expect(d.fields[3]!.quant).toEqual({ min: -10, max: 10, step: 0.25, levels: 80 });
     expect(d.globals).toEqual(['phase', 'level']);
     expect(d.archetypes).toEqual(['a', 'b']);
+    // a: P and S; b: P only (S.hp ... S.tiny are not b's)
+    expect(d.archetypeFields).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      [0, 1, 2, 3, 4, 5],
+    ]);
     expect(JSON.parse(JSON.stringify(d))).toEqual(d); // plain data, sendable in a welcome
   });
 

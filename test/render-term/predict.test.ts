@@ -30,6 +30,22 @@ describe('the movement rule', () => {
     }
   });
 
+  it('the example of docs/games/shooter.md: from x = 400 holding RIGHT the host stops at 649.9995; in doubles only, at 646.67', () => {
+    const sim = shooterSim({ seed: 3 });
+    sim.step([cmd(Cmd.JOIN, 1), cmd(Cmd.JOIN, 2)]);
+    sim.step([cmd(Cmd.INPUT, 1, 1, Button.READY), cmd(Cmd.INPUT, 2, 1, Button.READY)]);
+    const w = sim.world;
+    const e = sim.entityOf(2);
+    expect(w.c.Position.x[e]).toBe(400); // slot 2's spawn
+    let doubles = 400;
+    for (let s = 2; s < 102; s++) {
+      sim.step([cmd(Cmd.INPUT, 2, s, Button.RIGHT)]);
+      if (doubles + STEP + 100 < 750) doubles += STEP;
+    }
+    expect(w.c.Position.x[e]).toBe(649.99951171875);
+    expect(doubles).toBeCloseTo(646.6667, 4);
+  });
+
   it('keeps the ship inside the bounds', () => {
     expect(stepShip(2, 10, Button.LEFT)).toEqual([2, 10]);
     expect(stepShip(4, 10, Button.LEFT)).toEqual([Math.fround(4 - STEP), 10]);

@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nodeCommand, pinLabel, type Pinning } from '../pin.js';
 
 export interface ColyseusOptions {
   clients: number;
@@ -26,6 +27,10 @@ export interface ColyseusOptions {
   /** Which clients run the SDK's decoder: 'sampled' (default: ~10 in all, the latency sample;
    *  the others count frames without decoding, see clients.ts) or 'all'. Same switch as lanparty's. */
   decode?: 'all' | 'sampled';
+  /** About how many clients decode with 'sampled' (default 10). */
+  sampled?: number;
+  /** Pin the host and the client processes (../pin.ts), as the lanparty runs are; null or absent: not pinned. */
+  pin?: Pinning | null;
 }
 
 export interface ColyseusResult {
@@ -48,6 +53,7 @@ export interface ColyseusResult {
   delivery_p50_ms: number; // mean of per-second p50s
   connected_min: number; // fewest clients connected in any measured second, all processes
   client_cpu_pct: number; // client processes, summed, mean over the window
+  pinned: string;
 }
 
 type Line = Record<string, number | string | boolean>;
@@ -115,13 +121,13 @@ export function colyseusVersion(): string {
 
 export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
   const nProcs = Math.max(1, Math.min(o.clients, o.clientProcesses ?? Math.ceil(o.clients / 250)));
-  const start = (name: string, args: string[]): Proc =>
-    new Proc(name, spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const start = (name: string, args: string[], cpu: number | undefined): Proc =>
+    new Proc(name, spawn(...nodeCommand(args, cpu), { stdio: ['pipe', 'pipe', 'pipe'] }));
   const procs: Proc[] = [];
   try {
     // --expose-gc only serves the two 'heap' probes, which run outside the measure window.
     const host = start('colyseus host', ['--expose-gc', here('./host.js'), '--exit-with-stdin', '--port', String(o.port),
-      '--entities', String(o.entities), '--send-hz', String(o.sendHz), '--seed', '1']);
+      '--entities', String(o.entities), '--send-hz', String(o.sendHz), '--seed', '1'], o.pin?.host);
     procs.push(host);
     await host.waitFor('ready', 20_000);
     let mark = host.lines.length;
@@ -131,12 +137,12 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
     // Children exit when their stdin (our pipe) closes, so a crash here leaves none behind;
     // --seconds is only a backstop.
     const seconds = String(120 + o.warmupS + o.measureS);
-    const decodeEvery = o.decode === 'all' ? 1 : Math.max(1, Math.floor(o.clients / 10));
+    const decodeEvery = o.decode === 'all' ? 1 : Math.max(1, Math.floor(o.clients / (o.sampled ?? 10)));
     const clients: Proc[] = [];
     for (let i = 0, first = 0; i < nProcs; i++) {
       const k = Math.floor(o.clients / nProcs) + (i < o.clients % nProcs ? 1 : 0);
       clients.push(start(`colyseus clients ${i}`, [here('./clients.js'), '--exit-with-stdin', '--port', String(o.port),
-        '--clients', String(k), '--seconds', seconds, '--first', String(first), '--decode-every', String(decodeEvery)]));
+        '--clients', String(k), '--seconds', seconds, '--first', String(first), '--decode-every', String(decodeEvery)], o.pin?.clients));
       first += k;
     }
     procs.push(...clients);
@@ -189,6 +195,7 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
       delivery_p50_ms: round(mean(cs.map((l) => num(l, 'latency_p50_ms')))),
       connected_min: Math.min(...connectedBySecond),
       client_cpu_pct: round(mean(cpuBySecond)),
+      pinned: pinLabel(o.pin ?? null),
     };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));

@@ -225,7 +225,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.send({ type: 'chat', text });
   }
 
-  /** Change nickname (refused with a NAME_TAKEN hostError when another player has it). */
+  /** Change nickname (refused with a NAME_TAKEN or NAME_IN_GRACE hostError when another player has it). */
   nick(name: string): void {
     this.send({ type: 'nick', name });
   }
@@ -307,7 +307,11 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     const r = decodeSnapshot(this.codec, m, base, out);
     if (!r.ok) {
       this.decodeErrors++;
-      if (r.baseMissing) this.send({ type: 'ack', tick: -1 });
+      if (r.baseMissing) {
+        // the host forgets our acks on -1: none of them may serve as a base (nor go out in input.ack) again
+        this.acked.length = 0;
+        this.send({ type: 'ack', tick: -1 });
+      }
       return;
     }
     this.kept.push(r.state);

@@ -250,10 +250,8 @@ export class LanNode extends EventEmitter<{
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.ticker);
-    this.discovery.stop();
-    this.mesh.stop();
+    // after leave() (a node that could not host) the sockets are closed already
+    if (!this.stopped) this.leave();
     await this.transition;
     await this.stepDown();
   }

@@ -25,11 +25,12 @@
 // Memory per client: capacity / 8 bytes (held) + 4 bytes per grid cell + a few numbers.
 
 import type { StateBlock } from '../../engine/layout.js';
+import type { SnapshotRing } from '../../engine/snapshot-ring.js';
 import type { SnapshotCodec } from '../protocol/snapshot/codec.js';
 import { encodeFull } from '../protocol/snapshot/encode-full.js';
 import { encodeRefresh } from '../protocol/snapshot/encode-refresh.js';
 import type { SnapshotMessage } from '../protocol/snapshot/types.js';
-import type { CellRange, TickGrid } from './interest.js';
+import { DEAD, type CellRect, type TickCells } from './cell-index.js';
 
 /** The removal sweep covers the held set in this many snapshots. */
 export const SWEEP_PARTS = 16;
@@ -83,44 +84,46 @@ export class BudgetClient {
   }
 
   /**
-   * This client's snapshot of `block` (tick `tick`): its cell range `r`, its entity `self`.
-   * `changed[c]` = entities of cell c that changed since the previous tick; `globals` = the
-   * block's networked globals. Returns the message; call `spent` with its packed size.
+   * What this client's snapshot of tick `tick` carries: its cells now `view` (the cell index
+   * of the tick: `cells`), its entity `self`. `changed[c]` = entities of cell c that changed
+   * since the previous tick; `globals` = the tick's networked globals. Updates the bucket,
+   * the priorities and the removal sweep; an encoder then sends the plan (refreshMessage, or
+   * the shared fragments of ./tick-fragments.ts), marks what it sent as held and calls
+   * `commit`, then `spent`.
    */
-  next(
+  plan(
     ctx: SnapshotCodec,
-    block: StateBlock,
     tick: number,
-    grid: TickGrid,
+    cells: TickCells,
     changed: Int32Array,
-    r: CellRange | Int32Array,
+    view: CellRect,
     self: number,
     hz: number,
     scratch: Scratch,
     globals: readonly number[],
-  ): SnapshotMessage {
+  ): BudgetPlan {
     this.refill(tick, hz);
-    const src = { block, maxEid: grid.maxEid };
-    const arch = block.fields[ctx.archIndex] as Uint8Array;
-    const mine = (e: number) => e === self || grid.always.includes(e);
-    if (this.lastTick < 0) {
+    const plan = scratch.plan;
+    const always = cells.always;
+    const selfCell = cells.cell(self);
+    plan.self = selfCell !== DEAD ? self : 0;
+    plan.nCells = 0;
+    plan.nRm = 0;
+    plan.globals = this.globalsChanged(globals);
+    plan.first = this.lastTick < 0;
+    if (plan.first) {
       // a first (or reset) snapshot: only the own and always entities, cells follow by priority
-      const vis = scratch.vis(grid.maxEid);
-      if (self > 0 && self <= grid.maxEid && arch[self]) vis[self] = 1;
-      for (const e of grid.always) vis[e] = 1;
-      const msg = encodeFull(ctx, src, tick, vis);
-      for (let e = 1; e <= grid.maxEid; e++) if (vis[e]) this.held[e >> 5]! |= 1 << (e & 31);
-      this.globalsChanged(globals);
-      this.lastTick = tick;
-      return msg;
+      if (plan.self) this.hold(plan.self);
+      for (const e of cells.list(always)) this.hold(e);
+      return plan;
     }
 
-    // removals: a slice of the held set, dead or out of view now
-    const { rm, ch, add } = scratch.ids(grid.maxEid + 1);
+    // removals: a slice of the held set, dead or out of view now (the own entity and the
+    // always ones are in view wherever they are; one whose position is NaN stays held)
+    const rm = (plan.rm = scratch.ids(cells.maxEid + 1).rm);
     let nRm = 0;
     const words = this.held.length;
     const per = Math.ceil(words / SWEEP_PARTS);
-    const g = grid.grid;
     const w0 = this.sweep;
     const w1 = Math.min(words, w0 + per);
     this.sweep = w1 >= words ? 0 : w1;
@@ -130,28 +133,26 @@ export class BudgetClient {
         const b = 31 - Math.clz32(bits);
         bits &= ~(1 << b);
         const e = (w << 5) | b;
-        let gone = e > grid.maxEid || arch[e] === 0;
-        if (!gone && !mine(e)) {
-          const c = g.col(block.fields[scratch.xIndex]![e]!);
-          const row = g.row(block.fields[scratch.yIndex]![e]!);
-          gone = c < r[0]! || c > r[2]! || row < r[1]! || row > r[3]!;
-        }
-        if (gone) {
+        const c = cells.cell(e);
+        if (c === DEAD || (c >= 0 && e !== self && !view.has(c))) {
           this.held[w]! &= ~(1 << b);
           rm[nRm++] = e;
         }
       }
     }
     rm.subarray(0, nRm).sort();
+    plan.nRm = nRm;
 
     // priorities of the cells in view; the own cell is the centre of "near"
-    const sx = self > 0 && self <= grid.maxEid && arch[self] ? g.col(block.fields[scratch.xIndex]![self]!) : (r[0]! + r[2]!) >> 1;
-    const sy = self > 0 && self <= grid.maxEid && arch[self] ? g.row(block.fields[scratch.yIndex]![self]!) : (r[1]! + r[3]!) >> 1;
+    const cols = view.cols;
+    const inGrid = selfCell >= 0 && selfCell < always;
+    const sx = inGrid ? selfCell % cols : (view.x0 + view.x1) >> 1;
+    const sy = inGrid ? Math.floor(selfCell / cols) : (view.y0 + view.y1) >> 1;
     const order = scratch.cells;
     let nCells = 0;
-    for (let y = r[1]!; y <= r[3]!; y++) {
-      for (let x = r[0]!; x <= r[2]!; x++) {
-        const c = y * g.cols + x;
+    for (let y = view.y0; y <= view.y1; y++) {
+      for (let x = view.x0; x <= view.x1; x++) {
+        const c = y * cols + x;
         const d = Math.max(Math.abs(x - sx), Math.abs(y - sy));
         this.pri[c]! += (1 + changed[c]!) / (1 + d);
         order[nCells++] = c;
@@ -162,45 +163,76 @@ export class BudgetClient {
     // refresh the top cells while the bucket allows (the first one whenever it is positive):
     // picked by repeated selection, since only one or two are taken per snapshot
     const rowBytes = ctx.rowWireBytes + 1;
-    let room = this.bucket - 40 - rowBytes * (1 + grid.always.length); // header, own and always rows
-    const list = scratch.list(grid.maxEid + 1);
-    let n = 0;
+    let room = this.bucket - 40 - rowBytes * (1 + cells.count(always)); // header, own and always rows
+    const chosen = plan.cells;
+    let taken = 0;
     let left = nCells;
     while (left > 0 && room > 0) {
       let best = 0;
       for (let i = 1; i < left; i++) if (pri[order[i]!]! > pri[order[best]!]!) best = i;
       const c = order[best]!;
       order[best] = order[--left]!; // taken out of the candidates
-      const count = g.cellStart[c + 1]! - g.cellStart[c]!;
+      const count = cells.count(c);
       if (count === 0) {
         pri[c] = 0;
         continue;
       }
       const cost = count * rowBytes;
-      if (n > 0 && cost > room) break;
-      for (let k = g.cellStart[c]!; k < g.cellStart[c + 1]!; k++) list[n++] = g.items[k]!;
+      if (taken > 0 && cost > room) break;
+      chosen[plan.nCells++] = c;
+      taken += count;
       room -= cost;
       pri[c] = 0;
     }
-    if (self > 0 && self <= grid.maxEid && arch[self]) list[n++] = self;
-    for (const e of grid.always) list[n++] = e;
+    return plan;
+  }
+
+  /**
+   * The plan as one message encoded for this client alone (the reference for the shared
+   * fragments): a full snapshot of the own and always entities first, then deltas whose `ch`
+   * are the refreshed entities it holds (every field) and `add` those it does not. Marks them
+   * held; call `commit` after.
+   */
+  refreshMessage(ctx: SnapshotCodec, block: StateBlock, tick: number, cells: TickCells, plan: BudgetPlan, scratch: Scratch): SnapshotMessage {
+    const src = { block, maxEid: cells.maxEid };
+    const alwaysList = cells.list(cells.always);
+    if (plan.first) {
+      const vis = scratch.vis(cells.maxEid);
+      if (plan.self) vis[plan.self] = 1;
+      for (const e of alwaysList) vis[e] = 1;
+      return encodeFull(ctx, src, tick, vis);
+    }
+    const { ch, add } = scratch.ids(cells.maxEid + 1);
+    const list = scratch.list(cells.maxEid + 1);
+    let n = 0;
+    for (let i = 0; i < plan.nCells; i++) for (const e of cells.list(plan.cells[i]!)) list[n++] = e;
+    if (plan.self) list[n++] = plan.self;
+    for (const e of alwaysList) list[n++] = e;
     const sorted = list.subarray(0, n).sort();
     let nCh = 0;
     let nAdd = 0;
     let prev = 0;
     for (let i = 0; i < n; i++) {
       const e = sorted[i]!;
-      if (e === prev) continue; // self or an always entity also in a refreshed cell
+      if (e === prev) continue; // the own entity also in a refreshed cell
       prev = e;
       if (this.isHeld(e)) ch[nCh++] = e;
       else {
         add[nAdd++] = e;
-        this.held[e >> 5]! |= 1 << (e & 31);
+        this.hold(e);
       }
     }
-    const msg = encodeRefresh(ctx, src, tick, this.lastTick, rm, nRm, ch, nCh, add, nAdd, this.globalsChanged(globals));
+    return encodeRefresh(ctx, src, tick, this.lastTick, plan.rm, plan.nRm, ch, nCh, add, nAdd, plan.globals);
+  }
+
+  /** Mark entity e as held by the client (it was sent all its fields). */
+  hold(e: number): void {
+    this.held[e >> 5]! |= 1 << (e & 31);
+  }
+
+  /** The snapshot of `tick` was sent: it is the base of the next. */
+  commit(tick: number): void {
     this.lastTick = tick;
-    return msg;
   }
 
   /** Charge the bucket for a sent message. */
@@ -209,19 +241,34 @@ export class BudgetClient {
   }
 }
 
+/** What one budgeted snapshot carries (BudgetClient.plan); lives in the Scratch, reused. */
+export interface BudgetPlan {
+  /** A first snapshot: a full one of the own and always entities only. */
+  first: boolean;
+  /** Held entities to remove, ascending: rm[0..nRm). */
+  rm: Uint32Array;
+  nRm: number;
+  /** Cells to refresh (every entity, every field): cells[0..nCells). */
+  cells: Int32Array;
+  nCells: number;
+  /** The client's live entity (refreshed in every snapshot), 0 when it has none. */
+  self: number;
+  /** The networked globals changed since the last snapshot sent. */
+  globals: boolean;
+}
+
 /** Scratch arrays shared by the clients of one worker (one encode at a time). */
 export class Scratch {
   private _vis = new Uint8Array(0);
   private _ids = { rm: new Uint32Array(0), ch: new Uint32Array(0), add: new Uint32Array(0) };
   private _list = new Uint32Array(0);
   readonly cells: Int32Array;
+  readonly plan: BudgetPlan;
 
-  constructor(
-    cells: number,
-    readonly xIndex: number,
-    readonly yIndex: number,
-  ) {
+  /** `cells`: the interest grid's cells (cols * rows). */
+  constructor(cells: number) {
     this.cells = new Int32Array(cells);
+    this.plan = { first: false, rm: new Uint32Array(0), nRm: 0, cells: new Int32Array(cells), nCells: 0, self: 0, globals: false };
   }
 
   vis(rows: number): Uint8Array {
@@ -239,4 +286,28 @@ export class Scratch {
     if (this._list.length < n * 2) this._list = new Uint32Array(n * 2);
     return this._list;
   }
+}
+
+/**
+ * Entities per grid cell of `cells` (tick `tick`) whose position (fields xIndex, yIndex)
+ * changed since the previous tick's slot; every entity counts when that slot is unreadable.
+ */
+export function changesPerCell(ring: SnapshotRing, tick: number, cells: TickCells, xIndex: number, yIndex: number, out: Int32Array): void {
+  const block = ring.blockOf(tick);
+  const xs = block.fields[xIndex]!;
+  const ys = block.fields[yIndex]!;
+  const n = out.length;
+  const pt = ring.beginRead(tick - 1);
+  if (pt >= 0) {
+    const prev = ring.blockOf(tick - 1);
+    const px = prev.fields[xIndex]!;
+    const py = prev.fields[yIndex]!;
+    for (let c = 0; c < n; c++) {
+      let k = 0;
+      for (const e of cells.list(c)) if (xs[e] !== px[e] || ys[e] !== py[e]) k++;
+      out[c] = k;
+    }
+    if (ring.endRead(tick - 1, pt)) return;
+  }
+  for (let c = 0; c < n; c++) out[c] = cells.count(c);
 }

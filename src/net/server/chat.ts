@@ -10,7 +10,7 @@
 // sent once: the whole roster to whoever joined meanwhile, only the changes (add / remove)
 // to everyone else, with one announcement naming the joiners; each message is encoded once.
 
-import { ErrorCode, protocolError } from '../errors.js';
+import { ErrorCode, protocolError, type ProtocolError } from '../errors.js';
 import { HostMsg, UNSAFE_CHARS, errorMsg, type ChatMsg, type RosterMsg } from '../protocol/messages.js';
 import { Connection } from './connection.js';
 import type { DropCounter } from './drops.js';
@@ -87,17 +87,26 @@ export class ChatRoom {
 
   /**
    * Why `name` cannot be taken by `client` (null: it can): held by another live or announced
-   * session, or the default name of another client id.
+   * session (NAME_IN_GRACE while that player may still reconnect), or the default name of
+   * another client id.
    */
-  refuse(name: string, client: number): string | null {
+  refuse(name: string, client: number): ProtocolError | null {
     const key = nameKey(name);
+    const quoted = JSON.stringify(name);
     const d = DEFAULT_NAME.exec(key);
-    if (d && Number(d[1]) !== client) return `the name ${JSON.stringify(name)} is reserved for client ${d[1]}`;
+    if (d && Number(d[1]) !== client) return protocolError(ErrorCode.NAME_TAKEN, `the name ${quoted} is reserved for client ${d[1]}`);
     for (const s of this.host.sessions()) {
       if (s.client === client || s.name === undefined) continue;
       // a session that never got its welcome and has no connection can never come back
       if (!s.announced && !s.attached) continue;
-      if (nameKey(s.name) === key) return `the name ${JSON.stringify(name)} is taken`;
+      if (nameKey(s.name) !== key) continue;
+      if (s.attached || s.graceEndsAt === undefined) return protocolError(ErrorCode.NAME_TAKEN, `the name ${quoted} is taken`);
+      // a crashed client that restarts meets its own old session here: say when it frees
+      const left = Math.max(1, Math.ceil((s.graceEndsAt - performance.now()) / 1000));
+      return protocolError(
+        ErrorCode.NAME_IN_GRACE,
+        `the name ${quoted} is held for ${left} more s by a player who disconnected (rejoin with its token to take it back, or retry after that)`,
+      );
     }
     return null;
   }
@@ -187,7 +196,7 @@ export class ChatRoom {
   nick(conn: Connection, s: Session, name: string): void {
     if (!this.admit(conn, s)) return;
     const why = this.refuse(name, s.client);
-    if (why) return conn.reject(protocolError(ErrorCode.NAME_TAKEN, why));
+    if (why) return conn.reject(why);
     const old = s.name ?? defaultName(s.client);
     if (old === name) return;
     s.name = name;

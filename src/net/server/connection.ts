@@ -8,6 +8,7 @@
 
 import type { Socket } from 'node:net';
 import { C1, Packr, Unpackr } from 'msgpackr';
+import { threadClock } from '../../engine/thread-cpu.js';
 import { ErrorCode, protocolError, type ProtocolError } from '../errors.js';
 import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { encodeJsonFrame, encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
@@ -80,7 +81,12 @@ export class Connection {
     this.remotePort = socket.remotePort ?? 0;
     this.tokens = limits.rateBurst;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      // reading, decoding and handling the messages: this thread's 'read' stage
+      const t0 = threadClock().startInTurn();
+      this.onData(chunk);
+      threadClock().add('read', performance.now() - t0);
+    });
     socket.on('drain', () => (this.behindSince = 0));
     socket.on('error', () => {}); // 'close' follows; resets are normal on a LAN
     socket.on('close', () => {

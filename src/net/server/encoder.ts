@@ -4,18 +4,19 @@
 //
 //   full / delta      one payload per distinct base tick, shared by every client of that base
 //   JSON              one full JSON snapshot per tick, shared by every JSON client
-//   interest          one payload per (cells now, base, cells at the base): clients that see
-//                     the same cells share it
+//   interest          per cell, parts encoded once per tick (and base) and spliced into each
+//                     client's snapshot (./tick-fragments.ts): clients that see the same cells
+//                     from the same base share one
 //   per client        games with exact visibility (haunted): what that player may see
 
 import type { GameDef } from '../../engine/game.js';
-import type { StateBlock } from '../../engine/layout.js';
 import type { SnapshotRing } from '../../engine/snapshot-ring.js';
 import { viewOf } from '../../engine/snapshot-view.js';
 import { encodeJsonMessage } from '../protocol/json-frame.js';
 import { encodeMsgpackFrame } from '../protocol/msgpack-frame.js';
 import { createSnapshotCodec, encodeFromRing, toJsonSnapshot, type SnapshotCodec } from '../protocol/snapshot/index.js';
 import { InterestIndex, rangeKey } from './interest.js';
+import { SnapshotFragments, type FragmentTick } from './tick-fragments.js';
 
 /** What an interest client asks for: its entity, base tick and the cells it was sent at that base. */
 export interface InterestRequest {
@@ -30,9 +31,10 @@ export interface InterestRequest {
 export class SnapshotEncoder {
   readonly codec: SnapshotCodec;
   readonly interest: InterestIndex | null;
+  /** Shared per-cell fragments of the interest and budgeted paths (null: no interest grid). */
+  readonly fragments: SnapshotFragments | null;
   private readonly visNow: Uint8Array;
   private readonly visBase: Uint8Array;
-  private readonly r = new Int32Array(4);
 
   constructor(
     private readonly game: GameDef,
@@ -41,6 +43,7 @@ export class SnapshotEncoder {
   ) {
     this.codec = createSnapshotCodec(game.schema, capacity);
     this.interest = game.interest ? new InterestIndex(game.schema, game.interest, capacity) : null;
+    this.fragments = this.interest ? new SnapshotFragments(this.codec, this.interest, capacity) : null;
     this.visNow = new Uint8Array(capacity + 1);
     this.visBase = new Uint8Array(capacity + 1);
   }
@@ -61,61 +64,47 @@ export class SnapshotEncoder {
   }
 
   /**
-   * The interest path: each client's cell range now (into `ranges`, 4 per client), then one
-   * payload per distinct (range now, base, range at the base, mode), shared. Returns the
-   * payloads in request order (null: not readable) and how many distinct ones were built.
+   * The interest path (./tick-fragments.ts): each client's cell range now (into `ranges`, 4
+   * per client); msgpack clients get their own small part plus the shared parts of their
+   * cells, JSON clients a full JSON snapshot per distinct view. Returns the payloads in
+   * request order (null: not readable) and how many distinct ones were built.
    */
   interestFrames(tick: number, reqs: readonly InterestRequest[], ranges: Int32Array): { frames: Array<Uint8Array | null>; groups: number } {
     const n = reqs.length;
     const frames: Array<Uint8Array | null> = new Array(n).fill(null);
-    const interest = this.interest;
-    const ring = this.ring;
-    if (!interest) return { frames, groups: 0 };
-    const token = ring.beginRead(tick);
-    if (token < 0) return { frames, groups: 0 };
-    const block = ring.blockOf(tick);
-    const maxEid = ring.info(tick).maxEid;
-    const cache = new Map<string, Uint8Array | null>();
-    const r = this.r;
+    const t = this.fragments?.begin(this.ring, tick);
+    if (!t) return { frames, groups: 0 };
+    const json = new Map<string, Uint8Array>();
+    let intact = false;
     try {
       for (let i = 0; i < n; i++) {
         const q = reqs[i]!;
-        const base = q.json || q.baseRange[0]! < 0 ? -1 : q.base;
-        interest.rangeOf(block, tick, maxEid, q.self, r);
-        ranges.set(r, i * 4);
-        // own entity outside its own range (a game whose camera does not follow it): not shared
-        const key = `${rangeKey(r)}:${base}:${base >= 0 ? rangeKey(q.baseRange) : 0}:${q.json ? 1 : 0}:${interest.contains(block, maxEid, r, q.self) ? 0 : q.self}`;
-        let frame = cache.get(key);
-        if (frame === undefined) {
-          frame = this.interestPayload(tick, block, maxEid, r, base, q.baseRange, q.self, q.json);
-          cache.set(key, frame);
-        }
-        frames[i] = frame;
+        const r = ranges.subarray(i * 4, i * 4 + 4);
+        frames[i] = q.json ? this.jsonView(t, q.self, r, json) : t.frameFor(q.self, q.base, q.baseRange, r);
       }
     } finally {
-      interest.release();
+      intact = t.end();
     }
-    if (!ring.endRead(tick, token)) return { frames: new Array(n).fill(null), groups: 0 };
-    return { frames, groups: cache.size };
+    if (!intact) return { frames: new Array(n).fill(null), groups: 0 };
+    for (let i = 0; i < n; i++) if (!reqs[i]!.json && !t.intact(reqs[i]!.base)) frames[i] = null;
+    return { frames, groups: new Set(frames.filter((f) => f !== null)).size };
   }
 
-  private interestPayload(tick: number, block: StateBlock, maxEid: number, r: Int32Array, base: number, br: Int32Array, self: number, json: boolean): Uint8Array | null {
+  /** A JSON client's full snapshot of what its view shows (shared by the clients of one view). */
+  private jsonView(t: FragmentTick, self: number, r: Int32Array, cache: Map<string, Uint8Array>): Uint8Array {
     const interest = this.interest!;
-    const ring = this.ring;
-    interest.visible(block, tick, maxEid, r, self, this.visNow);
-    if (json) return encodeJsonMessage(toJsonSnapshot(this.codec, { block, maxEid }, tick, this.visNow));
-    let baseVis: Uint8Array | undefined;
-    let bt = -1;
-    if (base >= 0 && base < tick && tick - base < ring.slots) {
-      bt = ring.beginRead(base);
-      if (bt >= 0) {
-        interest.visible(ring.blockOf(base), base, ring.info(base).maxEid, br, self, this.visBase);
-        baseVis = this.visBase;
-      }
+    t.rangeOf(self, r);
+    const block = this.ring.blockOf(t.tick);
+    const maxEid = this.ring.info(t.tick).maxEid;
+    // own entity outside its own range (a game whose camera does not follow it): not shared
+    const key = `${rangeKey(r)}:${interest.contains(block, maxEid, r, self) ? 0 : self}`;
+    let frame = cache.get(key);
+    if (!frame) {
+      interest.visible(block, t.tick, maxEid, r, self, this.visNow);
+      frame = encodeJsonMessage(toJsonSnapshot(this.codec, { block, maxEid }, t.tick, this.visNow));
+      cache.set(key, frame);
     }
-    const msg = encodeFromRing(this.codec, ring, tick, bt >= 0 ? base : -1, this.visNow, baseVis);
-    if (bt >= 0 && !ring.endRead(base, bt)) return null;
-    return msg ? encodeMsgpackFrame(this.codec.pack(msg)) : null;
+    return frame;
   }
 
   /** What the game lets player `self` see of a ring slot (read under the caller's seqlock). */

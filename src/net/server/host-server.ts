@@ -12,6 +12,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { logger } from '../../engine/log.js';
+import { threadClock, type ThreadStats } from '../../engine/thread-cpu.js';
 import type { SimHost } from '../../workers/sim-host.js';
 import { workerFile } from '../../workers/worker-file.js';
 import { lanAddress } from '../address.js';
@@ -21,7 +22,7 @@ import { NetStats } from './net-stats.js';
 import { netStatsOf, statsMessageOf } from './net-server.js';
 import { isSendHz, type SendHz } from '../protocol/messages.js';
 import type { SessionRecord } from './sessions.js';
-import type { FromNetThread, NetOptions, NetTask, ToNetThread } from './thread-messages.js';
+import type { FromNetThread, NetOptions, NetTask, NetTaskResult, ToNetThread } from './thread-messages.js';
 
 export const DEFAULT_PORT = 5050;
 
@@ -69,7 +70,7 @@ export class HostServer {
   netRestarts = 0;
   private readonly stats_ = NetStats.create();
   private readonly seqBuffer = new SharedArrayBuffer(4);
-  private readonly pool: Piscina<NetTask, { stopped: true }>;
+  private readonly pool: Piscina<NetTask, NetTaskResult>;
   private readonly mirror = new Map<number, SessionRecord>();
   private nextClient = 1;
   private options: NetOptions;
@@ -164,11 +165,17 @@ export class HostServer {
           this.mirror.delete(m.client);
         } else if (m.type === 'heap') {
           this.heapWaiters.splice(0).forEach((w) => w(m.heapUsed));
+        } else if (m.type === 'thread') {
+          this.netThread = m.stats;
         }
       });
       channel.port1.unref();
       this.running = this.pool.run(task, { transferList: [channel.port2] }).then(
-        () => channel.port1.close(),
+        (r) => {
+          channel.port1.close();
+          // the error as listen itself gives it (code, address, port: src/net/listen.ts)
+          if ('listenFailed' in r) reject(Object.assign(new Error(r.listenFailed.message), { ...r.listenFailed, syscall: 'listen' }));
+        },
         (err: Error) => {
           channel.port1.close();
           if (!listening) return reject(err);
@@ -198,6 +205,8 @@ export class HostServer {
   }
 
   private readonly heapWaiters: Array<(bytes: number) => void> = [];
+  /** The network thread's newest report of its CPU and stages. */
+  private netThread: ThreadStats | null = null;
 
   /** The network thread's heap used, after a full GC when the process runs with --expose-gc. */
   netHeapUsed(): Promise<number> {
@@ -224,7 +233,10 @@ export class HostServer {
   }
 
   stats() {
-    return { ...netStatsOf(this.stats_), netRestarts: this.netRestarts };
+    // CPU by thread and stage (src/engine/thread-cpu.ts): this thread, the sim worker, the network thread
+    const sim = this.o.sim.stats?.thread;
+    const threads = [threadClock().stats(), ...(sim ? [sim] : []), ...(this.netThread ? [this.netThread] : [])];
+    return { ...netStatsOf(this.stats_), netRestarts: this.netRestarts, threads };
   }
 
   /** What `lanparty top` shows: sim timing, clients by mode, traffic, drops by reason. */

@@ -7,7 +7,7 @@ import { Cmd } from '../../engine/input-queue.js';
 import { logger } from '../../engine/log.js';
 import { ErrorCode, protocolError } from '../errors.js';
 import type { LegacyAddress } from '../protocol/legacy003.js';
-import { HostMsg, PROTOCOL_VERSION, type JoinMsg, type SendHz } from '../protocol/messages.js';
+import { HostMsg, PROTOCOL_VERSION, type JoinMsg, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
 import { schemaDescriptor } from '../protocol/snapshot/index.js';
 import { Admission } from './admission.js';
 import type { ChatRoom } from './chat.js';
@@ -77,7 +77,7 @@ export class Joins {
     }
     if (msg.name !== undefined) {
       const why = this.chat.refuse(msg.name, this.sessions.next);
-      if (why) return conn.fail(protocolError(ErrorCode.NAME_TAKEN, why));
+      if (why) return conn.fail(why);
     }
     // refused at once when the session is full (admission.ts), not after a timeout
     const full = this.admission.refusal(this.waiting.keys());
@@ -116,7 +116,7 @@ export class Joins {
       capacity: this.host.sim.capacity,
       epoch: o.epoch,
       reconnected,
-    });
+    } satisfies WelcomeMsg);
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
     if (reconnected) this.chat.rejoined(s, conn);
     else this.chat.joined(s);

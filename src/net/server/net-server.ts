@@ -200,8 +200,11 @@ export class NetServer implements LegacyHost {
         }
         return;
       case 'ack':
-        if (msg.tick === -1) st.needFull = true;
-        else if (msg.tick > st.ack && msg.tick <= this.sim.tick) st.ack = msg.tick;
+        // -1: the client lacks the base it acked; forget it, so snapshots stay full until a new ack
+        if (msg.tick === -1) {
+          st.needFull = true;
+          st.ack = -1;
+        } else if (msg.tick > st.ack && msg.tick <= this.sim.tick) st.ack = msg.tick;
         return;
       case 'ping':
         return conn.send({ type: HostMsg.PONG, id: msg.id, tick: this.sim.tick });

@@ -4,22 +4,27 @@
 // if the thread dies instead, the main thread starts a new one with the sessions it kept
 // (host-server.ts), and the clients come back with their tokens.
 
+import { threadId } from 'node:worker_threads';
 import { logger } from '../../engine/log.js';
+import { threadClock } from '../../engine/thread-cpu.js';
 import { NetServer } from './net-server.js';
-import { NetStats } from './net-stats.js';
+import { NetCounter, NetStats } from './net-stats.js';
 import { simLink } from './sim-link.js';
-import type { FromNetThread, NetTask, ToNetThread } from './thread-messages.js';
+import type { FromNetThread, NetTask, NetTaskResult, ToNetThread } from './thread-messages.js';
 
 const log = logger('net-thread');
 
-export default async function serve(task: NetTask): Promise<{ stopped: true }> {
+export default async function serve(task: NetTask): Promise<NetTaskResult> {
   const { options: o, port } = task;
   const post = (m: FromNetThread) => port.postMessage(m);
+  // this thread's CPU by stage (read: connection.ts; encode, write: snapshots.ts)
+  const clock = threadClock(`net#${threadId}`);
+  const stats = new NetStats(task.statsBuffer);
   const sim = simLink({ ...o, ringBuffer: task.ringBuffer, controlBuffer: task.controlBuffer, queueBuffer: task.queueBuffer });
   const server = new NetServer(
     sim,
     o,
-    new NetStats(task.statsBuffer),
+    stats,
     new Int32Array(task.seqBuffer),
     {
       session: (m) => post({ type: 'session', ...m }),
@@ -27,14 +32,25 @@ export default async function serve(task: NetTask): Promise<{ stopped: true }> {
     },
     task.sessions,
   );
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    port.close();
+    return { listenFailed: { message: e.message, code: e.code, address: e.address, port: e.port } };
+  }
   post({ type: 'listening', port: server.port });
   return new Promise((resolve) => {
     port.on('message', (m: ToNetThread) => {
       switch (m.type) {
-        case 'sim':
+        case 'sim': {
           server.simInfo = { stats: m.stats, restarts: m.restarts };
-          return;
+          // once a second: this thread's CPU and stages to the main thread
+          const t = clock.stats();
+          stats.set(NetCounter.cpuMs, t.cpuMs);
+          stats.set(NetCounter.readMs, t.stages.read ?? 0);
+          return post({ type: 'thread', stats: t });
+        }
         case 'fault':
           if (!o.faultInjection) return void log.warn('fault injection refused: not enabled');
           log.warn('injecting a network thread fault');

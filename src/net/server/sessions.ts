@@ -13,6 +13,8 @@ export interface Session {
   entity: number;
   attached: boolean;
   graceTimer: NodeJS.Timeout | undefined;
+  /** While detached: when the grace ends (performance.now() ms). */
+  graceEndsAt?: number;
   /** Newest input seq passed to the sim for this player, across all its connections. */
   inputSeq: number;
   /** Chat nickname: kept across reconnects (set by the HostServer's ChatRoom). */
@@ -67,6 +69,7 @@ export class Sessions {
     if (!s || !s.attached) return;
     s.attached = false;
     if (!s.token) return this.end(s);
+    s.graceEndsAt = performance.now() + this.graceMs;
     s.graceTimer = setTimeout(() => this.end(s), this.graceMs);
     s.graceTimer.unref();
   }

@@ -16,6 +16,7 @@ import { BudgetEncoder, type BudgetRequest } from './budget-encoder.js';
 import type { Connection } from './connection.js';
 import { DropReason, type DropCounter } from './drops.js';
 import { SnapshotEncoder, type InterestRequest } from './encoder.js';
+import { threadClock } from '../../engine/thread-cpu.js';
 import { NetCounter, type NetStats } from './net-stats.js';
 import type { SendRate } from './send-rate.js';
 import type { SimLink } from './sim-link.js';
@@ -61,7 +62,7 @@ export class Snapshots {
     this.interest = interest && !!game.interest && !game.visibility;
     if (budget > 0 && !this.interest) throw new RangeError('a byte budget needs a game with interest management, and interest on');
     this.encoder = new SnapshotEncoder(game, sim.ring, sim.capacity);
-    if (budget > 0) this.budgetEncoder = new BudgetEncoder(game, sim.ring, this.encoder.codec, this.encoder.interest!, sim.capacity);
+    if (budget > 0) this.budgetEncoder = new BudgetEncoder(game, sim.ring, this.encoder.fragments!);
   }
 
   /** Send tick `tick` to every peer whose turn it is. */
@@ -81,6 +82,8 @@ export class Snapshots {
       due.push(p);
     }
     if (!due.length) return;
+    const clock = threadClock();
+    clock.begin();
     this.stats.add(NetCounter.encodes);
     try {
       if (this.sim.game.visibility) this.perClient(tick, due);
@@ -96,8 +99,13 @@ export class Snapshots {
     }
     const t1 = performance.now();
     this.flush();
+    const t2 = performance.now();
+    // this thread's 'encode' and 'write' stages (src/engine/thread-cpu.ts)
+    clock.add('encode', t1 - t0, t1);
+    clock.add('write', t2 - t1, t2);
+    clock.end();
     this.stats.add(NetCounter.encodeMs, t1 - t0);
-    this.stats.add(NetCounter.writeMs, performance.now() - t1);
+    this.stats.add(NetCounter.writeMs, t2 - t1);
   }
 
   /** The tick a delta for `p` can be made against, or -1 (a full snapshot). */

@@ -6,6 +6,7 @@
 // the sim's stats once a second, stop.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { ThreadStats } from '../../engine/thread-cpu.js';
 import type { SimStats } from '../../workers/messages.js';
 import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
@@ -55,6 +56,15 @@ export interface NetTask {
   port: MessagePort;
 }
 
+/** How the network thread's task ends. */
+export type NetTaskResult =
+  | { stopped: true }
+  /**
+   * The listener could not start. An Error crossing threads keeps only its message, so the
+   * fields a person's explanation needs (src/net/listen.ts) come back as values.
+   */
+  | { listenFailed: { message: string; code: string | undefined; address: string | undefined; port: number | undefined } };
+
 export interface ListeningMessage {
   type: 'listening';
   port: number;
@@ -78,7 +88,13 @@ export interface HeapAnswer {
   heapUsed: number;
 }
 
-export type FromNetThread = ListeningMessage | SessionMessage | SessionEndMessage | HeapAnswer;
+/** The network thread's CPU time and stages (cumulative), answering each SimInfoMessage. */
+export interface ThreadStatsMessage {
+  type: 'thread';
+  stats: ThreadStats;
+}
+
+export type FromNetThread = ListeningMessage | SessionMessage | SessionEndMessage | HeapAnswer | ThreadStatsMessage;
 
 export interface SimInfoMessage {
   type: 'sim';

@@ -1,6 +1,7 @@
 // Decoding (the reference decoder): a snapshot message into a client state, full or delta
-// against a state the client decoded before. Never throws on input (layout: see the comment
-// at the top of ./index.ts).
+// against a state the client decoded before, then its shared parts if it has any
+// (./decode-fragments.ts). Never throws on input (layout: see the comment at the top of
+// ./index.ts).
 //
 // Memory: the decoded state grows by need (see ./state.ts); the scratch (id arrays, the
 // decode arena) lives in the codec, is sized by need too, and is reset by every decode, so
@@ -10,6 +11,7 @@
 import { ErrorCode } from '../../errors.js';
 import type { SnapshotCodec } from './codec.js';
 import { idWidth } from './columns.js';
+import { applyParts } from './decode-fragments.js';
 import { Bad, columnsOf, decodeColumn, isBin, isInt, readGlobals, readIdSet } from './decode-parts.js';
 import { clearState, fitsCodec, growState, stateFor } from './state.js';
 import type { DecodeResult, SnapshotState } from './types.js';
@@ -79,6 +81,7 @@ function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null
     for (let i = 0; i < n; i++) s.live[ids[i]!] = 1;
     for (let f = 0; f < F; f++) decodeColumn(ctx, ctx.fields[f]!, cols[f], ids, n, idWidth(top), s.values[f]!);
     readGlobals(ctx, m.g, s, true);
+    if (m.parts !== undefined) applyParts(ctx, m.parts, s);
     return true;
   }
 
@@ -150,6 +153,7 @@ function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null
     s.count++;
   }
   if (nAdd > 0) for (let f = 0; f < F; f++) decodeColumn(ctx, ctx.fields[f]!, addCols![f], add, nAdd, idW, s.values[f]!);
+  if (m.parts !== undefined) applyParts(ctx, m.parts, s);
   readGlobals(ctx, m.g, s, false);
   return false;
 }

@@ -3,11 +3,11 @@
 // smaller (layout: see the comment at the top of ./index.ts).
 
 import type { SnapshotCodec } from './codec.js';
-import { encodeColumn, encodeColumns, idSetBytes, idWidth, putIdSet } from './columns.js';
+import { idSetBytes } from './columns.js';
 import { encodeFull } from './encode-full.js';
+import { deltaMessage, diffKept } from './encode-lists.js';
 import { globalsChanged, globalsOf, rowBound, sameRows, viewsOf, visBytes } from './source.js';
-import type { Column, SnapshotMessage, SnapshotSource, Visibility } from './types.js';
-import { diffField } from './wire-values.js';
+import type { SnapshotMessage, SnapshotSource, Visibility } from './types.js';
 
 /**
  * A delta from `base` (the host state of `baseTick`, which the client decoded and acked) to
@@ -75,81 +75,14 @@ export function encodeDelta(
   }
 
   // changed fields of the kept entities, compared on wire values
-  const mb = ctx.maskBytes;
-  const masks = ctx.arena.u8(nKeep * mb);
-  masks.fill(0);
-  const viewsN = viewsOf(ctx, src.block);
-  const viewsB = viewsOf(ctx, base.block);
-  const counts: number[] = [];
-  let valBytes = 0;
-  for (let f = 0; f < F; f++) {
-    const cf = ctx.fields[f]!;
-    const c = nKeep === 0 || same[f] ? 0 : diffField(cf, viewsN[f]!, viewsB[f]!, keep, nKeep, masks, mb, f >> 3, 1 << (f & 7));
-    counts.push(c);
-    valBytes += c * cf.width;
-  }
-  // changed entities (eids) and their masks, compacted
-  const chMasks = ctx.arena.u8(nKeep * mb);
-  let nCh = 0;
-  let sameMask = true;
-  if (mb === 1) {
-    for (let i = 0; i < nKeep; i++) {
-      const m = masks[i]!;
-      if (m !== 0) {
-        ch[nCh] = keep[i]!;
-        chMasks[nCh++] = m;
-        if (m !== chMasks[0]) sameMask = false;
-      }
-    }
-  } else {
-    for (let i = 0; i < nKeep; i++) {
-      let any = 0;
-      for (let j = 0; j < mb; j++) any |= masks[i * mb + j]!;
-      if (any === 0) continue;
-      for (let j = 0; j < mb; j++) {
-        const m = masks[i * mb + j]!;
-        chMasks[nCh * mb + j] = m;
-        if (m !== chMasks[j]) sameMask = false;
-      }
-      ch[nCh++] = keep[i]!;
-    }
-  }
-
-  const gChanged = globalsChanged(ctx, src.block, base.block);
-
+  const c = diffKept(ctx, viewsOf(ctx, src.block), viewsOf(ctx, base.block), keep, nKeep, same, ch);
+  const nCh = c.n;
   const top = Math.max(nRm ? rm[nRm - 1]! : 0, nAdd ? add[nAdd - 1]! : 0, nCh ? ch[nCh - 1]! : 0);
   const deltaBytes =
     (nRm ? idSetBytes(nRm, top) : 0) +
     (nAdd ? idSetBytes(nAdd, top) + nAdd * ctx.rowWireBytes : 0) +
-    (nCh ? idSetBytes(nCh, top) + nCh * mb + valBytes : 0);
+    (nCh ? idSetBytes(nCh, top) + nCh * ctx.maskBytes + c.valBytes : 0);
   const fullBytes = idSetBytes(nNow, topNow) + nNow * ctx.rowWireBytes;
   if (deltaBytes > fullBytes) return encodeFull(ctx, src, tick, visible);
-
-  const msg: SnapshotMessage = { type: 'snapshot', tick, base: baseTick };
-  if (top > 0) msg.top = top;
-  const idW = idWidth(top);
-  if (nRm) putIdSet(ctx, msg, 'rm', rm, nRm, top);
-  if (nCh) {
-    putIdSet(ctx, msg, 'ch', ch, nCh, top);
-    msg.mask = sameMask ? chMasks.subarray(0, mb) : chMasks.subarray(0, nCh * mb);
-    const vals: Column[] = [];
-    for (let f = 0; f < F; f++) {
-      const c = counts[f]!;
-      let k = 0;
-      if (c === nCh) sub.set(ch.subarray(0, nCh));
-      else if (c > 0) {
-        const byte = f >> 3;
-        const bit = 1 << (f & 7);
-        for (let j = 0; j < nCh; j++) if (chMasks[j * mb + byte]! & bit) sub[k++] = ch[j]!;
-      }
-      vals.push(encodeColumn(ctx, ctx.fields[f]!, viewsN[f]!, sub, c, idW));
-    }
-    msg.vals = vals;
-  }
-  if (nAdd) {
-    putIdSet(ctx, msg, 'add', add, nAdd, top);
-    msg.addCols = encodeColumns(ctx, viewsN, add, nAdd, idW);
-  }
-  if (gChanged) msg.g = globalsOf(ctx, src.block);
-  return msg;
+  return deltaMessage(ctx, src, tick, baseTick, rm, nRm, c, ch, add, nAdd, globalsChanged(ctx, src.block, base.block), sub);
 }

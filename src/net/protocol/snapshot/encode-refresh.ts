@@ -5,8 +5,8 @@
 // refreshed entities it holds (one shared mask), `add` with full rows for new ones.
 
 import type { SnapshotCodec } from './codec.js';
-import { encodeColumns, idWidth, putIdSet } from './columns.js';
-import { globalsOf, viewsOf } from './source.js';
+import { encodeColumns } from './columns.js';
+import { assemble } from './encode-lists.js';
 import type { SnapshotMessage, SnapshotSource } from './types.js';
 
 /**
@@ -27,26 +27,12 @@ export function encodeRefresh(
   nAdd: number,
   globals: boolean,
 ): SnapshotMessage {
-  const rows = nRm + nCh + nAdd;
-  ctx.arena.reset((rows + 1) * ctx.encodeRowBytes + 64);
-  const msg: SnapshotMessage = { type: 'snapshot', tick, base: baseTick };
-  const top = Math.max(nRm ? rm[nRm - 1]! : 0, nCh ? ch[nCh - 1]! : 0, nAdd ? add[nAdd - 1]! : 0);
-  if (top > 0) msg.top = top;
-  const idW = idWidth(top);
-  const views = viewsOf(ctx, src.block);
-  if (nRm) putIdSet(ctx, msg, 'rm', rm, nRm, top);
-  if (nCh) {
-    putIdSet(ctx, msg, 'ch', ch, nCh, top);
+  ctx.arena.reset((nRm + nCh + nAdd + 1) * ctx.encodeRowBytes + 64);
+  return assemble(ctx, src, tick, baseTick, rm, nRm, ch, nCh, add, nAdd, globals, (msg, views, idW) => {
     const mask = ctx.arena.u8(ctx.maskBytes);
     mask.fill(0);
     for (let f = 0; f < ctx.fields.length; f++) mask[f >> 3]! |= 1 << (f & 7);
     msg.mask = mask; // one mask for all: every field of a refreshed entity
     msg.vals = encodeColumns(ctx, views, ch, nCh, idW);
-  }
-  if (nAdd) {
-    putIdSet(ctx, msg, 'add', add, nAdd, top);
-    msg.addCols = encodeColumns(ctx, views, add, nAdd, idW);
-  }
-  if (globals) msg.g = globalsOf(ctx, src.block);
-  return msg;
+  });
 }

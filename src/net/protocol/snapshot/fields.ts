@@ -116,14 +116,19 @@ export function networkedGlobals(schema: Schema): { names: string[]; index: numb
 }
 
 export function schemaDescriptor(schema: Schema): SchemaDescriptor {
+  const fields = codecFields(schema);
   return {
     snapshot: SNAPSHOT_FORMAT,
-    fields: codecFields(schema).map((f) => {
+    fields: fields.map((f) => {
       const q = schema.fields[f.index]!.quant;
       return q ? { key: f.key, wire: f.wire, quant: { min: q.min, max: q.max, step: q.step, levels: q.levels } } : { key: f.key, wire: f.wire };
     }),
     globals: networkedGlobals(schema).names,
     archetypes: [...schema.archetypeNames],
+    archetypeFields: schema.archetypeNames.map((a) => {
+      const has = new Set([ENGINE_COMPONENT, ...schema.spec.archetypes[a]!]);
+      return fields.flatMap((f, column) => (has.has(schema.fields[f.index]!.component) ? [column] : []));
+    }),
   };
 }
 

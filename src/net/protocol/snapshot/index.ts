@@ -47,6 +47,10 @@
 //   while ticks fit a u16, 35 at most. When a delta would be larger than the full snapshot,
 //   the full one is sent (base -1).
 //
+// Parts (format 2): either message may also carry `parts: [part, ...]`, small columnar
+// blocks encoded once and shared by many clients' snapshots (layout: ./fragments.ts). A
+// decoder applies the message's own sets first, then each part in order.
+//
 // Bytes of the pieces (the docs have a complete example):
 //
 //   raw column, u16, 3 entities          bin8  len   value 0   value 1   value 2
@@ -86,9 +90,12 @@
 //   encode-full.ts     full snapshots
 //   encode-delta.ts    deltas against an acked state
 //   encode-ring.ts     encoding straight from the snapshot ring under its seqlocks
+//   encode-lists.ts    deltas from explicit entity lists (what changed, the message pieces)
+//   fragments.ts       shared parts: encoded once, spliced into many clients' snapshots
 //   json.ts            JSON-mode full snapshots
 //   state.ts           decoded client states (sized by need) and their accessors
 //   decode-parts.ts    validated reading of id sets, columns and globals
+//   decode-fragments.ts  validated application of a message's parts
 //   decode.ts          the reference decoder
 
 export {
@@ -107,6 +114,8 @@ export { createSnapshotCodec, SnapshotCodec } from './codec.js';
 export { encodeFull } from './encode-full.js';
 export { encodeDelta } from './encode-delta.js';
 export { encodeFromRing } from './encode-ring.js';
+export { encodeListDelta, encodeListFull } from './encode-lists.js';
+export { encodeChangePart, encodeRowsPart, frameWithParts, PartOp } from './fragments.js';
 export { toJsonSnapshot } from './json.js';
 export { liveIds, newSnapshotState, stateField } from './state.js';
 export { decodeSnapshot, decodeSnapshotBytes } from './decode.js';

@@ -49,9 +49,20 @@ export interface SchemaDescriptor {
   globals: string[];
   /** Archetype names: Entity.archetype = index + 1. */
   archetypes: string[];
+  /**
+   * Per archetype (in `archetypes` order): the indexes into `fields` of the fields its
+   * entities have, ascending (the Entity fields first). Every entity carries every column;
+   * a field its archetype lacks holds wire value 0 (a quantized one decodes as its `min`).
+   */
+  archetypeFields: number[][];
 }
 
-export const SNAPSHOT_FORMAT = 1;
+/**
+ * Snapshot format version, sent in the schema descriptor. 2: messages may carry `parts`
+ * (shared pre-encoded fragments, ./fragments.ts); a decoder of format 1 would ignore them and
+ * get a wrong state, so it must refuse a host of a newer format.
+ */
+export const SNAPSHOT_FORMAT = 2;
 
 /** A host state to encode: a state block (a ring slot) and its row bound. */
 export interface SnapshotSource {

@@ -1,0 +1,72 @@
+// What the load suite says next to a target it did not meet: where the host's CPU went in the
+// row the target is about (by stage, and its busiest thread), or for a lanparty/colyseus
+// ratio, both systems' figures and the lanparty host's breakdown; and whether the client
+// processes, rather than the host, may have been the limit.
+
+import type { Row, Target } from '../types.js';
+import { rowMatches } from '../report.js';
+
+export const RATIO_SYSTEM = 'lanparty/colyseus';
+
+const num = (r: Row | undefined, k: string): number | undefined => (typeof r?.[k] === 'number' ? (r[k] as number) : undefined);
+const parts = (r: Row | undefined, k: string): Record<string, number> | undefined => {
+  const v = r?.[k];
+  return v && typeof v === 'object' ? v : undefined;
+};
+const f1 = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
+const pct = (r: Row | undefined) => {
+  const v = num(r, 'host_cpu_pct');
+  return v === undefined ? '?' : `${f1(v)}%`;
+};
+
+/** The same-config row of `system` (ratio rows point at their lanparty and colyseus rows). */
+function sibling(rows: readonly Row[], of: Row, system: string): Row | undefined {
+  return rows.find((r) => r.system === system && ['clients', 'entities', 'send_hz', 'interest'].every((k) => r[k] === of[k]));
+}
+
+/** "host 45.3% of a core: read 120 ms/s (27%), write 100 (22%), ...; busiest thread main 310 ms/s" */
+export function hostCpuText(row: Row): string | undefined {
+  const b = parts(row, 'breakdown');
+  const cpu = num(row, 'host_cpu_pct');
+  if (!b || cpu === undefined) return cpu === undefined ? undefined : `host ${f1(cpu)}% of a core (no breakdown)`;
+  const total = cpu * 10; // ms per second
+  const stages = Object.entries(b)
+    .filter(([, v]) => Math.abs(v) >= 0.05)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v], i) => `${k} ${f1(v)}${i === 0 ? ' ms/s' : ''} (${total > 0 ? Math.round((100 * v) / total) : 0}%)`);
+  let text = `host ${f1(cpu)}% of a core: ${stages.join(', ')}`;
+  const threads = parts(row, 'threads');
+  if (threads) {
+    const [name, ms] = Object.entries(threads).filter(([k]) => k !== 'outside').sort((x, y) => y[1] - x[1])[0] ?? [];
+    if (name !== undefined && ms !== undefined) text += `; busiest thread ${name} ${f1(ms)} ms/s (${Math.round(ms / 10)}% of a core)`;
+  }
+  return text;
+}
+
+/** A client process near saturation: the clients may be what limits rates and delivery. */
+function clientsText(row: Row | undefined): string | undefined {
+  const elu = num(row, 'swarm_elu_max');
+  return elu !== undefined && elu > 0.9 ? `the busiest client process's event loop was ${Math.round(elu * 100)}% busy: the clients may be the limit` : undefined;
+}
+
+export function explainLoad(rows: readonly Row[], target: Target): string | undefined {
+  const row = rows.find((r) => rowMatches(r, target.where));
+  if (!row) return undefined;
+  const lan = row.system === RATIO_SYSTEM ? sibling(rows, row, 'lanparty') : row;
+  const col = row.system === RATIO_SYSTEM ? sibling(rows, row, 'colyseus') : undefined;
+  // bytes and heap are not a matter of where the CPU goes
+  if (target.metric === 'bytes_per_client_s' || target.metric === 'heap_per_client_kb') return undefined;
+  const out: string[] = [];
+  if (target.metric === 'bytes_ratio') {
+    out.push(`lanparty ${num(lan, 'bytes_per_client_s') ?? '?'} B/client/s, Colyseus ${num(col, 'bytes_per_client_s') ?? '?'}`);
+  } else {
+    if (target.metric === 'cpu_ratio') out.push(`lanparty host ${pct(lan)} of a core, Colyseus ${pct(col)}`);
+    if (target.metric === 'rate_pct' || target.metric === 'snapshots_per_client_s_min')
+      out.push(`slowest client ${num(lan, 'snapshots_per_client_s_min') ?? '?'} snapshots/s at ${num(lan, 'send_hz') ?? '?'} Hz`);
+    const cpu = lan && hostCpuText(lan);
+    if (cpu) out.push(cpu);
+  }
+  const clients = clientsText(lan);
+  if (clients) out.push(clients);
+  return out.length ? out.join('; ') : undefined;
+}

@@ -1,0 +1,299 @@
+// This thread's CPU time, and an account of where it goes by named stage, for the host's
+// per-second stats (HostServer.stats().threads; bench/load turns them into "where the host's
+// CPU goes").
+//
+// threadCpuNs(): the calling thread's cumulative CPU time. On Linux each thread reads its own
+// /proc/thread-self/schedstat (kept open: one pread, ~3 µs):
+//
+//     "<ns on a CPU> <ns waiting on a run queue> <times scheduled>\n"
+//
+// The first field is exact at every context switch, but for the running thread the kernel
+// brings it up to date only at the scheduler tick (every 1-4 ms): right for totals over a
+// second, useless for timing a 0.2 ms piece of work. Elsewhere process.threadCpuUsage()
+// (Node >= 23.9); else 0, and threadCpuSource() says 'none'.
+//
+// StageClock: ms per named stage ('sim', 'read', 'encode', 'write', 'gc', ...), cumulative.
+// A piece of work is timed with performance.now() (exact, ~0.1 µs), which also counts the
+// time another thread held the core meanwhile: on a host pinned to one core the sim worker,
+// the connection thread and the encode workers take turns, and wall time would charge each
+// for the others. So pieces are timed inside spans, and at the end of a span the time this
+// thread waited on a run queue during it (the second field: the kernel settles it when the
+// thread gets the CPU back, so it is exact whenever the thread itself reads it) is taken off
+// the span's pieces in proportion:
+//
+//     span  |--read--|  preempted  |-read-|---write---|       wall 10 ms, waited 3 ms
+//     pieces are charged (1 - 3/10) of their wall time
+//
+// The kernel now and then settles a wait late (a span then reports more waiting than its own
+// length): the excess is carried into the next span, so totals stay right over many spans,
+// though a single short span may be charged too much or too little.
+//
+// GC pauses this thread's PerformanceObserver reports are moved from the piece they
+// interrupted into 'gc', so no millisecond is counted twice. Stages must not nest.
+
+import { openSync, readSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { isMainThread, threadId } from 'node:worker_threads';
+
+export type ThreadCpuSource = 'schedstat' | 'threadCpuUsage' | 'none';
+
+/** What one thread reports; every field cumulative since the thread started. */
+export interface ThreadStats {
+  /** Unique in the process: 'main', 'sim', 'encode#3' (kind#threadId), ... */
+  name: string;
+  /** The thread's CPU time, ms. */
+  cpuMs: number;
+  /** ms per stage; their sum is about cpuMs or less (the rest is unattributed work). */
+  stages: Record<string, number>;
+}
+
+// ---- this thread's CPU -------------------------------------------------------------------
+// Module state is per thread: every worker loads its own copy of this module, so the file
+// opened here is the loading thread's own (/proc/thread-self resolves at open).
+
+let schedFd: number | undefined;
+const schedBuf = Buffer.alloc(96);
+/** [ns on a CPU, ns waiting on a run queue] of the last read. */
+const sched = new Float64Array(2);
+
+function readSchedstat(): boolean {
+  if (schedFd === undefined) {
+    try {
+      schedFd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      schedFd = -1;
+    }
+  }
+  if (schedFd < 0) return false;
+  const n = readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
+  let i = 0;
+  for (let f = 0; f < 2; f++) {
+    let v = 0;
+    for (let c = schedBuf[i]!; i < n && c >= 48 && c <= 57; c = schedBuf[++i]!) v = v * 10 + (c - 48);
+    sched[f] = v;
+    i++; // the space
+  }
+  return true;
+}
+
+type ThreadCpuUsage = () => { user: number; system: number };
+const threadCpuUsage = (process as unknown as { threadCpuUsage?: ThreadCpuUsage }).threadCpuUsage;
+
+/** Where threadCpuNs() gets its figure in this thread. */
+export function threadCpuSource(): ThreadCpuSource {
+  if (readSchedstat()) return 'schedstat';
+  return typeof threadCpuUsage === 'function' ? 'threadCpuUsage' : 'none';
+}
+
+/** The calling thread's CPU time, ns, cumulative (0 where it cannot be read: threadCpuSource()). */
+export function threadCpuNs(): number {
+  if (readSchedstat()) return sched[0]!;
+  if (typeof threadCpuUsage !== 'function') return 0;
+  const u = threadCpuUsage.call(process);
+  return (u.user + u.system) * 1000;
+}
+
+/** ns the calling thread has waited on a run queue (ready, not running), cumulative; 0 when unknown. */
+function runDelayNs(): number {
+  return readSchedstat() ? sched[1]! : 0;
+}
+
+// ---- stages --------------------------------------------------------------------------------
+
+/** Pieces remembered for GC attribution: a thread's GC entries arrive within a few ms. */
+const PIECES = 4096;
+const GC = 'gc';
+
+export class StageClock {
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly totals: number[] = [];
+  /** ms of each stage in the open span, not yet corrected for run-queue waits. */
+  private readonly pending: number[] = [];
+  private depth = 0;
+  private spanWall = 0;
+  private spanDelayNs = 0;
+  /** Run-queue wait reported in a span longer than the span itself: the kernel settles a wait
+   *  late now and then, so the excess belongs to earlier time and is taken off the next span. */
+  private carriedMs = 0;
+  /** Number of the open span's first piece. */
+  private spanFirst = 0;
+  private turnHeld = false;
+  // The last PIECES pieces, oldest overwritten: [start, end] (performance.now()), stage id,
+  // wall ms not yet taken by a GC pause, and the share of it that was charged (the span's
+  // correction; NaN while the span is open).
+  private readonly pieceAt = new Float64Array(PIECES * 2);
+  private readonly pieceStage = new Int32Array(PIECES);
+  private readonly pieceLeft = new Float64Array(PIECES);
+  private readonly pieceShare = new Float64Array(PIECES);
+  private pieces = 0;
+  private observer: PerformanceObserver | undefined;
+
+  constructor(
+    public name: string,
+    options: { gc?: boolean } = {},
+  ) {
+    if (options.gc ?? true) {
+      this.observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) this.gcPause(e.startTime, e.duration);
+      });
+      this.observer.observe({ entryTypes: ['gc'] });
+    }
+  }
+
+  /** Open a span (spans nest: only the outermost reads the run-queue time). */
+  begin(): void {
+    if (this.depth++ > 0) return;
+    this.spanWall = performance.now();
+    this.spanDelayNs = runDelayNs();
+    this.spanFirst = this.pieces;
+  }
+
+  /** Close the span opened by the matching begin(). */
+  end(): void {
+    if (this.depth === 0 || --this.depth > 0) return;
+    const wall = performance.now() - this.spanWall;
+    const waited = (runDelayNs() - this.spanDelayNs) / 1e6 + this.carriedMs;
+    this.carriedMs = Math.max(0, waited - wall);
+    const f = wall > 0 ? Math.min(1, Math.max(0, 1 - waited / wall)) : 1;
+    for (let i = 0; i < this.pending.length; i++) {
+      if (this.pending[i] === 0) continue;
+      this.totals[i]! += this.pending[i]! * f;
+      this.pending[i] = 0;
+    }
+    for (let n = Math.max(this.spanFirst, this.pieces - PIECES); n < this.pieces; n++) this.pieceShare[n % PIECES] = f;
+  }
+
+  /**
+   * A piece of `stage` that took `ms` (performance.now() difference) and ended at `end`
+   * (default: now). Outside a span it is charged as is.
+   */
+  add(stage: string, ms: number, end = performance.now()): void {
+    const id = this.idOf(stage);
+    const slot = this.pieces++ % PIECES;
+    this.pieceAt[slot * 2] = end - ms;
+    this.pieceAt[slot * 2 + 1] = end;
+    this.pieceStage[slot] = id;
+    this.pieceLeft[slot] = ms;
+    this.pieceShare[slot] = this.depth > 0 ? NaN : 1;
+    if (this.depth > 0) this.pending[id]! += ms;
+    else this.totals[id]! += ms;
+  }
+
+  /** begin(), and the start time to pass to stop(). */
+  start(): number {
+    this.begin();
+    return performance.now();
+  }
+
+  /** The piece since `t0` (from start()) as `stage`, then end(); returns its wall ms. */
+  stop(stage: string, t0: number): number {
+    const ms = performance.now() - t0;
+    this.add(stage, ms);
+    this.end();
+    return ms;
+  }
+
+  /** fn() as a piece of `stage` in its own span, closed even when fn throws. */
+  time<T>(stage: string, fn: () => T): T {
+    const t0 = this.start();
+    try {
+      return fn();
+    } finally {
+      this.stop(stage, t0);
+    }
+  }
+
+  /**
+   * Keep a span open until the end of this event-loop turn (closed in setImmediate) and
+   * return the time now: for stages timed many times a turn (a read per socket), one pair
+   * of /proc reads per turn instead of one per piece. Time the piece with add().
+   */
+  startInTurn(): number {
+    if (!this.turnHeld) {
+      this.turnHeld = true;
+      this.begin();
+      setImmediate(() => {
+        this.turnHeld = false;
+        this.end();
+      });
+    }
+    return performance.now();
+  }
+
+  /** Cumulative figures now (a span still open is counted once it closes). */
+  stats(): ThreadStats {
+    const stages: Record<string, number> = {};
+    this.names.forEach((n, i) => (stages[n] = Math.round(this.totals[i]! * 1000) / 1000));
+    return { name: this.name, cpuMs: Math.round(threadCpuNs() / 1000) / 1000, stages };
+  }
+
+  /** Stop observing GC (the clock keeps its figures). */
+  close(): void {
+    this.observer?.disconnect();
+    this.observer = undefined;
+  }
+
+  private idOf(stage: string): number {
+    let id = this.ids.get(stage);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(stage, id);
+      this.names.push(stage);
+      this.totals.push(0);
+      this.pending.push(0);
+    }
+    return id;
+  }
+
+  /**
+   * A GC pause: charged to 'gc', and taken off the piece it interrupted (if any) at the share
+   * that piece was charged, so a stage never gives up more than it was given.
+   */
+  private gcPause(start: number, ms: number): void {
+    const gc = this.idOf(GC);
+    const open = this.depth > 0 && start >= this.spanWall;
+    let outside = ms;
+    // pieces are stored in the order they ended and do not overlap: walk back from the newest
+    for (let n = this.pieces - 1; n >= 0 && n >= this.pieces - PIECES; n--) {
+      const slot = n % PIECES;
+      const [from, to] = [this.pieceAt[slot * 2]!, this.pieceAt[slot * 2 + 1]!];
+      if (to <= start) break;
+      if (from > start) continue;
+      const id = this.pieceStage[slot]!;
+      const cut = Math.min(ms, this.pieceLeft[slot]!);
+      this.pieceLeft[slot]! -= cut;
+      outside -= cut;
+      const share = this.pieceShare[slot]!;
+      if (Number.isNaN(share)) {
+        // its span is still open: move it within the pending time, corrected at the span's end
+        this.pending[id]! -= cut;
+        this.pending[gc]! += cut;
+      } else {
+        this.totals[id]! -= cut * share;
+        this.totals[gc]! += cut * share;
+      }
+      break;
+    }
+    if (open) this.pending[gc]! += outside;
+    else this.totals[gc]! += outside;
+  }
+}
+
+let mine: StageClock | undefined;
+let named = false;
+
+/**
+ * This thread's clock, made on the first call: the pieces of one thread timed in several
+ * modules (connection reads, broadcaster writes) add up in one place. The first call that
+ * gives a name names it, whatever the order modules were loaded in; until then it is 'main'
+ * on the main thread, else 'worker#<threadId>'.
+ */
+export function threadClock(name?: string): StageClock {
+  mine ??= new StageClock(isMainThread ? 'main' : `worker#${threadId}`);
+  if (name !== undefined && !named) {
+    mine.name = name;
+    named = true;
+  }
+  return mine;
+}

@@ -1,0 +1,123 @@
+// Per-thread CPU time and the stage clock, measured on real threads (workers load the compiled
+// module: `npm test` builds first). No timing is asserted as a speed: each check compares one
+// measurement with another of the same work.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { StageClock, threadClock, threadCpuNs, threadCpuSource } from '../../src/engine/thread-cpu.js';
+
+interface Measured {
+  source: string;
+  cpuMs: number;
+  wallMs: number;
+}
+
+function runThread<T>(workerData: Record<string, unknown>): Promise<T> {
+  const w = new Worker(new URL('./fixtures/cpu-thread.mjs', import.meta.url), { workerData });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m: T) => void w.terminate().then(() => resolve(m)));
+    w.once('error', reject);
+  });
+}
+
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const onLinux = threadCpuSource() === 'schedstat';
+
+describe('threadCpuNs', () => {
+  it.runIf(onLinux)('thread-cpu: a thread that spins for 200 ms of process CPU shows about 200 ms of its own, one that sleeps 200 ms next to nothing, and the main thread neither', async () => {
+    const main0 = threadCpuNs();
+    // one after the other: the spinner's 200 ms of process CPU (getrusage, the kernel's other
+    // account) must be its own, not the other worker's start-up
+    const sleep = await runThread<Measured>({ mode: 'sleep', ms: 200 });
+    const spin = await runThread<Measured>({ mode: 'spin', ms: 200 });
+    const mainMs = (threadCpuNs() - main0) / 1e6;
+    expect(spin.source).toBe('schedstat');
+    // a little less than 200: the process's other threads (V8's helpers, this idle main
+    // thread) ran a little too; never more (+ one scheduler tick of staleness)
+    expect(spin.cpuMs).toBeGreaterThan(150);
+    expect(spin.cpuMs).toBeLessThanOrEqual(205);
+    expect(sleep.cpuMs).toBeLessThan(20);
+    // the main thread only waited: its own figure does not include the workers'
+    expect(mainMs).toBeLessThan(100);
+  });
+
+  it('thread-cpu: threadCpuNs never goes backwards', () => {
+    let last = threadCpuNs();
+    for (let i = 0; i < 1000; i++) {
+      const now = threadCpuNs();
+      expect(now).toBeGreaterThanOrEqual(last);
+      last = now;
+    }
+  });
+});
+
+describe('StageClock', () => {
+  it('thread-cpu: a piece added outside a span is charged as given, and stats() lists every stage by name', () => {
+    const c = new StageClock('t', { gc: false });
+    c.add('read', 2.5);
+    c.add('write', 1);
+    c.add('read', 0.5);
+    const s = c.stats();
+    expect(s.name).toBe('t');
+    expect(s.stages).toEqual({ read: 3, write: 1 });
+    expect(s.cpuMs).toBeGreaterThan(0);
+  });
+
+  it('thread-cpu: pieces inside a span are charged no more than their wall time, once the span ends', () => {
+    const c = new StageClock('t', { gc: false });
+    c.begin();
+    c.begin(); // nested: one span
+    c.add('read', 4);
+    c.end();
+    expect(c.stats().stages.read).toBe(0); // still open
+    c.end();
+    const read = c.stats().stages.read!;
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThanOrEqual(4);
+  });
+
+  it.runIf(onLinux && hasTaskset)('thread-cpu: two threads sharing one core are each charged their own CPU time for a stage, not its wall time', () => {
+    const out = execFileSync('taskset', ['-c', '0', process.execPath, new URL('./fixtures/shared-core.mjs', import.meta.url).pathname, '300'], { encoding: 'utf8' });
+    const results = JSON.parse(out) as Array<{ work: number; cpuMs: number; spanMs: number }>;
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      // they did share the core inside the stages: wall time would be far off
+      expect(r.spanMs).toBeGreaterThan(1.4 * r.cpuMs);
+      // and the stage is the thread's CPU time, give or take the kernel's late settling of
+      // run-queue waits (it evens out over many spans) and a scheduler tick or two
+      expect(Math.abs(r.work - r.cpuMs)).toBeLessThan(0.25 * r.cpuMs + 10);
+    }
+  });
+
+  it('thread-cpu: GC pauses inside a stage are moved to "gc", not counted twice', async () => {
+    const r = await runThread<{ stages: Record<string, number>; wallMs: number }>({ mode: 'alloc', ms: 300 });
+    const gc = r.stages.gc ?? 0;
+    expect(gc).toBeGreaterThan(1);
+    expect(r.stages.alloc).toBeGreaterThan(0);
+    // counted twice, alloc + gc would be wall + gc
+    expect(r.stages.alloc! + gc).toBeLessThanOrEqual(r.wallMs * 1.01 + 0.5);
+  });
+
+  it("thread-cpu: threadClock is one clock per thread; the first name given names it, even after an unnamed call (module load order)", () => {
+    const c = threadClock();
+    expect(c.name).toBe('main');
+    expect(threadClock('net#1')).toBe(c);
+    expect(c.name).toBe('net#1');
+    threadClock('other');
+    expect(c.name).toBe('net#1');
+  });
+
+  it('thread-cpu: startInTurn keeps one span open until the end of the event-loop turn', async () => {
+    const c = new StageClock('t', { gc: false });
+    for (let i = 0; i < 3; i++) {
+      const t = c.startInTurn();
+      c.add('read', performance.now() - t + 1);
+    }
+    expect(c.stats().stages.read).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    const read = c.stats().stages.read!;
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThanOrEqual(3.5);
+  });
+});
