@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LanpartyClient } from '../../../src/net/client/client.js';
 import { UdpRelay } from '../../../src/net/netsim/index.js';
+import { UdpType } from '../../../src/net/protocol/udp.js';
 import { cleanupNet, LOOPBACK, onCleanup, startHost, waitUntil } from '../../helpers/net.js';
 
 afterEach(cleanupNet);
@@ -24,9 +25,12 @@ describe('udp mode over a lossy link', () => {
     expect(relay.stats.lost).toBeGreaterThan(0);
   });
 
-  it('without loss through the same relay the rate stays at 60 Hz', async () => {
+  it('without loss through the same relay the rate stays at 60 Hz, and snapshots travel as FRAGMENT datagrams', async () => {
     const th = await startHost();
-    const relay = new UdpRelay({ host: LOOPBACK, port: th.port }, { latencyMs: 5, jitterMs: 2 }, 4);
+    let fragments = 0;
+    const relay = new UdpRelay({ host: LOOPBACK, port: th.port }, { latencyMs: 5, jitterMs: 2 }, 4, (toClient, _c, b) => {
+      if (toClient && b[5] === UdpType.FRAGMENT) fragments++;
+    });
     const port = await relay.listen(LOOPBACK);
     onCleanup(() => relay.close());
     const c = await LanpartyClient.connect({ host: LOOPBACK, port, transport: 'udp', timeoutMs: 5000 });
@@ -35,5 +39,6 @@ describe('udp mode over a lossy link', () => {
     c.on('snapshot', () => snaps++);
     await waitUntil(() => snaps >= 150, 6000, '150 snapshots');
     expect(th.host.stats().rates.lowered).toBe(0);
+    expect(fragments).toBeGreaterThanOrEqual(150);
   });
 });
