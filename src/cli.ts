@@ -169,7 +169,7 @@ hostOptions(program.command('host'), 0)
 interface JoinFlags {
   json?: boolean;
   udp?: boolean;
-  tcp?: boolean;
+  auto?: boolean;
   bind?: string;
   discoveryPort: number;
   pick?: number;
@@ -193,7 +193,7 @@ program
   .argument('[address]', 'HOST[:PORT] of a host', hostPort)
   .option('--json', 'use the JSON wire mode instead of msgpack')
   .option('--udp', 'play over UDP (snapshots as datagrams: a lost packet stalls nothing)')
-  .option('--tcp', 'TCP only (default: try UDP, fall back to TCP when UDP gets no answer within 1 s)')
+  .option('--auto', 'try UDP, fall back to TCP when UDP gets no answer within 1 s (default: TCP)')
   .option('--bind <address>', 'local address to listen for sessions on (default: GAME_IP, else the LAN address)')
   .option('--discovery-port <n>', 'UDP port of the discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
   .option('--pick <n>', 'join the n-th session listed (1-based) without asking', int('--pick', 1, 1000))
@@ -234,7 +234,7 @@ program
       host: target.host,
       port: target.port,
       mode: flags.json ? 'json' : 'msgpack',
-      transport: flags.json || flags.tcp ? 'tcp' : flags.udp ? 'udp' : 'auto',
+      transport: flags.json ? 'tcp' : flags.udp ? 'udp' : flags.auto ? 'auto' : 'tcp',
       kitty: flags.kitty,
       ...(flags.name !== undefined ? { name: flags.name } : {}),
       ...(flags.hold !== undefined ? { holdMs: flags.hold } : {}),
