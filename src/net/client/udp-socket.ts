@@ -125,6 +125,7 @@ export class UdpClientSocket extends EventEmitter {
       default:
         if (!this.stream) return this.count('udp.unknown_connection');
         if (!this.stream.peer.key.equals(p.header.key)) return this.count('udp.forged_key');
+        if (p.type === UdpType.INPUT) return this.count('udp.wrong_direction');
         this.stream.receive(p, performance.now());
     }
   }

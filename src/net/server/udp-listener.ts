@@ -172,6 +172,8 @@ export class UdpListener {
     const stream = this.streams.get(`${r.address}:${r.port}`);
     if (!stream) return this.drop(UdpDrop.UNKNOWN_CONNECTION, r);
     if (!timingSafeEqual(stream.peer.key, p.header.key)) return this.drop(UdpDrop.FORGED_KEY, r);
+    // snapshots go one way: a client sending fragments is up to no good (a fragment bomb)
+    if (p.type === UdpType.FRAGMENT) return this.drop(UdpDrop.WRONG_DIRECTION, r, 'a fragment from a client');
     stream.receive(p, performance.now());
   }
 

@@ -151,6 +151,10 @@ describe('udp mode on the host', () => {
     evil.send(encodeInput({ key: realKey, seq: 5000, ack: 0, ackBits: 0 }, Buffer.from([0x80])), th.port, LOOPBACK);
     evil.send(encodeInput({ key: realKey, seq: 6, ack: 0, ackBits: 0 }, Buffer.from([0x80])), th.port, LOOPBACK);
     await waitUntil(() => drops(th, UdpDrop.STALE_SEQUENCE) > before, 2000, 'stale seq dropped');
+    // a fragment bomb sent to the host (64-part sets it never completes): refused unread
+    before = drops(th, UdpDrop.WRONG_DIRECTION);
+    for (let i = 0; i < 50; i++) evil.send(encodeFragment({ key: realKey, seq: 6000 + i, ack: 0, ackBits: 0 }, i, 0, 64, Buffer.alloc(1200)), th.port, LOOPBACK);
+    await waitUntil(() => drops(th, UdpDrop.WRONG_DIRECTION) >= before + 50, 2000, 'fragments to the host dropped');
     // a flood of requests "from" many loopback addresses: each costs a challenge at most,
     // the rest are rate limited, and no state is kept for any of them
     const flooders = await Promise.all([2, 3, 4, 5].map(async (i) => {
