@@ -202,6 +202,7 @@ program
   .option('--fps <n>', 'frames drawn per second', int('--fps', 1, 240))
   .option('--no-kitty', 'do not ask the terminal for the kitty keyboard protocol (key releases)')
   .action(async (address: { host: string; port: number } | undefined, flags: JoinFlags) => {
+    if (flags.json && (flags.udp || flags.auto)) throw new InvalidArgumentError('UDP mode carries msgpack messages: --udp and --auto do not go with --json');
     let target = address;
     if (!target) {
       const sessions = await listSessions({ bind: lanAddress(flags.bind), discoveryPort: flags.discoveryPort, key: process.env.LANPARTY_KEY });
@@ -234,7 +235,7 @@ program
       host: target.host,
       port: target.port,
       mode: flags.json ? 'json' : 'msgpack',
-      transport: flags.json ? 'tcp' : flags.udp ? 'udp' : flags.auto ? 'auto' : 'tcp',
+      transport: flags.udp ? 'udp' : flags.auto ? 'auto' : 'tcp',
       kitty: flags.kitty,
       ...(flags.name !== undefined ? { name: flags.name } : {}),
       ...(flags.hold !== undefined ? { holdMs: flags.hold } : {}),
