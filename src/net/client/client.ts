@@ -32,6 +32,8 @@ export interface ClientOptions {
   rate?: SendHz;
   /** 'udp': datagrams (msgpack mode only; see udp-socket.ts); 'auto': UDP, or TCP when UDP gets no answer in 1 s. */
   transport?: 'tcp' | 'udp' | 'auto';
+  /** UDP: give up when the handshake gets no answer in this long (default timeoutMs; 1 s for 'auto'). */
+  udpAnswerMs?: number;
 }
 
 /** States kept as possible delta bases (the host deltas against the newest ack it has). */
@@ -116,7 +118,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     super();
     this.transport = o.transport === 'udp' ? 'udp' : 'tcp';
     // a UDP connection looks like a TCP socket to everything below (udp-socket.ts)
-    this.socket = o.transport === 'udp' ? (new UdpClientSocket(o) as unknown as Socket) : connect({ host: o.host, port: o.port, noDelay: true });
+    this.socket = o.transport === 'udp' ? (new UdpClientSocket({ host: o.host, port: o.port, answerMs: o.udpAnswerMs ?? o.timeoutMs ?? 5000 }) as unknown as Socket) : connect({ host: o.host, port: o.port, noDelay: true });
     this.decoder = mode === 'json' ? jsonFrameDecoder(16 * 1024 * 1024) : null;
     this.preambleLeft = mode === 'msgpack' ? PREAMBLE_BYTES : 0;
     this.socket.on('data', (c: Buffer) => this.onData(c));
@@ -130,7 +132,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   /** Connect and join; resolves with the client once welcomed, rejects with the host's error. */
   static connect(o: ClientOptions): Promise<LanpartyClient> {
     if (o.transport === 'auto') {
-      return LanpartyClient.connect({ ...o, transport: 'udp' }).catch((err: NodeJS.ErrnoException) => {
+      return LanpartyClient.connect({ ...o, transport: 'udp', udpAnswerMs: o.udpAnswerMs ?? 1000 }).catch((err: NodeJS.ErrnoException) => {
         // no answer, or the port is closed for UDP (ICMP): try TCP
         if (err.code !== 'ETIMEDOUT' && err.code !== 'ECONNREFUSED') throw err;
         return LanpartyClient.connect({ ...o, transport: 'tcp' });

@@ -3,11 +3,11 @@
 // so LanpartyClient runs over UDP unchanged but for how it opens its socket.
 //
 //   'connect' at once (the client then writes the preamble and its join, which wait here)
-//   REQUEST (1,200 bytes, new nonce) every 250 ms   until a CHALLENGE for our nonce
+//   REQUEST (1,200 bytes, our nonce) every 250 ms   until a CHALLENGE for our nonce
 //   RESPONSE (cookie + the join) every 250 ms       until ACCEPTED or DENIED
 //   ACCEPTED -> a DatagramStream carries everything from then on
 //   DENIED   -> the host's error as a msgpack `error` frame, then 'close'
-//   nothing from the host within `answerMs` (1 s) -> 'error' (code ETIMEDOUT), 'close'
+//   no CHALLENGE within `answerMs` (transport 'auto': 1 s) -> 'error' (code ETIMEDOUT), 'close'
 
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
@@ -34,7 +34,7 @@ export class UdpClientSocket extends EventEmitter {
   /** Datagrams counted by why they were dropped (the host's connection, or garbage). */
   readonly drops: Record<string, number> = {};
   private readonly dgram: DgramSocket;
-  private nonce = randomBytes(NONCE_BYTES);
+  private readonly nonce = randomBytes(NONCE_BYTES);
   private challenge: { time: number; cookie: Buffer } | null = null;
   private join: Buffer | null = null;
   private readonly early: Buffer[] = [];
@@ -155,8 +155,7 @@ export class UdpClientSocket extends EventEmitter {
       return this.fail(Object.assign(new Error(`no UDP answer from ${this.o.host}:${this.o.port}`), { code: 'ETIMEDOUT' }));
     }
     if (now - this.lastTryAt >= RETRY_MS) {
-      // a new nonce for a new request: a late challenge for the old one is ignored
-      if (!this.challenge) this.nonce = randomBytes(NONCE_BYTES);
+      // the same nonce again: a challenge that comes late (a loaded host, a slow link) still counts
       this.handshake(now);
     }
   }
