@@ -4,9 +4,10 @@ import { UdpDrop } from '../../../src/net/protocol/udp.js';
 import { CookieJar, ReliableChannel } from '../../../src/net/udp/index.js';
 
 describe('udp reliable channel', () => {
+  // (the fates repeat: a link that delivers and acks at least one packet in 50 now and then)
   it('whatever is lost, duplicated or reordered, every message is delivered once and in order', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 50, maxLength: 50 }), (n, fate) => {
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 50, maxLength: 50 }).filter((f) => f.some((x) => x >= 0.45)), (n, fate) => {
         const tx = new ReliableChannel({ resendMs: 10 });
         const rx = new ReliableChannel();
         for (let i = 0; i < n; i++) tx.send(Buffer.from(`m${i}`));
