@@ -161,6 +161,7 @@ export class TerminalClient {
       host: target.host,
       port: target.port,
       mode: this.o.mode ?? 'msgpack',
+      transport: this.o.transport ?? 'tcp',
       token,
       name: this.o.name,
       timeoutMs: this.o.connectTimeoutMs,
@@ -358,7 +359,7 @@ export class TerminalClient {
       world = { ...world, entities: world.entities.map((e) => (e.kind === 'player' && e.owner === this.me ? { ...e, x: p.x, y: p.y } : e)) };
     }
     const hud: HudInfo = {
-      mode: this.o.mode ?? 'msgpack',
+      mode: this.client?.transport === 'udp' ? 'msgpack/udp' : this.o.mode ?? 'msgpack',
       pingMs: this.pingMs,
       snapshotsPerSec: this.snapRate.rate(),
       kbPerSecIn: this.byteRate.rate() / 1024,

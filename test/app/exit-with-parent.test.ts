@@ -35,7 +35,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 const root = process.argv[2];
 const cluster = await import(root + '/dist/test/helpers/cluster.js');
-const load = await import(root + '/dist/bench/load/lanparty.js');
+const load = await import(root + '/dist/bench/load/children.js');
 const { parentWatchEnv } = await import(root + '/dist/src/app/exit-with-parent.js');
 const env = { ...process.env, GAME_IP: '127.0.0.89', LANPARTY_TEST: '1', LANPARTY_LOG: 'warn' };
 

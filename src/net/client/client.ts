@@ -10,6 +10,7 @@ import { ClientSession } from '../../client-core/session.js';
 import { encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
 import type { FrameDecoder } from '../protocol/frame-decoder.js';
 import { ClientMsg, PROTOCOL_VERSION, type ChatMsg, type ErrorMsg, type JoinMsg, type RosterEntry, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
+import { UdpClientSocket } from './udp-socket.js';
 import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
 import type { JsonSnapshot, SnapshotCodec, SnapshotState } from '../protocol/snapshot/index.js';
 
@@ -28,6 +29,10 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Snapshots per second wanted (60, 30 or 20; the host may send fewer). */
   rate?: SendHz;
+  /** 'udp': datagrams (msgpack mode only; see udp-socket.ts); 'auto': UDP, or TCP when UDP gets no answer in 1 s. */
+  transport?: 'tcp' | 'udp' | 'auto';
+  /** UDP: give up when the handshake gets no answer in this long (default timeoutMs; 1 s for 'auto'). */
+  udpAnswerMs?: number;
 }
 
 export interface ClientEvents {
@@ -49,6 +54,8 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   closed = false;
   readonly session: ClientSession;
   private readonly socket: Socket;
+  /** How this client reached its host. */
+  readonly transport: 'tcp' | 'udp';
   private decoder: FrameDecoder | null;
   private preambleLeft: number;
 
@@ -66,7 +73,9 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
       chat: (m) => this.emit('chat', m),
       roster: (r) => this.emit('roster', r),
     });
-    this.socket = connect({ host: o.host, port: o.port, noDelay: true });
+    this.transport = o.transport === 'udp' ? 'udp' : 'tcp';
+    // a UDP connection looks like a TCP socket to everything below (udp-socket.ts)
+    this.socket = o.transport === 'udp' ? (new UdpClientSocket({ host: o.host, port: o.port, answerMs: o.udpAnswerMs ?? o.timeoutMs ?? 5000 }) as unknown as Socket) : connect({ host: o.host, port: o.port, noDelay: true });
     this.decoder = mode === 'json' ? jsonFrameDecoder(16 * 1024 * 1024) : null;
     this.preambleLeft = mode === 'msgpack' ? PREAMBLE_BYTES : 0;
     this.socket.on('data', (c: Buffer) => this.onData(c));
@@ -79,6 +88,14 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
 
   /** Connect and join; resolves with the client once welcomed, rejects with the host's error. */
   static connect(o: ClientOptions): Promise<LanpartyClient> {
+    if (o.transport === 'auto') {
+      return LanpartyClient.connect({ ...o, transport: 'udp', udpAnswerMs: o.udpAnswerMs ?? 1000 }).catch((err: NodeJS.ErrnoException) => {
+        // no answer, or the port is closed for UDP (ICMP): try TCP
+        if (err.code !== 'ETIMEDOUT' && err.code !== 'ECONNREFUSED') throw err;
+        return LanpartyClient.connect({ ...o, transport: 'tcp' });
+      });
+    }
+    if (o.transport === 'udp' && o.mode === 'json') throw new RangeError('transport udp needs mode msgpack');
     const c = new LanpartyClient(o, o.mode ?? 'msgpack');
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

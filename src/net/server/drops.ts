@@ -4,6 +4,7 @@
 
 import type { Logger } from '../../engine/log.js';
 import type { ErrorCode } from '../errors.js';
+import { UdpDrop } from '../protocol/udp.js';
 
 /** Why something was dropped without telling its sender (the counts `lanparty top` shows). */
 export const DropReason = {
@@ -66,6 +67,8 @@ export const DropReason = {
   // replicated state (src/net/lan/node.ts)
   REPLICA_INVALID: 'replica.invalid',
   REPLICA_STALE_EPOCH: 'replica.stale_epoch',
+  // UDP datagrams (src/net/protocol/udp.ts)
+  ...UdpDrop,
 } as const;
 
 export type DropReason = ErrorCode | (typeof DropReason)[keyof typeof DropReason];

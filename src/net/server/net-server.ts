@@ -31,6 +31,7 @@ import type { Session } from './sessions.js';
 import type { SimLink } from './sim-link.js';
 import { Snapshots } from './snapshots.js';
 import { loadStaticFiles } from './static-files.js';
+import { UdpListener } from './udp-listener.js';
 import type { NetOptions, SessionMessage } from './thread-messages.js';
 import { WsConnection } from './ws-connection.js';
 
@@ -70,6 +71,8 @@ export class NetServer implements LegacyHost {
   private secondTimer: NodeJS.Timeout | undefined;
   private legacyCache: { tick: number; t: LegacyTick; matchNo: number } | null = null;
   private stopping = false;
+  /** UDP mode on the same port number (null: that port is taken for UDP; TCP works on). */
+  udp: UdpListener | null = null;
   simInfo: { stats: SimStats | null; restarts: number } = { stats: null, restarts: 0 };
 
   constructor(
@@ -108,6 +111,14 @@ export class NetServer implements LegacyHost {
     this.server.on('error', (err) => log.error({ err: err.message }, 'listener error'));
     this.port = (this.server.address() as { port: number }).port;
     log.info({ bind: this.o.bind, port: this.port }, 'listening');
+    const udp = new UdpListener(this.drops, { maxFrame: this.o.limits.maxFrame, highWater: this.o.limits.maxBacklog / 4 }, (s) => this.accept(s));
+    try {
+      await udp.listen(this.port, this.o.bind);
+      this.udp = udp;
+    } catch (err) {
+      udp.close();
+      log.warn({ port: this.port, err: (err as Error).message }, 'UDP port taken: TCP only');
+    }
     return this.port;
   }
 
@@ -140,7 +151,8 @@ export class NetServer implements LegacyHost {
     },
   };
 
-  private accept(socket: Socket): void {
+  /** A new client connection: a TCP socket, or a UDP connection shaped like one (udp-listener.ts). */
+  accept(socket: Socket): void {
     this.adopt(new Connection(socket, this.o.limits, this.drops, this.connectionEvents));
   }
 
@@ -396,6 +408,7 @@ export class NetServer implements LegacyHost {
     for (const c of this.conns) c.fail(protocolError(ErrorCode.SHUTTING_DOWN, 'host is shutting down'), false);
     this.joins.sessions.closeAll();
     this.http.close();
+    this.udp?.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.conns) c.socket.destroy();
     this.refreshGauges();
