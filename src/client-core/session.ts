@@ -9,8 +9,13 @@ import { getGame } from '../engine/games/index.js';
 import type { ChatMsg, ErrorMsg, RosterEntry, WelcomeMsg } from '../net/protocol/messages.js';
 import { createSnapshotCodec, decodeSnapshot, type JsonSnapshot, type SnapshotCodec, type SnapshotState } from '../net/protocol/snapshot/index.js';
 
-/** States kept as possible delta bases (the host deltas against the newest ack it has). */
-const KEPT_STATES = 4;
+/**
+ * Acked ticks kept as possible delta bases. The host deltas against the newest ack it has
+ * read, which lags ours when it is busy; it never goes back to an older one, so a delta on
+ * base B retires every ack before B. The ring holds 32 ticks and we ack one in ACK_EVERY:
+ * at most 11 acks can still be a base.
+ */
+const MAX_ACKED = 12;
 /**
  * Acks go out for the first snapshot decoded in each window of ACK_EVERY ticks (tick /
  * ACK_EVERY changes), and inputs repeat the last of them. So every client acks the same ticks
@@ -64,6 +69,8 @@ export class ClientSession {
   /** The newest chat roster from the host. */
   roster: RosterEntry[] = [];
   private readonly kept: SnapshotState[] = [];
+  /** States no longer needed, whose memory the next decode reuses. */
+  private readonly spare: SnapshotState[] = [];
   private readonly recent: Array<[number, number, number, number]> = [];
   private seq = 0;
   /** The ticks acked lately (newest last): possible delta bases, kept. */
@@ -104,7 +111,7 @@ export class ClientSession {
     this.send({ type: 'ack', tick });
     if (tick < 0 || this.acked.at(-1) === tick) return;
     this.acked.push(tick);
-    if (this.acked.length > KEPT_STATES - 2) this.acked.shift();
+    if (this.acked.length > MAX_ACKED) this.acked.shift();
   }
 
   /** One decoded message from the host. */
@@ -143,16 +150,10 @@ export class ClientSession {
     if (!this.codec) return;
     const baseTick = m.base as number;
     const base = baseTick >= 0 ? (this.kept.find((s) => s.tick === baseTick) ?? null) : null;
-    // reuse a kept state's memory for the new one: the oldest that is neither this base,
-    // the newest, nor a tick we acked lately (the host deltas against its newest ack, which
-    // may be an older one than ours while ours is on its way)
-    let out: SnapshotState | undefined;
-    if (this.kept.length >= KEPT_STATES) {
-      const newest = this.kept[this.kept.length - 1];
-      let i = this.kept.findIndex((k) => k !== base && k !== newest && !this.acked.includes(k.tick));
-      if (i < 0) i = this.kept.findIndex((k) => k !== base && k !== newest);
-      if (i >= 0) out = this.kept.splice(i, 1)[0];
-    }
+    // the host moved on to base B: it will never delta against an older ack
+    if (baseTick >= 0) while (this.acked.length && this.acked[0]! < baseTick) this.acked.shift();
+    // a state's memory is reused once it can no longer be a base (see below)
+    const out = this.spare.pop();
     const r = decodeSnapshot(this.codec, m, base, out);
     if (!r.ok) {
       this.decodeErrors++;
@@ -168,6 +169,13 @@ export class ClientSession {
     this.snapshots++;
     const last = this.acked.at(-1) ?? -1;
     if (last < 0 || Math.floor(r.state.tick / ACK_EVERY) > Math.floor(last / ACK_EVERY)) this.ack(r.state.tick);
+    // keep the newest state and the acked ones (the only possible bases); recycle the rest
+    for (let i = this.kept.length - 2; i >= 0; i--) {
+      const k = this.kept[i]!;
+      if (this.acked.includes(k.tick)) continue;
+      this.kept.splice(i, 1);
+      if (this.spare.length < 2) this.spare.push(k);
+    }
     this.events.snapshot(r.state);
   }
 }
