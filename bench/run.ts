@@ -16,6 +16,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   fragments: () => import('./net/fragments.bench.js'),
   failover: () => import('./net/failover.bench.js'),
   load: () => import('./net/load.bench.js'),
+  udp: () => import('./net/udp.bench.js'),
 };
 
 const known = () => Object.keys(SUITES).join(', ');

@@ -10,6 +10,7 @@ import type { ThreadStats } from '../../engine/thread-cpu.js';
 import type { SimStats } from '../../workers/messages.js';
 import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
+import type { HttpLimits } from './http.js';
 import type { SendHz } from '../protocol/messages.js';
 import type { SessionRecord } from './sessions.js';
 
@@ -28,6 +29,8 @@ export interface NetOptions {
   stuckMs: number;
   joinTimeoutTicks: number;
   limits: ConnectionLimits;
+  /** The HTTP front (web page, WebSocket) of the game port. */
+  http: HttpLimits;
   epoch: number;
   chat: Partial<ChatLimits>;
   sendHz: SendHz;
