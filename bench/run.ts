@@ -16,6 +16,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   fragments: () => import('./net/fragments.bench.js'),
   failover: () => import('./net/failover.bench.js'),
   load: () => import('./net/load.bench.js'),
+  udp: () => import('./net/udp.bench.js'),
 };
 
 const known = () => Object.keys(SUITES).join(', ');
@@ -38,7 +39,11 @@ async function regenerateDoc(): Promise<string> {
 
 async function main(args: string[]): Promise<number> {
   if (args.includes('-h') || args.includes('--help')) {
-    console.log(`usage: npm run bench [-- <suite>...]\nsuites: ${known()}`);
+    console.log(`usage: npm run bench [-- <suite>...]   (or -- --doc: only regenerate docs/benchmarks.md from bench/results)\nsuites: ${known()}`);
+    return 0;
+  }
+  if (args.includes('--doc')) {
+    console.log(`wrote ${await regenerateDoc()}`);
     return 0;
   }
   const names = args.length > 0 ? args : Object.keys(SUITES);

@@ -7,7 +7,7 @@ import { verifyRecordingFile } from './engine/recording.js';
 import { DEFAULT_DISCOVERY_PORT } from './net/lan/discovery.js';
 import { DEFAULT_PEER_PORT } from './net/lan/peer-mesh.js';
 import { createInterface } from 'node:readline/promises';
-import { lanAddress } from './net/address.js';
+import { lanAddress, webInvite } from './net/address.js';
 import { explainListenError } from './net/listen.js';
 import { BotSwarm, formatBotStats, formatRefusals } from './net/client/bots.js';
 import { runTop } from './net/client/top.js';
@@ -89,7 +89,8 @@ async function runHost(flags: HostFlags): Promise<void> {
   process.stdout.write(
     `lanparty: ${flags.game} host on ${host.bind}:${host.port}, ${flags.bots} bot(s), capacity ${flags.capacity} entities` +
       (flags.record ? `, recording to ${flags.record}` : '') +
-      ' (Ctrl-C to stop)\n',
+      ' (Ctrl-C to stop)\n' +
+      `lanparty: ${webInvite(host.bind, host.port)}\n`,
   );
   let stopping = false;
   const stop = async (why: string) => {
@@ -168,6 +169,8 @@ hostOptions(program.command('host'), 0)
 
 interface JoinFlags {
   json?: boolean;
+  udp?: boolean;
+  auto?: boolean;
   bind?: string;
   discoveryPort: number;
   pick?: number;
@@ -190,6 +193,8 @@ program
   .description('play in a terminal: join HOST:PORT, or pick a session heard on the LAN')
   .argument('[address]', 'HOST[:PORT] of a host', hostPort)
   .option('--json', 'use the JSON wire mode instead of msgpack')
+  .option('--udp', 'play over UDP (snapshots as datagrams: a lost packet stalls nothing)')
+  .option('--auto', 'try UDP, fall back to TCP when UDP gets no answer within 1 s (default: TCP)')
   .option('--bind <address>', 'local address to listen for sessions on (default: GAME_IP, else the LAN address)')
   .option('--discovery-port <n>', 'UDP port of the discovery beacons', int('--discovery-port', 1, 65535), DEFAULT_DISCOVERY_PORT)
   .option('--pick <n>', 'join the n-th session listed (1-based) without asking', int('--pick', 1, 1000))
@@ -198,6 +203,7 @@ program
   .option('--fps <n>', 'frames drawn per second', int('--fps', 1, 240))
   .option('--no-kitty', 'do not ask the terminal for the kitty keyboard protocol (key releases)')
   .action(async (address: { host: string; port: number } | undefined, flags: JoinFlags) => {
+    if (flags.json && (flags.udp || flags.auto)) throw new InvalidArgumentError('UDP mode carries msgpack messages: --udp and --auto do not go with --json');
     let target = address;
     if (!target) {
       const sessions = await listSessions({ bind: lanAddress(flags.bind), discoveryPort: flags.discoveryPort, key: process.env.LANPARTY_KEY });
@@ -230,6 +236,7 @@ program
       host: target.host,
       port: target.port,
       mode: flags.json ? 'json' : 'msgpack',
+      transport: flags.udp ? 'udp' : flags.auto ? 'auto' : 'tcp',
       kitty: flags.kitty,
       ...(flags.name !== undefined ? { name: flags.name } : {}),
       ...(flags.hold !== undefined ? { holdMs: flags.hold } : {}),
@@ -247,10 +254,12 @@ program
   .argument('<n>', 'how many bots', int('<n>', 1, 10_000))
   .argument('[address]', 'HOST[:PORT] of a host', hostPort)
   .option('--json', 'use the JSON wire mode instead of msgpack')
+  .option('--udp', 'connect over UDP (msgpack messages in datagrams)')
   .option('--duration <seconds>', 'stop after this many seconds', int('--duration', 1, 86_400))
-  .action(async (n: number, address: { host: string; port: number } | undefined, flags: { json?: boolean; duration?: number }) => {
+  .action(async (n: number, address: { host: string; port: number } | undefined, flags: { json?: boolean; udp?: boolean; duration?: number }) => {
     const target = address ?? { host: lanAddress(), port: DEFAULT_PORT };
-    const swarm = new BotSwarm({ ...target, count: n, mode: flags.json ? 'json' : 'msgpack' });
+    if (flags.json && flags.udp) throw new InvalidArgumentError('--udp carries msgpack messages: not with --json');
+    const swarm = new BotSwarm({ ...target, count: n, mode: flags.json ? 'json' : 'msgpack', transport: flags.udp ? 'udp' : 'tcp' });
     await swarm.start();
     const at = `${target.host}:${target.port}`;
     const joined = swarm.clients.length;

@@ -5,14 +5,14 @@
 
 import { getGame } from '../engine/games/index.js';
 import { logger, rootLogger } from '../engine/log.js';
-import { lanAddress } from '../net/address.js';
+import { lanAddress, webInvite } from '../net/address.js';
 import { explainListenError } from '../net/listen.js';
 import type { LanpartyClient } from '../net/client/client.js';
 import { SessionClient } from '../net/client/session-client.js';
 import { ownEntity, viewOfState } from '../net/client/state-view.js';
 import { LanNode } from '../net/lan/node.js';
 import { startTerminalClient } from '../render-term/index.js';
-import { startHosting, type SnapshotOptions } from './hosting.js';
+import { startHosting, type HostingOptions, type SnapshotOptions } from './hosting.js';
 
 export interface UpOptions {
   bind?: string;
@@ -118,6 +118,13 @@ export function quietLogsOnTerminal(): void {
   rootLogger.level = 'silent';
 }
 
+/** Start hosting; without the terminal client (which shows it in its panel), say where browsers join. */
+async function hostingWithInvite(o: UpOptions, bind: string, h: HostingOptions) {
+  const hosting = await startHosting(h);
+  if (!o.interactive) process.stdout.write(`lanparty up: ${webInvite(bind, hosting.port)}\n`);
+  return hosting;
+}
+
 export async function runUp(o: UpOptions): Promise<void> {
   if (o.interactive) quietLogsOnTerminal();
   const bind = lanAddress(o.bind);
@@ -133,7 +140,7 @@ export async function runUp(o: UpOptions): Promise<void> {
     peerPort: o.peerPort,
     discoveryPort: o.discoveryPort,
     startHosting: (h) =>
-      startHosting({
+      hostingWithInvite(o, bind, {
         game: o.game,
         gameOptions,
         capacity: o.capacity,

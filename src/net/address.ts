@@ -37,3 +37,9 @@ export function lanAddress(explicit?: string): string {
   }
   return '127.0.0.1';
 }
+
+/** The web client's address on a host's game port (the host serves the page there). */
+export const webUrl = (ip: string, port: number): string => `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+
+/** The line `lanparty up` / `lanparty host` print for players with only a browser. */
+export const webInvite = (ip: string, port: number): string => `open ${webUrl(ip, port)} on any device on this LAN`;

@@ -21,7 +21,7 @@ import {
 import { gameView } from './games.js';
 import { blitHalfBlocks, PALETTE, PixelCanvas } from './raster.js';
 import { DEFAULT, type Screen } from './screen.js';
-import { ownShip, type WorldState } from './world.js';
+import { ownShip, type WorldState } from '../client-core/world.js';
 
 export const MIN_COLS = 40;
 export const MIN_ROWS = 20;

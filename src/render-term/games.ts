@@ -34,7 +34,7 @@ import { DEFAULT_HEIGHT as SQUARES_H, DEFAULT_WIDTH as SQUARES_W, SQUARE_SIZE } 
 import { drawWorld, PALETTE, PixelCanvas, shipColor, type DrawOptions } from './raster.js';
 import { rgb, type Color } from './screen.js';
 import type { KeyMap } from './input.js';
-import type { EntityState, WorldState } from './world.js';
+import type { EntityState, WorldState } from '../client-core/world.js';
 
 export type Part = [string, Color];
 

@@ -11,7 +11,7 @@ import { clean } from './chat.js';
 import { gameView, raceOverlay } from './games.js';
 import { PALETTE, shipColor } from './raster.js';
 import { DEFAULT, type Color, type Screen } from './screen.js';
-import { ownShip, type WorldState } from './world.js';
+import { ownShip, type WorldState } from '../client-core/world.js';
 
 export interface HudInfo {
   /** 'msgpack' or 'json' */
@@ -34,6 +34,8 @@ export interface HudInfo {
   chat?: readonly ChatLine[];
   /** The chat input line's text while it is open, else null / undefined. */
   chatInput?: string | null;
+  /** The page of the current host, for players with only a browser. */
+  webUrl?: string;
 }
 
 export interface Rect {
@@ -148,6 +150,10 @@ export function drawPanel(screen: Screen, r: Rect, world: WorldState | null, me:
   };
   const ps = view.players(world);
   const total = view.count ? view.count(world, names) : ps.length;
+  if (hud.webUrl) {
+    line('BROWSERS JOIN AT', DIM);
+    line(` ${hud.webUrl}`, BAR_FG);
+  }
   line(total === ps.length ? `PLAYERS ${ps.length}` : `PLAYERS ${total}  ${ps.length} in sight`, DIM);
   const keyLines = view.keys.length + 3;
   const chat = hud.chat ?? [];

@@ -27,9 +27,9 @@ export { renderFrame, renderTooSmall, layout, MIN_COLS, MIN_ROWS, type FrameMode
 export type { HudInfo } from './hud.js';
 export { parseKeys, flushRest, type KeyEvent, type TermEvent, type ParseResult } from './keys.js';
 export { Keyboard, KEY_BUTTONS, type KeyboardOptions } from './input.js';
-export { fromSnapshotState, fromJsonSnapshot, ownShip, entity, PLAYER_KINDS, type EntityState, type WorldState } from './world.js';
-export { Predictor, stepShip, SHOOTER_RULES, type MoveRules, type PredictorOptions } from './predict.js';
-export { Interpolator, lerpWorld } from './interpolate.js';
+export { fromSnapshotState, fromJsonSnapshot, ownShip, entity, PLAYER_KINDS, type EntityState, type WorldState } from '../client-core/world.js';
+export { Predictor, stepShip, SHOOTER_RULES, type MoveRules, type PredictorOptions } from '../client-core/predict.js';
+export { Interpolator, lerpWorld } from '../client-core/interpolate.js';
 export { RateMeter } from './stats.js';
 export { gameView, GAME_VIEWS, type GameView } from './games.js';
 export { Chat, clean, type ChatLine } from './chat.js';

@@ -8,6 +8,8 @@ export interface TerminalClientOptions {
   port: number;
   /** Wire mode. Default 'msgpack'. */
   mode?: 'msgpack' | 'json';
+  /** 'udp': datagrams (UDP mode); 'auto': UDP, falling back to TCP when UDP gets no answer in 1 s. Default 'tcp'. */
+  transport?: 'tcp' | 'udp' | 'auto';
   out?: NodeJS.WriteStream;
   in?: NodeJS.ReadStream;
   name?: string;

@@ -12,7 +12,7 @@
 
 import { ENEMY_H, ENEMY_W, LASER_H, LASER_W, PLAYER_H, PLAYER_W } from '../engine/games/shooter/schema.js';
 import type { Color, Screen } from './screen.js';
-import type { EntityState, WorldState } from './world.js';
+import type { EntityState, WorldState } from '../client-core/world.js';
 
 export const PALETTE = {
   space: 233,

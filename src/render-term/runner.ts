@@ -6,6 +6,7 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import { LanpartyClient, type ClientOptions } from '../net/client/client.js';
+import { webUrl } from '../net/address.js';
 import { ErrorCode } from '../net/errors.js';
 import { Chat } from './chat.js';
 import { diffScreens, type ColorDepth } from './diff.js';
@@ -14,13 +15,13 @@ import { renderFrame, type FrameModel } from './frame.js';
 import { gameView } from './games.js';
 import type { HudInfo } from './hud.js';
 import { Keyboard } from './input.js';
-import { Interpolator } from './interpolate.js';
+import { Interpolator } from '../client-core/interpolate.js';
 import { flushRest, parseKeys, type TermEvent } from './keys.js';
-import { Predictor } from './predict.js';
+import { Predictor } from '../client-core/predict.js';
 import { Screen } from './screen.js';
 import { RateMeter } from './stats.js';
 import { SEQ, TerminalGuard } from './terminal.js';
-import { fromJsonSnapshot, fromSnapshotState, ownShip, type WorldState } from './world.js';
+import { fromJsonSnapshot, fromSnapshotState, ownShip, type WorldState } from '../client-core/world.js';
 
 export type { HostAddress, TerminalClientOptions } from './options.js';
 
@@ -160,6 +161,7 @@ export class TerminalClient {
       host: target.host,
       port: target.port,
       mode: this.o.mode ?? 'msgpack',
+      transport: this.o.transport ?? 'tcp',
       token,
       name: this.o.name,
       timeoutMs: this.o.connectTimeoutMs,
@@ -357,7 +359,7 @@ export class TerminalClient {
       world = { ...world, entities: world.entities.map((e) => (e.kind === 'player' && e.owner === this.me ? { ...e, x: p.x, y: p.y } : e)) };
     }
     const hud: HudInfo = {
-      mode: this.o.mode ?? 'msgpack',
+      mode: this.client?.transport === 'udp' ? 'msgpack/udp' : this.o.mode ?? 'msgpack',
       pingMs: this.pingMs,
       snapshotsPerSec: this.snapRate.rate(),
       kbPerSecIn: this.byteRate.rate() / 1024,
@@ -369,6 +371,7 @@ export class TerminalClient {
       names: this.chat.names,
       chat: this.chat.lines,
       chatInput: this.chat.input,
+      webUrl: webUrl(this.target.host, this.target.port),
     };
     // the size options: the game's view decides whether they apply (GameView.size)
     return { world, me: this.me, hud, worldWidth: this.o.worldWidth, worldHeight: this.o.worldHeight };

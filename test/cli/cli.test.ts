@@ -124,8 +124,8 @@ describe('--help', () => {
   const commands: Array<[string, string[]]> = [
     ['up', ['--bots', '--session', '--key', '--peer-port', '--discovery-port', '--status', '--bind', '--port', '--duration']],
     ['host', ['--game', '--max-players', '--capacity', '--seed', '--bots', '--bind', '--port', '--record', '--duration', '--send-hz', '--budget', '--no-interest', '--drones', '--world']],
-    ['join', ['[address]', '--json', '--bind', '--discovery-port', '--pick']],
-    ['bots', ['<n> [address]', '--json', '--duration']],
+    ['join', ['[address]', '--json', '--udp', '--auto', '--bind', '--discovery-port', '--pick']],
+    ['bots', ['<n> [address]', '--json', '--udp', '--duration']],
     ['top', ['[address]', '--count']],
     ['replay', ['<file>']],
   ];

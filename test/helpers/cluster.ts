@@ -567,8 +567,8 @@ export class Player {
   private readonly snapshotListeners = new Set<(epoch: number, at: number) => void>();
   private readonly bot = getGame('shooter').create({}).bot;
 
-  constructor(readonly o: { bind: string; session: string; discoveryPort: number; key?: string }) {
-    this.sc = new SessionClient({ bind: o.bind, session: o.session, discoveryPort: o.discoveryPort, key: o.key });
+  constructor(readonly o: { bind: string; session: string; discoveryPort: number; key?: string; transport?: 'tcp' | 'udp' }) {
+    this.sc = new SessionClient({ bind: o.bind, session: o.session, discoveryPort: o.discoveryPort, key: o.key, ...(o.transport ? { transport: o.transport } : {}) });
     this.sc.on('connected', (c) => this.onConnected(c));
   }
 

@@ -7,6 +7,8 @@
 
 import { connect, type Socket } from 'node:net';
 import { Packr, Unpackr } from 'msgpackr';
+import { Button } from '../../src/engine/games/shooter/schema.js';
+import { Cmd } from '../../src/engine/input-queue.js';
 import { viewOf } from '../../src/engine/snapshot-view.js';
 import { LanpartyClient, type ClientOptions } from '../../src/net/client/client.js';
 import { HostServer, type HostServerOptions } from '../../src/net/server/host-server.js';
@@ -111,6 +113,23 @@ export async function joinClient(th: TestHost, o: Partial<ClientOptions> = {}): 
   const c = await LanpartyClient.connect({ host: LOOPBACK, port: th.port, mode: 'msgpack', timeoutMs: 3000, ...o });
   onCleanup(() => c.close());
   return c;
+}
+
+/** Host options for a busy world (900 players firing: see fillWithFiringPlayers) and a peer that stops reading after 600 ms over a 16 KiB backlog. */
+export const BUSY_SLOW_CONSUMER: TestHostOptions = {
+  stuckMs: 600,
+  limits: { maxBacklog: 16 * 1024 },
+  gameOptions: { maxPlayers: 1000 },
+  simOptions: { capacity: 8000, gameOptions: { maxPlayers: 1000 } },
+};
+
+/**
+ * A busy world, so that snapshots fill the loopback socket buffers (some MB) quickly: `n`
+ * players held on FIRE by the test through the command queue.
+ */
+export function fillWithFiringPlayers(th: TestHost, n = 900): void {
+  for (let i = 0; i < n; i++) th.sim.queue.push(Cmd.JOIN, 100_000 + i, 0, 0, 0);
+  for (let i = 0; i < n; i++) th.sim.queue.push(Cmd.INPUT, 100_000 + i, 1, Button.FIRE, 0, 0);
 }
 
 /** An entity of a client in the sim's newest snapshot (null when it has none). */

@@ -5,15 +5,16 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { Button, PLAYER_SPEED, PLAYER_W, Phase } from '../../src/engine/games/shooter/schema.js';
-import { Cmd } from '../../src/engine/input-queue.js';
 import type { LanpartyClient } from '../../src/net/client/client.js';
 import { ErrorCode } from '../../src/net/errors.js';
 import { stateField } from '../../src/net/protocol/snapshot/index.js';
 import {
+  BUSY_SLOW_CONSUMER,
   PREAMBLE,
   RawPeer,
   cleanupNet,
   entityOf,
+  fillWithFiringPlayers,
   header,
   joinClient,
   jsonFrame,
@@ -318,16 +319,8 @@ describe('bad input over real sockets (an honest client alongside)', () => {
   });
 
   it('a client that stops reading is skipped while behind, then dropped with SLOW_CONSUMER; others undisturbed', async () => {
-    // a busy world (so that snapshots fill the loopback socket buffers, some MB, quickly):
-    // 900 players held on FIRE by the test through the command queue
-    const { th, honest } = await withHonest({
-      stuckMs: 600,
-      limits: { maxBacklog: 16 * 1024 },
-      gameOptions: { maxPlayers: 1000 },
-      simOptions: { capacity: 8000, gameOptions: { maxPlayers: 1000 } },
-    });
-    for (let i = 0; i < 900; i++) th.sim.queue.push(Cmd.JOIN, 100_000 + i, 0, 0, 0);
-    for (let i = 0; i < 900; i++) th.sim.queue.push(Cmd.INPUT, 100_000 + i, 1, Button.FIRE, 0, 0);
+    const { th, honest } = await withHonest(BUSY_SLOW_CONSUMER);
+    fillWithFiringPlayers(th);
     honest.input(Button.READY);
     // a JSON-mode client: always sent full snapshots, which it never acknowledges anyway
     const { peer: stuck } = await RawPeer.joined(th.port, 'json');
@@ -353,7 +346,7 @@ describe('bad input over real sockets (an honest client alongside)', () => {
 
   it('garbage first bytes: BAD_PREAMBLE, closed (the error in JSON mode, the fallback)', async () => {
     const { th, honest } = await withHonest();
-    const garbage = ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'LXYZW and more', 'LQ', '\xff'];
+    const garbage = ['SSH-2.0-OpenSSH_9.2\r\n', 'GEX', 'LXYZW and more', 'LQ', '\xff'];
     for (const [i, g] of garbage.entries()) {
       const peer = await RawPeer.connect(th.port, 'json');
       peer.write(g);

@@ -4,7 +4,7 @@ import { layout, MIN_COLS, MIN_ROWS, renderFrame, type FrameModel } from '../../
 import type { HudInfo } from '../../src/render-term/hud.js';
 import { blitHalfBlocks, drawWorld, PALETTE, PixelCanvas } from '../../src/render-term/raster.js';
 import { Screen, type Color } from '../../src/render-term/screen.js';
-import { entity, type WorldState } from '../../src/render-term/world.js';
+import { entity, type WorldState } from '../../src/client-core/world.js';
 
 const hud: HudInfo = { mode: 'msgpack', pingMs: 2.5, snapshotsPerSec: 60, kbPerSecIn: 4.2, migrating: false, status: null, keyReleases: false, holdMs: 150 };
 
@@ -90,6 +90,13 @@ describe('golden frames', () => {
     expect(text).toContain('P1 wins');
     const out = { ...playing, entities: playing.entities.map((e) => (e.id === 1 ? { ...e, lost: true, health: 0 } : e)) };
     expect(frame(60, 24, { world: out }).toText()).toContain('you are out - spectating');
+  });
+
+  it('the side panel says where browsers join: the page of the host it plays on', () => {
+    const text = frame(80, 24, { hud: { ...hud, webUrl: 'http://10.0.0.5:5050' } }).toText();
+    expect(text).toContain('BROWSERS JOIN AT');
+    expect(text).toContain('http://10.0.0.5:5050');
+    expect(frame(80, 24).toText()).not.toContain('BROWSERS');
   });
 
   it('before the first snapshot: the connecting message', () => {

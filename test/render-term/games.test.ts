@@ -6,7 +6,7 @@ import { GAME_VIEWS, gameView, HAUNTED as HAUNTED_COLORS, RACE as RACE_COLORS } 
 import { Phase } from '../../src/engine/games/shooter/schema.js';
 import type { HudInfo } from '../../src/render-term/hud.js';
 import { rgb, Screen, type Color } from '../../src/render-term/screen.js';
-import { entity, type WorldState } from '../../src/render-term/world.js';
+import { entity, type WorldState } from '../../src/client-core/world.js';
 
 const hud: HudInfo = { mode: 'msgpack', pingMs: 2.5, snapshotsPerSec: 60, kbPerSecIn: 4.2, migrating: false, status: null, keyReleases: false, holdMs: 150 };
 const names = new Map([

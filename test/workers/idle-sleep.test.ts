@@ -28,7 +28,7 @@ describe('idle sleep', () => {
     expect(readOwnedEntity(host.ring, 7)).not.toBeNull();
     // woken where it stopped: no catch-up burst for the time it slept
     const fresh = await new Promise<{ tick: number; skippedTicks: number }>((r) => host!.once('stats', r));
-    expect(fresh.tick).toBeGreaterThan(asleepAt + 30);
+    expect(fresh.tick).toBeGreaterThanOrEqual(asleepAt + 30);
     // the 1.2 s asleep would be 72 ticks to catch up (67 skipped); a busy machine may skip a few
     expect(fresh.skippedTicks).toBeLessThan(20);
     host.queue.push(Cmd.LEAVE, 7, 0);

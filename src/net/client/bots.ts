@@ -15,6 +15,8 @@ export interface BotsOptions {
   port: number;
   count: number;
   mode?: 'msgpack' | 'json';
+  /** 'udp': datagrams (UDP mode); 'auto': UDP, falling back to TCP when UDP gets no answer in 1 s. Default 'tcp'. */
+  transport?: 'tcp' | 'udp' | 'auto';
   /** Connect this many at a time (the host's accept queue is finite). */
   connectConcurrency?: number;
 }
@@ -62,7 +64,7 @@ export class BotSwarm {
     for (let i = 0; i < this.o.count; i += batch) {
       const n = Math.min(batch, this.o.count - i);
       const tries = await Promise.allSettled(
-        Array.from({ length: n }, () => LanpartyClient.connect({ host: this.o.host, port: this.o.port, mode: this.o.mode ?? 'msgpack', timeoutMs: 15_000 })),
+        Array.from({ length: n }, () => LanpartyClient.connect({ host: this.o.host, port: this.o.port, mode: this.o.mode ?? 'msgpack', transport: this.o.transport ?? 'tcp', timeoutMs: 15_000 })),
       );
       for (const t of tries) {
         if (t.status === 'rejected') {

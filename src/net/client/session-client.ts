@@ -19,6 +19,8 @@ export interface SessionClientOptions {
   discoveryPort?: number;
   key?: string | undefined;
   mode?: 'msgpack' | 'json';
+  /** 'udp': datagrams (UDP mode); 'auto': UDP, falling back to TCP when UDP gets no answer in 1 s. Default 'tcp'. */
+  transport?: 'tcp' | 'udp' | 'auto';
   /** Skip discovery: always this host (no migration). */
   fixedHost?: { ip: string; port: number };
   /**
@@ -99,6 +101,7 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
             host: target.ip,
             port: target.port,
             mode: this.o.mode ?? 'msgpack',
+            transport: this.o.transport ?? 'tcp',
             ...(this.token ? { token: this.token } : {}),
             timeoutMs: 2000,
           });

@@ -4,6 +4,7 @@
 //
 //   first byte 'L'            -> msgpack mode: 5-byte preamble "LPMP" + version, answered in kind
 //   first byte digit/space/'-' -> JSON mode: 64-byte headers (seed 003 clients and new JSON clients)
+//   an HTTP method + ' '       -> handed to the HTTP front (./http.ts): the page, WebSocket
 //   anything else             -> BAD_PREAMBLE
 
 import type { Socket } from 'node:net';
@@ -40,6 +41,11 @@ export interface ConnectionEvents {
   /** A whole frame arrived (JSON payloads are still raw: "hello" is not JSON). */
   frame(conn: Connection, payload: Buffer): void;
   closed(conn: Connection): void;
+  /**
+   * The first bytes are an HTTP request line: the socket (with `head`, the bytes read so far)
+   * is the HTTP front's from now on. Absent: HTTP is a BAD_PREAMBLE like any other.
+   */
+  http?(conn: Connection, head: Buffer): void;
 }
 
 // msgpack in the standard form a foreign client can read: maps, bin, no record extension
@@ -71,29 +77,37 @@ export class Connection {
   private tokensAt = performance.now();
   private invalid = 0;
 
+  private readonly onSocketData = (chunk: Buffer) => {
+    // reading, decoding and handling the messages: this thread's 'read' stage
+    const t0 = threadClock().startInTurn();
+    this.onData(chunk);
+    threadClock().add('read', performance.now() - t0);
+  };
+  private readonly onSocketDrain = () => (this.behindSince = 0);
+  private readonly onSocketError = () => {}; // 'close' follows; resets are normal on a LAN
+  private readonly onSocketClose = () => {
+    if (this.decoder?.midFrame && !this.closed) this.drops.count(ErrorCode.TRUNCATED_FRAME, { conn: this.id });
+    this.closed = true;
+    this.events.closed(this);
+  };
+
   constructor(
     readonly socket: Socket,
-    private readonly limits: ConnectionLimits,
-    private readonly drops: DropCounter,
-    private readonly events: ConnectionEvents,
+    protected readonly limits: ConnectionLimits,
+    protected readonly drops: DropCounter,
+    protected readonly events: ConnectionEvents,
+    /** False for a subclass that reads the socket through another layer (WebSocket). */
+    readSocket = true,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '0.0.0.0';
     this.remotePort = socket.remotePort ?? 0;
     this.tokens = limits.rateBurst;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      // reading, decoding and handling the messages: this thread's 'read' stage
-      const t0 = threadClock().startInTurn();
-      this.onData(chunk);
-      threadClock().add('read', performance.now() - t0);
-    });
-    socket.on('drain', () => (this.behindSince = 0));
-    socket.on('error', () => {}); // 'close' follows; resets are normal on a LAN
-    socket.on('close', () => {
-      if (this.decoder?.midFrame && !this.closed) this.drops.count(ErrorCode.TRUNCATED_FRAME, { conn: this.id });
-      this.closed = true;
-      this.events.closed(this);
-    });
+    if (!readSocket) return;
+    socket.on('data', this.onSocketData);
+    socket.on('drain', this.onSocketDrain);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onSocketClose);
   }
 
   private onData(chunk: Buffer): void {
@@ -137,6 +151,19 @@ export class Connection {
       if (data.length > PREAMBLE_BYTES) this.feed(data.subarray(PREAMBLE_BYTES));
       return true;
     }
+    const http = this.events.http ? httpStart(data) : 'no';
+    if (http === 'more') {
+      this.pending = data;
+      return false;
+    }
+    if (http === 'yes') {
+      // the socket is the HTTP front's now: this connection lets go of it without a word
+      this.socket.off('data', this.onSocketData).off('drain', this.onSocketDrain).off('close', this.onSocketClose);
+      this.socket.off('error', this.onSocketError);
+      this.closed = true;
+      this.events.http!(this, data);
+      return true;
+    }
     this.mode = 'json';
     if ((first >= 0x30 && first <= 0x39) || first === 0x20 || first === 0x2d) {
       this.decoder = jsonFrameDecoder(this.limits.maxFrame);
@@ -152,15 +179,22 @@ export class Connection {
     const frames = decoder.push(chunk);
     for (const f of frames) {
       if (this.closed) return;
-      try {
-        this.events.frame(this, f);
-      } catch (err) {
-        // a bug in handling one message must not take the host down
-        this.drops.count(ErrorCode.INTERNAL_ERROR, { conn: this.id, err: (err as Error).stack });
-        return this.fail(protocolError(ErrorCode.INTERNAL_ERROR, 'the host failed handling a message'), false);
-      }
+      if (!this.deliver(f)) return;
     }
     if (decoder.failed && !this.closed) this.fail(decoder.failed);
+  }
+
+  /** Hand one whole frame to the server; false when handling it failed (the peer is closed). */
+  protected deliver(frame: Buffer): boolean {
+    try {
+      this.events.frame(this, frame);
+      return true;
+    } catch (err) {
+      // a bug in handling one message must not take the host down
+      this.drops.count(ErrorCode.INTERNAL_ERROR, { conn: this.id, err: (err as Error).stack });
+      this.fail(protocolError(ErrorCode.INTERNAL_ERROR, 'the host failed handling a message'), false);
+      return false;
+    }
   }
 
   /** Token bucket: false (and counted) when the peer is over its message rate. */
@@ -265,4 +299,19 @@ export class Connection {
     // a peer that never reads would keep the socket half-open: cut it after a moment
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
+}
+
+/** Request methods that start an HTTP request line, each followed by a space. */
+const HTTP_METHODS = ['GET ', 'HEAD ', 'POST ', 'PUT ', 'DELETE ', 'OPTIONS ', 'PATCH ', 'CONNECT ', 'TRACE '].map((m) => Buffer.from(m, 'latin1'));
+
+/** Whether the first bytes start an HTTP request: 'more' while they are a prefix of one. */
+export function httpStart(data: Buffer): 'yes' | 'no' | 'more' {
+  let more = false;
+  for (const m of HTTP_METHODS) {
+    const n = Math.min(m.length, data.length);
+    if (!data.subarray(0, n).equals(m.subarray(0, n))) continue;
+    if (n === m.length) return 'yes';
+    more = true;
+  }
+  return more ? 'more' : 'no';
 }

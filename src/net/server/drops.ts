@@ -4,6 +4,7 @@
 
 import type { Logger } from '../../engine/log.js';
 import type { ErrorCode } from '../errors.js';
+import { UdpDrop } from '../protocol/udp.js';
 
 /** Why something was dropped without telling its sender (the counts `lanparty top` shows). */
 export const DropReason = {
@@ -46,9 +47,28 @@ export const DropReason = {
   PEER_WRONG_SENDER: 'peer.wrong_sender',
   PEER_HANDLER_ERROR: 'peer.handler_error',
   PEER_SILENT: 'peer.silent',
+  // the HTTP front of the game port (src/net/server/http.ts): answered with a status, closed
+  HTTP_NOT_FOUND: 'http.not_found',
+  HTTP_BAD_METHOD: 'http.bad_method',
+  HTTP_BAD_REQUEST: 'http.bad_request',
+  HTTP_HEAD_TOO_LARGE: 'http.head_too_large',
+  /** No whole request head within the head timeout (slowloris): 408, cut. */
+  HTTP_TIMEOUT: 'http.timeout',
+  /** Over the cap of HTTP sockets open at once: 503. */
+  HTTP_TOO_MANY: 'http.too_many',
+  /** WebSocket upgrades over their rate: 503. */
+  WS_UPGRADE_FLOOD: 'ws.upgrade_flood',
+  /** An upgrade request ws refused (bad key, version...): 400. */
+  WS_BAD_UPGRADE: 'ws.bad_upgrade',
+  /** A text WebSocket message (the protocol is binary): closed with 1003. */
+  WS_TEXT_MESSAGE: 'ws.text_message',
+  /** A WebSocket frame ws could not use (bad opcode, unmasked...): ws closes it (1002). */
+  WS_BAD_FRAME: 'ws.bad_frame',
   // replicated state (src/net/lan/node.ts)
   REPLICA_INVALID: 'replica.invalid',
   REPLICA_STALE_EPOCH: 'replica.stale_epoch',
+  // UDP datagrams (src/net/protocol/udp.ts)
+  ...UdpDrop,
 } as const;
 
 export type DropReason = ErrorCode | (typeof DropReason)[keyof typeof DropReason];

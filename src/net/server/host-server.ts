@@ -18,6 +18,7 @@ import { workerFile } from '../../workers/worker-file.js';
 import { lanAddress } from '../address.js';
 import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http.js';
 import { NetStats } from './net-stats.js';
 import { netStatsOf, statsMessageOf } from './net-server.js';
 import { isSendHz, type SendHz } from '../protocol/messages.js';
@@ -42,6 +43,8 @@ export interface HostServerOptions {
   /** How long a join may wait for its entity before JOIN_REFUSED. */
   joinTimeoutTicks?: number;
   limits?: Partial<ConnectionLimits>;
+  /** Limits of the HTTP front (the web page and WebSocket peers on the game port). */
+  http?: Partial<HttpLimits>;
   /** Election epoch of this host (LAN sessions), sent in every welcome for fencing. */
   epoch?: number;
   /** Sessions of the previous host (migration): their tokens stay valid for the grace period. */
@@ -99,6 +102,7 @@ export class HostServer {
       stuckMs: o.stuckMs ?? 10_000,
       joinTimeoutTicks: o.joinTimeoutTicks ?? 60,
       limits: { maxFrame: 64 * 1024, maxBacklog: 256 * 1024, ratePerSecond: 240, rateBurst: 480, maxInvalid: 20, ...o.limits },
+      http: { ...DEFAULT_HTTP_LIMITS, ...o.http },
       epoch: o.epoch ?? 0,
       chat: o.chat ?? {},
       sendHz: o.sendHz ?? 60,

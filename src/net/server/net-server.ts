@@ -2,7 +2,10 @@
 // It turns their messages into commands in this thread's own queue, and sends them the state
 // straight from the snapshot ring. The main thread only hears of sessions (created, ended).
 //
-//   accept -> Connection (mode from first bytes) -> "hello"        -> LegacyPeer (seed 003)
+//   accept -> Connection (mode from first bytes) -> "GET ..."      -> HttpFront: page, or a
+//                                                                    WebSocket -> WsConnection
+//                                                                    (a msgpack Connection)
+//                                               -> "hello"        -> LegacyPeer (seed 003)
 //                                               -> join message   -> Joins: session, JOIN,
 //                                                                    welcome when the entity exists
 //                                               -> stats message  -> monitor (`lanparty top`)
@@ -20,13 +23,17 @@ import { HostMsg, validateClientMessage, type ClientMessage } from '../protocol/
 import { ChatRoom } from './chat.js';
 import { Connection, traffic } from './connection.js';
 import { DropCounter, DropReason } from './drops.js';
+import { HttpFront } from './http.js';
 import { Joins, type ClientState } from './joins.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
 import { NetCounter, NetStats } from './net-stats.js';
 import type { Session } from './sessions.js';
 import type { SimLink } from './sim-link.js';
 import { Snapshots } from './snapshots.js';
+import { loadStaticFiles } from './static-files.js';
+import { UdpListener } from './udp-listener.js';
 import type { NetOptions, SessionMessage } from './thread-messages.js';
+import { WsConnection } from './ws-connection.js';
 
 const log = logger('host');
 
@@ -56,6 +63,7 @@ export class NetServer implements LegacyHost {
   private readonly present = new Set<number>();
   private readonly monitors = new Set<Connection>();
   private readonly server: Server;
+  private readonly http: HttpFront;
   private readonly snapshots: Snapshots;
   readonly chat: ChatRoom;
   readonly joins: Joins;
@@ -63,6 +71,8 @@ export class NetServer implements LegacyHost {
   private secondTimer: NodeJS.Timeout | undefined;
   private legacyCache: { tick: number; t: LegacyTick; matchNo: number } | null = null;
   private stopping = false;
+  /** UDP mode on the same port number (null: that port is taken for UDP; TCP works on). */
+  udp: UdpListener | null = null;
   simInfo: { stats: SimStats | null; restarts: number } = { stats: null, restarts: 0 };
 
   constructor(
@@ -87,6 +97,10 @@ export class NetServer implements LegacyHost {
     this.joins.chat = this.chat;
     this.snapshots = new Snapshots(sim, this.drops, stats, o.interest, o.budgetBytesPerSec);
     this.server = createServer({ noDelay: true }, (s) => this.accept(s));
+    this.http = new HttpFront(loadStaticFiles(), o.http, o.limits.maxFrame, this.drops, {
+      ws: (ws, socket) => this.adopt(new WsConnection(ws, socket, o.limits, this.drops, this.connectionEvents)),
+      served: () => this.stats.add(NetCounter.httpServed),
+    });
   }
 
   async listen(): Promise<number> {
@@ -97,6 +111,14 @@ export class NetServer implements LegacyHost {
     this.server.on('error', (err) => log.error({ err: err.message }, 'listener error'));
     this.port = (this.server.address() as { port: number }).port;
     log.info({ bind: this.o.bind, port: this.port }, 'listening');
+    const udp = new UdpListener(this.drops, { maxFrame: this.o.limits.maxFrame, highWater: this.o.limits.maxBacklog / 4 }, (s) => this.accept(s));
+    try {
+      await udp.listen(this.port, this.o.bind);
+      this.udp = udp;
+    } catch (err) {
+      udp.close();
+      log.warn({ port: this.port, err: (err as Error).message }, 'UDP port taken: TCP only');
+    }
     return this.port;
   }
 
@@ -117,11 +139,26 @@ export class NetServer implements LegacyHost {
     this.secondTimer = undefined;
   }
 
-  private accept(socket: Socket): void {
-    const conn = new Connection(socket, this.o.limits, this.drops, {
-      frame: (c, payload) => this.onFrame(c, payload),
-      closed: (c) => this.onClosed(c),
-    });
+  private readonly connectionEvents = {
+    frame: (c: Connection, payload: Buffer) => this.onFrame(c, payload),
+    closed: (c: Connection) => this.onClosed(c),
+    http: (c: Connection, head: Buffer) => {
+      // an HTTP request on the game port: not a game peer (unless it becomes a WebSocket)
+      this.conns.delete(c);
+      this.http.take(c.socket, head);
+      this.refreshGauges();
+      this.idle();
+    },
+  };
+
+  /** A new client connection: a TCP socket, or a UDP connection shaped like one (udp-listener.ts). */
+  accept(socket: Socket): void {
+    this.adopt(new Connection(socket, this.o.limits, this.drops, this.connectionEvents));
+  }
+
+  /** A new game peer (TCP, or a WebSocket): capped, and closed when it does not join in time. */
+  private adopt(conn: Connection): void {
+    const socket = conn.socket;
     this.conns.add(conn);
     if (this.stopping || this.conns.size > this.o.maxConnections) {
       // answered in the peer's own mode once its first bytes tell which (onFrame)
@@ -291,6 +328,10 @@ export class NetServer implements LegacyHost {
     s.set(NetCounter.msgpack, msgpack);
     s.set(NetCounter.monitors, this.monitors.size);
     s.set(NetCounter.clients, this.clients.size);
+    let ws = 0;
+    for (const c of this.conns) if (c instanceof WsConnection) ws++;
+    s.set(NetCounter.ws, ws);
+    s.set(NetCounter.http, this.http.open);
     let hz60 = 0;
     let hz30 = 0;
     let hz20 = 0;
@@ -366,6 +407,8 @@ export class NetServer implements LegacyHost {
     clearInterval(this.secondTimer);
     for (const c of this.conns) c.fail(protocolError(ErrorCode.SHUTTING_DOWN, 'host is shutting down'), false);
     this.joins.sessions.closeAll();
+    this.http.close();
+    this.udp?.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.conns) c.socket.destroy();
     this.refreshGauges();
@@ -398,6 +441,9 @@ export function netStatsOf(stats: NetStats) {
     msgpack: c.msgpack,
     monitors: c.monitors,
     clients: c.clients,
+    ws: c.ws,
+    http: c.http,
+    httpServed: c.httpServed,
     drops: stats.drops(),
     encodes: c.encodes,
     busySkips: c.busySkips,

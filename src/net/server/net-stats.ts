@@ -42,6 +42,11 @@ export const NetCounter = {
   cpuMs: 23,
   /** Welcomed clients now. */
   clients: 24,
+  /** WebSocket connections now (also counted in msgpack). */
+  ws: 25,
+  /** Files served by the HTTP front (cumulative), and its HTTP sockets open now. */
+  httpServed: 26,
+  http: 27,
 } as const;
 export type NetCounter = (typeof NetCounter)[keyof typeof NetCounter];
 const COUNTERS = 32;

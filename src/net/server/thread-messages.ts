@@ -9,6 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { SimStats } from '../../workers/messages.js';
 import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
+import type { HttpLimits } from './http.js';
 import type { SendHz } from '../protocol/messages.js';
 import type { SessionRecord } from './sessions.js';
 
@@ -27,6 +28,8 @@ export interface NetOptions {
   stuckMs: number;
   joinTimeoutTicks: number;
   limits: ConnectionLimits;
+  /** The HTTP front (web page, WebSocket) of the game port. */
+  http: HttpLimits;
   epoch: number;
   chat: Partial<ChatLimits>;
   sendHz: SendHz;

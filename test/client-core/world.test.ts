@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { shooterSchema } from '../../src/engine/games/shooter/schema.js';
 import { createSnapshotCodec, newSnapshotState, stateField, type JsonSnapshot } from '../../src/net/protocol/snapshot/index.js';
-import { entity, fromJsonSnapshot, fromSnapshotState, ownShip } from '../../src/render-term/world.js';
+import { entity, fromJsonSnapshot, fromSnapshotState, ownShip } from '../../src/client-core/world.js';
 
 describe('snapshots to entity lists', () => {
   it('from a decoded msgpack state', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Interpolator, lerpWorld } from '../../src/render-term/interpolate.js';
-import { entity, type WorldState } from '../../src/render-term/world.js';
+import { Interpolator, lerpWorld } from '../../src/client-core/interpolate.js';
+import { entity, type WorldState } from '../../src/client-core/world.js';
 
 const TICK = 1000 / 60;
 const world = (tick: number, ents: Parameters<typeof entity>[0][]): WorldState => ({ tick, phase: 1, level: 1, matchNo: 1, entities: ents.map(entity) });

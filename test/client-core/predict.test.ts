@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Button, Phase } from '../../src/engine/games/shooter/schema.js';
 import { Cmd } from '../../src/engine/input-queue.js';
-import { Predictor, stepShip } from '../../src/render-term/predict.js';
+import { Predictor, stepShip } from '../../src/client-core/predict.js';
 import { cmd, shooterSim } from '../helpers/shooter-sim.js';
 
 const TICK = 1000 / 60;

@@ -1,0 +1,218 @@
+// The host's UDP side (docs/protocol.md "UDP mode"): one dgram socket on the game port's
+// number, the stateless handshake, and one DatagramStream per connected client, handed to
+// the NetServer as if it were a TCP socket in msgpack mode. Sessions, joins, chat,
+// snapshots, interest and budgets are therefore the TCP path's own code.
+//
+//   datagram -> decodeUdp -> REQUEST  -> CHALLENGE (rate-limited, no state kept)
+//                         -> RESPONSE -> cookie checked -> ACCEPTED + a new stream
+//                                                          (a repeat: the same ACCEPTED again)
+//                         -> connected types -> stream of that address, key checked
+//   every 20 ms: resends, keepalives, timeouts
+//
+// Every datagram dropped is counted under its udp.* reason (drops.ts) and logged.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createSocket, type RemoteInfo, type Socket as DgramSocket } from 'node:dgram';
+import type { Socket } from 'node:net';
+import {
+  decodeUdp,
+  encodeAccepted,
+  encodeChallenge,
+  KEY_BYTES,
+  UdpDrop,
+  type UdpPacket,
+  UdpType,
+} from '../protocol/udp.js';
+import { CookieJar, DatagramStream, UdpPeer } from '../udp/index.js';
+import type { DropCounter } from './drops.js';
+
+/** Challenges sent per second at most, over all addresses (a spoofed flood costs this much). */
+export const CHALLENGES_PER_SECOND = 2000;
+const SERVICE_MS = 20;
+
+/** What a Connection needs of its socket, over UDP. */
+class HostUdpStream extends DatagramStream {
+  remoteAddress = '';
+  remotePort = 0;
+  nonce = Buffer.alloc(0);
+  /** Bytes "queued": the loss the host sees, in the units SendRate steps down on (see writableLength). */
+  lossBacklog = 0;
+  setNoDelay(): void {}
+  get writableLength(): number {
+    return this.lossBacklog;
+  }
+}
+
+export interface UdpListenerOptions {
+  /** Largest frame on the reliable stream (the TCP inbound limit). */
+  maxFrame: number;
+  /** SendRate's backlog high water: reported while the measured loss is over LOSS_STEP_DOWN. */
+  highWater: number;
+  timeoutMs?: number;
+  /** Challenges per second at most (default CHALLENGES_PER_SECOND). */
+  challengesPerSecond?: number;
+}
+
+/**
+ * Over this share of packets lost in LOSS_WINDOW_MS, the client is sent fewer snapshots.
+ * High on purpose: Wi-Fi loses a few percent whatever the rate (fewer snapshots would not
+ * help), and over ~60 packets a second 5 % loss often reads as 10 % by chance; a fifth lost
+ * over two seconds is congestion, which a lower rate relieves.
+ */
+export const LOSS_STEP_DOWN = 0.2;
+export const LOSS_WINDOW_MS = 2000;
+
+export class UdpListener {
+  private readonly socket: DgramSocket;
+  private readonly cookies = new CookieJar();
+  private readonly streams = new Map<string, HostUdpStream>();
+  private timer: NodeJS.Timeout | undefined;
+  private challengeTokens: number;
+  private readonly challengeRate: number;
+  private tokensAt = performance.now();
+  private lossAt = performance.now();
+
+  constructor(
+    private readonly drops: DropCounter,
+    private readonly o: UdpListenerOptions,
+    /** A new connection, shaped like a TCP socket in msgpack mode. */
+    private readonly accept: (socket: Socket) => void,
+  ) {
+    this.challengeRate = o.challengesPerSecond ?? CHALLENGES_PER_SECOND;
+    if (!(this.challengeRate > 0)) throw new RangeError('challengesPerSecond must be positive');
+    this.challengeTokens = this.challengeRate;
+    this.socket = createSocket({ type: 'udp4' });
+    this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    this.socket.on('error', () => {}); // ICMP unreachable and the like: the peer times out
+  }
+
+  /** The service timer runs only while there are UDP connections: an idle host must not wake every 20 ms. */
+  private serviceWhileConnected(): void {
+    if (this.streams.size > 0 && !this.timer) {
+      this.timer = setInterval(() => this.service(), SERVICE_MS);
+      this.timer.unref();
+    } else if (this.streams.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  async listen(port: number, bind: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind(port, bind, () => {
+        this.socket.off('error', reject);
+        resolve();
+      });
+    });
+    return this.socket.address().port;
+  }
+
+  get connections(): number {
+    return this.streams.size;
+  }
+
+  private drop(reason: UdpDrop, r: RemoteInfo, detail?: string): void {
+    this.drops.count(reason, { from: `${r.address}:${r.port}`, ...(detail ? { detail } : {}) });
+  }
+
+  private onDatagram(msg: Buffer, r: RemoteInfo): void {
+    const d = decodeUdp(msg);
+    if (!d.ok) return this.drop(d.reason, r, d.detail);
+    const p = d.packet;
+    switch (p.type) {
+      case UdpType.REQUEST:
+        return this.challenge(p.nonce, r);
+      case UdpType.RESPONSE:
+        return this.respond(p, r);
+      case UdpType.CHALLENGE:
+      case UdpType.ACCEPTED:
+      case UdpType.DENIED:
+        return this.drop(UdpDrop.WRONG_DIRECTION, r, `type ${p.type}`);
+      default:
+        return this.connected(p, r);
+    }
+  }
+
+  private challenge(nonce: Buffer, r: RemoteInfo): void {
+    const now = performance.now();
+    this.challengeTokens = Math.min(this.challengeRate, this.challengeTokens + ((now - this.tokensAt) * this.challengeRate) / 1000);
+    this.tokensAt = now;
+    if (this.challengeTokens < 1) return this.drop(UdpDrop.HANDSHAKE_RATE_LIMITED, r);
+    this.challengeTokens--;
+    const { time, cookie } = this.cookies.issue(r.address, r.port, nonce);
+    this.socket.send(encodeChallenge(nonce, time, cookie), r.port, r.address);
+  }
+
+  private respond(p: Extract<UdpPacket, { type: 3 }>, r: RemoteInfo): void {
+    const bad = this.cookies.check(r.address, r.port, p.nonce, p.time, p.cookie);
+    if (bad) return this.drop(bad, r);
+    const addr = `${r.address}:${r.port}`;
+    const known = this.streams.get(addr);
+    if (known) {
+      // the network repeated the response, or the ACCEPTED was lost: the same answer again
+      if (known.nonce.equals(p.nonce)) this.socket.send(encodeAccepted(p.nonce, known.peer.key), r.port, r.address);
+      else this.drop(UdpDrop.REPLAYED, r, 'a second handshake from a connected address');
+      return;
+    }
+    const now = performance.now();
+    const peer = new UdpPeer(randomBytes(KEY_BYTES), now, this.o.timeoutMs !== undefined ? { timeoutMs: this.o.timeoutMs } : {});
+    const stream = new HostUdpStream(peer, {
+      unreliable: 'snapshot',
+      maxFrame: this.o.maxFrame,
+      send: (b) => this.socket.send(b, r.port, r.address),
+      dropped: (reason) => this.drop(reason, r),
+    });
+    stream.remoteAddress = r.address;
+    stream.remotePort = r.port;
+    stream.nonce = Buffer.from(p.nonce);
+    this.streams.set(addr, stream);
+    this.serviceWhileConnected();
+    stream.once('close', () => {
+      this.streams.delete(addr);
+      this.serviceWhileConnected();
+    });
+    this.socket.send(encodeAccepted(p.nonce, peer.key), r.port, r.address);
+    this.accept(stream as unknown as Socket);
+    // what the client said first: the msgpack preamble, then its join
+    stream.emitPreamble();
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32LE(p.join.length, 0);
+    stream.emit('data', Buffer.concat([head, p.join]));
+  }
+
+  private connected(p: Extract<UdpPacket, { header: unknown }>, r: RemoteInfo): void {
+    const stream = this.streams.get(`${r.address}:${r.port}`);
+    if (!stream) return this.drop(UdpDrop.UNKNOWN_CONNECTION, r);
+    if (!timingSafeEqual(stream.peer.key, p.header.key)) return this.drop(UdpDrop.FORGED_KEY, r);
+    // snapshots go one way: a client sending fragments is up to no good (a fragment bomb)
+    if (p.type === UdpType.FRAGMENT) return this.drop(UdpDrop.WRONG_DIRECTION, r, 'a fragment from a client');
+    stream.receive(p, performance.now());
+  }
+
+  private service(): void {
+    const now = performance.now();
+    const lossWindow = now - this.lossAt >= LOSS_WINDOW_MS;
+    for (const s of this.streams.values()) {
+      s.service(now);
+      if (lossWindow) {
+        const sent = s.peer.sent;
+        const n = sent.lost + sent.delivered;
+        s.lossBacklog = n >= 40 && sent.lost / n > LOSS_STEP_DOWN ? this.o.highWater + 1 : 0;
+        sent.lost = 0;
+        sent.delivered = 0;
+      }
+    }
+    if (lossWindow) this.lossAt = now;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const s of [...this.streams.values()]) s.destroy();
+    try {
+      this.socket.close();
+    } catch {
+      // never bound (the port was taken): nothing to close
+    }
+  }
+}

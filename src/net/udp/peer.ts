@@ -1,0 +1,137 @@
+// One end of an established UDP connection (the host keeps one per client, a client one for
+// its host): packet numbering and acks (sequence.ts), the reliable channel (reliable.ts),
+// snapshot reassembly (fragments.ts) and the liveness clock. It turns decoded packets into
+// what they carry and builds the datagrams to send; it owns no socket, so the same code runs
+// over node:dgram and over the network simulator.
+
+import {
+  DISCONNECT_REPEATS,
+  encodeDisconnect,
+  encodeFragment,
+  encodeInput,
+  encodeKeepalive,
+  encodeReliable,
+  type PacketHeader,
+  UdpDrop,
+  type UdpPacket,
+  UdpType,
+} from '../protocol/udp.js';
+import { Reassembler, type ReassemblerOptions, splitSnapshot } from './fragments.js';
+import { ReliableChannel, type ReliableOptions } from './reliable.js';
+import { ReceiveWindow, SentLog } from './sequence.js';
+
+export interface PeerOptions extends ReliableOptions, ReassemblerOptions {
+  /** No packet from the peer for this long: it is gone (default 5 s). */
+  timeoutMs?: number;
+}
+
+/** What one received packet carried. */
+export interface Received {
+  /** Reliable messages now deliverable, in order. */
+  messages: Uint8Array[];
+  /** A snapshot completed by this packet: its tick and msgpack bytes. */
+  snapshot?: { tick: number; bytes: Uint8Array };
+  /** An INPUT packet's msgpack body. */
+  input?: Uint8Array;
+  /** The peer said goodbye. */
+  disconnected?: true;
+}
+
+type Connected = Extract<UdpPacket, { header: PacketHeader }>;
+
+export class UdpPeer {
+  readonly sent = new SentLog();
+  readonly window = new ReceiveWindow();
+  readonly reliable: ReliableChannel;
+  readonly reassembler: Reassembler;
+  readonly timeoutMs: number;
+  lastHeardAt: number;
+
+  constructor(
+    /** The connection key both sides put in every header. */
+    readonly key: Buffer,
+    now: number,
+    opts: PeerOptions = {},
+  ) {
+    this.reliable = new ReliableChannel(opts);
+    this.reassembler = new Reassembler(opts);
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.lastHeardAt = now;
+  }
+
+  timedOut(now: number): boolean {
+    return now - this.lastHeardAt > this.timeoutMs;
+  }
+
+  /** Sent packets known lost / (lost + delivered): the loss rate seen by this side. */
+  lossRate(): number {
+    const n = this.sent.lost + this.sent.delivered;
+    return n === 0 ? 0 : this.sent.lost / n;
+  }
+
+  /** Take one packet of this connection (its key already matched). A drop reason, or what it carried. */
+  receive(p: Connected, now: number): Received | UdpDrop {
+    const why = this.window.accept(p.header.seq);
+    if (why) return why;
+    this.lastHeardAt = now;
+    for (const seq of this.sent.onAck(p.header.ack, p.header.ackBits).acked) this.reliable.onPacketAcked(seq);
+    const out: Received = { messages: [] };
+    switch (p.type) {
+      case UdpType.FRAGMENT: {
+        const r = this.reassembler.add(p.tick, p.index, p.count, p.bytes, now);
+        if ('drop' in r) return r.drop;
+        if ('done' in r) out.snapshot = { tick: p.tick, bytes: r.done };
+        break;
+      }
+      case UdpType.INPUT:
+        out.input = p.bytes;
+        break;
+      case UdpType.RELIABLE:
+        for (const m of p.messages) {
+          const got = this.reliable.receive(m);
+          if (typeof got !== 'string') out.messages.push(...got);
+        }
+        break;
+      case UdpType.DISCONNECT:
+        out.disconnected = true;
+        break;
+      case UdpType.KEEPALIVE:
+        break;
+    }
+    return out;
+  }
+
+  private header(): PacketHeader {
+    return { key: this.key, seq: this.sent.take(), ack: this.window.newest, ackBits: this.window.bits };
+  }
+
+  /** The datagrams carrying one snapshot. */
+  snapshotPackets(tick: number, bytes: Uint8Array): Buffer[] {
+    const parts = splitSnapshot(bytes);
+    return parts.map((part, i) => encodeFragment(this.header(), tick, i, parts.length, part));
+  }
+
+  inputPacket(bytes: Uint8Array): Buffer {
+    return encodeInput(this.header(), bytes);
+  }
+
+  /** Reliable messages due now (new or to resend), in as many packets as they need. */
+  reliablePackets(now: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (let due = this.reliable.due(now); due.length > 0; due = this.reliable.due(now)) {
+      const h = this.header();
+      this.reliable.sentIn(h.seq, due);
+      out.push(encodeReliable(h, due));
+    }
+    return out;
+  }
+
+  keepalivePacket(): Buffer {
+    return encodeKeepalive(this.header());
+  }
+
+  /** The same goodbye a few times over: one of them should arrive. */
+  disconnectPackets(): Buffer[] {
+    return Array.from({ length: DISCONNECT_REPEATS }, () => encodeDisconnect(this.header()));
+  }
+}

@@ -1,0 +1,95 @@
+// Packet sequence numbers, both ways.
+//
+// Receiving: ReceiveWindow remembers the newest seq and which of the 32 before it arrived.
+// A seq seen already is a replay (or a network duplicate); one older than the window is
+// stale: both are dropped before their body is looked at. The same state is the ack and
+// ackBits this side piggybacks on every packet it sends.
+//
+//        ackBits bit 31 ...      bit 1   bit 0
+//   seq  newest-32  ...       newest-2 newest-1  newest (= ack)
+//
+// Sending: SentLog numbers outgoing packets and learns from the peer's ack + ackBits which
+// arrived; a packet that falls out of the peer's window unacked counts as lost. The
+// delivered/lost counts are the loss rate the host adapts its send rate to.
+
+import { UdpDrop } from '../protocol/udp.js';
+
+export const ACK_WINDOW = 32;
+
+export class ReceiveWindow {
+  /** Newest seq received (0: none yet; real seqs start at 1). */
+  newest = 0;
+  /** Bit i: newest - 1 - i was received. */
+  bits = 0;
+
+  /** Record seq; a drop reason when it must be ignored (already seen, or too old to tell). */
+  accept(seq: number): UdpDrop | null {
+    if (seq === 0) return UdpDrop.STALE_SEQUENCE;
+    if (seq > this.newest) {
+      const shift = seq - this.newest;
+      this.bits = shift > ACK_WINDOW ? 0 : shift === ACK_WINDOW ? 1 << 31 : ((this.bits << shift) | (1 << (shift - 1))) >>> 0;
+      if (this.newest === 0) this.bits = 0;
+      this.newest = seq;
+      return null;
+    }
+    if (seq === this.newest) return UdpDrop.REPLAYED;
+    const back = this.newest - seq;
+    if (back > ACK_WINDOW) return UdpDrop.STALE_SEQUENCE;
+    const bit = 1 << (back - 1);
+    if (this.bits & bit) return UdpDrop.REPLAYED;
+    this.bits = (this.bits | bit) >>> 0;
+    return null;
+  }
+}
+
+export interface AckResult {
+  /** Seqs newly known delivered. */
+  acked: number[];
+  /** Seqs newly known lost (they left the peer's window unacked). */
+  lost: number[];
+}
+
+export class SentLog {
+  private next = 1;
+  /** Sent and not yet known delivered or lost. */
+  private readonly pending = new Set<number>();
+  /** Newest ack seen from the peer: acks must only move forward (a replayed old ack is ignored). */
+  private peerAck = 0;
+  delivered = 0;
+  lost = 0;
+
+  /** The seq for the next packet. */
+  take(): number {
+    const seq = this.next++;
+    this.pending.add(seq);
+    return seq;
+  }
+
+  /** What the peer's ack + ackBits say. Acks of seqs never sent are ignored. */
+  onAck(ack: number, bits: number): AckResult {
+    const out: AckResult = { acked: [], lost: [] };
+    if (ack === 0 || ack >= this.next || ack < this.peerAck) return out;
+    this.peerAck = ack;
+    const mark = (s: number): void => {
+      if (this.pending.delete(s)) {
+        out.acked.push(s);
+        this.delivered++;
+      }
+    };
+    mark(ack);
+    for (let i = 0; i < ACK_WINDOW; i++) if (bits & (1 << i)) mark(ack - 1 - i);
+    for (const s of this.pending) {
+      if (s < ack - ACK_WINDOW) {
+        this.pending.delete(s);
+        out.lost.push(s);
+        this.lost++;
+      }
+    }
+    return out;
+  }
+
+  /** Packets sent so far. */
+  get sent(): number {
+    return this.next - 1;
+  }
+}

@@ -1,0 +1,73 @@
+// The host's UDP listener alone (no sim): the handshake's rate limit and statelessness.
+
+import { createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { logger } from '../../../src/engine/log.js';
+import { decodeUdp, encodeRequest, encodeResponse, UdpDrop, UdpType } from '../../../src/net/protocol/udp.js';
+import { DropCounter } from '../../../src/net/server/drops.js';
+import { UdpListener } from '../../../src/net/server/udp-listener.js';
+import { cleanupNet, LOOPBACK, onCleanup, sleep, waitUntil } from '../../helpers/net.js';
+
+afterEach(cleanupNet);
+
+async function listener(challengesPerSecond: number) {
+  const drops = new DropCounter(logger('test'));
+  const accepted: unknown[] = [];
+  const l = new UdpListener(drops, { maxFrame: 65536, highWater: 16384, challengesPerSecond }, (s) => accepted.push(s));
+  const port = await l.listen(0, LOOPBACK);
+  onCleanup(() => l.close());
+  return { l, drops, accepted, port };
+}
+
+describe('udp listener', () => {
+  it('a flood of requests from spoofed-looking loopback addresses is rate limited, counted, and keeps no state', async () => {
+    const { l, drops, port } = await listener(50);
+    const socks = await Promise.all(
+      [2, 3, 4].map(async (i) => {
+        const s = createSocket('udp4');
+        await new Promise<void>((r) => s.bind(0, `127.0.0.${i}`, () => r()));
+        onCleanup(() => s.close());
+        return s;
+      }),
+    );
+    let challenges = 0;
+    for (const s of socks) s.on('message', (m) => m[5] === UdpType.CHALLENGE && challenges++);
+    const t0 = performance.now();
+    for (let i = 0; i < 600; i++) {
+      socks[i % 3]!.send(encodeRequest(Buffer.alloc(8, i & 0xff)), port, LOOPBACK);
+      if (i % 30 === 29) await sleep(5);
+    }
+    await waitUntil(() => (drops.counts[UdpDrop.HANDSHAKE_RATE_LIMITED] ?? 0) + challenges >= 500, 3000, 'flood handled');
+    const secs = (performance.now() - t0) / 1000;
+    expect(drops.counts[UdpDrop.HANDSHAKE_RATE_LIMITED]).toBeGreaterThan(0);
+    expect(challenges).toBeLessThanOrEqual(50 + Math.ceil(50 * secs) + 1);
+    expect(l.connections).toBe(0);
+  });
+
+  it('a response with a cookie made for another address is refused; the real address gets ACCEPTED once per handshake', async () => {
+    const { l, drops, accepted, port } = await listener(1000);
+    const a = createSocket('udp4');
+    const b = createSocket('udp4');
+    await new Promise<void>((r) => a.bind(0, '127.0.0.2', () => r()));
+    await new Promise<void>((r) => b.bind(0, '127.0.0.3', () => r()));
+    onCleanup(() => a.close());
+    onCleanup(() => b.close());
+    const gotA: Buffer[] = [];
+    a.on('message', (m) => gotA.push(m));
+    const nonce = Buffer.alloc(8, 4);
+    a.send(encodeRequest(nonce), port, LOOPBACK);
+    await waitUntil(() => gotA.length > 0, 2000, 'challenge');
+    const ch = decodeUdp(gotA[0]!);
+    if (!ch.ok || ch.packet.type !== UdpType.CHALLENGE) throw new Error('no challenge');
+    const response = encodeResponse(nonce, ch.packet.time, ch.packet.cookie, Buffer.from([0x80]));
+    b.send(response, port, LOOPBACK); // another address replays a's response
+    await waitUntil(() => (drops.counts[UdpDrop.BAD_COOKIE] ?? 0) > 0, 2000, 'replayed response refused');
+    a.send(response, port, LOOPBACK);
+    a.send(response, port, LOOPBACK); // the network repeats it
+    await waitUntil(() => gotA.filter((m) => m[5] === UdpType.ACCEPTED).length === 2, 2000, 'accepted twice, same key');
+    const keys = gotA.filter((m) => m[5] === UdpType.ACCEPTED).map((m) => m.subarray(14, 22).toString('hex'));
+    expect(keys[0]).toBe(keys[1]);
+    expect(accepted).toHaveLength(1);
+    expect(l.connections).toBe(1);
+  });
+});

@@ -1,0 +1,163 @@
+// The web client in a real browser (Debian's chromium through playwright-core) against a
+// real `lanparty host` process on 127.0.0.x:
+//
+//   lanparty host --bind 127.0.0.71 --port 47510    prints "open http://127.0.0.71:47510 ..."
+//   chromium opens that page                        joins over WebSocket, readies (space),
+//                                                   moves (arrows), fires until it scores;
+//                                                   the screenshot for the README
+//   a TCP client (the terminal client's network layer) and the page chat both ways
+//   a phone-sized page plays with its touch pads
+//
+// Fixed addresses: run under `flock /tmp/lanparty-test.lock` (HELPERS.md). Needs chromium
+// (.ci/run installs it) and dist/ (`npm test` builds first).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { LanpartyClient } from '../../src/net/client/client.js';
+import { closeBrowsers, openBrowser } from '../helpers/browser.js';
+import { repoRoot } from '../helpers/tmux.js';
+import { killAllCli, startCli } from '../e2e/procs.js';
+import { waitUntil } from '../helpers/net.js';
+
+afterEach(async () => {
+  await closeBrowsers();
+  await killAllCli();
+});
+
+interface PageState {
+  link: string;
+  game: string;
+  me: number;
+  snapshots: number;
+  phase: number;
+  own: { x: number; y: number; score: number; ready: boolean } | null;
+}
+
+/** What the page knows now (window.lanparty, set by src/web/app.ts). */
+const stateOf = (page: Page): Promise<PageState> =>
+  page.evaluate(() => {
+    const lp = (globalThis as unknown as { lanparty: any }).lanparty;
+    const w = lp.interpolator.latest;
+    const own = w?.entities.find((e: any) => e.owner === lp.me && e.kind === 'player') ?? null;
+    return {
+      link: lp.client.link,
+      game: lp.game,
+      me: lp.me,
+      snapshots: lp.client.session?.snapshots ?? 0,
+      phase: w?.phase ?? -1,
+      own: own && { x: own.x, y: own.y, score: own.score, ready: own.ready },
+    };
+  });
+
+async function pageUntil(page: Page, pred: (s: PageState) => boolean, timeoutMs: number, what: string): Promise<PageState> {
+  let last: PageState | null = null;
+  try {
+    return await waitUntil(async () => {
+      last = await stateOf(page);
+      return pred(last) ? last : null;
+    }, timeoutMs, what);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; page state ${JSON.stringify(last)}`);
+  }
+}
+
+/** Ready up the way a player does: press (fire/ready) and look, again if the match did not start. */
+async function readyUp(page: Page, press: () => Promise<void>): Promise<void> {
+  const until = performance.now() + 15_000;
+  while (performance.now() < until) {
+    await press();
+    try {
+      await pageUntil(page, (s) => s.phase === 1, 1500, 'the match to start');
+      return;
+    } catch {
+      // pressed too briefly or too early: press again
+    }
+  }
+  await pageUntil(page, (s) => s.phase === 1, 1, 'the match to start');
+}
+
+async function startHost(ip: string, port: number) {
+  const host = startCli(['host', '--bind', ip, '--port', String(port), '--bots', '0', '--duration', '300'], ip);
+  const [m] = await host.lines(/open (http:\/\/\S+) on any device on this LAN/, 1, 60_000, 'the host to print its page');
+  return { host, url: m![1]! };
+}
+
+describe('web client in chromium', () => {
+  it('opens the page of a lanparty host: joins, readies, moves, fires, and its score changes', async () => {
+    const { url } = await startHost('127.0.0.71', 47510);
+    expect(url).toBe('http://127.0.0.71:47510');
+    const { page, errors } = await openBrowser();
+    await page.goto(`${url}/?name=webber`);
+    const joined = await pageUntil(page, (s) => s.link === 'playing' && s.snapshots > 5 && s.own !== null, 10_000, 'the page to join');
+    expect(joined.game).toBe('shooter');
+    expect(await page.textContent('#hud-game')).toBe('shooter');
+    expect(await page.textContent('#banner')).toMatch(/Lobby/);
+
+    await readyUp(page, () => page.keyboard.press('Space')); // alone: the match starts
+    const before = (await stateOf(page)).own!;
+    await page.keyboard.down('ArrowRight');
+    const moved = await pageUntil(page, (s) => s.own !== null && s.own.x > before.x + 30, 5000, 'the ship to move right');
+    await page.keyboard.up('ArrowRight');
+    expect(moved.own!.y).toBe(before.y);
+
+    // fire while sweeping across the field until a laser hits something
+    await page.keyboard.down('Space');
+    let dir = 'ArrowLeft';
+    const until = performance.now() + 40_000;
+    let s = await stateOf(page);
+    while (s.own !== null && s.own.score === 0 && performance.now() < until) {
+      await page.keyboard.down(dir);
+      await page.waitForTimeout(1200);
+      await page.keyboard.up(dir);
+      dir = dir === 'ArrowLeft' ? 'ArrowRight' : 'ArrowLeft';
+      s = await stateOf(page);
+    }
+    await page.keyboard.up('Space');
+    expect(s.own?.score ?? 0).toBeGreaterThan(0);
+    // the side panel shows it too, and the HUD counts snapshots
+    await waitUntil(async () => /hp\s+\d+\s+[1-9]\d*\s+webber/.test((await page.textContent('#players')) ?? ''), 3000, 'the score in the panel');
+    expect(Number(await page.textContent('#hud-rate'))).toBeGreaterThan(20);
+    await page.screenshot({ path: `${repoRoot()}/docs/web-client.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('a chat line typed in the page reaches a TCP client, and one from there shows in the page', async () => {
+    const { url } = await startHost('127.0.0.72', 47511);
+    const { page, errors } = await openBrowser();
+    await page.goto(`${url}/?name=pagey`);
+    await pageUntil(page, (s) => s.link === 'playing', 10_000, 'the page to join');
+    const term = await LanpartyClient.connect({ host: '127.0.0.72', port: 47511, name: 'termy', timeoutMs: 5000 });
+    try {
+      const heard: string[] = [];
+      term.on('chat', (m) => heard.push(`${m.name}: ${m.text}`));
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('hi from the browser');
+      await page.keyboard.press('Enter');
+      await waitUntil(() => heard.includes('pagey: hi from the browser'), 5000, 'the line at the TCP client');
+      term.chat('hello page');
+      await waitUntil(async () => ((await page.textContent('#chat')) ?? '').includes('termy: hello page'), 5000, 'the line in the page');
+      // the roster has both names: the page's panel shows the other player's nickname
+      await waitUntil(async () => ((await page.textContent('#players')) ?? '').includes('termy'), 5000, 'the roster name in the panel');
+    } finally {
+      term.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('a phone-sized page plays with its touch pads', async () => {
+    const { url } = await startHost('127.0.0.73', 47512);
+    const { page, errors } = await openBrowser({ viewport: { width: 390, height: 844 }, phone: true });
+    await page.goto(url);
+    await pageUntil(page, (s) => s.link === 'playing' && s.own !== null, 10_000, 'the page to join');
+    expect(await page.isVisible('#pad-fire')).toBe(true);
+    const box = (await page.locator('#view').boundingBox())!;
+    expect(box.width).toBeLessThanOrEqual(390);
+    await readyUp(page, () => page.tap('#pad-fire'));
+    const before = (await stateOf(page)).own!;
+    await page.dispatchEvent('#pad-up', 'pointerdown');
+    const moved = await pageUntil(page, (s) => s.own !== null && s.own.y < before.y - 30, 5000, 'the ship to move up');
+    await page.dispatchEvent('#pad-up', 'pointerup');
+    expect(moved.own!.x).toBe(before.x);
+    expect(errors).toEqual([]);
+  });
+});
