@@ -20,7 +20,7 @@ import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http.js';
 import { NetStats } from './net-stats.js';
-import { netStatsOf, statsMessageOf } from './net-server.js';
+import { netStatsOf, statsMessageOf } from './stats-view.js';
 import { isSendHz, type SendHz } from '../protocol/messages.js';
 import type { SessionRecord } from './sessions.js';
 import type { FromNetThread, NetOptions, NetTask, NetTaskResult, ToNetThread } from './thread-messages.js';
