@@ -14,7 +14,7 @@
 //
 // --decode all: every client decodes every snapshot, as a game client does. --decode sampled
 // (the default): only the sampled clients do; the others acknowledge ticks without decoding
-// them, exactly as often as a decoding client would (ackOnly). The host cannot tell the difference (same acks, so the same delta bases, the
+// them (./ack-only.ts: they read only the tick). The host cannot tell the difference (same acks, so the same delta bases, the
 // same bytes), but a client process then costs a fraction of the CPU: on a 2-core machine,
 // decoding for hundreds of clients saturates the client processes long before the host, and
 // the figures would describe the clients. Delivery is timed on the decoding clients.
@@ -24,8 +24,8 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Button } from '../../src/engine/games/shooter/schema.js';
-import { ACK_EVERY, LanpartyClient } from '../../src/net/client/client.js';
-import type { SnapshotState } from '../../src/net/protocol/snapshot/index.js';
+import { LanpartyClient } from '../../src/net/client/client.js';
+import { ackOnly } from './ack-only.js';
 
 export interface SwarmReady {
   type: 'ready';
@@ -94,8 +94,6 @@ let failed = 0;
 let firstError: string | undefined;
 const BATCH = 50; // connects at a time: the host's accept backlog is finite
 let lat: Array<[number, number]> = [];
-/** Per ack-only client: resets its count of snapshots since the last ack (see ackOnly). */
-const inputSent: Array<(() => void) | undefined> = [];
 for (let i = 0; i < count; i += BATCH) {
   const n = Math.min(BATCH, count - i);
   // a client that cannot join is reported, not fatal: a host that welcomes only some of the
@@ -111,32 +109,9 @@ for (let i = 0; i < count; i += BATCH) {
   }
   for (const c of joined) {
     if (clients.length % sample === 0) c.on('snapshot', (s) => lat.push([s.tick, now()]));
-    else if (!decodeAll) inputSent[clients.length] = ackOnly(c);
+    else if (!decodeAll) ackOnly(c);
     clients.push(c);
   }
-}
-
-/**
- * Replace the client's snapshot handling (a private method, shadowed on the instance) with
- * counting and acknowledging the message's tick the way LanpartyClient does, so the host sees
- * the same messages: an ack for the first snapshot of each ACK_EVERY-tick window (all
- * clients ack the same ticks), which the inputs then repeat. Returns what to call when an
- * input has gone out (nothing to do: the input carries the last ack by itself).
- */
-function ackOnly(c: LanpartyClient): () => void {
-  let last = -1;
-  const stub = { tick: -1 } as unknown as SnapshotState;
-  (c as unknown as { onSnapshot(m: Record<string, unknown>): void }).onSnapshot = (m) => {
-    if (typeof m.tick !== 'number') return;
-    c.snapshots++;
-    stub.tick = m.tick;
-    c.state = stub;
-    if ((last < 0 || Math.floor(m.tick / ACK_EVERY) > Math.floor(last / ACK_EVERY)) && !c.closed) {
-      c.ack(m.tick);
-      last = m.tick;
-    }
-  };
-  return () => {};
 }
 
 // random walk: each client holds a direction (dx, dy in -1..1) and changes it now and then
@@ -155,7 +130,6 @@ inputTimer = setInterval(() => {
     if (c.closed) continue;
     if (Math.random() < 0.1) held[i] = DIRS[Math.floor(Math.random() * DIRS.length)]!;
     c.input(held[i]!);
-    inputSent[i]?.();
   }
   slice = (slice + 1) % slices;
 }, SLICE_MS);

@@ -1,0 +1,62 @@
+// The load bench's cheap clients (bench/load/ack-only.ts, peek-tick.ts) must be honest: they
+// read the tick of every snapshot without decoding it, and ack so the host sends them deltas
+// as it would a decoding client. Before this existed as a module, the swarm shadowed a method
+// that had moved elsewhere, and every "ack-only" client silently decoded every snapshot.
+
+import { Packr, Unpackr } from 'msgpackr';
+import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ackOnly } from '../../bench/load/ack-only.js';
+import { snapshotTick } from '../../bench/load/peek-tick.js';
+import { cleanupNet, joinClient, startHost, waitUntil } from '../helpers/net.js';
+
+afterEach(cleanupNet);
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+describe('peek-tick', () => {
+  it('peek-tick: reads the tick of any snapshot map, whatever else it holds and in whatever key order', () => {
+    const value = fc.oneof(fc.integer(), fc.double(), fc.string(), fc.uint8Array().map((a) => Buffer.from(a)), fc.array(fc.integer()), fc.dictionary(fc.string(), fc.integer()), fc.constant(null), fc.boolean());
+    fc.assert(
+      fc.property(fc.nat(2 ** 32 - 1), fc.dictionary(fc.string().filter((k) => k !== 'type' && k !== 'tick'), value, { maxKeys: 12 }), fc.nat(14), (tick, extra, at) => {
+        const entries = Object.entries(extra);
+        entries.splice(Math.min(at, entries.length), 0, ['tick', tick]);
+        entries.splice(Math.min(at >> 1, entries.length), 0, ['type', 'snapshot']);
+        expect(snapshotTick(packr.pack(Object.fromEntries(entries)))).toBe(tick);
+      }),
+    );
+  });
+
+  it('peek-tick: anything that is not a snapshot, or is cut short, gives null', () => {
+    expect(snapshotTick(packr.pack({ type: 'welcome', tick: 5 }))).toBeNull();
+    expect(snapshotTick(packr.pack({ tick: 5 }))).toBeNull();
+    expect(snapshotTick(packr.pack({ type: 'snapshot' }))).toBeNull();
+    expect(snapshotTick(packr.pack([1, 2, 3]))).toBeNull();
+    const whole = packr.pack({ type: 'snapshot', base: -1, tick: 70000 });
+    for (let n = 0; n < whole.length; n++) expect(snapshotTick(whole.subarray(0, n))).toBeNull();
+    expect(snapshotTick(whole)).toBe(70000);
+  });
+});
+
+describe('ack-only client', () => {
+  it('ack-only: counts snapshots without decoding them, and its acks make the host send deltas', async () => {
+    const th = await startHost();
+    const c = await joinClient(th);
+    ackOnly(c);
+    // look at the raw payloads on their way to the ack-only handler
+    const handler = c as unknown as { onMessage(p: Buffer): void };
+    const inner = handler.onMessage;
+    const bases: number[] = [];
+    handler.onMessage = (p) => {
+      const m = unpackr.unpack(p) as { type: string; base?: number };
+      if (m.type === 'snapshot') bases.push(m.base!);
+      inner(p);
+    };
+    await waitUntil(() => bases.filter((b) => b >= 0).length >= 10, 5000, 'deltas against the acked ticks');
+    expect(c.snapshots).toBeGreaterThanOrEqual(bases.length);
+    // never decoded: no state was built from any snapshot
+    expect(c.state).toBeNull();
+    expect(c.decodeErrors).toBe(0);
+  });
+});
