@@ -60,7 +60,10 @@ export function explainLoad(rows: readonly Row[], target: Target): string | unde
   if (target.metric === 'bytes_ratio') {
     out.push(`lanparty ${num(lan, 'bytes_per_client_s') ?? '?'} B/client/s, Colyseus ${num(col, 'bytes_per_client_s') ?? '?'}`);
   } else {
-    if (target.metric === 'cpu_ratio') out.push(`lanparty host ${pct(lan)} of a core, Colyseus ${pct(col)}`);
+    if (target.metric === 'cpu_ratio') {
+      out.push(`lanparty host ${pct(lan)} of a core, Colyseus ${pct(col)}`);
+      if (row.same_work === 'no') out.push(`not the same work: the clients received ${num(row, 'lanparty_recv_pct') ?? '?'} % (lanparty) and ${num(row, 'colyseus_recv_pct') ?? '?'} % (Colyseus) of the send rate`);
+    }
     if (target.metric === 'rate_pct' || target.metric === 'snapshots_per_client_s_min')
       out.push(`slowest client ${num(lan, 'snapshots_per_client_s_min') ?? '?'} snapshots/s at ${num(lan, 'send_hz') ?? '?'} Hz`);
     const cpu = lan && hostCpuText(lan);

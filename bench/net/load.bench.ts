@@ -89,7 +89,10 @@ export const info: SuiteInfo = {
       'second. `heap KB/client`: host heapUsed (main thread + network thread, where the connections live) with N clients minus before any client, after a full GC, over the clients that joined.',
     'Same-work rows (interest off, at the configurations of the targets) run lanparty and Colyseus 0.18 on the same ' +
       'load, one after the other; the `lanparty/colyseus` rows give the ratios of host CPU and bytes per client per second (< 1: lanparty ' +
-      'uses less).',
+      'uses less). Next to them, `lanparty recv %` and `Colyseus recv %`: the snapshots (patches) each side\'s clients received per second, ' +
+      'mean over the clients, as a percentage of the send rate; `same work` is yes when both are at least 97 %. When it is no, one side ' +
+      '(its host or its client processes) delivered less than the load asked for, did less work than the other, and the CPU ratio does ' +
+      'not compare the same work.',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
@@ -122,6 +125,9 @@ export const info: SuiteInfo = {
     { key: 'heap_per_client_kb', label: 'heap KB/client' },
     { key: 'cpu_ratio', label: 'CPU ratio' },
     { key: 'bytes_ratio', label: 'bytes ratio' },
+    { key: 'lanparty_recv_pct', label: 'lanparty recv %' },
+    { key: 'colyseus_recv_pct', label: 'Colyseus recv %' },
+    { key: 'same_work', label: 'same work' },
   ],
   targets: [
     ...sameWorkTargets(),
@@ -200,10 +206,13 @@ async function loadColyseus(): Promise<RunColyseus | string> {
   }
 }
 
+/** Both sides' clients received at least this much of the send rate (mean): the ratio compares the same work. */
+const SAME_WORK_RECV_PCT = 97;
+
 const key = (r: Row) => `${r.clients}x${r.entities}@${r.send_hz}/${r.interest}`;
 
 /** lanparty/colyseus rows for the points where both ran the same work. */
-function ratios(rows: Row[]): Row[] {
+export function ratios(rows: Row[]): Row[] {
   const out: Row[] = [];
   for (const l of rows.filter((r) => r.system === 'lanparty' && r.interest === 'off')) {
     const c = rows.find((r) => r.system === 'colyseus' && key(r) === key(l));
@@ -214,7 +223,26 @@ function ratios(rows: Row[]): Row[] {
       return typeof a === 'number' && typeof b === 'number' && b > 0 ? Number((a / b).toFixed(3)) : NaN;
     };
     const pinned = l.pinned === c.pinned ? l.pinned! : `lanparty ${String(l.pinned)}, colyseus ${String(c.pinned)}`;
-    out.push({ system: RATIO_SYSTEM, clients: l.clients!, entities: l.entities!, send_hz: l.send_hz!, interest: 'off', pinned, cpu_ratio: ratio('host_cpu_pct'), bytes_ratio: ratio('bytes_per_client_s') });
+    // how much of its send rate each side's clients received: a ratio compares the same work
+    // only when both sides delivered (nearly) all of it; else one side's clients, or its host,
+    // fell behind and that side did less work than the other
+    const recv = (r: Row) => (typeof r.snapshots_per_client_s_mean === 'number' && typeof r.send_hz === 'number' && r.send_hz > 0 ? Number(((100 * r.snapshots_per_client_s_mean) / r.send_hz).toFixed(1)) : NaN);
+    const lanRecv = recv(l);
+    const colRecv = recv(c);
+    const same = lanRecv >= SAME_WORK_RECV_PCT && colRecv >= SAME_WORK_RECV_PCT ? 'yes' : Number.isFinite(lanRecv) && Number.isFinite(colRecv) ? 'no' : '?';
+    out.push({
+      system: RATIO_SYSTEM,
+      clients: l.clients!,
+      entities: l.entities!,
+      send_hz: l.send_hz!,
+      interest: 'off',
+      pinned,
+      cpu_ratio: ratio('host_cpu_pct'),
+      bytes_ratio: ratio('bytes_per_client_s'),
+      lanparty_recv_pct: lanRecv,
+      colyseus_recv_pct: colRecv,
+      same_work: same,
+    });
   }
   return out;
 }

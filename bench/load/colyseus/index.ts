@@ -44,6 +44,8 @@ export interface ColyseusResult {
   tick_p99_ms: number;
   skipped_ticks: number | null;
   snapshots_per_client_s_min: number;
+  /** Patches received per client per second, mean over the clients (weighted by each process's connected clients). */
+  snapshots_per_client_s_mean: number;
   delivery_p99_ms: number;
   bytes_per_client_s: number;
   host_rss_mb: number;
@@ -184,6 +186,9 @@ export async function runColyseus(o: ColyseusOptions): Promise<ColyseusResult> {
       tick_p99_ms: Math.max(...hs.map((l) => num(l, 'tick_p99_ms'))),
       skipped_ticks: before ? Math.max(0, num(hs.at(-1)!, 'skipped_total') - num(before, 'skipped_total')) : null,
       snapshots_per_client_s_min: Math.min(...cs.map((l) => num(l, 'patches_per_client_s_min'))),
+      snapshots_per_client_s_mean: round(
+        cs.reduce((a, l) => a + num(l, 'patches_per_client_s_mean') * num(l, 'connected'), 0) / Math.max(1, conn.reduce((a, b) => a + b, 0)),
+      ),
       delivery_p99_ms: Math.max(...cs.map((l) => num(l, 'latency_p99_ms'))),
       bytes_per_client_s: Math.round(
         cs.reduce((a, l) => a + num(l, 'bytes_per_client_s_mean') * num(l, 'connected'), 0) /

@@ -1,0 +1,19 @@
+// The load bench's lanparty/colyseus rows: a CPU ratio is only a comparison of the same work
+// when both sides' clients received the load's send rate; the row says whether they did.
+
+import { describe, expect, it } from 'vitest';
+import { ratios } from '../../bench/net/load.bench.js';
+
+const lan = (mean: number) => ({ system: 'lanparty', clients: 200, entities: 1000, send_hz: 60, interest: 'off', pinned: 'x', host_cpu_pct: 20, bytes_per_client_s: 100, snapshots_per_client_s_mean: mean });
+const col = (mean: number) => ({ system: 'colyseus', clients: 200, entities: 1000, send_hz: 60, interest: 'off', pinned: 'x', host_cpu_pct: 40, bytes_per_client_s: 300, snapshots_per_client_s_mean: mean });
+
+describe('load ratios', () => {
+  it('load ratios: each side\'s receive rate stands next to the CPU ratio, and same work is yes only when both got >= 97 %', () => {
+    const [both] = ratios([lan(59.4), col(58.5)]);
+    expect(both).toMatchObject({ cpu_ratio: 0.5, bytes_ratio: 0.333, lanparty_recv_pct: 99, colyseus_recv_pct: 97.5, same_work: 'yes' });
+    const [starved] = ratios([lan(60), col(12)]);
+    expect(starved).toMatchObject({ lanparty_recv_pct: 100, colyseus_recv_pct: 20, same_work: 'no' });
+    const [unknown] = ratios([lan(60), { ...col(0), snapshots_per_client_s_mean: undefined }]);
+    expect(unknown!.same_work).toBe('?');
+  });
+});
