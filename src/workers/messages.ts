@@ -39,6 +39,8 @@ export const Ctl = {
   BEAT: 0,
   /** Newest tick published. */
   TICK: 1,
+  /** Bumped (and notified) by a producer whose command should end the sim's idle sleep now: a join. */
+  WAKE: 2,
   WORDS: 4,
 } as const;
 

@@ -116,7 +116,9 @@ export class SimHost extends EventEmitter {
   static async start(options: SimHostOptions = {}): Promise<SimHost> {
     const host = new SimHost(options);
     await host.spawn(false);
-    host.watchdogTimer = setInterval(() => host.watch(), Math.min(100, host.watchdogMs / 4));
+    // a quarter of the tolerance: a stall is noticed within 1.25 x watchdogMs, and an idle host
+    // (whose sim beats every 200 ms) wakes for it 8 times a second at the default 500 ms
+    host.watchdogTimer = setInterval(() => host.watch(), host.watchdogMs / 4);
     host.watchdogTimer.unref();
     return host;
   }

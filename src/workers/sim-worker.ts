@@ -105,8 +105,13 @@ function runDueTicks(): void {
   else timer = setTimeout(runDueTicks, loop.msUntilNext());
 }
 
-/** While idle: how often the queues are looked at (a join waits at most this long). */
-const IDLE_POLL_MS = 100;
+/**
+ * While idle: how often the worker wakes by itself (the watchdog's heartbeat, and the queues
+ * looked at for commands that do not wake it). A join wakes it at once (Ctl.WAKE).
+ */
+const IDLE_POLL_MS = 200;
+/** Stats of an idle sim do not change: posted again only this rarely (each post allocates on two threads). */
+const IDLE_STATS_MS = 10_000;
 
 function nobodyHere(): boolean {
   if (!sim.clients().next().done) return false;
@@ -118,19 +123,42 @@ function nobodyHere(): boolean {
  * heartbeat still moves (the watchdog must not take sleep for a stall); the first command
  * wakes the world where it stopped, without catching up the time it slept.
  */
+let sleeping = false;
+let waitingForWake = false;
+
 function idle(): void {
+  sleeping = false;
   if (stopping) return;
   Atomics.add(control, Ctl.BEAT, 1);
+  // read before looking at the queues: a wake after the look changes it, and the wait below returns at once
+  const wake = Atomics.load(control, Ctl.WAKE);
   if (queues.some((q) => q.pending() > 0)) {
     loop.resume();
     return runDueTicks();
   }
   const now = performance.now();
-  if (now - lastStatsAt >= 1000) {
+  if (now - lastStatsAt >= IDLE_STATS_MS) {
     lastStatsAt = now;
     post({ type: 'stats', stats: stats() });
   }
+  sleeping = true;
   timer = setTimeout(idle, IDLE_POLL_MS);
+  // one waiter on the wake word per sleep (a timeout here would be late under load: a
+  // setTimeout keeps the heartbeat); a wake that came after the look above returns at once
+  if (waitingForWake) return;
+  const r = Atomics.waitAsync(control, Ctl.WAKE, wake);
+  if (!r.async) return void setImmediate(wakeUp);
+  waitingForWake = true;
+  void r.value.then(() => {
+    waitingForWake = false;
+    wakeUp();
+  });
+}
+
+function wakeUp(): void {
+  if (!sleeping || stopping) return;
+  clearTimeout(timer);
+  idle();
 }
 
 function stats() {
@@ -155,6 +183,9 @@ port.on('message', (m: ToSimWorker) => {
   if (m.type === 'stop') {
     stopping = true;
     if (timer) clearTimeout(timer);
+    // an idle sleep ends now rather than at its timeout
+    Atomics.add(control, Ctl.WAKE, 1);
+    Atomics.notify(control, Ctl.WAKE);
     recorder?.close();
     post({ type: 'stopped', tick: sim.tick });
     port.close();

@@ -252,6 +252,7 @@ export class NetServer implements LegacyHost {
   /** A command for the sim, from this thread's queue; a full queue is a counted drop. */
   push(type: CmdType, client: number, seq: number, buttons = 0, ax = 0, ay = 0): void {
     if (!this.sim.queue.push(type, client, seq, buttons, ax, ay)) this.drops.count(DropReason.QUEUE_FULL, { client });
+    else if (type === Cmd.JOIN) this.sim.wake();
   }
 
   private onClosed(conn: Connection): void {

@@ -19,6 +19,8 @@ export interface SimLink {
   readonly tick: number;
   /** `fn` with each newly published tick, on this thread; returns a stop function. */
   onTick(fn: (tick: number) => void): () => void;
+  /** End the sim's idle sleep now (a join: the first player must not wait for its next look). */
+  wake(): void;
 }
 
 export function simLink(o: {
@@ -40,5 +42,9 @@ export function simLink(o: {
       return Atomics.load(control, Ctl.TICK);
     },
     onTick: (fn) => watchTicks(control, fn),
+    wake: () => {
+      Atomics.add(control, Ctl.WAKE, 1);
+      Atomics.notify(control, Ctl.WAKE);
+    },
   };
 }
