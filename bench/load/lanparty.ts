@@ -168,7 +168,8 @@ function watch(host: Child, swarms: Child[], log: (s: string) => void): void {
   host.onLine((m) => {
     if (m.type !== 'stats') return;
     const h = m as unknown as HostStatsLine;
-    log(`    host: tick ${h.sim?.tick} p99 ${fmt(h.sim?.tickP99Ms)} ms skipped ${h.sim?.skippedTicks} conns ${String(h.net.connections)} busySkips ${String(h.net.busySkips)}`);
+    // drops by reason: a join that never comes is often told here (HANDSHAKE_TIMEOUT, SESSION_FULL, ...)
+    log(`    host: tick ${h.sim?.tick} p99 ${fmt(h.sim?.tickP99Ms)} ms skipped ${h.sim?.skippedTicks} conns ${String(h.net.connections)} busySkips ${String(h.net.busySkips)} drops ${JSON.stringify(h.net.drops ?? {})}`);
   });
   for (const s of swarms)
     s.onLine((m) => {
