@@ -38,8 +38,8 @@ export const info: SuiteInfo = {
       `applies ${LATENCY} ± ${JITTER} ms one way and ${LOSS * 100} % loss (src/net/netsim/relays.ts), for ${DURATION_S} s. ` +
       'UDP: every datagram goes through the simulator. TCP: the same latency and jitter per chunk, and a lost ' +
       "segment delays its chunk and everything behind it by Linux's 200 ms minimum retransmission timeout.",
-    '`delivery_p99_ms`: host-to-client time through the relay per snapshot (UDP: first fragment in, last ' +
-      'needed fragment out; TCP: the chunk ending the frame in, out). `min_snapshots_s`: the slowest ' +
+    '`delivery_p99_ms`: host-to-client time through the relay per snapshot (UDP: its first datagram in, the ' +
+      'datagram completing it out (its last fragment, or a PAIR carrying a copy of it when its own was lost); TCP: the chunk ending the frame in, out). `min_snapshots_s`: the slowest ' +
       'client\'s snapshots decoded per second. Target: UDP delivery p99 <= 1.5 x latency + one tick, every ' +
       'client >= 55 snapshots/s.',
   ],
@@ -60,22 +60,42 @@ export const info: SuiteInfo = {
   ],
 };
 
-/** Snapshot delivery times seen at the relay, UDP: per client and snapshot number. */
+/**
+ * Snapshot delivery times seen at the relay, UDP: per client and snapshot number, from the
+ * first datagram of a snapshot entering the relay (`entered`, lost ones too) until the
+ * datagram that completed it left (`left`): its last FRAGMENT, or a PAIR carrying it or a
+ * copy of it.
+ */
 function udpObserver(delivery: number[]) {
-  const sets = new Map<string, { first: number; need: number; got: Set<number> }>();
-  return (toClient: boolean, client: string, b: Buffer, enteredAt: number, leftAt: number) => {
-    if (!toClient || b[5] !== UdpType.FRAGMENT) return;
-    const key = `${client}/${b.readUInt32LE(HEADER_BYTES)}`;
-    const index = b[HEADER_BYTES + 4]!;
-    let s = sets.get(key);
-    if (!s) sets.set(key, (s = { first: enteredAt, need: b[HEADER_BYTES + 5]!, got: new Set() }));
-    s.first = Math.min(s.first, enteredAt);
-    s.got.add(index);
-    if (s.got.size === s.need) {
-      delivery.push(leftAt - s.first);
-      sets.delete(key);
-    }
+  const firstIn = new Map<string, number>();
+  const sets = new Map<string, Set<number>>();
+  const done = (key: string, leftAt: number) => {
+    const at = firstIn.get(key);
+    if (at === undefined) return;
+    delivery.push(leftAt - at);
+    firstIn.delete(key);
+    sets.delete(key);
   };
+  const entered = (toClient: boolean, client: string, b: Buffer, enteredAt: number) => {
+    if (!toClient || (b[5] !== UdpType.FRAGMENT && b[5] !== UdpType.PAIR)) return;
+    const key = `${client}/${b.readUInt32LE(HEADER_BYTES)}`;
+    if (!firstIn.has(key)) firstIn.set(key, enteredAt);
+  };
+  const left = (toClient: boolean, client: string, b: Buffer, _enteredAt: number, leftAt: number) => {
+    if (!toClient) return;
+    const no = b.readUInt32LE(HEADER_BYTES);
+    if (b[5] === UdpType.PAIR) {
+      done(`${client}/${no - 1}`, leftAt);
+      return done(`${client}/${no}`, leftAt);
+    }
+    if (b[5] !== UdpType.FRAGMENT) return;
+    const key = `${client}/${no}`;
+    let got = sets.get(key);
+    if (!got) sets.set(key, (got = new Set()));
+    got.add(b[HEADER_BYTES + 4]!);
+    if (got.size === b[HEADER_BYTES + 5]!) done(key, leftAt);
+  };
+  return { entered, left };
 }
 
 /** TCP: frames (after the 5-byte preamble) host -> client, timed by the chunk that ends each. */
@@ -117,7 +137,8 @@ async function measure(transport: 'udp' | 'tcp'): Promise<Row> {
   const delivery: number[] = [];
   const conditions = { latencyMs: LATENCY, jitterMs: JITTER, loss: LOSS };
   const target = { host: IP, port: host.port };
-  const relay = transport === 'udp' ? new UdpRelay(target, conditions, 42, udpObserver(delivery)) : new TcpRelay(target, conditions, 42, tcpObserver(delivery));
+  const udp = udpObserver(delivery);
+  const relay = transport === 'udp' ? new UdpRelay(target, conditions, 42, udp.left, udp.entered) : new TcpRelay(target, conditions, 42, tcpObserver(delivery));
   const port = await relay.listen(IP);
   const clients: LanpartyClient[] = [];
   try {

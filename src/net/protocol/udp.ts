@@ -42,6 +42,10 @@
 //                   pieces (<= 1,024 bytes) of the msgpack-mode frame stream (welcome,
 //                   chat, roster, error, ping/pong...), each resent until a packet carrying
 //                   it is acked; ids from 1, +1 per piece (udp/reliable.ts, udp/stream.ts)
+//   PAIR       h->c snapshot u32 | length u16 | bytes (length) | previous (the rest): a
+//                   one-datagram snapshot and a copy of snapshot - 1, together <= 1,200
+//                   bytes; sent while the host sees loss, so one lost (or late) datagram
+//                   costs no snapshot
 //   KEEPALIVE  both empty (acks only)
 //   DISCONNECT both empty; sent 3 times; ends the connection at once
 //
@@ -55,6 +59,7 @@ export const COOKIE_BYTES = 16;
 export const KEY_BYTES = 8;
 export const HEADER_BYTES = PREFIX_BYTES + KEY_BYTES + 12;
 export const FRAGMENT_HEADER_BYTES = 6;
+export const PAIR_HEADER_BYTES = 6;
 /** Payload bytes of one snapshot fragment. A 1,232-byte datagram fits IPv6's minimum MTU (1,280 - 40 - 8). */
 export const MAX_FRAGMENT_PAYLOAD = 1200;
 export const MAX_FRAGMENTS = 64;
@@ -81,6 +86,7 @@ export const UdpType = {
   RELIABLE: 12,
   KEEPALIVE: 13,
   DISCONNECT: 14,
+  PAIR: 15,
 } as const;
 export type UdpType = (typeof UdpType)[keyof typeof UdpType];
 
@@ -132,6 +138,7 @@ export type UdpPacket =
   | { type: typeof UdpType.ACCEPTED; nonce: Buffer; key: Buffer }
   | { type: typeof UdpType.DENIED; nonce: Buffer; code: string }
   | { type: typeof UdpType.FRAGMENT; header: PacketHeader; tick: number; index: number; count: number; bytes: Uint8Array }
+  | { type: typeof UdpType.PAIR; header: PacketHeader; tick: number; bytes: Uint8Array; previous: Uint8Array }
   | { type: typeof UdpType.INPUT; header: PacketHeader; bytes: Uint8Array }
   | { type: typeof UdpType.RELIABLE; header: PacketHeader; messages: ReliableEntry[] }
   | { type: typeof UdpType.KEEPALIVE; header: PacketHeader }
@@ -223,6 +230,19 @@ export function encodeFragment(h: PacketHeader, tick: number, index: number, cou
   return buf;
 }
 
+/** Snapshot `tick` and a copy of snapshot `tick - 1`, both whole, in one datagram. */
+export function encodePair(h: PacketHeader, tick: number, bytes: Uint8Array, previous: Uint8Array): Buffer {
+  if (bytes.length < 1 || previous.length < 1 || bytes.length + previous.length > MAX_FRAGMENT_PAYLOAD) {
+    throw new RangeError(`a pair of ${bytes.length} + ${previous.length} bytes does not fit ${MAX_FRAGMENT_PAYLOAD}`);
+  }
+  const buf = header(UdpType.PAIR, h, PAIR_HEADER_BYTES + bytes.length + previous.length);
+  buf.writeUInt32LE(tick >>> 0, HEADER_BYTES);
+  buf.writeUInt16LE(bytes.length, HEADER_BYTES + 4);
+  buf.set(bytes, HEADER_BYTES + PAIR_HEADER_BYTES);
+  buf.set(previous, HEADER_BYTES + PAIR_HEADER_BYTES + bytes.length);
+  return buf;
+}
+
 export function encodeInput(h: PacketHeader, bytes: Uint8Array): Buffer {
   if (bytes.length < 1 || bytes.length > MAX_DATAGRAM - HEADER_BYTES) throw new RangeError('input body out of range');
   const buf = header(UdpType.INPUT, h, bytes.length);
@@ -295,6 +315,7 @@ export function decodeUdp(b: Buffer): Decoded {
     case UdpType.RELIABLE:
     case UdpType.KEEPALIVE:
     case UdpType.DISCONNECT:
+    case UdpType.PAIR:
       if (b.length < HEADER_BYTES) return drop(UdpDrop.TOO_SHORT, `${b.length} bytes, header is ${HEADER_BYTES}`);
       return decodeConnected(b, type);
     default:
@@ -302,7 +323,7 @@ export function decodeUdp(b: Buffer): Decoded {
   }
 }
 
-function decodeConnected(b: Buffer, type: 10 | 11 | 12 | 13 | 14): Decoded {
+function decodeConnected(b: Buffer, type: 10 | 11 | 12 | 13 | 14 | 15): Decoded {
   const h = readHeader(b);
   const body = b.subarray(HEADER_BYTES);
   switch (type) {
@@ -312,6 +333,13 @@ function decodeConnected(b: Buffer, type: 10 | 11 | 12 | 13 | 14): Decoded {
       const count = body[5]!;
       if (count < 1 || count > MAX_FRAGMENTS || index >= count) return drop(UdpDrop.BAD_FRAGMENT, `fragment ${index}/${count}`);
       return { ok: true, packet: { type, header: h, tick: body.readUInt32LE(0), index, count, bytes: body.subarray(6) } };
+    }
+    case UdpType.PAIR: {
+      if (body.length < PAIR_HEADER_BYTES + 2) return drop(UdpDrop.TOO_SHORT, 'pair without two snapshots');
+      const length = body.readUInt16LE(4);
+      if (length < 1 || PAIR_HEADER_BYTES + length >= body.length) return drop(UdpDrop.BAD_LENGTH, `pair length ${length} of ${body.length - PAIR_HEADER_BYTES} bytes`);
+      const at = PAIR_HEADER_BYTES + length;
+      return { ok: true, packet: { type, header: h, tick: body.readUInt32LE(0), bytes: body.subarray(PAIR_HEADER_BYTES, at), previous: body.subarray(at) } };
     }
     case UdpType.INPUT:
       if (body.length < 1) return drop(UdpDrop.TOO_SHORT, 'input without body');

@@ -37,6 +37,8 @@ class HostUdpStream extends DatagramStream {
   nonce = Buffer.alloc(0);
   /** Bytes "queued": the loss the host sees, in the units SendRate steps down on (see writableLength). */
   lossBacklog = 0;
+  /** The last loss window was over LOSS_STEP_DOWN too. */
+  lossyBefore = false;
   setNoDelay(): void {}
   get writableLength(): number {
     return this.lossBacklog;
@@ -54,10 +56,12 @@ export interface UdpListenerOptions {
 }
 
 /**
- * Over this share of packets lost in LOSS_WINDOW_MS, the client is sent fewer snapshots.
- * High on purpose: Wi-Fi loses a few percent whatever the rate (fewer snapshots would not
- * help), and over ~60 packets a second 5 % loss often reads as 10 % by chance; a fifth lost
- * over two seconds is congestion, which a lower rate relieves.
+ * Over this share of packets lost in two LOSS_WINDOW_MS windows in a row, the client is sent
+ * fewer snapshots. High on purpose: Wi-Fi loses a few percent whatever the rate (fewer
+ * snapshots would not help: PAIRs cover it, see UdpPeer.redundant), and over ~60 packets a
+ * second 5 % loss often reads as 10 % by chance. One bad window is a burst (a stalled
+ * receiver, a microwave oven) that a lower rate would only outlast; a fifth lost over four
+ * seconds is congestion, which a lower rate relieves.
  */
 export const LOSS_STEP_DOWN = 0.2;
 export const LOSS_WINDOW_MS = 2000;
@@ -186,7 +190,7 @@ export class UdpListener {
     if (!stream) return this.drop(UdpDrop.UNKNOWN_CONNECTION, r);
     if (!timingSafeEqual(stream.peer.key, p.header.key)) return this.drop(UdpDrop.FORGED_KEY, r);
     // snapshots go one way: a client sending fragments is up to no good (a fragment bomb)
-    if (p.type === UdpType.FRAGMENT) return this.drop(UdpDrop.WRONG_DIRECTION, r, 'a fragment from a client');
+    if (p.type === UdpType.FRAGMENT || p.type === UdpType.PAIR) return this.drop(UdpDrop.WRONG_DIRECTION, r, `snapshot type ${p.type} from a client`);
     stream.receive(p, performance.now());
   }
 
@@ -195,13 +199,17 @@ export class UdpListener {
     const lossWindow = now - this.lossAt >= LOSS_WINDOW_MS;
     for (const s of this.streams.values()) {
       s.service(now);
-      if (lossWindow) {
-        const sent = s.peer.sent;
-        const n = sent.lost + sent.delivered;
-        s.lossBacklog = n >= 40 && sent.lost / n > LOSS_STEP_DOWN ? this.o.highWater + 1 : 0;
-        sent.lost = 0;
-        sent.delivered = 0;
-      }
+      const sent = s.peer.sent;
+      // the first packet known lost turns PAIRs on; a window without loss turns them off
+      if (sent.lost > 0) s.peer.redundant = true;
+      if (!lossWindow) continue;
+      const n = sent.lost + sent.delivered;
+      const lossy = n >= 40 && sent.lost / n > LOSS_STEP_DOWN;
+      s.lossBacklog = lossy && s.lossyBefore ? this.o.highWater + 1 : 0;
+      s.lossyBefore = lossy;
+      if (sent.lost === 0 && n > 0) s.peer.redundant = false;
+      sent.lost = 0;
+      sent.delivered = 0;
     }
     if (lossWindow) this.lossAt = now;
   }
