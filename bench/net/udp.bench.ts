@@ -82,13 +82,12 @@ function udpObserver(delivery: number[]) {
     if (!firstIn.has(key)) firstIn.set(key, enteredAt);
   };
   const left = (toClient: boolean, client: string, b: Buffer, _enteredAt: number, leftAt: number) => {
-    if (!toClient) return;
+    if (!toClient || (b[5] !== UdpType.FRAGMENT && b[5] !== UdpType.PAIR)) return;
     const no = b.readUInt32LE(HEADER_BYTES);
     if (b[5] === UdpType.PAIR) {
       done(`${client}/${no - 1}`, leftAt);
       return done(`${client}/${no}`, leftAt);
     }
-    if (b[5] !== UdpType.FRAGMENT) return;
     const key = `${client}/${no}`;
     let got = sets.get(key);
     if (!got) sets.set(key, (got = new Set()));

@@ -17,6 +17,12 @@
 //   ACCEPTED  h->c  prefix | nonce | connection key: 8 bytes                     (22 bytes)
 //   DENIED    h->c  prefix | nonce | code length: u8 | code: ascii (an ErrorCode)
 //
+//   RESET     h->c  prefix | connection key: 8 bytes                             (14 bytes)
+//             the answer to a connected packet from an address the host has no connection
+//             for (it restarted its network thread, or timed the client out): the packet's
+//             own key echoed, so only who saw that key can make one; smaller than any
+//             connected packet (26+ bytes), and counted against the challenge budget
+//
 //   cookie = HMAC-SHA256(host secret, ip | port | nonce | time)[0..16): the host recomputes
 //   it from the RESPONSE's source address, so a spoofed address never sees its cookie and
 //   cannot answer. The padded REQUEST makes every pre-handshake reply smaller than its cause.
@@ -68,6 +74,7 @@ export const MAX_DATAGRAM = HEADER_BYTES + FRAGMENT_HEADER_BYTES + MAX_FRAGMENT_
 export const REQUEST_BYTES = 1200;
 export const CHALLENGE_BYTES = PREFIX_BYTES + NONCE_BYTES + 4 + COOKIE_BYTES;
 export const ACCEPTED_BYTES = PREFIX_BYTES + NONCE_BYTES + KEY_BYTES;
+export const RESET_BYTES = PREFIX_BYTES + KEY_BYTES;
 export const MAX_JOIN_BYTES = 1024;
 export const MAX_RELIABLE_PER_PACKET = 32;
 export const RELIABLE_ENTRY_BYTES = 6;
@@ -81,6 +88,7 @@ export const UdpType = {
   RESPONSE: 3,
   ACCEPTED: 4,
   DENIED: 5,
+  RESET: 6,
   FRAGMENT: 10,
   INPUT: 11,
   RELIABLE: 12,
@@ -137,6 +145,7 @@ export type UdpPacket =
   | { type: typeof UdpType.RESPONSE; nonce: Buffer; time: number; cookie: Buffer; join: Uint8Array }
   | { type: typeof UdpType.ACCEPTED; nonce: Buffer; key: Buffer }
   | { type: typeof UdpType.DENIED; nonce: Buffer; code: string }
+  | { type: typeof UdpType.RESET; key: Buffer }
   | { type: typeof UdpType.FRAGMENT; header: PacketHeader; tick: number; index: number; count: number; bytes: Uint8Array }
   | { type: typeof UdpType.PAIR; header: PacketHeader; tick: number; bytes: Uint8Array; previous: Uint8Array }
   | { type: typeof UdpType.INPUT; header: PacketHeader; bytes: Uint8Array }
@@ -205,6 +214,15 @@ export function encodeDenied(nonce: Uint8Array, code: string): Buffer {
   buf.set(nonce, 6);
   buf[14] = c.length;
   c.copy(buf, 15);
+  return buf;
+}
+
+/** "I have no connection for this key": the key of the packet that was not understood. */
+export function encodeReset(key: Uint8Array): Buffer {
+  checkLen(key, KEY_BYTES, 'key');
+  const buf = Buffer.alloc(RESET_BYTES);
+  prefix(buf, UdpType.RESET);
+  buf.set(key, PREFIX_BYTES);
   return buf;
 }
 
@@ -310,6 +328,9 @@ export function decodeUdp(b: Buffer): Decoded {
       if (b.length < 16 || b.length !== 15 + b[14]!) return drop(UdpDrop.BAD_LENGTH, `denied of ${b.length} bytes`);
       return { ok: true, packet: { type, nonce: b.subarray(6, 14), code: b.toString('ascii', 15) } };
     }
+    case UdpType.RESET:
+      if (b.length !== RESET_BYTES) return drop(UdpDrop.BAD_LENGTH, `reset of ${b.length} bytes`);
+      return { ok: true, packet: { type, key: b.subarray(PREFIX_BYTES, RESET_BYTES) } };
     case UdpType.FRAGMENT:
     case UdpType.INPUT:
     case UdpType.RELIABLE:

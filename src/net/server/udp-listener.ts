@@ -18,6 +18,7 @@ import {
   decodeUdp,
   encodeAccepted,
   encodeChallenge,
+  encodeReset,
   KEY_BYTES,
   UdpDrop,
   type UdpPacket,
@@ -132,18 +133,28 @@ export class UdpListener {
       case UdpType.CHALLENGE:
       case UdpType.ACCEPTED:
       case UdpType.DENIED:
+      case UdpType.RESET:
         return this.drop(UdpDrop.WRONG_DIRECTION, r, `type ${p.type}`);
       default:
         return this.connected(p, r);
     }
   }
 
-  private challenge(nonce: Buffer, r: RemoteInfo): void {
+  /** One reply to an address without a connection, within the budget (spoofed floods cost this much). */
+  private replyBudget(r: RemoteInfo): boolean {
     const now = performance.now();
     this.challengeTokens = Math.min(this.challengeRate, this.challengeTokens + ((now - this.tokensAt) * this.challengeRate) / 1000);
     this.tokensAt = now;
-    if (this.challengeTokens < 1) return this.drop(UdpDrop.HANDSHAKE_RATE_LIMITED, r);
+    if (this.challengeTokens < 1) {
+      this.drop(UdpDrop.HANDSHAKE_RATE_LIMITED, r);
+      return false;
+    }
     this.challengeTokens--;
+    return true;
+  }
+
+  private challenge(nonce: Buffer, r: RemoteInfo): void {
+    if (!this.replyBudget(r)) return;
     const { time, cookie } = this.cookies.issue(r.address, r.port, nonce);
     this.socket.send(encodeChallenge(nonce, time, cookie), r.port, r.address);
   }
@@ -187,7 +198,13 @@ export class UdpListener {
 
   private connected(p: Extract<UdpPacket, { header: unknown }>, r: RemoteInfo): void {
     const stream = this.streams.get(`${r.address}:${r.port}`);
-    if (!stream) return this.drop(UdpDrop.UNKNOWN_CONNECTION, r);
+    if (!stream) {
+      this.drop(UdpDrop.UNKNOWN_CONNECTION, r);
+      // a client of a network thread that died (or that we timed out) learns at once that it
+      // must handshake again, with its token; a goodbye needs no answer
+      if (p.type !== UdpType.DISCONNECT && this.replyBudget(r)) this.socket.send(encodeReset(p.header.key), r.port, r.address);
+      return;
+    }
     if (!timingSafeEqual(stream.peer.key, p.header.key)) return this.drop(UdpDrop.FORGED_KEY, r);
     // snapshots go one way: a client sending fragments is up to no good (a fragment bomb)
     if (p.type === UdpType.FRAGMENT || p.type === UdpType.PAIR) return this.drop(UdpDrop.WRONG_DIRECTION, r, `snapshot type ${p.type} from a client`);

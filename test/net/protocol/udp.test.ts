@@ -14,6 +14,7 @@ import {
   encodePair,
   encodeReliable,
   encodeRequest,
+  encodeReset,
   encodeResponse,
   HEADER_BYTES,
   MAX_DATAGRAM,
@@ -36,6 +37,7 @@ const datagram = fc.oneof(
   fc.tuple(exact(8), u32, exact(16)).map(([n, t, c]) => encodeChallenge(n, t, c)),
   fc.tuple(exact(8), u32, exact(16), bytes(MAX_JOIN_BYTES, 1)).map(([n, t, c, j]) => encodeResponse(n, t, c, j)),
   fc.tuple(exact(8), exact(8)).map(([n, k]) => encodeAccepted(n, k)),
+  exact(8).map((k) => encodeReset(k)),
   fc.tuple(exact(8), fc.constantFrom('BAD_TOKEN', 'SERVER_FULL')).map(([n, c]) => encodeDenied(n, c)),
   fc
     .tuple(header, u32, fc.integer({ min: 1, max: 64 }), bytes(MAX_FRAGMENT_PAYLOAD, 1))
@@ -82,6 +84,10 @@ describe('udp wire format', () => {
         expect([r.packet.header, r.packet.tick, Buffer.from(r.packet.bytes), Buffer.from(r.packet.previous)]).toEqual([h, tick, now, before]);
       }),
     );
+    const reset = decodeUdp(encodeReset(Buffer.alloc(8, 3)));
+    expect(reset.ok && reset.packet.type === UdpType.RESET && Buffer.from(reset.packet.key)).toEqual(Buffer.alloc(8, 3));
+    expect(decodeUdp(encodeReset(Buffer.alloc(8)).subarray(0, 13))).toMatchObject({ ok: false, reason: UdpDrop.BAD_LENGTH });
+    expect(encodeReset(Buffer.alloc(8)).length).toBeLessThan(HEADER_BYTES); // smaller than any packet that causes it
     const d = decodeUdp(encodeDenied(Buffer.alloc(8, 7), 'BAD_TOKEN'));
     expect(d.ok && d.packet.type === UdpType.DENIED && d.packet.code).toBe('BAD_TOKEN');
   });
