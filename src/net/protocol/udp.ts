@@ -169,13 +169,16 @@ function checkLen(b: Uint8Array, n: number, what: string): void {
 
 // ---- encoders (our own values: they throw on programmer errors, never on peer input) ----
 
-export function encodeRequest(nonce: Uint8Array): Buffer {
-  checkLen(nonce, NONCE_BYTES, 'nonce');
-  const buf = Buffer.alloc(REQUEST_BYTES);
-  prefix(buf, UdpType.REQUEST);
-  buf.set(nonce, PREFIX_BYTES);
+/** A zeroed datagram of `size` bytes: the prefix, then `first` (checked to be `n` bytes long). */
+function prefixed(type: UdpType, size: number, first: Uint8Array, n: number, what: string): Buffer {
+  checkLen(first, n, what);
+  const buf = Buffer.alloc(size);
+  prefix(buf, type);
+  buf.set(first, PREFIX_BYTES);
   return buf;
 }
+
+export const encodeRequest = (nonce: Uint8Array): Buffer => prefixed(UdpType.REQUEST, REQUEST_BYTES, nonce, NONCE_BYTES, 'nonce');
 
 export function encodeChallenge(nonce: Uint8Array, time: number, cookie: Uint8Array): Buffer {
   checkLen(nonce, NONCE_BYTES, 'nonce');
@@ -218,13 +221,7 @@ export function encodeDenied(nonce: Uint8Array, code: string): Buffer {
 }
 
 /** "I have no connection for this key": the key of the packet that was not understood. */
-export function encodeReset(key: Uint8Array): Buffer {
-  checkLen(key, KEY_BYTES, 'key');
-  const buf = Buffer.alloc(RESET_BYTES);
-  prefix(buf, UdpType.RESET);
-  buf.set(key, PREFIX_BYTES);
-  return buf;
-}
+export const encodeReset = (key: Uint8Array): Buffer => prefixed(UdpType.RESET, RESET_BYTES, key, KEY_BYTES, 'key');
 
 function header(type: UdpType, h: PacketHeader, bodyBytes: number): Buffer {
   checkLen(h.key, KEY_BYTES, 'key');

@@ -10,27 +10,15 @@
 // tell them, and without it they would wait for the 5 s UDP timeout.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { Button, Phase } from '../../../src/engine/games/shooter/schema.js';
-import { SessionClient } from '../../../src/net/client/session-client.js';
-import type { LanpartyClient } from '../../../src/net/client/client.js';
+import { Button } from '../../../src/engine/games/shooter/schema.js';
 import { UdpRelay } from '../../../src/net/netsim/index.js';
 import { UdpDrop, UdpType } from '../../../src/net/protocol/udp.js';
-import { LOOPBACK, cleanupNet, entityOf, onCleanup, readGlobal, sleep, startHost, waitUntil } from '../../helpers/net.js';
+import { LOOPBACK, cleanupNet, entityOf, live, sessionPlayer, startMatch, onCleanup, sleep, startHost, waitUntil } from '../../helpers/net.js';
 
 afterEach(cleanupNet);
 
 /** A UDP player that never gives up on silence by itself: only the host's RESET (or the 5 s UDP timeout) ends its connection. */
-async function udpPlayer(port: number): Promise<SessionClient> {
-  const sc = new SessionClient({ bind: LOOPBACK, fixedHost: { ip: LOOPBACK, port }, transport: 'udp', silenceMs: 60_000 });
-  onCleanup(() => sc.stop());
-  await sc.start();
-  return sc;
-}
-
-const live = (sc: SessionClient): LanpartyClient => {
-  if (!sc.client) throw new Error('not connected');
-  return sc.client;
-};
+const udpPlayer = (port: number) => sessionPlayer(port, { transport: 'udp', silenceMs: 60_000 });
 
 describe('udp players across a network-thread restart', () => {
   it('the restarted thread RESETs their unknown connections and they rejoin over UDP with their tokens, keeping id, entity and position', async () => {
@@ -45,15 +33,7 @@ describe('udp players across a network-thread restart', () => {
     for (const p of players) expect(live(p).transport).toBe('udp');
     const ids = players.map((p) => live(p).welcome.client);
     const ents = players.map((p) => live(p).welcome.entity);
-    await waitUntil(
-      async () => {
-        for (const p of players) p.input(Button.READY);
-        await sleep(16);
-        return readGlobal(th, 'phase') === Phase.PLAYING;
-      },
-      4000,
-      'match start',
-    );
+    await startMatch(th, players);
     await sleep(200);
     const before = ids.map((c) => entityOf(th, c)!);
     const old = players.map(live);
