@@ -6,6 +6,7 @@
 
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { roomyBuffers } from '../server/udp-listener.js';
 import { type LinkConditions, NetSim, seededRandom } from './netsim.js';
 
 /** Linux's minimum retransmission timeout (ms): what one lost segment costs a TCP stream. */
@@ -44,6 +45,8 @@ export class UdpRelay {
 
   async listen(bind: string): Promise<number> {
     await new Promise<void>((r) => this.outer.bind(0, bind, () => r()));
+    // the simulator loses what its conditions say, not what overflows while this process stalls
+    roomyBuffers(this.outer);
     this.port = this.outer.address().port;
     return this.port;
   }
@@ -60,14 +63,13 @@ export class UdpRelay {
   }
 
   private up(client: string): DgramSocket {
-    let s = this.upstream.get(client);
-    if (!s) {
-      s = createSocket('udp4');
-      s.on('message', (m) => this.enter(true, client, m));
-      s.on('error', () => {});
-      s.connect(this.target.port, this.target.host);
-      this.upstream.set(client, s);
-    }
+    const known = this.upstream.get(client);
+    if (known) return known;
+    const s = createSocket('udp4');
+    s.on('message', (m) => this.enter(true, client, m));
+    s.on('error', () => {});
+    s.connect(this.target.port, this.target.host, () => roomyBuffers(s));
+    this.upstream.set(client, s);
     return s;
   }
 

@@ -12,8 +12,9 @@
 // Every datagram dropped is counted under its udp.* reason (drops.ts) and logged.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket as DgramSocket } from 'node:dgram';
-import type { Socket } from 'node:net';
+import { createSocket, type RemoteInfo, type Socket as DgramSocket, type SocketOptions } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIPv4, type Socket } from 'node:net';
 import {
   decodeUdp,
   encodeAccepted,
@@ -67,6 +68,29 @@ export interface UdpListenerOptions {
 export const LOSS_STEP_DOWN = 0.2;
 export const LOSS_WINDOW_MS = 2000;
 
+/**
+ * Kernel buffers for one socket that every client shares: at the default (~208 KB, a few
+ * hundred small datagrams) 200 clients sending 40 packets a second fill it in ~40 ms, so a
+ * stall of the network thread (a GC, a big encode) would drop their inputs and acks, which
+ * the host would then read as loss. Linux caps the request at net.core.rmem_max / wmem_max.
+ */
+export const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export function roomyBuffers(socket: DgramSocket): void {
+  try {
+    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
+  } catch {
+    // not allowed here: the defaults stay, which only costs drops under a stall
+  }
+}
+
+/** dgram's lookup: an IPv4 literal at once, anything else (a bind to a name) through DNS. */
+const literalFirst: NonNullable<SocketOptions['lookup']> = (address, options, callback) => {
+  if (isIPv4(address)) callback(null, address, 4);
+  else lookup(address, options, callback);
+};
+
 export class UdpListener {
   private readonly socket: DgramSocket;
   private readonly cookies = new CookieJar();
@@ -86,7 +110,9 @@ export class UdpListener {
     this.challengeRate = o.challengesPerSecond ?? CHALLENGES_PER_SECOND;
     if (!(this.challengeRate > 0)) throw new RangeError('challengesPerSecond must be positive');
     this.challengeTokens = this.challengeRate;
-    this.socket = createSocket({ type: 'udp4' });
+    // every address we send to is one a datagram came from (an IPv4 literal): Node's default
+    // lookup answers a literal a tick later, a queued callback per datagram sent
+    this.socket = createSocket({ type: 'udp4', lookup: literalFirst });
     this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
     this.socket.on('error', () => {}); // ICMP unreachable and the like: the peer times out
   }
@@ -110,6 +136,7 @@ export class UdpListener {
         resolve();
       });
     });
+    roomyBuffers(this.socket);
     return this.socket.address().port;
   }
 
