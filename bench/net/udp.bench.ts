@@ -51,7 +51,9 @@ export const info: SuiteInfo = {
       'run by the load bench\'s harness (bench/load/lanparty.ts: a host process and client processes that decode ' +
       'only ~10 sampled clients), TCP then UDP in one sitting, the host pinned to one CPU and the clients to the other ' +
       '(`pinned`). `host_ms_per_client_s`: host CPU ms per second per client; `host_cpu_vs_tcp`: the UDP host\'s CPU over ' +
-      'the TCP host\'s. Target: UDP <= TCP. `delivery_p99_ms` there is tick publish to receive in a sampled client.',
+      'the TCP host\'s. Target: UDP <= TCP. `delivery_p99_ms` there is tick publish to receive in a sampled client. ' +
+      'A `busiest client process ELU` near 1 means the client process could not keep up: the row then describes ' +
+      'clients falling behind (a TCP host skips them, a UDP host sends on), not a comparison of the transports.',
   ],
   columns: [
     { key: 'transport', label: 'transport' },
@@ -67,6 +69,7 @@ export const info: SuiteInfo = {
     { key: 'host_cpu_pct', label: 'host CPU %' },
     { key: 'host_ms_per_client_s', label: 'host CPU ms/s per client' },
     { key: 'host_cpu_vs_tcp', label: 'host CPU vs TCP' },
+    { key: 'client_elu_max', label: 'busiest client process ELU' },
     { key: 'pinned', label: 'pinned' },
   ],
   targets: [
@@ -208,6 +211,9 @@ async function measureCpu(transport: 'udp' | 'tcp'): Promise<Row> {
     mean_snapshots_s: r.snapshots_per_client_s_mean as number,
     host_cpu_pct: hostCpu,
     host_ms_per_client_s: round((hostCpu * 10) / CPU_CLIENTS, 3),
+    // 1: the client process was saturated, and the host's figures describe a host whose
+    // clients fall behind (TCP then skips them, UDP sends on), not the target's conditions
+    client_elu_max: r.swarm_elu_max as number,
     pinned: pinLabel(pin),
   };
 }
