@@ -39,6 +39,8 @@ export interface LanpartyRunOptions {
   capacity?: number;
   /** Pin the host and the client processes (./pin.ts); null or absent: not pinned. */
   pin?: Pinning | null;
+  /** How the clients connect (swarm.ts --transport; default 'tcp'). */
+  transport?: 'tcp' | 'udp';
   log?: (line: string) => void;
 }
 
@@ -133,7 +135,7 @@ export async function runLanparty(o: LanpartyRunOptions): Promise<LoadRow | Idle
     for (let i = 0; i < procs; i++) {
       const k = Math.floor(o.clients / procs) + (i < o.clients % procs ? 1 : 0);
       // LOAD_SWARM_NODE_FLAGS: the same for the client processes
-      const s = spawnChild(`swarm${i}`, [...swarmFlags, script('swarm'), '--port', String(ready.port), '--clients', String(k), '--sample', String(sample), '--decode', o.decode ?? 'sampled'], env, o.pin?.clients);
+      const s = spawnChild(`swarm${i}`, [...swarmFlags, script('swarm'), '--port', String(ready.port), '--clients', String(k), '--sample', String(sample), '--decode', o.decode ?? 'sampled', '--transport', o.transport ?? 'tcp'], env, o.pin?.clients);
       children.push(s);
       swarms.push(s);
     }

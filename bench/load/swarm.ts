@@ -1,5 +1,5 @@
 // Client processes of the load benchmark: K real lanparty clients (msgpack, own TCP
-// connection each, snapshot decoding and acks as any client) on 127.0.0.1, driven by
+// connection each, or UDP with --transport udp, snapshot decoding and acks as any client) on 127.0.0.1, driven by
 // bench/load/lanparty.ts through JSON lines on stdout:
 //
 //   {"type":"ready", clients, failed}  once every client is welcomed or has given up (30 s)
@@ -66,6 +66,7 @@ const { values: a } = parseArgs({
     sample: { type: 'string', default: '10' },
     'input-hz': { type: 'string', default: '20' },
     decode: { type: 'string', default: 'sampled' },
+    transport: { type: 'string', default: 'tcp' },
   },
 });
 const port = Number(a.port);
@@ -74,6 +75,8 @@ const sample = Math.max(1, Number(a.sample));
 const inputHz = Number(a['input-hz']);
 const decodeAll = a.decode === 'all';
 if (a.decode !== 'all' && a.decode !== 'sampled') throw new Error('swarm: --decode must be all or sampled');
+const transport = a.transport;
+if (transport !== 'tcp' && transport !== 'udp') throw new Error('swarm: --transport must be tcp or udp');
 if (!(port > 0 && count > 0 && inputHz > 0)) throw new Error('swarm: --port, --clients and --input-hz must be > 0');
 
 let inputTimer: NodeJS.Timeout | undefined;
@@ -98,7 +101,7 @@ for (let i = 0; i < count; i += BATCH) {
   const n = Math.min(BATCH, count - i);
   // a client that cannot join is reported, not fatal: a host that welcomes only some of the
   // clients in time is a result (the harness counts the others as 0 snapshots/s)
-  const settled = await Promise.allSettled(Array.from({ length: n }, () => LanpartyClient.connect({ host: '127.0.0.1', port, timeoutMs: 30_000 })));
+  const settled = await Promise.allSettled(Array.from({ length: n }, () => LanpartyClient.connect({ host: '127.0.0.1', port, transport, timeoutMs: 30_000 })));
   const joined: LanpartyClient[] = [];
   for (const r of settled) {
     if (r.status === 'fulfilled') joined.push(r.value);

@@ -7,10 +7,11 @@
 
 import { connect, type Socket } from 'node:net';
 import { Packr, Unpackr } from 'msgpackr';
-import { Button } from '../../src/engine/games/shooter/schema.js';
+import { Button, Phase } from '../../src/engine/games/shooter/schema.js';
 import { Cmd } from '../../src/engine/input-queue.js';
 import { viewOf } from '../../src/engine/snapshot-view.js';
 import { LanpartyClient, type ClientOptions } from '../../src/net/client/client.js';
+import { SessionClient, type SessionClientOptions } from '../../src/net/client/session-client.js';
 import { HostServer, type HostServerOptions } from '../../src/net/server/host-server.js';
 import { SimHost, type SimHostOptions } from '../../src/workers/sim-host.js';
 import { readOwnedEntity } from './ring-read.js';
@@ -134,6 +135,33 @@ export function fillWithFiringPlayers(th: TestHost, n = 900): void {
 
 /** An entity of a client in the sim's newest snapshot (null when it has none). */
 export const entityOf = (th: TestHost, client: number) => readOwnedEntity(th.sim.ring, client);
+
+/** A SessionClient that stays with the host at 127.0.0.1:`port` (stopped on cleanup), started. */
+export async function sessionPlayer(port: number, o: Partial<SessionClientOptions> = {}): Promise<SessionClient> {
+  const sc = new SessionClient({ bind: LOOPBACK, fixedHost: { ip: LOOPBACK, port }, ...o });
+  onCleanup(() => sc.stop());
+  await sc.start();
+  return sc;
+}
+
+/** A SessionClient's connection now (it must have one). */
+export const live = (sc: SessionClient): LanpartyClient => {
+  if (!sc.client) throw new Error('not connected');
+  return sc.client;
+};
+
+/** Players hold READY (resending each 16 ms, as a real client would) until the shooter's match is on. */
+export async function startMatch(th: TestHost, players: ReadonlyArray<{ input(buttons: number): void }>): Promise<void> {
+  await waitUntil(
+    async () => {
+      for (const p of players) p.input(Button.READY);
+      await sleep(16);
+      return readGlobal(th, 'phase') === Phase.PLAYING;
+    },
+    4000,
+    'match start',
+  );
+}
 
 /** A global (shooter: phase, level, matchNo) in the newest consistent snapshot. */
 export function readGlobal(th: TestHost, name: string): number {

@@ -6,25 +6,14 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { Button, Phase } from '../../src/engine/games/shooter/schema.js';
-import { SessionClient } from '../../src/net/client/session-client.js';
-import type { LanpartyClient } from '../../src/net/client/client.js';
+import type { SessionClient } from '../../src/net/client/session-client.js';
 import { connect, type Socket } from 'node:net';
 import { ErrorCode } from '../../src/net/errors.js';
-import { LOOPBACK, cleanupNet, entityOf, joinClient, onCleanup, readGlobal, sleep, startHost, waitUntil, type TestHost } from '../helpers/net.js';
+import { LOOPBACK, cleanupNet, entityOf, live, sessionPlayer, startMatch, joinClient, onCleanup, readGlobal, sleep, startHost, waitUntil, type TestHost } from '../helpers/net.js';
 
 afterEach(cleanupNet);
 
-async function player(th: TestHost): Promise<SessionClient> {
-  const sc = new SessionClient({ bind: LOOPBACK, fixedHost: { ip: LOOPBACK, port: th.port } });
-  onCleanup(() => sc.stop());
-  await sc.start();
-  return sc;
-}
-
-const live = (sc: SessionClient): LanpartyClient => {
-  if (!sc.client) throw new Error('not connected');
-  return sc.client;
-};
+const player = (th: TestHost) => sessionPlayer(th.port);
 
 /** Hold `buttons` (resending as a real client would) until `pred` holds. */
 async function holdUntil(sc: SessionClient, buttons: number, pred: () => boolean, what: string, ms = 4000): Promise<void> {
@@ -46,15 +35,7 @@ describe('network thread', () => {
     const ids = players.map((p) => live(p).welcome.client);
     const ents = players.map((p) => live(p).welcome.entity);
     // play: everyone readies up (a match starts), then player 0 runs its input seq high moving right
-    await waitUntil(
-      async () => {
-        for (const p of players) p.input(Button.READY);
-        await sleep(16);
-        return readGlobal(th, 'phase') === Phase.PLAYING;
-      },
-      4000,
-      'match start',
-    );
+    await startMatch(th, players);
     const x0 = entityOf(th, ids[0]!)!.values['Position.x']!;
     await holdUntil(players[0]!, Button.RIGHT, () => entityOf(th, ids[0]!)!.values['Position.x']! > x0 + 40, 'player 0 moving right');
     // many inputs: the old thread's input seq numbers run far above what 4 s of holding sends

@@ -52,6 +52,8 @@ export interface ClientEvents {
 export class LanpartyClient extends EventEmitter<ClientEvents> {
   bytesIn = 0;
   closed = false;
+  /** The code of the socket error that ended the connection (ECONNRESET: the host lost it), if one did. */
+  socketError: string | null = null;
   readonly session: ClientSession;
   private readonly socket: Socket;
   /** How this client reached its host. */
@@ -79,7 +81,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
     this.decoder = mode === 'json' ? jsonFrameDecoder(16 * 1024 * 1024) : null;
     this.preambleLeft = mode === 'msgpack' ? PREAMBLE_BYTES : 0;
     this.socket.on('data', (c: Buffer) => this.onData(c));
-    this.socket.on('error', () => {});
+    this.socket.on('error', (e: NodeJS.ErrnoException) => (this.socketError ??= e.code ?? 'ERROR'));
     this.socket.on('close', () => {
       this.closed = true;
       this.emit('close');

@@ -8,6 +8,7 @@
 //   ACCEPTED -> a DatagramStream carries everything from then on
 //   DENIED   -> the host's error as a msgpack `error` frame, then 'close'
 //   no CHALLENGE within `answerMs` (transport 'auto': 1 s) -> 'error' (code ETIMEDOUT), 'close'
+//   RESET with our key (the host lost our connection) -> 'error' (code ECONNRESET), 'close'
 
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
@@ -119,6 +120,11 @@ export class UdpClientSocket extends EventEmitter {
         this.emit('data', encodeMsgpackFrame(packr.pack({ type: 'error', code: p.code, message: `refused over UDP: ${p.code}` })));
         return this.destroy();
       }
+      case UdpType.RESET:
+        // only who saw our key can send this: the host lost our connection (its network
+        // thread restarted): end at once, as a TCP reset does, so the owner rejoins now
+        if (!this.stream || !this.stream.peer.key.equals(p.key)) return this.count('udp.unexpected_reset');
+        return this.fail(Object.assign(new Error(`the host at ${this.o.host}:${this.o.port} has no connection for us`), { code: 'ECONNRESET' }), false);
       case UdpType.REQUEST:
       case UdpType.RESPONSE:
         return this.count('udp.wrong_direction');
@@ -160,10 +166,10 @@ export class UdpClientSocket extends EventEmitter {
     }
   }
 
-  private fail(err: Error): void {
+  private fail(err: Error, sayGoodbye = true): void {
     if (this.closed) return;
     this.emit('error', err);
-    this.destroy();
+    this.destroy(sayGoodbye);
   }
 
   end(): void {
@@ -171,10 +177,10 @@ export class UdpClientSocket extends EventEmitter {
     else this.destroy();
   }
 
-  destroy(): void {
+  destroy(sayGoodbye = true): void {
     if (this.closing) return;
     this.closing = true;
-    if (this.stream && !this.stream.destroyed) this.stream.destroy();
+    if (this.stream && !this.stream.destroyed) this.stream.destroy(sayGoodbye);
     this.closed = true;
     clearInterval(this.timer);
     try {

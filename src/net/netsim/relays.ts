@@ -6,6 +6,7 @@
 
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { roomyBuffers } from '../server/udp-listener.js';
 import { type LinkConditions, NetSim, seededRandom } from './netsim.js';
 
 /** Linux's minimum retransmission timeout (ms): what one lost segment costs a TCP stream. */
@@ -19,6 +20,8 @@ export interface RelayTarget {
 
 /** Something passed through the relay: direction, bytes, when it entered and left (ms, performance.now). */
 export type RelayObserver = (toClient: boolean, client: string, bytes: Buffer, enteredAt: number, leftAt: number) => void;
+/** Something entered the relay (and may be lost in it): direction, bytes, when (ms, performance.now). */
+export type RelayEntryObserver = (toClient: boolean, client: string, bytes: Buffer, enteredAt: number) => void;
 
 export class UdpRelay {
   private readonly outer: DgramSocket;
@@ -32,15 +35,18 @@ export class UdpRelay {
     conditions: LinkConditions,
     seed = 1,
     private readonly observe?: RelayObserver,
+    private readonly entered?: RelayEntryObserver,
   ) {
     this.sim = new NetSim(conditions, seed);
     this.outer = createSocket('udp4');
-    this.outer.on('message', (m, r) => this.sim.send(`${r.address}:${r.port}`, 'host', m, performance.now()));
+    this.outer.on('message', (m, r) => this.enter(false, `${r.address}:${r.port}`, m));
     this.timer = setInterval(() => this.pump(), PUMP_MS);
   }
 
   async listen(bind: string): Promise<number> {
     await new Promise<void>((r) => this.outer.bind(0, bind, () => r()));
+    // the simulator loses what its conditions say, not what overflows while this process stalls
+    roomyBuffers(this.outer);
     this.port = this.outer.address().port;
     return this.port;
   }
@@ -49,15 +55,21 @@ export class UdpRelay {
     return this.sim.stats;
   }
 
+  private enter(toClient: boolean, client: string, m: Buffer): void {
+    const now = performance.now();
+    this.entered?.(toClient, client, m, now);
+    if (toClient) this.sim.send('host', client, m, now);
+    else this.sim.send(client, 'host', m, now);
+  }
+
   private up(client: string): DgramSocket {
-    let s = this.upstream.get(client);
-    if (!s) {
-      s = createSocket('udp4');
-      s.on('message', (m) => this.sim.send('host', client, m, performance.now()));
-      s.on('error', () => {});
-      s.connect(this.target.port, this.target.host);
-      this.upstream.set(client, s);
-    }
+    const known = this.upstream.get(client);
+    if (known) return known;
+    const s = createSocket('udp4');
+    s.on('message', (m) => this.enter(true, client, m));
+    s.on('error', () => {});
+    s.connect(this.target.port, this.target.host, () => roomyBuffers(s));
+    this.upstream.set(client, s);
     return s;
   }
 

@@ -17,6 +17,12 @@
 //   ACCEPTED  h->c  prefix | nonce | connection key: 8 bytes                     (22 bytes)
 //   DENIED    h->c  prefix | nonce | code length: u8 | code: ascii (an ErrorCode)
 //
+//   RESET     h->c  prefix | connection key: 8 bytes                             (14 bytes)
+//             the answer to a connected packet from an address the host has no connection
+//             for (it restarted its network thread, or timed the client out): the packet's
+//             own key echoed, so only who saw that key can make one; smaller than any
+//             connected packet (26+ bytes), and counted against the challenge budget
+//
 //   cookie = HMAC-SHA256(host secret, ip | port | nonce | time)[0..16): the host recomputes
 //   it from the RESPONSE's source address, so a spoofed address never sees its cookie and
 //   cannot answer. The padded REQUEST makes every pre-handshake reply smaller than its cause.
@@ -42,6 +48,10 @@
 //                   pieces (<= 1,024 bytes) of the msgpack-mode frame stream (welcome,
 //                   chat, roster, error, ping/pong...), each resent until a packet carrying
 //                   it is acked; ids from 1, +1 per piece (udp/reliable.ts, udp/stream.ts)
+//   PAIR       h->c snapshot u32 | length u16 | bytes (length) | previous (the rest): a
+//                   one-datagram snapshot and a copy of snapshot - 1, together <= 1,200
+//                   bytes; sent while the host sees loss, so one lost (or late) datagram
+//                   costs no snapshot
 //   KEEPALIVE  both empty (acks only)
 //   DISCONNECT both empty; sent 3 times; ends the connection at once
 //
@@ -55,6 +65,7 @@ export const COOKIE_BYTES = 16;
 export const KEY_BYTES = 8;
 export const HEADER_BYTES = PREFIX_BYTES + KEY_BYTES + 12;
 export const FRAGMENT_HEADER_BYTES = 6;
+export const PAIR_HEADER_BYTES = 6;
 /** Payload bytes of one snapshot fragment. A 1,232-byte datagram fits IPv6's minimum MTU (1,280 - 40 - 8). */
 export const MAX_FRAGMENT_PAYLOAD = 1200;
 export const MAX_FRAGMENTS = 64;
@@ -63,6 +74,7 @@ export const MAX_DATAGRAM = HEADER_BYTES + FRAGMENT_HEADER_BYTES + MAX_FRAGMENT_
 export const REQUEST_BYTES = 1200;
 export const CHALLENGE_BYTES = PREFIX_BYTES + NONCE_BYTES + 4 + COOKIE_BYTES;
 export const ACCEPTED_BYTES = PREFIX_BYTES + NONCE_BYTES + KEY_BYTES;
+export const RESET_BYTES = PREFIX_BYTES + KEY_BYTES;
 export const MAX_JOIN_BYTES = 1024;
 export const MAX_RELIABLE_PER_PACKET = 32;
 export const RELIABLE_ENTRY_BYTES = 6;
@@ -76,11 +88,13 @@ export const UdpType = {
   RESPONSE: 3,
   ACCEPTED: 4,
   DENIED: 5,
+  RESET: 6,
   FRAGMENT: 10,
   INPUT: 11,
   RELIABLE: 12,
   KEEPALIVE: 13,
   DISCONNECT: 14,
+  PAIR: 15,
 } as const;
 export type UdpType = (typeof UdpType)[keyof typeof UdpType];
 
@@ -131,7 +145,9 @@ export type UdpPacket =
   | { type: typeof UdpType.RESPONSE; nonce: Buffer; time: number; cookie: Buffer; join: Uint8Array }
   | { type: typeof UdpType.ACCEPTED; nonce: Buffer; key: Buffer }
   | { type: typeof UdpType.DENIED; nonce: Buffer; code: string }
+  | { type: typeof UdpType.RESET; key: Buffer }
   | { type: typeof UdpType.FRAGMENT; header: PacketHeader; tick: number; index: number; count: number; bytes: Uint8Array }
+  | { type: typeof UdpType.PAIR; header: PacketHeader; tick: number; bytes: Uint8Array; previous: Uint8Array }
   | { type: typeof UdpType.INPUT; header: PacketHeader; bytes: Uint8Array }
   | { type: typeof UdpType.RELIABLE; header: PacketHeader; messages: ReliableEntry[] }
   | { type: typeof UdpType.KEEPALIVE; header: PacketHeader }
@@ -153,13 +169,16 @@ function checkLen(b: Uint8Array, n: number, what: string): void {
 
 // ---- encoders (our own values: they throw on programmer errors, never on peer input) ----
 
-export function encodeRequest(nonce: Uint8Array): Buffer {
-  checkLen(nonce, NONCE_BYTES, 'nonce');
-  const buf = Buffer.alloc(REQUEST_BYTES);
-  prefix(buf, UdpType.REQUEST);
-  buf.set(nonce, PREFIX_BYTES);
+/** A zeroed datagram of `size` bytes: the prefix, then `first` (checked to be `n` bytes long). */
+function prefixed(type: UdpType, size: number, first: Uint8Array, n: number, what: string): Buffer {
+  checkLen(first, n, what);
+  const buf = Buffer.alloc(size);
+  prefix(buf, type);
+  buf.set(first, PREFIX_BYTES);
   return buf;
 }
+
+export const encodeRequest = (nonce: Uint8Array): Buffer => prefixed(UdpType.REQUEST, REQUEST_BYTES, nonce, NONCE_BYTES, 'nonce');
 
 export function encodeChallenge(nonce: Uint8Array, time: number, cookie: Uint8Array): Buffer {
   checkLen(nonce, NONCE_BYTES, 'nonce');
@@ -201,6 +220,9 @@ export function encodeDenied(nonce: Uint8Array, code: string): Buffer {
   return buf;
 }
 
+/** "I have no connection for this key": the key of the packet that was not understood. */
+export const encodeReset = (key: Uint8Array): Buffer => prefixed(UdpType.RESET, RESET_BYTES, key, KEY_BYTES, 'key');
+
 function header(type: UdpType, h: PacketHeader, bodyBytes: number): Buffer {
   checkLen(h.key, KEY_BYTES, 'key');
   const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
@@ -220,6 +242,19 @@ export function encodeFragment(h: PacketHeader, tick: number, index: number, cou
   buf[HEADER_BYTES + 4] = index;
   buf[HEADER_BYTES + 5] = count;
   buf.set(bytes, HEADER_BYTES + FRAGMENT_HEADER_BYTES);
+  return buf;
+}
+
+/** Snapshot `tick` and a copy of snapshot `tick - 1`, both whole, in one datagram. */
+export function encodePair(h: PacketHeader, tick: number, bytes: Uint8Array, previous: Uint8Array): Buffer {
+  if (bytes.length < 1 || previous.length < 1 || bytes.length + previous.length > MAX_FRAGMENT_PAYLOAD) {
+    throw new RangeError(`a pair of ${bytes.length} + ${previous.length} bytes does not fit ${MAX_FRAGMENT_PAYLOAD}`);
+  }
+  const buf = header(UdpType.PAIR, h, PAIR_HEADER_BYTES + bytes.length + previous.length);
+  buf.writeUInt32LE(tick >>> 0, HEADER_BYTES);
+  buf.writeUInt16LE(bytes.length, HEADER_BYTES + 4);
+  buf.set(bytes, HEADER_BYTES + PAIR_HEADER_BYTES);
+  buf.set(previous, HEADER_BYTES + PAIR_HEADER_BYTES + bytes.length);
   return buf;
 }
 
@@ -290,11 +325,15 @@ export function decodeUdp(b: Buffer): Decoded {
       if (b.length < 16 || b.length !== 15 + b[14]!) return drop(UdpDrop.BAD_LENGTH, `denied of ${b.length} bytes`);
       return { ok: true, packet: { type, nonce: b.subarray(6, 14), code: b.toString('ascii', 15) } };
     }
+    case UdpType.RESET:
+      if (b.length !== RESET_BYTES) return drop(UdpDrop.BAD_LENGTH, `reset of ${b.length} bytes`);
+      return { ok: true, packet: { type, key: b.subarray(PREFIX_BYTES, RESET_BYTES) } };
     case UdpType.FRAGMENT:
     case UdpType.INPUT:
     case UdpType.RELIABLE:
     case UdpType.KEEPALIVE:
     case UdpType.DISCONNECT:
+    case UdpType.PAIR:
       if (b.length < HEADER_BYTES) return drop(UdpDrop.TOO_SHORT, `${b.length} bytes, header is ${HEADER_BYTES}`);
       return decodeConnected(b, type);
     default:
@@ -302,7 +341,7 @@ export function decodeUdp(b: Buffer): Decoded {
   }
 }
 
-function decodeConnected(b: Buffer, type: 10 | 11 | 12 | 13 | 14): Decoded {
+function decodeConnected(b: Buffer, type: 10 | 11 | 12 | 13 | 14 | 15): Decoded {
   const h = readHeader(b);
   const body = b.subarray(HEADER_BYTES);
   switch (type) {
@@ -312,6 +351,13 @@ function decodeConnected(b: Buffer, type: 10 | 11 | 12 | 13 | 14): Decoded {
       const count = body[5]!;
       if (count < 1 || count > MAX_FRAGMENTS || index >= count) return drop(UdpDrop.BAD_FRAGMENT, `fragment ${index}/${count}`);
       return { ok: true, packet: { type, header: h, tick: body.readUInt32LE(0), index, count, bytes: body.subarray(6) } };
+    }
+    case UdpType.PAIR: {
+      if (body.length < PAIR_HEADER_BYTES + 2) return drop(UdpDrop.TOO_SHORT, 'pair without two snapshots');
+      const length = body.readUInt16LE(4);
+      if (length < 1 || PAIR_HEADER_BYTES + length >= body.length) return drop(UdpDrop.BAD_LENGTH, `pair length ${length} of ${body.length - PAIR_HEADER_BYTES} bytes`);
+      const at = PAIR_HEADER_BYTES + length;
+      return { ok: true, packet: { type, header: h, tick: body.readUInt32LE(0), bytes: body.subarray(PAIR_HEADER_BYTES, at), previous: body.subarray(at) } };
     }
     case UdpType.INPUT:
       if (body.length < 1) return drop(UdpDrop.TOO_SHORT, 'input without body');

@@ -12,12 +12,14 @@
 // Every datagram dropped is counted under its udp.* reason (drops.ts) and logged.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket as DgramSocket } from 'node:dgram';
-import type { Socket } from 'node:net';
+import { createSocket, type RemoteInfo, type Socket as DgramSocket, type SocketOptions } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIPv4, type Socket } from 'node:net';
 import {
   decodeUdp,
   encodeAccepted,
   encodeChallenge,
+  encodeReset,
   KEY_BYTES,
   UdpDrop,
   type UdpPacket,
@@ -37,6 +39,8 @@ class HostUdpStream extends DatagramStream {
   nonce = Buffer.alloc(0);
   /** Bytes "queued": the loss the host sees, in the units SendRate steps down on (see writableLength). */
   lossBacklog = 0;
+  /** The last loss window was over LOSS_STEP_DOWN too. */
+  lossyBefore = false;
   setNoDelay(): void {}
   get writableLength(): number {
     return this.lossBacklog;
@@ -54,13 +58,38 @@ export interface UdpListenerOptions {
 }
 
 /**
- * Over this share of packets lost in LOSS_WINDOW_MS, the client is sent fewer snapshots.
- * High on purpose: Wi-Fi loses a few percent whatever the rate (fewer snapshots would not
- * help), and over ~60 packets a second 5 % loss often reads as 10 % by chance; a fifth lost
- * over two seconds is congestion, which a lower rate relieves.
+ * Over this share of packets lost in two LOSS_WINDOW_MS windows in a row, the client is sent
+ * fewer snapshots. High on purpose: Wi-Fi loses a few percent whatever the rate (fewer
+ * snapshots would not help: PAIRs cover it, see UdpPeer.redundant), and over ~60 packets a
+ * second 5 % loss often reads as 10 % by chance. One bad window is a burst (a stalled
+ * receiver, a microwave oven) that a lower rate would only outlast; a fifth lost over four
+ * seconds is congestion, which a lower rate relieves.
  */
 export const LOSS_STEP_DOWN = 0.2;
 export const LOSS_WINDOW_MS = 2000;
+
+/**
+ * Kernel buffers for one socket that every client shares: at the default (~208 KB, a few
+ * hundred small datagrams) 200 clients sending 40 packets a second fill it in ~40 ms, so a
+ * stall of the network thread (a GC, a big encode) would drop their inputs and acks, which
+ * the host would then read as loss. Linux caps the request at net.core.rmem_max / wmem_max.
+ */
+export const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export function roomyBuffers(socket: DgramSocket): void {
+  try {
+    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
+  } catch {
+    // not allowed here: the defaults stay, which only costs drops under a stall
+  }
+}
+
+/** dgram's lookup: an IPv4 literal at once, anything else (a bind to a name) through DNS. */
+const literalFirst: NonNullable<SocketOptions['lookup']> = (address, options, callback) => {
+  if (isIPv4(address)) callback(null, address, 4);
+  else lookup(address, options, callback);
+};
 
 export class UdpListener {
   private readonly socket: DgramSocket;
@@ -81,7 +110,9 @@ export class UdpListener {
     this.challengeRate = o.challengesPerSecond ?? CHALLENGES_PER_SECOND;
     if (!(this.challengeRate > 0)) throw new RangeError('challengesPerSecond must be positive');
     this.challengeTokens = this.challengeRate;
-    this.socket = createSocket({ type: 'udp4' });
+    // every address we send to is one a datagram came from (an IPv4 literal): Node's default
+    // lookup answers a literal a tick later, a queued callback per datagram sent
+    this.socket = createSocket({ type: 'udp4', lookup: literalFirst });
     this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
     this.socket.on('error', () => {}); // ICMP unreachable and the like: the peer times out
   }
@@ -105,6 +136,7 @@ export class UdpListener {
         resolve();
       });
     });
+    roomyBuffers(this.socket);
     return this.socket.address().port;
   }
 
@@ -128,18 +160,28 @@ export class UdpListener {
       case UdpType.CHALLENGE:
       case UdpType.ACCEPTED:
       case UdpType.DENIED:
+      case UdpType.RESET:
         return this.drop(UdpDrop.WRONG_DIRECTION, r, `type ${p.type}`);
       default:
         return this.connected(p, r);
     }
   }
 
-  private challenge(nonce: Buffer, r: RemoteInfo): void {
+  /** One reply to an address without a connection, within the budget (spoofed floods cost this much). */
+  private replyBudget(r: RemoteInfo): boolean {
     const now = performance.now();
     this.challengeTokens = Math.min(this.challengeRate, this.challengeTokens + ((now - this.tokensAt) * this.challengeRate) / 1000);
     this.tokensAt = now;
-    if (this.challengeTokens < 1) return this.drop(UdpDrop.HANDSHAKE_RATE_LIMITED, r);
+    if (this.challengeTokens < 1) {
+      this.drop(UdpDrop.HANDSHAKE_RATE_LIMITED, r);
+      return false;
+    }
     this.challengeTokens--;
+    return true;
+  }
+
+  private challenge(nonce: Buffer, r: RemoteInfo): void {
+    if (!this.replyBudget(r)) return;
     const { time, cookie } = this.cookies.issue(r.address, r.port, nonce);
     this.socket.send(encodeChallenge(nonce, time, cookie), r.port, r.address);
   }
@@ -183,10 +225,16 @@ export class UdpListener {
 
   private connected(p: Extract<UdpPacket, { header: unknown }>, r: RemoteInfo): void {
     const stream = this.streams.get(`${r.address}:${r.port}`);
-    if (!stream) return this.drop(UdpDrop.UNKNOWN_CONNECTION, r);
+    if (!stream) {
+      this.drop(UdpDrop.UNKNOWN_CONNECTION, r);
+      // a client of a network thread that died (or that we timed out) learns at once that it
+      // must handshake again, with its token; a goodbye needs no answer
+      if (p.type !== UdpType.DISCONNECT && this.replyBudget(r)) this.socket.send(encodeReset(p.header.key), r.port, r.address);
+      return;
+    }
     if (!timingSafeEqual(stream.peer.key, p.header.key)) return this.drop(UdpDrop.FORGED_KEY, r);
     // snapshots go one way: a client sending fragments is up to no good (a fragment bomb)
-    if (p.type === UdpType.FRAGMENT) return this.drop(UdpDrop.WRONG_DIRECTION, r, 'a fragment from a client');
+    if (p.type === UdpType.FRAGMENT || p.type === UdpType.PAIR) return this.drop(UdpDrop.WRONG_DIRECTION, r, `snapshot type ${p.type} from a client`);
     stream.receive(p, performance.now());
   }
 
@@ -195,13 +243,17 @@ export class UdpListener {
     const lossWindow = now - this.lossAt >= LOSS_WINDOW_MS;
     for (const s of this.streams.values()) {
       s.service(now);
-      if (lossWindow) {
-        const sent = s.peer.sent;
-        const n = sent.lost + sent.delivered;
-        s.lossBacklog = n >= 40 && sent.lost / n > LOSS_STEP_DOWN ? this.o.highWater + 1 : 0;
-        sent.lost = 0;
-        sent.delivered = 0;
-      }
+      const sent = s.peer.sent;
+      // the first packet known lost turns PAIRs on; a window without loss turns them off
+      if (sent.lost > 0) s.peer.redundant = true;
+      if (!lossWindow) continue;
+      const n = sent.lost + sent.delivered;
+      const lossy = n >= 40 && sent.lost / n > LOSS_STEP_DOWN;
+      s.lossBacklog = lossy && s.lossyBefore ? this.o.highWater + 1 : 0;
+      s.lossyBefore = lossy;
+      if (sent.lost === 0 && n > 0) s.peer.redundant = false;
+      sent.lost = 0;
+      sent.delivered = 0;
     }
     if (lossWindow) this.lossAt = now;
   }

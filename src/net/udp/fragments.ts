@@ -93,6 +93,19 @@ export class Reassembler {
     return this.complete(tick, set.parts as Uint8Array[]);
   }
 
+  /**
+   * A PAIR: snapshot `tick` whole, and a copy of `tick - 1`. Both are new unless completed
+   * already: the copy stands in for a lost or late datagram of the previous snapshot.
+   */
+  addPair(tick: number, bytes: Uint8Array, previous: Uint8Array, now: number): { done: { tick: number; bytes: Uint8Array }[] } | { drop: UdpDrop } {
+    this.expire(now);
+    if (tick <= this.newestDone) return { drop: UdpDrop.STALE_SEQUENCE };
+    const done = tick - 1 > this.newestDone ? [{ tick: tick - 1, bytes: previous }] : [];
+    done.push({ tick, bytes });
+    this.complete(tick, []);
+    return { done };
+  }
+
   private complete(tick: number, parts: Uint8Array[]): FragmentResult {
     this.newestDone = tick;
     for (const t of [...this.sets.keys()]) {

@@ -10,7 +10,9 @@ import {
   encodeFragment,
   encodeInput,
   encodeKeepalive,
+  encodePair,
   encodeReliable,
+  MAX_FRAGMENT_PAYLOAD,
   type PacketHeader,
   UdpDrop,
   type UdpPacket,
@@ -29,8 +31,8 @@ export interface PeerOptions extends ReliableOptions, ReassemblerOptions {
 export interface Received {
   /** Reliable messages now deliverable, in order. */
   messages: Uint8Array[];
-  /** A snapshot completed by this packet: its tick and msgpack bytes. */
-  snapshot?: { tick: number; bytes: Uint8Array };
+  /** Snapshots completed by this packet, oldest first: number and msgpack bytes. */
+  snapshots: { tick: number; bytes: Uint8Array }[];
   /** An INPUT packet's msgpack body. */
   input?: Uint8Array;
   /** The peer said goodbye. */
@@ -46,6 +48,13 @@ export class UdpPeer {
   readonly reassembler: Reassembler;
   readonly timeoutMs: number;
   lastHeardAt: number;
+  /**
+   * Send each one-datagram snapshot with a copy of the one before when they fit together (a
+   * PAIR): set by the host while it measures loss on this connection (udp-listener.ts).
+   */
+  redundant = false;
+  /** The last snapshot sent, kept while `redundant` for the next PAIR. */
+  private previous: { tick: number; bytes: Buffer } | null = null;
 
   constructor(
     /** The connection key both sides put in every header. */
@@ -75,12 +84,18 @@ export class UdpPeer {
     if (why) return why;
     this.lastHeardAt = now;
     for (const seq of this.sent.onAck(p.header.ack, p.header.ackBits).acked) this.reliable.onPacketAcked(seq);
-    const out: Received = { messages: [] };
+    const out: Received = { messages: [], snapshots: [] };
     switch (p.type) {
       case UdpType.FRAGMENT: {
         const r = this.reassembler.add(p.tick, p.index, p.count, p.bytes, now);
         if ('drop' in r) return r.drop;
-        if ('done' in r) out.snapshot = { tick: p.tick, bytes: r.done };
+        if ('done' in r) out.snapshots.push({ tick: p.tick, bytes: r.done });
+        break;
+      }
+      case UdpType.PAIR: {
+        const r = this.reassembler.addPair(p.tick, p.bytes, p.previous, now);
+        if ('drop' in r) return r.drop;
+        out.snapshots = r.done;
         break;
       }
       case UdpType.INPUT:
@@ -105,9 +120,15 @@ export class UdpPeer {
     return { key: this.key, seq: this.sent.take(), ack: this.window.newest, ackBits: this.window.bits };
   }
 
-  /** The datagrams carrying one snapshot. */
+  /** The datagrams carrying one snapshot (numbered `tick`: 1, 2, 3... on this connection). */
   snapshotPackets(tick: number, bytes: Uint8Array): Buffer[] {
     const parts = splitSnapshot(bytes);
+    const previous = this.previous;
+    // a copy: the caller's buffer is reused for the next encode
+    this.previous = this.redundant && parts.length === 1 ? { tick, bytes: Buffer.from(bytes) } : null;
+    if (previous && this.previous && previous.tick === tick - 1 && bytes.length + previous.bytes.length <= MAX_FRAGMENT_PAYLOAD) {
+      return [encodePair(this.header(), tick, bytes, previous.bytes)];
+    }
     return parts.map((part, i) => encodeFragment(this.header(), tick, i, parts.length, part));
   }
 

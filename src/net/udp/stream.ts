@@ -122,7 +122,7 @@ export class DatagramStream extends EventEmitter {
       for (const f of this.frames.push(Buffer.from(piece))) this.emitFrame(f);
     }
     if (this.frames.failed) return this.destroy();
-    if (got.snapshot) this.emitFrame(Buffer.from(got.snapshot.bytes));
+    for (const snap of got.snapshots) this.emitFrame(Buffer.from(snap.bytes));
     if (got.input) this.emitFrame(Buffer.from(got.input));
     if (got.disconnected) this.destroy(false);
   }

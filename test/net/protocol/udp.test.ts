@@ -11,8 +11,10 @@ import {
   encodeFragment,
   encodeInput,
   encodeKeepalive,
+  encodePair,
   encodeReliable,
   encodeRequest,
+  encodeReset,
   encodeResponse,
   HEADER_BYTES,
   MAX_DATAGRAM,
@@ -35,10 +37,12 @@ const datagram = fc.oneof(
   fc.tuple(exact(8), u32, exact(16)).map(([n, t, c]) => encodeChallenge(n, t, c)),
   fc.tuple(exact(8), u32, exact(16), bytes(MAX_JOIN_BYTES, 1)).map(([n, t, c, j]) => encodeResponse(n, t, c, j)),
   fc.tuple(exact(8), exact(8)).map(([n, k]) => encodeAccepted(n, k)),
+  exact(8).map((k) => encodeReset(k)),
   fc.tuple(exact(8), fc.constantFrom('BAD_TOKEN', 'SERVER_FULL')).map(([n, c]) => encodeDenied(n, c)),
   fc
     .tuple(header, u32, fc.integer({ min: 1, max: 64 }), bytes(MAX_FRAGMENT_PAYLOAD, 1))
     .chain(([h, t, count, b]) => fc.integer({ min: 0, max: count - 1 }).map((i) => encodeFragment(h, t, i, count, b))),
+  fc.tuple(header, u32, bytes(600, 1), bytes(600, 1)).map(([h, t, b, p]) => encodePair(h, t, b, p)),
   fc.tuple(header, bytes(600, 1)).map(([h, b]) => encodeInput(h, b)),
   fc
     .tuple(header, fc.array(fc.record({ id: u32, bytes: bytes(30, 1) }), { minLength: 1, maxLength: 32 }))
@@ -73,6 +77,17 @@ describe('udp wire format', () => {
         expect([r.packet.nonce, r.packet.time, r.packet.cookie, Buffer.from(r.packet.join)]).toEqual([n, t, c, j]);
       }),
     );
+    fc.assert(
+      fc.property(header, u32, bytes(700, 1), bytes(500, 1), (h, tick, now, before) => {
+        const r = decodeUdp(encodePair(h, tick, now, before));
+        if (!r.ok || r.packet.type !== UdpType.PAIR) throw new Error('not a pair');
+        expect([r.packet.header, r.packet.tick, Buffer.from(r.packet.bytes), Buffer.from(r.packet.previous)]).toEqual([h, tick, now, before]);
+      }),
+    );
+    const reset = decodeUdp(encodeReset(Buffer.alloc(8, 3)));
+    expect(reset.ok && reset.packet.type === UdpType.RESET && Buffer.from(reset.packet.key)).toEqual(Buffer.alloc(8, 3));
+    expect(decodeUdp(encodeReset(Buffer.alloc(8)).subarray(0, 13))).toMatchObject({ ok: false, reason: UdpDrop.BAD_LENGTH });
+    expect(encodeReset(Buffer.alloc(8)).length).toBeLessThan(HEADER_BYTES); // smaller than any packet that causes it
     const d = decodeUdp(encodeDenied(Buffer.alloc(8, 7), 'BAD_TOKEN'));
     expect(d.ok && d.packet.type === UdpType.DENIED && d.packet.code).toBe('BAD_TOKEN');
   });
@@ -150,6 +165,18 @@ describe('udp wire format', () => {
       m[HEADER_BYTES + 5] = count;
       expect(decodeUdp(m)).toMatchObject({ ok: false, reason: UdpDrop.BAD_FRAGMENT });
     }
+  });
+
+  it('a pair whose length leaves no previous snapshot, or is 0, is dropped; one over 1,200 bytes is never encoded', () => {
+    const h = { key: Buffer.alloc(8), seq: 1, ack: 0, ackBits: 0 };
+    const good = encodePair(h, 9, Buffer.alloc(10, 1), Buffer.alloc(5, 2));
+    for (const length of [0, 15, 16, 0xffff]) {
+      const m = Buffer.from(good);
+      m.writeUInt16LE(length, HEADER_BYTES + 4);
+      expect(decodeUdp(m)).toMatchObject({ ok: false, reason: UdpDrop.BAD_LENGTH });
+    }
+    expect(decodeUdp(good.subarray(0, HEADER_BYTES + 7))).toMatchObject({ ok: false, reason: UdpDrop.TOO_SHORT });
+    expect(() => encodePair(h, 9, Buffer.alloc(700), Buffer.alloc(501))).toThrow(RangeError);
   });
 
   it('udp drop reasons are drop reasons the shared counters know', () => {

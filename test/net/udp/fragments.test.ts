@@ -55,4 +55,20 @@ describe('udp snapshot fragments', () => {
     expect(r.add(11, 0, 2, full, 0)).toEqual({ drop: UdpDrop.REPLAYED });
     expect(r.add(11, 1, 3, full, 0)).toEqual({ drop: UdpDrop.BAD_FRAGMENT });
   });
+
+  it('a pair delivers the previous snapshot when it was lost or is late, and only the new one when it arrived', () => {
+    const r = new Reassembler();
+    const a = new Uint8Array([1]);
+    const b = new Uint8Array([2]);
+    const c = new Uint8Array([3]);
+    expect(r.addPair(5, b, a, 0)).toEqual({ done: [{ tick: 4, bytes: a }, { tick: 5, bytes: b }] });
+    expect(r.addPair(6, c, b, 0)).toEqual({ done: [{ tick: 6, bytes: c }] });
+    // 7 lost: 8 brings it; then 7 itself, late, is stale
+    expect(r.addPair(8, a, new Uint8Array([7]), 0)).toEqual({ done: [{ tick: 7, bytes: new Uint8Array([7]) }, { tick: 8, bytes: a }] });
+    expect(r.addPair(7, new Uint8Array([7]), c, 0)).toEqual({ drop: UdpDrop.STALE_SEQUENCE });
+    // a pair completes past an incomplete set (its copy of that snapshot is whole), which is forgotten
+    expect(r.add(9, 0, 2, new Uint8Array(MAX_FRAGMENT_PAYLOAD), 0)).toEqual({ pending: true });
+    expect(r.addPair(10, b, c, 0)).toEqual({ done: [{ tick: 9, bytes: c }, { tick: 10, bytes: b }] });
+    expect(r.heldSets).toBe(0);
+  });
 });

@@ -3,7 +3,7 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logger } from '../../../src/engine/log.js';
-import { decodeUdp, encodeRequest, encodeResponse, UdpDrop, UdpType } from '../../../src/net/protocol/udp.js';
+import { decodeUdp, encodeDisconnect, encodeKeepalive, encodeRequest, encodeResponse, UdpDrop, UdpType } from '../../../src/net/protocol/udp.js';
 import { DropCounter } from '../../../src/net/server/drops.js';
 import { UdpListener } from '../../../src/net/server/udp-listener.js';
 import { cleanupNet, LOOPBACK, onCleanup, sleep, waitUntil } from '../../helpers/net.js';
@@ -69,5 +69,28 @@ describe('udp listener', () => {
     expect(keys[0]).toBe(keys[1]);
     expect(accepted).toHaveLength(1);
     expect(l.connections).toBe(1);
+  });
+
+  it('a connected packet from an address without a connection gets a RESET echoing its key, smaller than itself, within the reply budget; a goodbye gets none', async () => {
+    const { drops, port } = await listener(5);
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.2', () => r()));
+    onCleanup(() => s.close());
+    const got: Buffer[] = [];
+    s.on('message', (m) => got.push(m));
+    const key = Buffer.alloc(8, 9);
+    const keepalive = encodeKeepalive({ key, seq: 1, ack: 0, ackBits: 0 });
+    s.send(encodeDisconnect({ key, seq: 1, ack: 0, ackBits: 0 }), port, LOOPBACK);
+    s.send(keepalive, port, LOOPBACK);
+    await waitUntil(() => got.length > 0, 2000, 'a reset');
+    const r = decodeUdp(got[0]!);
+    expect(r.ok && r.packet.type === UdpType.RESET && Buffer.from(r.packet.key)).toEqual(key);
+    expect(got[0]!.length).toBeLessThan(keepalive.length);
+    // 20 more at once: the budget (5 a second) answers a few, the rest are only counted
+    for (let i = 2; i < 22; i++) s.send(encodeKeepalive({ key, seq: i, ack: 0, ackBits: 0 }), port, LOOPBACK);
+    await waitUntil(() => (drops.counts[UdpDrop.UNKNOWN_CONNECTION] ?? 0) >= 22, 2000, 'all counted');
+    await sleep(50);
+    expect(got.length).toBeLessThanOrEqual(6);
+    expect(drops.counts[UdpDrop.HANDSHAKE_RATE_LIMITED]).toBeGreaterThan(0);
   });
 });
