@@ -92,7 +92,7 @@ export class HttpFront {
     // listens, so the head timeout is a timer per socket (take())
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
     this.server.on('clientError', (err: Error & { code?: string }, socket: Socket) => this.clientError(err, socket));
-    this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false, autoPong: false });
     this.wss.on('wsClientError', (err: Error, socket: Socket) => {
       this.drops.count(DropReason.WS_BAD_UPGRADE, { why: err.message });
       this.release(socket);
