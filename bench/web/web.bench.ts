@@ -196,6 +196,9 @@ export async function run(): Promise<SuiteResult> {
     try {
       await page.goto('about:blank');
       await openPage(page, b.host.port);
+      // a match, not the lobby: alone, readying starts it
+      await page.keyboard.press('Space');
+      await page.waitForFunction(() => (globalThis as unknown as { lanparty: { interpolator: { latest: { phase: number } | null } } }).lanparty.interpolator.latest?.phase === 1, undefined, { timeout: 10_000 });
       const f = await measureFrames(page);
       rows.push({ case: 'frames', entities: f.entities, fps: round(f.fps, 1), longest_frame_ms: round(f.longest, 1), snapshots: f.snapshots, states: f.states });
     } finally {
