@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   failover: () => import('./net/failover.bench.js'),
   load: () => import('./net/load.bench.js'),
   udp: () => import('./net/udp.bench.js'),
+  web: () => import('./web/web.bench.js'),
 };
 
 const known = () => Object.keys(SUITES).join(', ');

@@ -80,44 +80,54 @@ const FIELDS = {
 } as const;
 type FieldName = keyof typeof FIELDS;
 
+/** A field's values for the entities of a snapshot, read at a row (undefined: 0). */
+type Column = ArrayLike<number | undefined>;
+const NONE: Column = [];
+
+/**
+ * The entity list of one snapshot. `rows` maps the i-th entity to its row in the columns (a
+ * decoded state's rows are entity ids; null: row i, as in a JSON snapshot). Columns are read
+ * directly, not through a function per field: this runs for every entity of every snapshot
+ * (bench/web, "to world").
+ */
 function build(
   tick: number,
   ids: ArrayLike<number>,
-  col: (name: FieldName) => ((i: number) => number) | null,
+  rows: ArrayLike<number> | null,
+  col: (name: FieldName) => Column | undefined,
   global: (name: string) => number,
   globalNames: readonly string[],
   archetypes: readonly string[],
 ): WorldState {
-  const get = Object.fromEntries(Object.keys(FIELDS).map((k) => [k, col(k as FieldName) ?? (() => 0)])) as Record<
-    FieldName,
-    (i: number) => number
-  >;
-  const entities: EntityState[] = [];
+  const c = {} as Record<FieldName, Column>;
+  for (const k of Object.keys(FIELDS) as FieldName[]) c[k] = col(k) ?? NONE;
+  const entities: EntityState[] = new Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
-    const kind = archetypes[get.kind(i) - 1] ?? '';
-    entities.push({
+    const r = rows === null ? i : rows[i]!;
+    const kind = archetypes[(c.kind[r] ?? 0) - 1] ?? '';
+    entities[i] = {
       id: ids[i]!,
-      gen: get.gen(i),
+      gen: c.gen[r] ?? 0,
       kind,
-      x: get.x(i),
-      y: get.y(i),
-      owner: get.owner(i),
-      slot: kind === 'laser' ? get.laserSlot(i) : get.slot(i),
-      health: get.health(i),
-      score: get.score(i) + get.points(i) + get.racePoints(i),
-      ready: get.ready(i) !== 0,
-      lost: get.lost(i) !== 0,
-      won: get.won(i) !== 0 || get.raceWon(i) !== 0,
-      color: get.color(i),
-      wins: get.gamesWon(i) + get.raceWins(i),
-      size: get.size(i),
-      rgb: get.rgb(i),
-      ex: get.ex(i),
-      ey: get.ey(i),
-      crashed: get.crashed(i),
-      team: get.team(i),
-      caught: get.caught(i),
-    });
+      x: c.x[r] ?? 0,
+      y: c.y[r] ?? 0,
+      owner: c.owner[r] ?? 0,
+      slot: (kind === 'laser' ? c.laserSlot[r] : c.slot[r]) ?? 0,
+      health: c.health[r] ?? 0,
+      score: (c.score[r] ?? 0) + (c.points[r] ?? 0) + (c.racePoints[r] ?? 0),
+      ready: (c.ready[r] ?? 0) !== 0,
+      lost: (c.lost[r] ?? 0) !== 0,
+      won: (c.won[r] ?? 0) !== 0 || (c.raceWon[r] ?? 0) !== 0,
+      color: c.color[r] ?? 0,
+      wins: (c.gamesWon[r] ?? 0) + (c.raceWins[r] ?? 0),
+      size: c.size[r] ?? 0,
+      rgb: c.rgb[r] ?? 0,
+      ex: c.ex[r] ?? 0,
+      ey: c.ey[r] ?? 0,
+      crashed: c.crashed[r] ?? 0,
+      team: c.team[r] ?? 0,
+      caught: c.caught[r] ?? 0,
+    };
   }
   const globals: Record<string, number> = {};
   for (const n of globalNames) globals[n] = global(n);
@@ -128,13 +138,13 @@ function build(
 export function fromSnapshotState(codec: SnapshotCodec, state: SnapshotState): WorldState {
   const ids: number[] = [];
   for (let e = 1; e <= state.top; e++) if (state.live[e] === 1) ids.push(e);
-  const columns = new Map(codec.fields.map((f, i) => [f.key, state.values[i]!]));
   return build(
     state.tick,
     ids,
+    ids,
     (name) => {
-      const v = columns.get(FIELDS[name]);
-      return v ? (i) => v[ids[i]!]! : null;
+      const i = codec.fields.findIndex((f) => f.key === FIELDS[name]);
+      return i < 0 ? undefined : state.values[i];
     },
     (name) => {
       const i = codec.globalNames.indexOf(name);
@@ -150,10 +160,8 @@ export function fromJsonSnapshot(snap: JsonSnapshot, archetypes: readonly string
   return build(
     snap.tick,
     snap.ids,
-    (name) => {
-      const v = snap.fields[FIELDS[name]];
-      return v ? (i) => v[i] ?? 0 : null;
-    },
+    null,
+    (name) => snap.fields[FIELDS[name]],
     (name) => snap.globals[name] ?? 0,
     Object.keys(snap.globals),
     archetypes,

@@ -10,7 +10,7 @@ import { Interpolator } from '../client-core/interpolate.js';
 import { Predictor } from '../client-core/predict.js';
 import { fromSnapshotState, ownShip, type WorldState } from '../client-core/world.js';
 import type { ChatMsg, RosterEntry } from '../net/protocol/messages.js';
-import { decodeSnapshot } from '../net/protocol/snapshot/index.js';
+import { decodeSnapshot, type SnapshotState } from '../net/protocol/snapshot/index.js';
 import { gameView } from '../render-term/games.js';
 import { KEY_BUTTONS, KITTY_EVENT_TYPES, Keyboard } from '../render-term/input.js';
 import { Button } from '../engine/games/shooter/schema.js';
@@ -289,10 +289,19 @@ Object.assign(globalThis, {
     get snapRate() {
       return snapRate;
     },
-    /** Decode a full snapshot message into a scratch state (the decode figure of the bench). */
-    decodeFull(m: Record<string, unknown>): boolean {
+    /**
+     * Decode a full snapshot message (bench/web: the decode figure), into `out` (a state an
+     * earlier call returned) as the session reuses its states, else into a new state.
+     */
+    decodeFull(m: Record<string, unknown>, out?: SnapshotState): SnapshotState | null {
       const codec = client.session.codec;
-      return codec !== null && decodeSnapshot(codec, m, null).ok;
+      const r = codec && decodeSnapshot(codec, m, null, out);
+      return r && r.ok ? r.state : null;
+    },
+    /** What every snapshot becomes before it is drawn (bench/web). */
+    worldOf(state: SnapshotState): WorldState | null {
+      const codec = client.session.codec;
+      return codec && fromSnapshotState(codec, state);
     },
   },
 });

@@ -33,9 +33,12 @@ export class WsPeer {
     });
   }
 
-  /** Open ws://127.0.0.1:port/ws; rejects with the HTTP status when the upgrade is refused. */
-  static async open(port: number, path = '/ws'): Promise<WsPeer> {
-    const ws = new WebSocket(`ws://${LOOPBACK}:${port}${path}`);
+  /**
+   * Open ws://127.0.0.1:port/ws (from `localAddress`, another loopback address for a second
+   * machine); rejects with the HTTP status when the upgrade is refused.
+   */
+  static async open(port: number, path = '/ws', localAddress?: string): Promise<WsPeer> {
+    const ws = new WebSocket(`ws://${LOOPBACK}:${port}${path}`, localAddress ? { localAddress } : {});
     onCleanup(() => ws.terminate());
     await withTimeout(
       new Promise<void>((resolve, reject) => {

@@ -150,6 +150,23 @@ describe('ws: WebSocket peers play like TCP clients', () => {
     await expectPlaying(honest);
   });
 
+  it('pings count against the message rate: over it they are dropped (RATE_LIMITED) and not answered', async () => {
+    // a rate above the honest client's own acks (20 a second), which it must never hit
+    const { th, honest } = await withHonest({ limits: { rateBurst: 20, ratePerSecond: 30 } });
+    const { peer } = await WsPeer.joined(th.port);
+    let pongs = 0;
+    peer.ws.on('pong', () => pongs++);
+    for (let i = 0; i < 500; i++) peer.ws.ping(Buffer.alloc(100));
+    await waitUntil(() => (drops(th)[ErrorCode.RATE_LIMITED] ?? 0) >= 450, 3000, 'the pings over the rate counted');
+    await sleep(300);
+    // the join took one token; a few more came back with the time the flood took
+    expect(pongs).toBeGreaterThanOrEqual(19);
+    expect(pongs).toBeLessThan(100);
+    expect(pongs + drops(th)[ErrorCode.RATE_LIMITED]!).toBe(500);
+    expect(peer.closed).toBe(false);
+    await expectPlaying(honest);
+  });
+
   it('a WebSocket client that never reads is skipped, then closed with SLOW_CONSUMER', async () => {
     const { th, honest } = await withHonest(BUSY_SLOW_CONSUMER);
     fillWithFiringPlayers(th);

@@ -8,6 +8,7 @@
 //   head over maxHeaderBytes        -> 431      unparsable             -> 400
 //   no whole request in headTimeoutMs (slowloris)                      -> 408, cut
 //   over maxSockets HTTP sockets at once, over the upgrade rate        -> 503
+//   (the upgrade rate is per remote address: ./upgrade-buckets.ts)
 //
 // Every refusal is counted under its DropReason and logged (rate-limited, drops.ts). One
 // request per connection (Connection: close): a page loads three files, and a socket that
@@ -18,6 +19,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DropReason, type DropCounter } from './drops.js';
 import type { StaticFile } from './static-files.js';
+import { UpgradeBuckets } from './upgrade-buckets.js';
 
 export interface HttpLimits {
   /** Bytes of request line + headers. */
@@ -26,7 +28,7 @@ export interface HttpLimits {
   headTimeoutMs: number;
   /** HTTP sockets open at once (upgraded WebSockets are not HTTP sockets any more). */
   maxSockets: number;
-  /** WebSocket upgrades per second, and the burst above it. */
+  /** WebSocket upgrades per second from one address, and the burst above it. */
   upgradesPerSecond: number;
   upgradeBurst: number;
 }
@@ -76,8 +78,7 @@ export class HttpFront {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Map<Socket, NodeJS.Timeout>();
-  private tokens: number;
-  private tokensAt = performance.now();
+  private readonly upgrades: UpgradeBuckets;
 
   constructor(
     private readonly files: ReadonlyMap<string, StaticFile>,
@@ -86,13 +87,13 @@ export class HttpFront {
     private readonly drops: DropCounter,
     private readonly events: HttpFrontEvents,
   ) {
-    this.tokens = limits.upgradeBurst;
+    this.upgrades = new UpgradeBuckets(limits.upgradesPerSecond, limits.upgradeBurst);
     this.server = createServer({ maxHeaderSize: limits.maxHeaderBytes, keepAlive: false }, (req, res) => this.request(req, res));
     // the checks of headersTimeout/requestTimeout run only on a listening server: ours never
     // listens, so the head timeout is a timer per socket (take())
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
     this.server.on('clientError', (err: Error & { code?: string }, socket: Socket) => this.clientError(err, socket));
-    this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false, autoPong: false });
     this.wss.on('wsClientError', (err: Error, socket: Socket) => {
       this.drops.count(DropReason.WS_BAD_UPGRADE, { why: err.message });
       this.release(socket);
@@ -161,7 +162,7 @@ export class HttpFront {
       this.release(socket);
       return rawAnswer(socket, 404);
     }
-    if (!this.admitUpgrade()) {
+    if (!this.upgrades.take(socket.remoteAddress ?? '', performance.now())) {
       this.drops.count(DropReason.WS_UPGRADE_FLOOD, { remote: socket.remoteAddress });
       this.release(socket);
       return rawAnswer(socket, 503);
@@ -170,16 +171,6 @@ export class HttpFront {
       this.release(socket);
       this.events.ws(ws, socket);
     });
-  }
-
-  private admitUpgrade(): boolean {
-    const now = performance.now();
-    const l = this.limits;
-    this.tokens = Math.min(l.upgradeBurst, this.tokens + ((now - this.tokensAt) * l.upgradesPerSecond) / 1000);
-    this.tokensAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   private clientError(err: Error & { code?: string }, socket: Socket): void {

@@ -8,6 +8,11 @@
 // Every frame the host builds carries the 4-byte length header of TCP mode; here the payload
 // is sent as a subarray of it (no copy). The backlog is ws.bufferedAmount (bytes queued in
 // the ws sender and the socket), so skipping and SLOW_CONSUMER work as for TCP.
+//
+// Pings are answered here, not by ws (the HTTP front turns its autoPong off): a ping counts
+// against the peer's message rate like any message (RATE_LIMITED over it), and is not
+// answered while the peer is behind on reading. ws's own answer pongs every ping at any
+// rate, and cuts a peer with 60 unwritten pongs without a word: neither counted nor logged.
 
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
@@ -58,6 +63,7 @@ export class WsConnection extends Connection {
     this.mode = 'msgpack';
     socket.on('drain', () => (this.behindSince = 0));
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('ping', (data: Buffer) => this.onPing(data));
     ws.on('error', (err: Error & { code?: string }) => this.onError(err));
     ws.on('close', () => {
       clearTimeout(this.closeTimer);
@@ -77,6 +83,14 @@ export class WsConnection extends Connection {
       return;
     }
     this.deliver(buf);
+  }
+
+  private onPing(data: Buffer): void {
+    traffic.bytesIn += data.length;
+    if (this.closed || !this.admit()) return;
+    // a peer that does not read gets no more bytes than a snapshot skip allows; SLOW_CONSUMER follows
+    if (this.backlog > this.limits.maxBacklog) return;
+    this.ws.pong(data);
   }
 
   /** ws found the peer's bytes unusable and closes the socket itself (1009 over maxPayload, 1002...). */
