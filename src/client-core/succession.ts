@@ -5,7 +5,7 @@
 //
 //   welcomed(epoch) ──► playing ──link drops──► next(): rank 0, rank 1, ..., the lost host
 //        ▲  false: fenced (an older epoch):                 │ all refused: wait a round delay
-//        │  close, next()                                  ▼ (100, 200, 400, 500, 500 ms ...)
+//        │  close, next()                                  ▼ (100, 200, 250, 250 ms ...)
 //        └──────────────────────────────── a host answers with a welcome
 //
 // The terminal client finds hosts by their beacons (src/net/client/session-client.ts) and
@@ -63,9 +63,9 @@ export interface SuccessionOptions {
   /** Delay before the first round of attempts after a loss (default 100 ms). */
   minDelayMs?: number;
   /**
-   * Longest delay between rounds (default 500 ms). A new host listens about 0.8 s after
-   * its predecessor died (docs/benchmarks.md, failover): a round every half second at most
-   * finds it soon after, and a refused attempt costs one SYN on the LAN.
+   * Longest delay between rounds (default 250 ms). A new host listens about 0.8 s after
+   * its predecessor died (docs/benchmarks.md, failover), later on a busy machine: a round
+   * every quarter second finds it soon after, and a refused attempt costs a SYN and a RST.
    */
   maxDelayMs?: number;
 }
@@ -92,7 +92,7 @@ export class HostSuccession {
   constructor(first: HostAddress, o: SuccessionOptions = {}) {
     this.target = first;
     this.home = first;
-    this.backoff = new Backoff(o.minDelayMs ?? 100, o.maxDelayMs ?? 500);
+    this.backoff = new Backoff(o.minDelayMs ?? 100, o.maxDelayMs ?? 250);
   }
 
   /** Welcomed by the host being tried. False: it is older than a host followed; close it, take next(). */

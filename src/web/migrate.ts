@@ -32,6 +32,8 @@ export class PageFollow {
   migrations = 0;
   /** ms from each loss of the link to the first snapshot from the next host (newest last). */
   readonly resumeMs: number[] = [];
+  /** The last attempts and what came of them, for a person (or a failed test) to read. */
+  readonly trail: string[] = [];
   private lostAt = -1;
   private welcomedAfterLoss = false;
   private lostHost: HostAddress | null = null;
@@ -46,6 +48,12 @@ export class PageFollow {
   /** The host to try now. */
   get url(): string {
     return wsUrl(this.succession.target);
+  }
+
+  /** Note what happened to the link (kept: the last 32 lines). */
+  note(now: number, what: string): void {
+    this.trail.push(`${now.toFixed(0)} ${what} ${this.url}`);
+    if (this.trail.length > 32) this.trail.shift();
   }
 
   /** Whether this page knows of other nodes to go to (a LAN session). */

@@ -44,7 +44,7 @@ export class WebClient {
     this.follow = new PageFollow(first, (line) => console.warn(line));
     setInterval(() => {
       // a host that vanished without closing (power cut, cable): give up on its link
-      if (this.ws && this.link === 'playing' && performance.now() - this.lastHeard > SILENCE_MS) this.drop(this.ws);
+      if (this.ws && this.link === 'playing' && performance.now() - this.lastHeard > SILENCE_MS) this.drop(this.ws, 'silent');
     }, 250);
   }
 
@@ -52,12 +52,14 @@ export class WebClient {
     const ws = new WebSocket(this.follow.url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    const giveUp = setTimeout(() => this.drop(ws), WELCOME_TIMEOUT_MS);
+    const giveUp = setTimeout(() => this.drop(ws, 'no welcome in time'), WELCOME_TIMEOUT_MS);
+    this.follow.note(performance.now(), 'try');
     const session = new ClientSession(false, (m) => this.send(ws, m), {
       ...this.events,
       welcomed: () => {
         clearTimeout(giveUp);
-        if (!this.follow.welcomed(session.welcome.epoch)) return this.drop(ws);
+        if (!this.follow.welcomed(session.welcome.epoch)) return this.drop(ws, 'fenced');
+        this.follow.note(performance.now(), `welcomed at epoch ${session.welcome.epoch}`);
         this.lastHeard = performance.now();
         this.reconnect.welcomed(session.welcome.token);
         this.setLink('playing');
@@ -70,6 +72,7 @@ export class WebClient {
     });
     this.session = session;
     ws.onopen = () => {
+      this.follow.note(performance.now(), 'open');
       const join: JoinMsg = { type: 'join', protocol: PROTOCOL_VERSION };
       const token = this.reconnect.token;
       if (token) join.token = token;
@@ -92,15 +95,16 @@ export class WebClient {
       session.message(m as Record<string, unknown>);
       if ((m as { type?: unknown }).type === 'snapshot') this.follow.snapshot(performance.now());
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       clearTimeout(giveUp);
-      this.drop(ws);
+      this.drop(ws, `closed ${ev.code}`);
     };
   }
 
   /** Done with this link (closed, silent, too slow, fenced): try the next host. */
-  private drop(ws: WebSocket): void {
+  private drop(ws: WebSocket, why: string): void {
     if (this.ws !== ws) return;
+    this.follow.note(performance.now(), why);
     this.ws = null;
     ws.onclose = ws.onmessage = ws.onopen = null;
     ws.close();

@@ -40,7 +40,7 @@ describe('host succession', () => {
     expect([s.next(), s.next(), s.next()].map((n) => `${n.target.ip}:${n.target.port} ${n.delayMs}`)).toEqual([
       '127.0.0.60:47380 100',
       '127.0.0.60:47380 200',
-      '127.0.0.60:47380 400',
+      '127.0.0.60:47380 250',
     ]);
   });
 

@@ -12,69 +12,17 @@
 // (.ci/run installs it) and dist/ (`npm test` builds first).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { LanpartyClient } from '../../src/net/client/client.js';
 import { closeBrowsers, openBrowser } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/tmux.js';
 import { killAllCli, startCli } from '../e2e/procs.js';
 import { waitUntil } from '../helpers/net.js';
+import { fireUntilScore, pageUntil, readyUp, stateOf } from '../helpers/web-page.js';
 
 afterEach(async () => {
   await closeBrowsers();
   await killAllCli();
 });
-
-interface PageState {
-  link: string;
-  game: string;
-  me: number;
-  snapshots: number;
-  phase: number;
-  own: { x: number; y: number; score: number; ready: boolean } | null;
-}
-
-/** What the page knows now (window.lanparty, set by src/web/app.ts). */
-const stateOf = (page: Page): Promise<PageState> =>
-  page.evaluate(() => {
-    const lp = (globalThis as unknown as { lanparty: any }).lanparty;
-    const w = lp.interpolator.latest;
-    const own = w?.entities.find((e: any) => e.owner === lp.me && e.kind === 'player') ?? null;
-    return {
-      link: lp.client.link,
-      game: lp.game,
-      me: lp.me,
-      snapshots: lp.client.session?.snapshots ?? 0,
-      phase: w?.phase ?? -1,
-      own: own && { x: own.x, y: own.y, score: own.score, ready: own.ready },
-    };
-  });
-
-async function pageUntil(page: Page, pred: (s: PageState) => boolean, timeoutMs: number, what: string): Promise<PageState> {
-  let last: PageState | null = null;
-  try {
-    return await waitUntil(async () => {
-      last = await stateOf(page);
-      return pred(last) ? last : null;
-    }, timeoutMs, what);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; page state ${JSON.stringify(last)}`);
-  }
-}
-
-/** Ready up the way a player does: press (fire/ready) and look, again if the match did not start. */
-async function readyUp(page: Page, press: () => Promise<void>): Promise<void> {
-  const until = performance.now() + 15_000;
-  while (performance.now() < until) {
-    await press();
-    try {
-      await pageUntil(page, (s) => s.phase === 1, 1500, 'the match to start');
-      return;
-    } catch {
-      // pressed too briefly or too early: press again
-    }
-  }
-  await pageUntil(page, (s) => s.phase === 1, 1, 'the match to start');
-}
 
 async function startHost(ip: string, port: number) {
   const host = startCli(['host', '--bind', ip, '--port', String(port), '--bots', '0', '--duration', '300'], ip);
@@ -101,18 +49,7 @@ describe('web client in chromium', () => {
     expect(moved.own!.y).toBe(before.y);
 
     // fire while sweeping across the field until a laser hits something
-    await page.keyboard.down('Space');
-    let dir = 'ArrowLeft';
-    const until = performance.now() + 40_000;
-    let s = await stateOf(page);
-    while (s.own !== null && s.own.score === 0 && performance.now() < until) {
-      await page.keyboard.down(dir);
-      await page.waitForTimeout(1200);
-      await page.keyboard.up(dir);
-      dir = dir === 'ArrowLeft' ? 'ArrowRight' : 'ArrowLeft';
-      s = await stateOf(page);
-    }
-    await page.keyboard.up('Space');
+    const s = await fireUntilScore(page, 40_000);
     expect(s.own?.score ?? 0).toBeGreaterThan(0);
     // the side panel shows it too, and the HUD counts snapshots
     await waitUntil(async () => /hp\s+\d+\s+[1-9]\d*\s+webber/.test((await page.textContent('#players')) ?? ''), 3000, 'the score in the panel');
