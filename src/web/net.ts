@@ -33,6 +33,7 @@ export class WebClient {
   private readonly reconnect: Reconnect;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastHeard = 0;
+  private readonly watch: ReturnType<typeof setInterval>;
 
   constructor(
     first: HostAddress,
@@ -42,7 +43,7 @@ export class WebClient {
   ) {
     this.reconnect = new Reconnect(store);
     this.follow = new PageFollow(first, (line) => console.warn(line));
-    setInterval(() => {
+    this.watch = setInterval(() => {
       // a host that vanished without closing (power cut, cable): give up on its link
       if (this.ws && this.link === 'playing' && performance.now() - this.lastHeard > SILENCE_MS) this.drop(this.ws, 'silent');
     }, 250);
@@ -128,6 +129,7 @@ export class WebClient {
 
   stop(): void {
     clearTimeout(this.timer);
+    clearInterval(this.watch);
     const ws = this.ws;
     this.ws = null;
     ws?.close();

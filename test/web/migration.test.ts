@@ -38,7 +38,8 @@ describe('web page host migration', () => {
     const c = new Cluster(spec);
     await c.startTogether(NODE_IPS);
     let cons = await c.waitConsensus(40_000, { clients: true });
-    const { page, errors } = await openBrowser();
+    // a small window: chromium draws in software here, and the nodes need the CPU more
+    const { page, errors } = await openBrowser({ viewport: { width: 480, height: 360 } });
     await page.goto(`http://${cons.host.ip}:${spec.port}/?name=follower`);
     const others = (host: NodeProcess) => c.alive().filter((n) => n !== host).map((n) => `${n.ip}:${spec.port}`).sort();
     // the host tells the page where the two other nodes' game ports are
@@ -87,7 +88,7 @@ describe('web page host migration', () => {
       expect(banner).toBe('host left — reconnecting…');
       expectSamePlayer(before, after);
       // the issue's acceptance check: within 2 s of the kill
-      const where = `new host elected ${electMs.at(-1)} ms, listening ${listenMs.at(-1)} ms after the kill; the page's attempts: ${after.trail.join(' | ')}`;
+      const where = `run ${run + 1}: new host elected ${electMs.at(-1)} ms, listening ${listenMs.at(-1)} ms after the kill; the page's attempts: ${after.trail.join(' | ')}`;
       expect(tBack, where).toBeLessThanOrEqual(2000);
 
       await dead.exitPromise;
@@ -105,7 +106,8 @@ describe('web page host migration', () => {
       `[measured] web page host migration, ${MIGRATIONS} kill -9 runs (3-node loopback LAN, headless chromium, 2 shared cores): ` +
         `page link lost -> first snapshot of the new host median ${median(resumeMs).toFixed(0)} ms (runs ${resumeMs.map((v) => v.toFixed(0)).join(', ')}); ` +
         `kill -> seen playing by the test median ${median(observedMs).toFixed(0)} ms (runs ${observedMs.map((v) => v.toFixed(0)).join(', ')}); ` +
-        `of which the election: new host elected ${median(electMs)} ms, listening ${median(listenMs)} ms after the kill (medians)`,
+        `of which the nodes: new host elected ${median(electMs)} ms, listening ${median(listenMs)} ms after the kill; ` +
+        `the page, from the new host listening to playing on it: median ${median(observedMs.map((t, i) => t - listenMs[i]!)).toFixed(0)} ms`,
     );
   }, 300_000);
 });
