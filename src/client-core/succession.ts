@@ -5,7 +5,7 @@
 //
 //   welcomed(epoch) ──► playing ──link drops──► next(): rank 0, rank 1, ..., the lost host
 //        ▲  false: fenced (an older epoch):                 │ all refused: wait a round delay
-//        │  close, next()                                  ▼ (100, 200, 250, 250 ms ...)
+//        │  close, next()                                  ▼ (100 ms x 20, then 200 ... 2 s)
 //        └──────────────────────────────── a host answers with a welcome
 //
 // The terminal client finds hosts by their beacons (src/net/client/session-client.ts) and
@@ -39,19 +39,26 @@ export class EpochFence {
   }
 }
 
-/** Delays between rounds of attempts: min, twice that, ... up to max; reset when welcomed. */
+/**
+ * Delays between rounds of attempts: `minMs` for the first `steadyRounds` rounds (the window
+ * in which a new host appears), then twice as long each round up to `maxMs`; reset when
+ * welcomed.
+ */
 export class Backoff {
   private rounds = 0;
 
   constructor(
     readonly minMs: number,
     readonly maxMs: number,
+    readonly steadyRounds = 0,
   ) {
     if (!(minMs >= 0 && maxMs >= minMs)) throw new RangeError('Backoff: minMs must be >= 0 and maxMs >= minMs');
+    if (!(Number.isInteger(steadyRounds) && steadyRounds >= 0)) throw new RangeError('Backoff: steadyRounds must be an integer >= 0');
   }
 
   next(): number {
-    return Math.min(this.maxMs, this.minMs * 2 ** this.rounds++);
+    const past = this.rounds++ - this.steadyRounds;
+    return past < 0 ? this.minMs : Math.min(this.maxMs, this.minMs * 2 ** (past + 1));
   }
 
   reset(): void {
@@ -60,13 +67,16 @@ export class Backoff {
 }
 
 export interface SuccessionOptions {
-  /** Delay before the first round of attempts after a loss (default 100 ms). */
-  minDelayMs?: number;
   /**
-   * Longest delay between rounds (default 250 ms). A new host listens about 0.8 s after
-   * its predecessor died (docs/benchmarks.md, failover), later on a busy machine: a round
-   * every quarter second finds it soon after, and a refused attempt costs a SYN and a RST.
+   * Delay before each of the first rounds after a loss (default 100 ms). A new host listens
+   * about 0.8 s after its predecessor died (docs/benchmarks.md, failover), seconds later on
+   * a busy machine: a round every tenth of a second finds it soon after, and a refused
+   * attempt costs a SYN and a RST on the LAN.
    */
+  minDelayMs?: number;
+  /** Rounds at minDelayMs before the delays grow (default 30: 3 s and more). */
+  steadyRounds?: number;
+  /** Longest delay between rounds, once they grow (default 2 s: a host that is gone for good). */
   maxDelayMs?: number;
 }
 
@@ -92,7 +102,7 @@ export class HostSuccession {
   constructor(first: HostAddress, o: SuccessionOptions = {}) {
     this.target = first;
     this.home = first;
-    this.backoff = new Backoff(o.minDelayMs ?? 100, o.maxDelayMs ?? 250);
+    this.backoff = new Backoff(o.minDelayMs ?? 100, o.maxDelayMs ?? 2000, o.steadyRounds ?? 30);
   }
 
   /** Welcomed by the host being tried. False: it is older than a host followed; close it, take next(). */

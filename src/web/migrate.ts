@@ -26,6 +26,40 @@ export function wsUrl(h: HostAddress): string {
   return `ws://${h.ip}:${h.port}/ws`;
 }
 
+/** How long a probe may take: a machine that vanished answers nothing at all. */
+export const PROBE_TIMEOUT_MS = 1000;
+let probes = 0;
+
+/**
+ * Whether a game port answers HTTP (a host listens there), without opening a WebSocket.
+ * Chromium throttles a page's WebSocket connections by how many of them failed lately (a
+ * delay that doubles with each failure: after a few dozen refused attempts, seconds per
+ * attempt), and while it looks for the new host the page meets mostly closed ports (nodes
+ * that do not host, the dead host). A plain request that fails costs nothing of the kind,
+ * so the page opens a WebSocket only to a port that answered. The answer itself is opaque
+ * (no-cors): that something answered is all it says.
+ */
+export async function probe(h: HostAddress, timeoutMs = PROBE_TIMEOUT_MS, fetcher: typeof fetch = fetch): Promise<boolean> {
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      resolve(false);
+    }, timeoutMs);
+  });
+  // a fresh URL each time: never an answer from the cache
+  const answer = fetcher(`http://${h.ip}:${h.port}/icon.svg?probe=${++probes}`, { mode: 'no-cors', signal: abort.signal }).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class PageFollow {
   readonly succession: HostSuccession;
   /** Migrations done: welcomed by another host after a loss. */

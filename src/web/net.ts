@@ -8,7 +8,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { ClientSession, type SessionEvents } from '../client-core/session.js';
 import { PROTOCOL_VERSION, type ErrorMsg, type JoinMsg } from '../net/protocol/messages.js';
 import type { HostAddress } from '../client-core/succession.js';
-import { PageFollow, SILENCE_MS, WELCOME_TIMEOUT_MS } from './migrate.js';
+import { PageFollow, probe, SILENCE_MS, WELCOME_TIMEOUT_MS } from './migrate.js';
 import { Reconnect } from './reconnect.js';
 import type { LinkState } from './screens.js';
 
@@ -33,6 +33,7 @@ export class WebClient {
   private readonly reconnect: Reconnect;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastHeard = 0;
+  private stopped = false;
   private readonly watch: ReturnType<typeof setInterval>;
 
   constructor(
@@ -49,7 +50,18 @@ export class WebClient {
     }, 250);
   }
 
+  /** Try the next host: a WebSocket only once its port answers (see probe in ./migrate.ts). */
   start(): void {
+    const at = this.follow.succession.target;
+    this.follow.note(performance.now(), 'probe');
+    void probe(at).then((up) => {
+      if (this.stopped || at !== this.follow.succession.target) return;
+      if (up) this.connect();
+      else this.retry('no answer');
+    });
+  }
+
+  private connect(): void {
     const ws = new WebSocket(this.follow.url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
@@ -105,10 +117,15 @@ export class WebClient {
   /** Done with this link (closed, silent, too slow, fenced): try the next host. */
   private drop(ws: WebSocket, why: string): void {
     if (this.ws !== ws) return;
-    this.follow.note(performance.now(), why);
     this.ws = null;
     ws.onclose = ws.onmessage = ws.onopen = null;
     ws.close();
+    this.retry(why);
+  }
+
+  private retry(why: string): void {
+    this.follow.note(performance.now(), why);
+    if (this.stopped) return;
     const delay = this.follow.lost(this.link === 'playing', performance.now());
     this.setLink(this.follow.lan ? 'migrating' : 'reconnecting');
     this.timer = setTimeout(() => this.start(), delay);
@@ -128,6 +145,7 @@ export class WebClient {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.watch);
     const ws = this.ws;

@@ -19,7 +19,7 @@ const addr = (s: HostSuccession) => `${s.target.ip}:${s.target.port}`;
 
 describe('host succession', () => {
   it('after a loss, tries the peers by rank, then the lost host, then waits a longer delay each round', () => {
-    const s = new HostSuccession(first, { minDelayMs: 100, maxDelayMs: 500 });
+    const s = new HostSuccession(first, { minDelayMs: 100, maxDelayMs: 500, steadyRounds: 2 });
     expect(s.welcomed(1)).toBe(true);
     expect(s.peerList(peers(1))).toEqual({ ok: true });
     const tries: string[] = [];
@@ -31,16 +31,16 @@ describe('host succession', () => {
     expect(tries.slice(0, 3)).toEqual(['127.0.0.61:47380', '127.0.0.62:47380', '127.0.0.60:47380']);
     expect(tries.slice(3, 6)).toEqual(tries.slice(0, 3));
     // a delay before each round, none between the hosts of a round
-    expect(delays).toEqual([100, 0, 0, 200, 0, 0, 400, 0, 0, 500, 0, 0]);
+    expect(delays).toEqual([100, 0, 0, 100, 0, 0, 200, 0, 0, 400, 0, 0]);
   });
 
   it('without a peer list (a dedicated host) it retries the one host it knows', () => {
-    const s = new HostSuccession(first);
+    const s = new HostSuccession(first, { steadyRounds: 1 });
     s.welcomed(0);
     expect([s.next(), s.next(), s.next()].map((n) => `${n.target.ip}:${n.target.port} ${n.delayMs}`)).toEqual([
       '127.0.0.60:47380 100',
       '127.0.0.60:47380 200',
-      '127.0.0.60:47380 250',
+      '127.0.0.60:47380 400',
     ]);
   });
 
@@ -98,11 +98,17 @@ describe('epoch fence and backoff', () => {
     expect(f.maxEpoch).toBe(2);
   });
 
-  it('backoff doubles up to its cap and starts over on reset; bad bounds are refused', () => {
-    const b = new Backoff(50, 300);
-    expect([b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([50, 100, 200, 300, 300]);
+  it('backoff holds its first delay for the steady rounds, then doubles up to its cap, and starts over on reset', () => {
+    const b = new Backoff(50, 300, 2);
+    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([50, 50, 100, 200, 300, 300]);
     b.reset();
     expect(b.next()).toBe(50);
-    expect(() => new Backoff(100, 50)).toThrow(RangeError);
+    expect(new HostSuccession(first).next().delayMs).toBe(100); // the defaults: 100 ms, 30 rounds, 2 s
+  });
+
+  it('bad backoff bounds are refused with a RangeError naming the option', () => {
+    expect(() => new Backoff(100, 50)).toThrow(/maxMs/);
+    expect(() => new Backoff(-1, 50)).toThrow(/minMs/);
+    expect(() => new Backoff(10, 50, 1.5)).toThrow(/steadyRounds/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PageFollow, pageHost, wsUrl } from '../../src/web/migrate.js';
+import { PageFollow, pageHost, probe, wsUrl } from '../../src/web/migrate.js';
 
 const hostId = 'aaaaaaaa-0000-4000-8000-000000000000';
 const peerId = 'ffffffff-0000-4000-8000-000000000000';
@@ -50,5 +50,25 @@ describe('web migration', () => {
     f.lost(true, 0);
     expect(f.welcomed(1)).toBe(false);
     expect(warned[1]).toMatch(/older host \(epoch 1 < 2\)/);
+  });
+});
+
+describe('web migration: probing a game port before a WebSocket', () => {
+  it('a port that answers HTTP is up; a closed one, or one that never answers, is not', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await probe({ ip: '127.0.0.1', port })).toBe(true);
+    } finally {
+      server.closeAllConnections(); // Node's fetch keeps its connection alive
+      await new Promise((r) => server.close(r));
+    }
+    expect(await probe({ ip: '127.0.0.1', port })).toBe(false); // closed now: refused
+    const hangs = (() => new Promise(() => {})) as unknown as typeof fetch;
+    const t0 = performance.now();
+    expect(await probe({ ip: '127.0.0.1', port }, 100, hangs)).toBe(false);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(90);
   });
 });

@@ -54,6 +54,7 @@ describe('web page host migration', () => {
     const observedMs: number[] = [];
     const electMs: number[] = [];
     const listenMs: number[] = [];
+    const trails: string[] = [];
     for (let run = 0; run < MIGRATIONS; run++) {
       await sleep(500); // the host replicates every 100 ms: the score is in its backups' replica
       const before = await stateOf(page);
@@ -87,9 +88,7 @@ describe('web page host migration', () => {
       resumeMs.push(await page.evaluate(() => (globalThis as any).lanparty.client.follow.resumeMs.at(-1) as number));
       expect(banner).toBe('host left — reconnecting…');
       expectSamePlayer(before, after);
-      // the issue's acceptance check: within 2 s of the kill
-      const where = `run ${run + 1}: new host elected ${electMs.at(-1)} ms, listening ${listenMs.at(-1)} ms after the kill; the page's attempts: ${after.trail.join(' | ')}`;
-      expect(tBack, where).toBeLessThanOrEqual(2000);
+      trails.push(`run ${run + 1}: new host elected ${electMs.at(-1)} ms, listening ${listenMs.at(-1)} ms, page playing ${tBack.toFixed(0)} ms after the kill; the page's attempts: ${after.trail.join(' | ')}`);
 
       await dead.exitPromise;
       cons = await c.waitConsensus(30_000, { among: () => survivors, minEpoch: before.epoch + 1 });
@@ -109,6 +108,8 @@ describe('web page host migration', () => {
         `of which the nodes: new host elected ${median(electMs)} ms, listening ${median(listenMs)} ms after the kill; ` +
         `the page, from the new host listening to playing on it: median ${median(observedMs.map((t, i) => t - listenMs[i]!)).toFixed(0)} ms`,
     );
+    // the issue's acceptance check, every run: playing on the new host within 2 s of the kill
+    expect(Math.max(...observedMs), trails.join('\n')).toBeLessThanOrEqual(2000);
   }, 300_000);
 });
 
