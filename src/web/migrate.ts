@@ -1,10 +1,10 @@
 // How the page follows its LAN session to a new host. A browser cannot hear the discovery
 // beacons, so the host tells the page where the other nodes' game ports are (the `peers`
 // message, docs/protocol.md "Peers"); when the link drops the page tries them, by rank, with
-// its session token (HostSuccession in src/client-core/succession.ts: the same fence and
-// order as the terminal client). It also times each migration: from the link's loss to the
-// first snapshot of the next host (the figure the end-to-end test prints).
-// DOM-free (unit-tested in Node).
+// its session token (HostSuccession in src/client-core/succession.ts, whose epoch fence the
+// terminal client uses too), probing each port over HTTP before opening a WebSocket. It
+// also times each migration: from the link's loss to the first snapshot of the next host
+// (the figure the end-to-end test prints). DOM-free (unit-tested in Node).
 
 import { HostSuccession, type HostAddress } from '../client-core/succession.js';
 
