@@ -13,6 +13,7 @@ import { checkpointOfRing, type Checkpoint } from '../engine/checkpoint.js';
 import { Cmd } from '../engine/input-queue.js';
 import { logger } from '../engine/log.js';
 import type { SendHz } from '../net/protocol/messages.js';
+import type { PeersMsg } from '../net/protocol/peers.js';
 import { DEFAULT_PORT, HostServer } from '../net/server/host-server.js';
 import type { SessionRecord } from '../net/server/sessions.js';
 import { LOCAL_BOT_CLIENT_BASE, LocalBots } from '../workers/local-bots.js';
@@ -82,6 +83,8 @@ export interface Hosting {
   checkpoint(): Checkpoint | null;
   /** The session table (for backups: tokens stay valid on the next host). */
   exportSessions(): SessionTable;
+  /** The LAN peers the clients are told of (a LAN node calls it when its peer set changes). */
+  setPeers(m: PeersMsg): void;
   stop(): Promise<void>;
 }
 
@@ -144,6 +147,7 @@ export async function startHosting(o: HostingOptions): Promise<Hosting> {
     },
     checkpoint: () => checkpointOfRing(sim.ring),
     exportSessions: () => server.exportSessions(),
+    setPeers: (m) => server.setPeers(m),
     stop() {
       stopped ??= (async () => {
         bots.stop();

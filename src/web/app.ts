@@ -16,6 +16,7 @@ import { KEY_BUTTONS, KITTY_EVENT_TYPES, Keyboard } from '../render-term/input.j
 import { Button } from '../engine/games/shooter/schema.js';
 import { PixelCanvas } from '../render-term/raster.js';
 import { TOUCH_PADS, keyName } from './keys.js';
+import { pageHost } from './migrate.js';
 import { WebClient, type LinkState } from './net.js';
 import { rgbaPixel } from './palette.js';
 import { bannerOf } from './screens.js';
@@ -63,7 +64,7 @@ function buttonsNow(now: number, playing: boolean): number {
   return b;
 }
 
-const client = new WebClient(`ws://${location.host}/ws`, params.get('name') ?? '', {
+const client = new WebClient(pageHost(location), params.get('name') ?? '', {
   welcomed() {
     game = client.session.welcome.game;
     me = client.session.welcome.client;

@@ -6,7 +6,7 @@ import { Phase } from '../engine/games/shooter/schema.js';
 import type { EntityState, WorldState } from '../client-core/world.js';
 
 /** The page's link to its host. */
-export type LinkState = 'connecting' | 'playing' | 'reconnecting' | 'refused';
+export type LinkState = 'connecting' | 'playing' | 'reconnecting' | 'migrating' | 'refused';
 
 export interface Banner {
   kind: 'lobby' | 'won' | 'lost' | 'link' | 'none';
@@ -16,6 +16,7 @@ export interface Banner {
 export function bannerOf(game: string, link: LinkState, world: WorldState | null, own: EntityState | undefined): Banner {
   if (link === 'connecting') return { kind: 'link', text: 'connecting…' };
   if (link === 'reconnecting') return { kind: 'link', text: 'connection lost: reconnecting…' };
+  if (link === 'migrating') return { kind: 'link', text: 'host left — reconnecting…' };
   if (link === 'refused') return { kind: 'link', text: 'the host refused this page' };
   if (!world) return { kind: 'link', text: 'waiting for the first snapshot…' };
   if (own?.won) return { kind: 'won', text: 'You win!' };

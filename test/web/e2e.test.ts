@@ -17,7 +17,7 @@ import { closeBrowsers, openBrowser } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/tmux.js';
 import { killAllCli, startCli } from '../e2e/procs.js';
 import { waitUntil } from '../helpers/net.js';
-import { pageUntil, readyUp, stateOf } from '../helpers/web-page.js';
+import { fireUntilScore, pageUntil, readyUp, stateOf } from '../helpers/web-page.js';
 
 afterEach(async () => {
   await closeBrowsers();
@@ -49,18 +49,7 @@ describe('web client in chromium', () => {
     expect(moved.own!.y).toBe(before.y);
 
     // fire while sweeping across the field until a laser hits something
-    await page.keyboard.down('Space');
-    let dir = 'ArrowLeft';
-    const until = performance.now() + 40_000;
-    let s = await stateOf(page);
-    while (s.own !== null && s.own.score === 0 && performance.now() < until) {
-      await page.keyboard.down(dir);
-      await page.waitForTimeout(1200);
-      await page.keyboard.up(dir);
-      dir = dir === 'ArrowLeft' ? 'ArrowRight' : 'ArrowLeft';
-      s = await stateOf(page);
-    }
-    await page.keyboard.up('Space');
+    const s = await fireUntilScore(page, 40_000);
     expect(s.own?.score ?? 0).toBeGreaterThan(0);
     // the side panel shows it too, and the HUD counts snapshots
     await waitUntil(async () => /hp\s+\d+\s+[1-9]\d*\s+webber/.test((await page.textContent('#players')) ?? ''), 3000, 'the score in the panel');

@@ -36,13 +36,6 @@ describe('web reconnect', () => {
     r.refused('BAD_TOKEN');
     expect(r.token).toBeNull();
   });
-
-  it('waits longer after each failed attempt, up to 2 s, and starts over once welcomed', () => {
-    const r = new Reconnect(new MemoryStore());
-    expect([1, 2, 3, 4, 5, 6].map(() => r.nextDelay())).toEqual([200, 400, 800, 1600, 2000, 2000]);
-    r.welcomed('t');
-    expect(r.nextDelay()).toBe(200);
-  });
 });
 
 describe('web banners', () => {
@@ -55,6 +48,7 @@ describe('web banners', () => {
     expect(bannerOf('shooter', 'playing', world(Phase.OVER, {}), entity({ id: 1, kind: 'player', won: true })).kind).toBe('won');
     expect(bannerOf('gather', 'playing', world(0, {}), entity({ id: 1, kind: 'player', lost: true })).kind).toBe('lost');
     expect(bannerOf('shooter', 'reconnecting', world(Phase.PLAYING, {}), undefined).kind).toBe('link');
+    expect(bannerOf('shooter', 'migrating', world(Phase.PLAYING, {}), undefined)).toEqual({ kind: 'link', text: 'host left — reconnecting…' });
     expect(bannerOf('shooter', 'playing', world(Phase.PLAYING, {}), entity({ id: 1, kind: 'player' })).kind).toBe('none');
   });
 });

@@ -2,7 +2,9 @@
 // the discovery beacons (the host's own beacon, newest epoch first), joins, and when the
 // connection drops it shows "migrating", waits for a host with an epoch at least as new as
 // any it has seen, and rejoins with its session token so it gets its own entity back.
-// A host older than one already seen is refused (fencing): it never follows two hosts.
+// A host older than one already seen is refused (fencing): it never follows two hosts. The
+// fence is the one every client shares (src/client-core/succession.ts); the web page, which
+// cannot hear beacons, follows its host's peer list with it instead of discovery.
 
 import { EventEmitter } from 'node:events';
 import { v4 as uuidv4 } from 'uuid';
@@ -10,6 +12,7 @@ import { logger } from '../../engine/log.js';
 import type { Beacon } from '../lan/beacon.js';
 import { DEFAULT_DISCOVERY_PORT, Discovery } from '../lan/discovery.js';
 import { newer } from '../lan/election.js';
+import { EpochFence } from '../../client-core/succession.js';
 import { LanpartyClient } from './client.js';
 
 export interface SessionClientOptions {
@@ -32,7 +35,8 @@ export interface SessionClientOptions {
 
 export class SessionClient extends EventEmitter<{ migrating: [boolean]; connected: [LanpartyClient]; epoch: [number] }> {
   client: LanpartyClient | null = null;
-  maxEpoch = 0;
+  /** Never a host older than one followed (the web page's fence too). */
+  readonly fence = new EpochFence();
   migrating = false;
   migrations = 0;
   private token: string | undefined;
@@ -72,7 +76,7 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
     let best: Beacon | null = null;
     for (const { beacon: b } of this.discovery?.seen.values() ?? []) {
       if (b.h !== b.id || b.s !== (this.o.session ?? 'lanparty')) continue;
-      if (b.e < this.maxEpoch) continue;
+      if (!this.fence.admits(b.e)) continue;
       if (!best || newer(b.e, b.h, best.e, best.h)) best = b;
     }
     return best;
@@ -105,7 +109,7 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
             ...(this.token ? { token: this.token } : {}),
             timeoutMs: 2000,
           });
-          if (c.welcome.epoch < this.maxEpoch) {
+          if (!this.fence.admits(c.welcome.epoch)) {
             c.close(); // a stale host: fenced
             await new Promise((r) => setTimeout(r, 100));
             continue;
@@ -137,10 +141,9 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
     watch.unref();
     c.once('close', () => clearInterval(watch));
     this.token = c.welcome.token;
-    if (c.welcome.epoch > this.maxEpoch) {
-      this.maxEpoch = c.welcome.epoch;
-      this.emit('epoch', this.maxEpoch);
-    }
+    const before = this.fence.maxEpoch;
+    this.fence.adopt(c.welcome.epoch);
+    if (this.fence.maxEpoch > before) this.emit('epoch', this.fence.maxEpoch);
     if (this.migrating) {
       this.migrating = false;
       this.migrations++;

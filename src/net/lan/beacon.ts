@@ -14,6 +14,7 @@
 // Everything is validated field by field; anything else is dropped with a counted reason.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { IPV4, isPort, NODE_ID } from '../protocol/peers.js';
 import { DropReason } from '../server/drops.js';
 
 export const BEACON_VERSION = 1;
@@ -45,9 +46,6 @@ export type Datagram = Beacon | Query;
 
 export type Parsed = { ok: true; d: Datagram; bytes: number } | { ok: false; reason: DropReason };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536;
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length <= 32 && !/[\u0000-\u001f\u007f]/.test(v);
 
@@ -84,7 +82,7 @@ export function parseDatagram(buf: Buffer, key?: string): Parsed {
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return { ok: false, reason: DropReason.BEACON_NOT_OBJECT };
   if (o.v !== BEACON_VERSION) return { ok: false, reason: DropReason.BEACON_VERSION };
-  if (typeof o.id !== 'string' || !UUID.test(o.id)) return { ok: false, reason: DropReason.BEACON_BAD_ID };
+  if (typeof o.id !== 'string' || !NODE_ID.test(o.id)) return { ok: false, reason: DropReason.BEACON_BAD_ID };
   if (!isCount(o.q)) return { ok: false, reason: DropReason.BEACON_BAD_SEQ };
   if (key) {
     if (typeof o.m !== 'string') return { ok: false, reason: DropReason.BEACON_UNSIGNED };
@@ -98,7 +96,7 @@ export function parseDatagram(buf: Buffer, key?: string): Parsed {
   if (!isName(o.s) || !isName(o.g)) return { ok: false, reason: DropReason.BEACON_BAD_NAME };
   if (typeof o.ip !== 'string' || !IPV4.test(o.ip)) return { ok: false, reason: DropReason.BEACON_BAD_IP };
   if (!isPort(o.cp) || !isPort(o.pp)) return { ok: false, reason: DropReason.BEACON_BAD_PORT };
-  if (typeof o.h !== 'string' || (o.h !== '' && !UUID.test(o.h))) return { ok: false, reason: DropReason.BEACON_BAD_HOST };
+  if (typeof o.h !== 'string' || (o.h !== '' && !NODE_ID.test(o.h))) return { ok: false, reason: DropReason.BEACON_BAD_HOST };
   if (!isCount(o.e) || !isCount(o.n)) return { ok: false, reason: DropReason.BEACON_BAD_COUNT };
   const d: Beacon = { v: 1, k: 'b', id: o.id, s: o.s, g: o.g, ip: o.ip, cp: o.cp, pp: o.pp, h: o.h, e: o.e, n: o.n, q: o.q as number };
   return { ok: true, d, bytes: buf.length };

@@ -9,6 +9,7 @@ import type { Checkpoint } from '../../engine/checkpoint.js';
 import { getGame } from '../../engine/games/index.js';
 import type { Schema } from '../../engine/schema.js';
 import { logger } from '../../engine/log.js';
+import { peersMsg, type PeersMsg } from '../protocol/peers.js';
 import { DropReason } from '../server/drops.js';
 import { DEFAULT_PORT } from '../server/host-server.js';
 import { probeListen } from '../listen.js';
@@ -25,6 +26,8 @@ export interface NodeHosting {
   readonly entities: number;
   checkpoint(): Checkpoint | null;
   exportSessions(): Replica['sessions'];
+  /** Tell the clients where the other nodes' game ports are (sent again on every change). */
+  setPeers(m: PeersMsg): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,8 @@ export class LanNode extends EventEmitter<{
   private transition: Promise<void> = Promise.resolve();
   private stopped = false;
   private lastAnswer = -Infinity;
+  /** The peer list the hosting was last given (to send it again only when it changes). */
+  private sentPeers = '';
 
   constructor(private readonly o: LanNodeOptions) {
     super();
@@ -90,7 +95,11 @@ export class LanNode extends EventEmitter<{
       key: o.key,
       log: this.log,
       onMessage: (from, m) => this.onMesh(from, m),
-      onPeerDown: (p) => this.election.onPeerLost(p),
+      onPeerUp: () => this.tellPeers(),
+      onPeerDown: (p) => {
+        this.election.onPeerLost(p);
+        this.tellPeers();
+      },
     });
     this.discovery = new Discovery({
       id: this.id,
@@ -167,6 +176,31 @@ export class LanNode extends EventEmitter<{
       this.discovery.announce();
     }
     this.election.onBeacon(b.id, b.h, b.e);
+    this.tellPeers();
+  }
+
+  /**
+   * The nodes a client of ours should try if we die: this session's nodes linked to us, with
+   * their game ports (their beacons), in the election's order (docs/protocol.md "Peers").
+   */
+  peerList(): PeersMsg {
+    const nodes: Array<{ id: string; ip: string; port: number }> = [];
+    for (const id of this.mesh.peers()) {
+      const b = this.discovery.seen.get(id)?.beacon;
+      if (b && b.s === (this.o.session ?? 'lanparty') && b.g === (this.o.game ?? 'shooter')) nodes.push({ id, ip: b.ip, port: b.cp });
+    }
+    return peersMsg(this.election.epoch, this.id, nodes);
+  }
+
+  /** While hosting: give the clients the peer list again when it changed. */
+  private tellPeers(): void {
+    const h = this.hosting;
+    if (!h) return;
+    const m = this.peerList();
+    const key = JSON.stringify(m);
+    if (key === this.sentPeers) return;
+    this.sentPeers = key;
+    h.host.setPeers(m);
   }
 
   private onMesh(from: string, m: MeshMessage): void {
@@ -207,6 +241,8 @@ export class LanNode extends EventEmitter<{
     this.hosting = { host, timer };
     if (this.election.state !== 'hosting' || this.election.epoch !== epoch) return this.stepDown();
     this.discovery.announce();
+    this.sentPeers = '';
+    this.tellPeers();
     const info = this.currentHost();
     if (info) this.emit('host', info);
     this.emit('state', 'hosting');

@@ -4,6 +4,7 @@
 // position, size or id: the host is authoritative).
 
 import { ErrorCode, protocolError, type ProtocolError } from '../errors.js';
+import type { PeersMsg } from './peers.js';
 import type { JsonSnapshot, SchemaDescriptor, SnapshotMessage } from './snapshot/index.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -44,6 +45,8 @@ export const HostMsg = {
   CHAT: 'chat',
   /** Everyone in the chat room, sent on each join, leave and nick change. */
   ROSTER: 'roster',
+  /** Where the other nodes of a LAN session take clients if they become host (./peers.ts). */
+  PEERS: 'peers',
 } as const;
 type HostMsgType = (typeof HostMsg)[keyof typeof HostMsg];
 
@@ -246,6 +249,7 @@ type HostMessages = MessageTable<
     [HostMsg.LEFT]: LeftMsg;
     [HostMsg.CHAT]: ChatMsg;
     [HostMsg.ROSTER]: RosterMsg;
+    [HostMsg.PEERS]: PeersMsg;
   }
 >;
 export type HostMessage = HostMessages[HostMsgType];

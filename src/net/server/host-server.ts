@@ -22,6 +22,7 @@ import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http.js';
 import { NetStats } from './net-stats.js';
 import { netStatsOf, statsMessageOf } from './stats-view.js';
 import { isSendHz, type SendHz } from '../protocol/messages.js';
+import type { PeersMsg } from '../protocol/peers.js';
 import type { SessionRecord } from './sessions.js';
 import type { FromNetThread, NetOptions, NetTask, NetTaskResult, ToNetThread } from './thread-messages.js';
 
@@ -78,6 +79,8 @@ export class HostServer {
   private readonly pool: Piscina<NetTask, NetTaskResult>;
   private readonly mirror = new Map<number, SessionRecord>();
   private nextClient = 1;
+  /** The LAN peer list, kept for a restarted network thread (null: a dedicated host). */
+  private peers: PeersMsg | null = null;
   private options: NetOptions;
   private channel: MessageChannel | null = null;
   private running: Promise<unknown> = Promise.resolve();
@@ -155,6 +158,7 @@ export class HostServer {
       seqBuffer: this.seqBuffer,
       clockBuffer: this.netClock,
       sessions: this.mirror.size || this.o.sessions ? { records: [...this.mirror.values()], nextClient: this.nextClient } : null,
+      peers: this.peers,
       port: channel.port2,
     };
     return new Promise<number>((resolve, reject) => {
@@ -217,6 +221,12 @@ export class HostServer {
       this.heapWaiters.push(resolve);
       this.post({ type: 'heap' });
     });
+  }
+
+  /** The LAN peers changed (src/net/lan/node.ts): the clients are told where to go if this host dies. */
+  setPeers(m: PeersMsg): void {
+    this.peers = m;
+    this.post({ type: 'peers', peers: m });
   }
 
   /** Tests only (needs faultInjection): the network thread throws and dies. */

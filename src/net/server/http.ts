@@ -68,9 +68,10 @@ function rawAnswer(socket: Socket, status: number): void {
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
-  // the page talks to game ports only (its own, or a new host's after a migration); the
-  // snapshot codec compiles its gather functions (new Function), hence 'unsafe-eval'
-  'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-eval'; connect-src 'self' ws:; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+  // the page talks to game ports only (its own, or a new host's after a migration, which it
+  // first probes over HTTP: src/web/migrate.ts); the snapshot codec compiles its gather
+  // functions (new Function), hence 'unsafe-eval'
+  'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-eval'; connect-src 'self' ws: http:; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
   'Cache-Control': 'no-cache',
 };
 

@@ -118,6 +118,8 @@ export class Joins {
       reconnected,
     } satisfies WelcomeMsg);
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
+    // where to go if this host dies (LAN sessions): a browser cannot hear the beacons
+    if (this.host.peers) conn.send(this.host.peers);
     if (reconnected) this.chat.rejoined(s, conn);
     else this.chat.joined(s);
     this.mirror(s);

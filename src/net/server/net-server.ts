@@ -20,6 +20,7 @@ import type { SimStats } from '../../workers/messages.js';
 import { ErrorCode, protocolError } from '../errors.js';
 import { isHello, readLegacyTick, type LegacyAddress, type LegacyTick } from '../protocol/legacy003.js';
 import { HostMsg, validateClientMessage, type ClientMessage } from '../protocol/messages.js';
+import type { PeersMsg } from '../protocol/peers.js';
 import { ChatRoom } from './chat.js';
 import { Connection, traffic } from './connection.js';
 import { DropCounter, DropReason } from './drops.js';
@@ -75,6 +76,8 @@ export class NetServer implements LegacyHost {
   /** UDP mode on the same port number (null: that port is taken for UDP; TCP works on). */
   udp: UdpListener | null = null;
   simInfo: { stats: SimStats | null; restarts: number } = { stats: null, restarts: 0 };
+  /** The LAN peers clients are told of (null: a dedicated host tells none). */
+  peers: PeersMsg | null = null;
 
   constructor(
     readonly sim: SimLink,
@@ -358,6 +361,15 @@ export class NetServer implements LegacyHost {
   /** What `lanparty top` shows: sim timing, clients by mode, traffic, drops by reason. */
   statsMessage(): Record<string, unknown> {
     return statsMessageOf(this.stats, this.sim.tick, this.o, this.simInfo);
+  }
+
+  /** The LAN peer set changed: tell every client now; each new one gets it after its welcome. */
+  setPeers(m: PeersMsg): void {
+    this.peers = m;
+    Connection.sendMany(
+      [...this.clients.values()].map((c) => c.conn),
+      m,
+    );
   }
 
   // ---- LegacyHost ----

@@ -34,6 +34,7 @@ export default async function serve(task: NetTask): Promise<NetTaskResult> {
     },
     task.sessions,
   );
+  if (task.peers) server.setPeers(task.peers);
   try {
     await server.listen();
   } catch (err) {
@@ -60,6 +61,8 @@ export default async function serve(task: NetTask): Promise<NetTaskResult> {
             throw new Error('injected network thread fault');
           });
           return;
+        case 'peers':
+          return server.setPeers(m.peers);
         case 'heap':
           (globalThis as { gc?: () => void }).gc?.();
           return post({ type: 'heap', heapUsed: process.memoryUsage().heapUsed });

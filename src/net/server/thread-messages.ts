@@ -3,7 +3,7 @@
 // thread's own command queue and snapshots come from the ring, both in shared memory. What
 // crosses it is rare: a session created or ended (the main thread keeps a copy, so a thread
 // that dies can be restarted with its players' tokens still valid, and so backups get them),
-// the sim's stats once a second, stop.
+// the sim's stats once a second, the LAN peer list when it changes, stop.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { SimStats } from '../../workers/messages.js';
@@ -11,6 +11,7 @@ import type { ChatLimits } from './chat.js';
 import type { ConnectionLimits } from './connection.js';
 import type { HttpLimits } from './http.js';
 import type { SendHz } from '../protocol/messages.js';
+import type { PeersMsg } from '../protocol/peers.js';
 import type { SessionRecord } from './sessions.js';
 
 export interface NetOptions {
@@ -60,6 +61,8 @@ export interface NetTask {
   seqBuffer: SharedArrayBuffer;
   /** Sessions to honour (a restarted thread, or a migrated host): tokens valid for the grace. */
   sessions: { records: SessionRecord[]; nextClient: number } | null;
+  /** The LAN peers to tell clients of (a LAN host; null: a dedicated host, none sent). */
+  peers: PeersMsg | null;
   port: MessagePort;
 }
 
@@ -117,4 +120,10 @@ export interface HeapMessage {
   type: 'heap';
 }
 
-export type ToNetThread = SimInfoMessage | StopMessage | NetFaultMessage | HeapMessage;
+/** The LAN peer set changed: every client is sent the new list (and each new one after its welcome). */
+export interface PeersUpdateMessage {
+  type: 'peers';
+  peers: PeersMsg;
+}
+
+export type ToNetThread = SimInfoMessage | StopMessage | NetFaultMessage | HeapMessage | PeersUpdateMessage;
