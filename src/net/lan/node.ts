@@ -165,9 +165,13 @@ export class LanNode extends EventEmitter<{
     return b ? { id: h, ip: b.ip, port: b.cp, epoch: this.election.epoch } : null;
   }
 
+  /** One LAN can carry several sessions: only this session's nodes (of this game) take part. */
+  private ours(b: Beacon): boolean {
+    return b.s === (this.o.session ?? 'lanparty') && b.g === (this.o.game ?? 'shooter');
+  }
+
   private onBeacon(b: Beacon): void {
-    // one LAN can carry several sessions: only this session's nodes take part
-    if (b.s !== (this.o.session ?? 'lanparty') || b.g !== (this.o.game ?? 'shooter')) return;
+    if (!this.ours(b)) return;
     this.mesh.dial(b.id, b.ip, b.pp);
     // links are dialled by the lower id: a lower node with no link to us gets our beacon now,
     // not in a second, so it dials us (this is what reconnects the sides of a healed partition)
@@ -187,7 +191,7 @@ export class LanNode extends EventEmitter<{
     const nodes: Array<{ id: string; ip: string; port: number }> = [];
     for (const id of this.mesh.peers()) {
       const b = this.discovery.seen.get(id)?.beacon;
-      if (b && b.s === (this.o.session ?? 'lanparty') && b.g === (this.o.game ?? 'shooter')) nodes.push({ id, ip: b.ip, port: b.cp });
+      if (b && this.ours(b)) nodes.push({ id, ip: b.ip, port: b.cp });
     }
     return peersMsg(this.election.epoch, this.id, nodes);
   }
