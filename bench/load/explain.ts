@@ -1,12 +1,15 @@
 // What the load suite says next to a target it did not meet: where the host's CPU went in the
 // row the target is about (by stage, and its busiest thread), or for a lanparty/colyseus
-// ratio, both systems' figures and the lanparty host's breakdown; and whether the client
-// processes, rather than the host, may have been the limit.
+// ratio, both systems' figures and the lanparty host's breakdown; for the ws/tcp ratio, both
+// hosts' breakdowns side by side (where the WebSocket host spends more); and whether the
+// client processes, rather than the host, may have been the limit.
 
 import type { Row, Target } from '../types.js';
 import { rowMatches } from '../report.js';
 
 export const RATIO_SYSTEM = 'lanparty/colyseus';
+/** The WebSocket row against the TCP row of the same load. */
+export const WS_RATIO_SYSTEM = 'ws/tcp';
 
 const num = (r: Row | undefined, k: string): number | undefined => (typeof r?.[k] === 'number' ? (r[k] as number) : undefined);
 const parts = (r: Row | undefined, k: string): Record<string, number> | undefined => {
@@ -19,9 +22,37 @@ const pct = (r: Row | undefined) => {
   return v === undefined ? '?' : `${f1(v)}%`;
 };
 
-/** The same-config row of `system` (ratio rows point at their lanparty and colyseus rows). */
-function sibling(rows: readonly Row[], of: Row, system: string): Row | undefined {
-  return rows.find((r) => r.system === system && ['clients', 'entities', 'send_hz', 'interest'].every((k) => r[k] === of[k]));
+/** The same-config row of `system` (ratio rows point at their rows); lanparty rows by transport (tcp: also rows from before the transport column). */
+function sibling(rows: readonly Row[], of: Row, system: string, transport = 'tcp'): Row | undefined {
+  return rows.find(
+    (r) => r.system === system && (system !== 'lanparty' || (r.transport ?? 'tcp') === transport) && ['clients', 'entities', 'send_hz', 'interest'].every((k) => r[k] === of[k]),
+  );
+}
+
+/** ws/tcp: both hosts' figures, and the stages where the WebSocket host spends more. */
+function explainWs(rows: readonly Row[], row: Row, target: Target): string | undefined {
+  const ws = sibling(rows, row, 'lanparty', 'ws');
+  const tcp = sibling(rows, row, 'lanparty', 'tcp');
+  if (target.metric === 'bytes_ratio') return `WebSocket ${num(ws, 'bytes_per_client_s') ?? '?'} B/client/s, TCP ${num(tcp, 'bytes_per_client_s') ?? '?'}`;
+  const out: string[] = [];
+  if (row.same_work === 'no') out.push(`not the same work: the clients received ${num(row, 'ws_recv_pct') ?? '?'} % (WebSocket) and ${num(row, 'tcp_recv_pct') ?? '?'} % (TCP) of the send rate`);
+  const bw = parts(ws, 'breakdown');
+  const bt = parts(tcp, 'breakdown');
+  if (bw && bt) {
+    const more = Object.keys(bw)
+      .map((k) => [k, (bw[k] ?? 0) - (bt[k] ?? 0)] as const)
+      .filter(([, d]) => Math.abs(d) >= 0.5)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, d]) => `${k} ${d > 0 ? '+' : ''}${f1(d)}`);
+    if (more.length) out.push(`WebSocket minus TCP, ms/s: ${more.join(', ')}`);
+  }
+  for (const [name, r] of [['WebSocket', ws], ['TCP', tcp]] as const) {
+    const cpu = r && hostCpuText(r);
+    if (cpu) out.push(`${name} ${cpu}`);
+  }
+  const clients = clientsText(ws) ?? clientsText(tcp);
+  if (clients) out.push(clients);
+  return out.length ? out.join('; ') : undefined;
 }
 
 /** "host 45.3% of a core: read 120 ms/s (27%), write 100 (22%), ...; busiest thread main 310 ms/s" */
@@ -52,6 +83,7 @@ function clientsText(row: Row | undefined): string | undefined {
 export function explainLoad(rows: readonly Row[], target: Target): string | undefined {
   const row = rows.find((r) => rowMatches(r, target.where));
   if (!row) return undefined;
+  if (row.system === WS_RATIO_SYSTEM) return explainWs(rows, row, target);
   const lan = row.system === RATIO_SYSTEM ? sibling(rows, row, 'lanparty') : row;
   const col = row.system === RATIO_SYSTEM ? sibling(rows, row, 'colyseus') : undefined;
   // bytes and heap are not a matter of where the CPU goes

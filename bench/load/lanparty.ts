@@ -40,7 +40,7 @@ export interface LanpartyRunOptions {
   /** Pin the host and the client processes (./pin.ts); null or absent: not pinned. */
   pin?: Pinning | null;
   /** How the clients connect (swarm.ts --transport; default 'tcp'). */
-  transport?: 'tcp' | 'udp';
+  transport?: 'tcp' | 'udp' | 'ws';
   log?: (line: string) => void;
 }
 
@@ -51,6 +51,8 @@ export interface LoadRow {
   entities: number;
   send_hz: number;
   interest: 'on' | 'off';
+  /** How the clients reached the host: tcp, udp or ws (LanpartyRunOptions.transport). */
+  transport: string;
   host_cpu_pct: number;
   swarm_cpu_pct: number;
   swarm_elu_max: number;
@@ -223,7 +225,7 @@ async function idle(o: LanpartyRunOptions, ready: HostReady, host: Child, log: (
   const to = performance.now();
   await sleep(1100);
   const h = hostWindow(host, from, to, log);
-  const row: IdleRow = { system: 'lanparty', clients: 0, entities: o.entities, send_hz: o.sendHz, interest: '-', ...h, pinned: pinLabel(o.pin ?? null), thread_cpu: ready.cpuSource };
+  const row: IdleRow = { system: 'lanparty', clients: 0, entities: o.entities, send_hz: o.sendHz, interest: '-', transport: '-', ...h, pinned: pinLabel(o.pin ?? null), thread_cpu: ready.cpuSource };
   log(`  host ${h.host_cpu_pct}% CPU, tick p50/p99 ${h.tick_p50_ms}/${h.tick_p99_ms} ms, rss ${h.host_rss_mb} MB`);
   log(`  host CPU by thread (ms/s): ${describeThreads({ stages: h.breakdown, threads: h.threads, detail: h.thread_stages, otherPct: h.other_pct })}`);
   return dropUnmeasured(row);
@@ -279,6 +281,7 @@ function aggregate(o: LanpartyRunOptions, ready: HostReady, heap: HostHeapLine, 
     entities: o.entities,
     send_hz: o.sendHz,
     interest: o.interest ? 'on' : 'off',
+    transport: o.transport ?? 'tcp',
     ...h,
     swarm_cpu_pct: r(swarmCpu, 1),
     swarm_elu_max: r(eluMax),

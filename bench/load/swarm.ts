@@ -1,5 +1,6 @@
 // Client processes of the load benchmark: K real lanparty clients (msgpack, own TCP
-// connection each, or UDP with --transport udp, snapshot decoding and acks as any client) on 127.0.0.1, driven by
+// connection each, or UDP with --transport udp, or a WebSocket each with --transport ws;
+// snapshot decoding and acks as any client) on 127.0.0.1, driven by
 // bench/load/lanparty.ts through JSON lines on stdout:
 //
 //   {"type":"ready", clients, failed}  once every client is welcomed or has given up (30 s)
@@ -18,6 +19,13 @@
 // same bytes), but a client process then costs a fraction of the CPU: on a 2-core machine,
 // decoding for hundreds of clients saturates the client processes long before the host, and
 // the figures would describe the clients. Delivery is timed on the decoding clients.
+//
+// --transport ws: each client is LanpartyClient over a WebSocket (src/net/client/ws-socket.ts,
+// the `ws` package), one binary message per msgpack payload as the web page speaks it; the
+// ack-only and decoding clients are the same code as over TCP, so the host sends the same
+// payloads. The host allows 20 WebSocket upgrades a second per remote address (bursts of 40):
+// like the guests of a LAN party, each client connects from an address of its own
+// (127.0.0.2 ..., loopback: the connections still never leave the machine).
 //
 // Exits on SIGTERM/SIGINT, and when stdin closes (the harness died without killing us).
 
@@ -76,7 +84,7 @@ const inputHz = Number(a['input-hz']);
 const decodeAll = a.decode === 'all';
 if (a.decode !== 'all' && a.decode !== 'sampled') throw new Error('swarm: --decode must be all or sampled');
 const transport = a.transport;
-if (transport !== 'tcp' && transport !== 'udp') throw new Error('swarm: --transport must be tcp or udp');
+if (transport !== 'tcp' && transport !== 'udp' && transport !== 'ws') throw new Error('swarm: --transport must be tcp, udp or ws');
 if (!(port > 0 && count > 0 && inputHz > 0)) throw new Error('swarm: --port, --clients and --input-hz must be > 0');
 
 let inputTimer: NodeJS.Timeout | undefined;
@@ -97,11 +105,13 @@ let failed = 0;
 let firstError: string | undefined;
 const BATCH = 50; // connects at a time: the host's accept backlog is finite
 let lat: Array<[number, number]> = [];
+/** WebSocket clients: a loopback address each (127.0.0.2 to 127.0.0.251, then again), under the host's per-address upgrade rate. */
+const from = (i: number) => (transport === 'ws' ? { localAddress: `127.0.0.${2 + (i % 250)}` } : {});
 for (let i = 0; i < count; i += BATCH) {
   const n = Math.min(BATCH, count - i);
   // a client that cannot join is reported, not fatal: a host that welcomes only some of the
   // clients in time is a result (the harness counts the others as 0 snapshots/s)
-  const settled = await Promise.allSettled(Array.from({ length: n }, () => LanpartyClient.connect({ host: '127.0.0.1', port, transport, timeoutMs: 30_000 })));
+  const settled = await Promise.allSettled(Array.from({ length: n }, (_, k) => LanpartyClient.connect({ host: '127.0.0.1', port, transport, timeoutMs: 30_000, ...from(i + k) })));
   const joined: LanpartyClient[] = [];
   for (const r of settled) {
     if (r.status === 'fulfilled') joined.push(r.value);

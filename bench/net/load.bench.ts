@@ -10,6 +10,10 @@
 //   LOAD_CONFIGS    only these points: "NxE" (e.g. "50x1000,200x1000"), "NxE@H" (also the send
 //                   rate), "idle" (the host with no clients)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
+//   LOAD_TRANSPORTS only lanparty rows whose clients use these transports: "tcp", "ws" (the
+//                   WebSocket row); e.g. LOAD_CONFIGS=200x1000@60 LOAD_INTEREST=off
+//                   LOAD_SYSTEMS=lanparty runs the TCP and WebSocket rows of the ws/tcp ratio
+//   LOAD_INTEREST   only the rows with interest "on" or "off"
 //   LOAD_BUDGET     bytes per second per client for the interest-on rows (HostServer
 //                   budgetBytesPerSec; default 30720, the 30 KB/s target; 0: no budget)
 //   LOAD_CLIENTS_PER_PROCESS  clients per client process (default 250)
@@ -22,18 +26,19 @@
 //                   processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   LOAD_VERBOSE    1: a line per second per process
 //
-// Hermetic: every process binds or connects to 127.0.0.1 only.
+// Hermetic: the host binds 127.0.0.1; clients connect to it from loopback addresses only
+// (127.0.0.1, and 127.0.0.2-251 for the WebSocket clients: see bench/load/swarm.ts).
 
 import { createServer } from 'node:net';
 import { chartSvg, type Series } from '../chart.js';
-import { explainLoad, RATIO_SYSTEM } from '../load/explain.js';
+import { explainLoad, RATIO_SYSTEM, WS_RATIO_SYSTEM } from '../load/explain.js';
 import { runLanparty } from '../load/lanparty.js';
 import { pinLabel, pinning, type Pinning } from '../load/pin.js';
 import type { Row, SuiteInfo, SuiteResult, Target } from '../types.js';
 
 const TARGET_N = 1000;
 const TARGET_E = 10_000;
-const BIG = { system: 'lanparty', clients: TARGET_N, entities: TARGET_E, send_hz: 60, interest: 'on' };
+const BIG = { system: 'lanparty', transport: 'tcp', clients: TARGET_N, entities: TARGET_E, send_hz: 60, interest: 'on' };
 const IDLE = { system: 'lanparty', clients: 0 };
 /** Same work as Colyseus 0.18 (interest off): [clients, entities, send Hz]. */
 const SAME_WORK: Array<[number, number, 20 | 60]> = [
@@ -43,6 +48,22 @@ const SAME_WORK: Array<[number, number, 20 | 60]> = [
   [100, 500, 60],
   [200, 1000, 60],
 ];
+/**
+ * The WebSocket row (issue 14): the same-work configuration measured with WebSocket clients
+ * too, right after its TCP row: [clients, entities, send Hz], interest off.
+ */
+const WS_WORK: [number, number, 20 | 60] = [200, 1000, 60];
+/** WebSocket host CPU at most this times the TCP host's, same load. */
+const WS_CPU_MAX = 1.25;
+/**
+ * "Same bytes": WebSocket bytes per client within this fraction of TCP's. Both count every
+ * byte on the wire: TCP a 4-byte length prefix per message, WebSocket its 2/4/10-byte header
+ * (4 for messages of 126 bytes to 64 KiB, as the snapshots here are); so framing alone differs
+ * by under 0.1 %, and the rest is the run-to-run spread of delta sizes (which players moved,
+ * which ticks were acked), measured at under 1 %.
+ */
+const WS_BYTES_TOLERANCE = 0.02;
+
 /** The idle row runs the host as `lanparty host` starts it: the CLI's default capacity, no drones. */
 const IDLE_CAPACITY = 100_000;
 
@@ -55,9 +76,21 @@ function sameWorkTargets(): Target[] {
     return [
       { label: `same work ${at}: host CPU <= 0.5 x Colyseus`, where: { match: ratio }, metric: 'cpu_ratio', max: 0.5 },
       { label: `same work ${at}: bytes per client <= 0.5 x Colyseus`, where: { match: ratio }, metric: 'bytes_ratio', max: 0.5 },
-      { label: `same work ${at}: every lanparty client >= 97 % of the send rate`, where: { match: { ...ratio, system: 'lanparty' } }, metric: 'rate_pct', min: 97 },
+      { label: `same work ${at}: every lanparty client >= 97 % of the send rate`, where: { match: { ...ratio, system: 'lanparty', transport: 'tcp' } }, metric: 'rate_pct', min: 97 },
     ];
   });
+}
+
+function wsTargets(): Target[] {
+  const [clients, entities, hz] = WS_WORK;
+  const at = `${clients} x ${n(entities)} x ${hz} Hz`;
+  const ratio = { system: WS_RATIO_SYSTEM, clients, entities, send_hz: hz, interest: 'off' };
+  const pct = Math.round(WS_BYTES_TOLERANCE * 100);
+  return [
+    { label: `WebSocket ${at}: host CPU <= ${WS_CPU_MAX} x TCP`, where: { match: ratio }, metric: 'cpu_ratio', max: WS_CPU_MAX },
+    { label: `WebSocket ${at}: same bytes per client as TCP (within ${pct} %)`, where: { match: ratio }, metric: 'bytes_ratio', min: 1 - WS_BYTES_TOLERANCE, max: 1 + WS_BYTES_TOLERANCE },
+    { label: `WebSocket ${at}: every WebSocket client >= 97 % of the send rate`, where: { match: { system: 'lanparty', transport: 'ws', clients, entities, send_hz: hz, interest: 'off' } }, metric: 'rate_pct', min: 97 },
+  ];
 }
 
 export const info: SuiteInfo = {
@@ -93,6 +126,15 @@ export const info: SuiteInfo = {
       'mean over the clients, as a percentage of the send rate; `same work` is yes when both are at least 97 %. When it is no, one side ' +
       '(its host or its client processes) delivered less than the load asked for, did less work than the other, and the CPU ratio does ' +
       'not compare the same work.',
+    `The WebSocket row (transport \`ws\`, ${n(WS_WORK[0])} x ${n(WS_WORK[1])} x ${WS_WORK[2]} Hz, interest off) runs the same load right after its TCP row, ` +
+      'with every client on a WebSocket to the host\'s game port (`/ws`, the `ws` package; docs/protocol.md "WebSocket mode": one binary message per ' +
+      'msgpack payload), as the web page connects; the ack-only and decoding clients are the TCP row\'s own code over another socket ' +
+      '(src/net/client/ws-socket.ts), so the host builds the same payloads and sends them to the same acks. Each WebSocket client connects from ' +
+      'a loopback address of its own (127.0.0.2 and up), as LAN guests do, under the host\'s per-address upgrade limit. The `ws/tcp` row gives ' +
+      `the WebSocket host's CPU over the TCP host's (target <= ${WS_CPU_MAX}) and the bytes per client over TCP's: both count every byte on the wire, ` +
+      `TCP's 4-byte length prefixes and WebSocket's frame headers (4 bytes for a 126-byte to 64 KiB message), so the same payloads give a ratio of 1 ` +
+      `within ${Math.round(WS_BYTES_TOLERANCE * 100)} % (framing differs by under 0.1 %, the rest is the run-to-run spread of delta sizes). ` +
+      '`tcp recv %` and `ws recv %`: each row\'s mean snapshots per client per second as a percentage of the send rate.',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
@@ -107,6 +149,7 @@ export const info: SuiteInfo = {
     { key: 'entities', label: 'E' },
     { key: 'send_hz', label: 'Hz' },
     { key: 'interest', label: 'interest' },
+    { key: 'transport', label: 'transport' },
     { key: 'budget_kb_s', label: 'budget KB/s' },
     { key: 'pinned', label: 'pinned' },
     { key: 'host_cpu_pct', label: 'host CPU %' },
@@ -127,30 +170,35 @@ export const info: SuiteInfo = {
     { key: 'bytes_ratio', label: 'bytes ratio' },
     { key: 'lanparty_recv_pct', label: 'lanparty recv %' },
     { key: 'colyseus_recv_pct', label: 'Colyseus recv %' },
+    { key: 'tcp_recv_pct', label: 'tcp recv %' },
+    { key: 'ws_recv_pct', label: 'ws recv %' },
     { key: 'same_work', label: 'same work' },
   ],
   targets: [
     ...sameWorkTargets(),
+    ...wsTargets(),
     { label: `${n(TARGET_N)} clients x ${n(TARGET_E)} entities, 60 Hz, interest, 30 KB/s budget: tick p99 <= 16.7 ms`, where: { match: BIG }, metric: 'tick_p99_ms', max: 16.7 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: no skipped ticks`, where: { match: BIG }, metric: 'skipped_ticks', max: 0 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: every client >= 58 snapshots/s`, where: { match: BIG }, metric: 'snapshots_per_client_s_min', min: 58 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: delivery p99 <= 50 ms`, where: { match: BIG }, metric: 'delivery_p99_ms', max: 50 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: <= 30 KB/s per client`, where: { match: BIG }, metric: 'bytes_per_client_s', max: 30 * 1024 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: host CPU not covered by a stage ("other") <= 15 %`, where: { match: BIG }, metric: 'other_pct', max: 15 },
-    { label: 'same work 200 x 1,000 x 60 Hz: host CPU not covered by a stage ("other") <= 15 %', where: { match: { system: 'lanparty', clients: 200, entities: 1000, send_hz: 60, interest: 'off' } }, metric: 'other_pct', max: 15 },
+    { label: 'same work 200 x 1,000 x 60 Hz: host CPU not covered by a stage ("other") <= 15 %', where: { match: { system: 'lanparty', transport: 'tcp', clients: 200, entities: 1000, send_hz: 60, interest: 'off' } }, metric: 'other_pct', max: 15 },
     { label: 'idle host (no clients): <= 1 % of a core', where: { match: IDLE }, metric: 'host_cpu_pct', max: 1 },
     { label: `host heap <= 16 KB per connection (${n(TARGET_N)} x ${n(TARGET_E)})`, where: { match: BIG }, metric: 'heap_per_client_kb', max: 16 },
   ],
   breakdownKey: 'breakdown',
   breakdownTitle: 'Host CPU by stage (ms per second)',
   tables: [{ key: 'threads', title: 'Host CPU by thread (ms per second)' }],
-  labelKeys: ['system', 'clients', 'entities', 'send_hz', 'interest'],
+  labelKeys: ['system', 'transport', 'clients', 'entities', 'send_hz', 'interest'],
   explain: explainLoad,
   chart: { file: 'load-chart.svg', alt: 'load: host CPU, tick p99 and bytes per client per second against clients', render: renderChart },
 };
 
 interface Point {
   system: 'lanparty' | 'colyseus';
+  /** lanparty: how its clients connect. */
+  transport: 'tcp' | 'ws';
   clients: number;
   entities: number;
   sendHz: 20 | 60;
@@ -160,15 +208,28 @@ interface Point {
 function plan(): Point[] {
   // the idle host first (the quietest moment), then same work (both systems, one after the
   // other), then the interest rows up to the big one
-  const out: Point[] = [{ system: 'lanparty', clients: 0, entities: 0, sendHz: 60, interest: false }];
-  for (const [clients, entities, sendHz] of SAME_WORK)
-    for (const system of ['lanparty', 'colyseus'] as const) out.push({ system, clients, entities, sendHz, interest: false });
+  const out: Point[] = [{ system: 'lanparty', transport: 'tcp', clients: 0, entities: 0, sendHz: 60, interest: false }];
+  for (const [clients, entities, sendHz] of SAME_WORK) {
+    out.push({ system: 'lanparty', transport: 'tcp', clients, entities, sendHz, interest: false });
+    // the WebSocket row right after its TCP row: the two hosts are compared in one sitting
+    if (clients === WS_WORK[0] && entities === WS_WORK[1] && sendHz === WS_WORK[2]) out.push({ system: 'lanparty', transport: 'ws', clients, entities, sendHz, interest: false });
+    out.push({ system: 'colyseus', transport: 'ws', clients, entities, sendHz, interest: false });
+  }
   for (const entities of [1000, TARGET_E])
-    for (const clients of [50, 200, 500, TARGET_N]) out.push({ system: 'lanparty', clients, entities, sendHz: 60, interest: true });
-  const configs = process.env.LOAD_CONFIGS?.split(',').map((s) => s.trim()).filter(Boolean);
-  const systems = process.env.LOAD_SYSTEMS?.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const clients of [50, 200, 500, TARGET_N]) out.push({ system: 'lanparty', transport: 'tcp', clients, entities, sendHz: 60, interest: true });
+  const list = (name: string) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean);
+  const configs = list('LOAD_CONFIGS');
+  const systems = list('LOAD_SYSTEMS');
+  const transports = list('LOAD_TRANSPORTS');
+  const interest = list('LOAD_INTEREST');
   const named = (p: Point) => (p.clients === 0 ? ['idle'] : [`${p.clients}x${p.entities}`, `${p.clients}x${p.entities}@${p.sendHz}`]);
-  return out.filter((p) => (!configs || named(p).some((c) => configs.includes(c))) && (!systems || systems.includes(p.system)));
+  return out.filter(
+    (p) =>
+      (!configs || named(p).some((c) => configs.includes(c))) &&
+      (!systems || systems.includes(p.system)) &&
+      (!transports || p.system !== 'lanparty' || p.clients === 0 || transports.includes(p.transport)) &&
+      (!interest || p.clients === 0 || interest.includes(p.interest ? 'on' : 'off')),
+  );
 }
 
 const envSeconds = (name: string, fallback: number): number => {
@@ -211,24 +272,63 @@ const SAME_WORK_RECV_PCT = 97;
 
 const key = (r: Row) => `${r.clients}x${r.entities}@${r.send_hz}/${r.interest}`;
 
-/** lanparty/colyseus rows for the points where both ran the same work. */
+/** Rows of lanparty over TCP (results from before the transport column are TCP). */
+const overTcp = (r: Row) => r.system === 'lanparty' && (r.transport ?? 'tcp') === 'tcp';
+
+/** Mean snapshots per client per second as a percentage of the send rate. */
+const recvPct = (r: Row) => (typeof r.snapshots_per_client_s_mean === 'number' && typeof r.send_hz === 'number' && r.send_hz > 0 ? Number(((100 * r.snapshots_per_client_s_mean) / r.send_hz).toFixed(1)) : NaN);
+
+/** a / b of a figure of two rows, 3 decimals (NaN when either is missing). */
+const ratioOf = (a: Row, b: Row, k: string) => {
+  const x = a[k];
+  const y = b[k];
+  return typeof x === 'number' && typeof y === 'number' && y > 0 ? Number((x / y).toFixed(3)) : NaN;
+};
+
+/** The ratio rows: lanparty/colyseus (same work), and ws/tcp (the WebSocket row against its TCP row). */
 export function ratios(rows: Row[]): Row[] {
+  return [...colyseusRatios(rows), ...wsRatios(rows)];
+}
+
+/** ws/tcp rows: the WebSocket host against the TCP host at the same load. */
+export function wsRatios(rows: Row[]): Row[] {
   const out: Row[] = [];
-  for (const l of rows.filter((r) => r.system === 'lanparty' && r.interest === 'off')) {
+  for (const w of rows.filter((r) => r.system === 'lanparty' && r.transport === 'ws')) {
+    const t = rows.find((r) => overTcp(r) && key(r) === key(w));
+    if (!t) continue;
+    const tcpRecv = recvPct(t);
+    const wsRecv = recvPct(w);
+    out.push({
+      system: WS_RATIO_SYSTEM,
+      clients: w.clients!,
+      entities: w.entities!,
+      send_hz: w.send_hz!,
+      interest: w.interest!,
+      transport: 'ws/tcp',
+      pinned: w.pinned === t.pinned ? w.pinned! : `ws ${String(w.pinned)}, tcp ${String(t.pinned)}`,
+      cpu_ratio: ratioOf(w, t, 'host_cpu_pct'),
+      bytes_ratio: ratioOf(w, t, 'bytes_per_client_s'),
+      tcp_recv_pct: tcpRecv,
+      ws_recv_pct: wsRecv,
+      same_work: tcpRecv >= SAME_WORK_RECV_PCT && wsRecv >= SAME_WORK_RECV_PCT ? 'yes' : Number.isFinite(tcpRecv) && Number.isFinite(wsRecv) ? 'no' : '?',
+    });
+  }
+  return out;
+}
+
+/** lanparty/colyseus rows for the points where both ran the same work. */
+function colyseusRatios(rows: Row[]): Row[] {
+  const out: Row[] = [];
+  for (const l of rows.filter((r) => overTcp(r) && r.interest === 'off')) {
     const c = rows.find((r) => r.system === 'colyseus' && key(r) === key(l));
     if (!c) continue;
-    const ratio = (k: string) => {
-      const a = l[k];
-      const b = c[k];
-      return typeof a === 'number' && typeof b === 'number' && b > 0 ? Number((a / b).toFixed(3)) : NaN;
-    };
+    const ratio = (k: string) => ratioOf(l, c, k);
     const pinned = l.pinned === c.pinned ? l.pinned! : `lanparty ${String(l.pinned)}, colyseus ${String(c.pinned)}`;
     // how much of its send rate each side's clients received: a ratio compares the same work
     // only when both sides delivered (nearly) all of it; else one side's clients, or its host,
     // fell behind and that side did less work than the other
-    const recv = (r: Row) => (typeof r.snapshots_per_client_s_mean === 'number' && typeof r.send_hz === 'number' && r.send_hz > 0 ? Number(((100 * r.snapshots_per_client_s_mean) / r.send_hz).toFixed(1)) : NaN);
-    const lanRecv = recv(l);
-    const colRecv = recv(c);
+    const lanRecv = recvPct(l);
+    const colRecv = recvPct(c);
     const same = lanRecv >= SAME_WORK_RECV_PCT && colRecv >= SAME_WORK_RECV_PCT ? 'yes' : Number.isFinite(lanRecv) && Number.isFinite(colRecv) ? 'no' : '?';
     out.push({
       system: RATIO_SYSTEM,
@@ -267,7 +367,7 @@ export async function run(): Promise<SuiteResult> {
   const rows: Row[] = [];
   const failed: string[] = [];
   for (const p of points) {
-    const name = p.clients === 0 ? `${p.system} idle host (no clients)` : `${p.system} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
+    const name = p.clients === 0 ? `${p.system} idle host (no clients)` : `${p.system}${p.system === 'lanparty' ? ` ${p.transport}` : ''} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
     if (p.system === 'colyseus' && typeof colyseus !== 'function') continue;
     console.log(`load: ${name}`);
     try {
@@ -277,6 +377,7 @@ export async function run(): Promise<SuiteResult> {
           entities: p.entities,
           sendHz: p.sendHz,
           interest: p.interest,
+          transport: p.transport,
           warmupS,
           measureS,
           decode,
@@ -299,6 +400,7 @@ export async function run(): Promise<SuiteResult> {
           entities: p.entities,
           send_hz: p.sendHz,
           interest: 'off',
+          transport: 'ws',
           pinned: pinLabel(pin),
           ...(clientCpu === undefined ? {} : { swarm_cpu_pct: clientCpu }),
           ...(typeof min === 'number' ? { rate_pct: Math.round((1000 * min) / p.sendHz) / 10 } : {}),
@@ -320,8 +422,8 @@ export async function run(): Promise<SuiteResult> {
 function renderChart(rows: readonly Row[]): string {
   const byName = new Map<string, Row[]>();
   for (const r of rows) {
-    if (r.system === RATIO_SYSTEM || typeof r.clients !== 'number' || r.clients === 0) continue;
-    const name = `${r.system} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
+    if (r.system === RATIO_SYSTEM || r.system === WS_RATIO_SYSTEM || typeof r.clients !== 'number' || r.clients === 0) continue;
+    const name = `${r.system}${r.system === 'lanparty' && r.transport === 'ws' ? ' WebSocket' : ''} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
     byName.set(name, [...(byName.get(name) ?? []), r]);
   }
   const series = (metric: string, scale = 1): Series[] =>

@@ -1,7 +1,9 @@
 // A lanparty client over TCP: connects in msgpack mode (or JSON mode), joins (or rejoins
 // with its session token), and keeps its session (decoding, acks, inputs, pings, roster) in
 // the transport-free ClientSession of src/client-core/, which the web client runs over a
-// WebSocket. Used by the bots, the terminal client and the tests.
+// WebSocket. Used by the bots, the terminal client and the tests. The same client runs over
+// UDP (./udp-socket.ts) or a WebSocket (./ws-socket.ts: msgpack payloads as binary messages,
+// as the web page sends them; the load bench's WebSocket row).
 
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
@@ -11,6 +13,7 @@ import { encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
 import type { FrameDecoder } from '../protocol/frame-decoder.js';
 import { ClientMsg, PROTOCOL_VERSION, type ChatMsg, type ErrorMsg, type JoinMsg, type RosterEntry, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
 import { UdpClientSocket } from './udp-socket.js';
+import { WsClientSocket } from './ws-socket.js';
 import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
 import type { JsonSnapshot, SnapshotCodec, SnapshotState } from '../protocol/snapshot/index.js';
 
@@ -29,8 +32,13 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Snapshots per second wanted (60, 30 or 20; the host may send fewer). */
   rate?: SendHz;
-  /** 'udp': datagrams (msgpack mode only; see udp-socket.ts); 'auto': UDP, or TCP when UDP gets no answer in 1 s. */
-  transport?: 'tcp' | 'udp' | 'auto';
+  /**
+   * 'udp': datagrams (msgpack mode only; see udp-socket.ts); 'auto': UDP, or TCP when UDP gets
+   * no answer in 1 s; 'ws': a WebSocket on the host's /ws (msgpack payloads; see ws-socket.ts).
+   */
+  transport?: 'tcp' | 'udp' | 'auto' | 'ws';
+  /** 'ws': the local address to connect from (the host limits WebSocket upgrades per address). */
+  localAddress?: string;
   /** UDP: give up when the handshake gets no answer in this long (default timeoutMs; 1 s for 'auto'). */
   udpAnswerMs?: number;
 }
@@ -57,7 +65,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   readonly session: ClientSession;
   private readonly socket: Socket;
   /** How this client reached its host. */
-  readonly transport: 'tcp' | 'udp';
+  readonly transport: 'tcp' | 'udp' | 'ws';
   private decoder: FrameDecoder | null;
   private preambleLeft: number;
 
@@ -75,12 +83,20 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
       chat: (m) => this.emit('chat', m),
       roster: (r) => this.emit('roster', r),
     });
-    this.transport = o.transport === 'udp' ? 'udp' : 'tcp';
-    // a UDP connection looks like a TCP socket to everything below (udp-socket.ts)
-    this.socket = o.transport === 'udp' ? (new UdpClientSocket({ host: o.host, port: o.port, answerMs: o.udpAnswerMs ?? o.timeoutMs ?? 5000 }) as unknown as Socket) : connect({ host: o.host, port: o.port, noDelay: true });
+    this.transport = o.transport === 'udp' || o.transport === 'ws' ? o.transport : 'tcp';
+    // a UDP connection or a WebSocket looks like a TCP socket to everything below (udp-socket.ts,
+    // ws-socket.ts); a WebSocket's messages come framed already, one payload each
+    if (o.transport === 'udp') this.socket = new UdpClientSocket({ host: o.host, port: o.port, answerMs: o.udpAnswerMs ?? o.timeoutMs ?? 5000 }) as unknown as Socket;
+    else if (o.transport === 'ws') this.socket = new WsClientSocket({ host: o.host, port: o.port, ...(o.localAddress ? { localAddress: o.localAddress } : {}) }) as unknown as Socket;
+    else this.socket = connect({ host: o.host, port: o.port, noDelay: true });
     this.decoder = mode === 'json' ? jsonFrameDecoder(16 * 1024 * 1024) : null;
-    this.preambleLeft = mode === 'msgpack' ? PREAMBLE_BYTES : 0;
-    this.socket.on('data', (c: Buffer) => this.onData(c));
+    this.preambleLeft = mode === 'msgpack' && this.transport !== 'ws' ? PREAMBLE_BYTES : 0;
+    if (this.transport === 'ws')
+      this.socket.on('message', (payload: Buffer, wireBytes: number) => {
+        this.bytesIn += wireBytes;
+        this.onMessage(payload);
+      });
+    else this.socket.on('data', (c: Buffer) => this.onData(c));
     this.socket.on('error', (e: NodeJS.ErrnoException) => (this.socketError ??= e.code ?? 'ERROR'));
     this.socket.on('close', () => {
       this.closed = true;
@@ -97,7 +113,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         return LanpartyClient.connect({ ...o, transport: 'tcp' });
       });
     }
-    if (o.transport === 'udp' && o.mode === 'json') throw new RangeError('transport udp needs mode msgpack');
+    if ((o.transport === 'udp' || o.transport === 'ws') && o.mode === 'json') throw new RangeError(`transport ${o.transport} needs mode msgpack`);
     const c = new LanpartyClient(o, o.mode ?? 'msgpack');
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -116,7 +132,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
         fail(socketError ? Object.assign(new Error(`cannot reach ${o.host}:${o.port}: ${socketError.message}`), { code: (socketError as NodeJS.ErrnoException).code }) : new Error('connection closed before welcome')),
       );
       c.socket.once('connect', () => {
-        if (c.mode === 'msgpack') c.socket.write(preamble());
+        if (c.mode === 'msgpack' && c.transport !== 'ws') c.socket.write(preamble());
         const join: JoinMsg = { type: ClientMsg.JOIN, protocol: PROTOCOL_VERSION };
         if (o.token) join.token = o.token;
         if (o.name) join.name = o.name;
@@ -182,7 +198,8 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
 
   send(message: unknown): void {
     if (this.closed) return;
-    this.socket.write(this.mode === 'msgpack' ? encodeMsgpackFrame(packr.pack(message)) : encodeJsonMessage(message));
+    if (this.transport === 'ws') this.socket.write(packr.pack(message));
+    else this.socket.write(this.mode === 'msgpack' ? encodeMsgpackFrame(packr.pack(message)) : encodeJsonMessage(message));
   }
 
   /** Send the newest input, repeating the last 3 (the host drops the copies it already has). */

@@ -16,6 +16,7 @@
 
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
+import { threadClock } from '../../engine/thread-cpu.js';
 import { ErrorCode, type ProtocolError } from '../errors.js';
 import { errorMsg } from '../protocol/messages.js';
 import { LENGTH_BYTES } from '../protocol/msgpack-frame.js';
@@ -61,6 +62,12 @@ export class WsConnection extends Connection {
   ) {
     super(socket, limits, drops, events, false);
     this.mode = 'msgpack';
+    // this thread's 'read' stage, as for TCP: ws parses the bytes in its own 'data' listener
+    // (added at the upgrade, before this one) and emits the messages from within it, so a
+    // listener before it and one after it time ws's parsing and our handling together
+    let t0 = 0;
+    socket.prependListener('data', () => (t0 = threadClock().startInTurn()));
+    socket.on('data', () => threadClock().add('read', performance.now() - t0));
     socket.on('drain', () => (this.behindSince = 0));
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('ping', (data: Buffer) => this.onPing(data));
