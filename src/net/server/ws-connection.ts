@@ -6,8 +6,21 @@
 //   WebSocket:    no preamble;          one binary WS message = one msgpack payload
 //
 // Every frame the host builds carries the 4-byte length header of TCP mode; here the payload
-// is sent as a subarray of it (no copy). The backlog is ws.bufferedAmount (bytes queued in
-// the ws sender and the socket), so skipping and SLOW_CONSUMER work as for TCP.
+// is sent as a subarray of it. The backlog is ws.bufferedAmount (bytes queued in the ws
+// sender and the socket), so skipping and SLOW_CONSUMER work as for TCP.
+//
+// Writing a snapshot costs about what it costs over TCP: one socket.write of a buffer shared
+// by every client that gets the same payload. ws.send would, per client and message, build an
+// options object (two, inside ws), a 4-byte header buffer and a Buffer view of the payload,
+// then cork, write twice and uncork (a writev of two buffers): at 200 clients x 60 Hz that was
+// 1.4 x TCP's write stage, and more garbage. So the second time in a row the same frame is
+// written (the clients of one payload are written one after the other, ./snapshots.ts), its
+// whole WebSocket frame is built once, header by ws's own Sender.frame (no framing written
+// here), and every further client of it gets one socket.write of that buffer. A frame seen
+// once (a payload of one client's own) goes through ws.send. Writing to ws's socket directly
+// keeps the order of everything ws writes itself (pongs, close frames): with permessage-deflate
+// off (the front refuses it) ws writes every frame to the socket at once, never queueing it,
+// and bufferedAmount counts the socket's queue.
 //
 // Pings are answered here, not by ws (the HTTP front turns its autoPong off): a ping counts
 // against the peer's message rate like any message (RATE_LIMITED over it), and is not
@@ -15,6 +28,7 @@
 // rate, and cuts a peer with 60 unwritten pongs without a word: neither counted nor logged.
 
 import type { Socket } from 'node:net';
+import * as wsModule from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import { threadClock } from '../../engine/thread-cpu.js';
 import { ErrorCode, type ProtocolError } from '../errors.js';
@@ -50,8 +64,55 @@ export function wsCloseCode(code: ErrorCode): number {
   }
 }
 
+/** ws's frame builder (lib/sender.js, exported as ws.Sender; not in @types/ws). */
+interface WsSender {
+  frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[];
+}
+const sender = (wsModule as unknown as { Sender?: WsSender }).Sender;
+const frameOf: WsSender['frame'] | null = typeof sender?.frame === 'function' ? sender.frame.bind(sender) : null;
+const BINARY_FINAL = { fin: true, opcode: 0x2, mask: false, readOnly: false, rsv1: false } as const;
+const BINARY = { binary: true } as const;
+
+/**
+ * The last frame written to a WebSocket peer (by any connection of this thread) and, once it
+ * was written twice, its whole WebSocket frame. Frames are never changed once built, and this
+ * holds the last one, so identity says "same bytes".
+ */
+const last: { frame: Uint8Array | null; ws: Buffer | null } = { frame: null, ws: null };
+
+/** The host frame's payload as one unmasked, final, binary WebSocket frame (header by ws). */
+function wholeWsFrame(payload: Buffer): Buffer | null {
+  if (!frameOf) return null;
+  const parts = frameOf(payload, BINARY_FINAL);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/**
+ * This thread's 'read' stage, as for TCP (./connection.ts): ws hands each chunk the socket
+ * reads to its receiver (ws's private _receiver.write), which parses the frames and emits the
+ * messages from within that call, so timing the call times ws's parsing and our handling
+ * together. Two more 'data' listeners on the socket (one before ws's, one after) would do the
+ * same from outside, but a socket with 3 listeners costs every chunk a copy of the listener
+ * list: ~5 ms/s at 200 clients. Without that private method (another ws), only the handling
+ * is timed (onMessage) and ws's parsing falls in "other".
+ */
+function timeReads(ws: WebSocket): boolean {
+  const receiver = (ws as unknown as { _receiver?: { write?: (chunk: Buffer) => boolean } })._receiver;
+  const write = receiver?.write;
+  if (typeof write !== 'function') return false;
+  receiver!.write = (chunk: Buffer) => {
+    const t0 = threadClock().startInTurn();
+    const more = write.call(receiver, chunk);
+    threadClock().add('read', performance.now() - t0);
+    return more;
+  };
+  return true;
+}
+
 export class WsConnection extends Connection {
   private closeTimer: NodeJS.Timeout | undefined;
+  /** ws's parsing and our handling are timed together (timeReads); else onMessage times the handling. */
+  private readonly readsTimed: boolean;
 
   constructor(
     readonly ws: WebSocket,
@@ -62,12 +123,7 @@ export class WsConnection extends Connection {
   ) {
     super(socket, limits, drops, events, false);
     this.mode = 'msgpack';
-    // this thread's 'read' stage, as for TCP: ws parses the bytes in its own 'data' listener
-    // (added at the upgrade, before this one) and emits the messages from within it, so a
-    // listener before it and one after it time ws's parsing and our handling together
-    let t0 = 0;
-    socket.prependListener('data', () => (t0 = threadClock().startInTurn()));
-    socket.on('data', () => threadClock().add('read', performance.now() - t0));
+    this.readsTimed = timeReads(ws);
     socket.on('drain', () => (this.behindSince = 0));
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('ping', (data: Buffer) => this.onPing(data));
@@ -89,7 +145,10 @@ export class WsConnection extends Connection {
       this.closeWith(WsClose.UNSUPPORTED_DATA, 'binary messages only');
       return;
     }
+    if (this.readsTimed) return void this.deliver(buf);
+    const t0 = threadClock().startInTurn();
     this.deliver(buf);
+    threadClock().add('read', performance.now() - t0);
   }
 
   private onPing(data: Buffer): void {
@@ -110,10 +169,19 @@ export class WsConnection extends Connection {
 
   override write(frame: Uint8Array): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    const payload = frame.subarray(LENGTH_BYTES);
-    traffic.bytesOut += payload.byteLength;
-    this.ws.send(payload, { binary: true });
+    const payloadBytes = frame.byteLength - LENGTH_BYTES;
+    traffic.bytesOut += payloadBytes;
+    if (frame === last.frame && (last.ws ??= wholeWsFrame(this.payloadOf(frame))) !== null) this.socket.write(last.ws);
+    else {
+      last.frame = frame;
+      last.ws = null;
+      this.ws.send(this.payloadOf(frame), BINARY);
+    }
     if (this.backlog > this.limits.maxBacklog && this.behindSince === 0) this.behindSince = performance.now();
+  }
+
+  private payloadOf(frame: Uint8Array): Buffer {
+    return Buffer.from(frame.buffer, frame.byteOffset + LENGTH_BYTES, frame.byteLength - LENGTH_BYTES);
   }
 
   override get backlog(): number {
