@@ -33,7 +33,8 @@ function sibling(rows: readonly Row[], of: Row, system: string, transport = 'tcp
 function explainWs(rows: readonly Row[], row: Row, target: Target): string | undefined {
   const ws = sibling(rows, row, 'lanparty', 'ws');
   const tcp = sibling(rows, row, 'lanparty', 'tcp');
-  if (target.metric === 'bytes_ratio') return `WebSocket ${num(ws, 'bytes_per_client_s') ?? '?'} B/client/s, TCP ${num(tcp, 'bytes_per_client_s') ?? '?'}`;
+  if (target.metric === 'bytes_ratio' || target.metric === 'snapshot_bytes_ratio')
+    return `WebSocket ${num(ws, 'bytes_per_client_s') ?? '?'} B/client/s at ${num(ws, 'snapshots_per_client_s_mean') ?? '?'} snapshots/s, TCP ${num(tcp, 'bytes_per_client_s') ?? '?'} at ${num(tcp, 'snapshots_per_client_s_mean') ?? '?'}`;
   const out: string[] = [];
   if (row.same_work === 'no') out.push(`not the same work: the clients received ${num(row, 'ws_recv_pct') ?? '?'} % (WebSocket) and ${num(row, 'tcp_recv_pct') ?? '?'} % (TCP) of the send rate`);
   const bw = parts(ws, 'breakdown');

@@ -56,11 +56,14 @@ const WS_WORK: [number, number, 20 | 60] = [200, 1000, 60];
 /** WebSocket host CPU at most this times the TCP host's, same load. */
 const WS_CPU_MAX = 1.25;
 /**
- * "Same bytes": WebSocket bytes per client within this fraction of TCP's. Both count every
- * byte on the wire: TCP a 4-byte length prefix per message, WebSocket its 2/4/10-byte header
- * (4 for messages of 126 bytes to 64 KiB, as the snapshots here are); so framing alone differs
- * by under 0.1 %, and the rest is the run-to-run spread of delta sizes (which players moved,
- * which ticks were acked), measured at under 1 %.
+ * "Same bytes": WebSocket bytes per client, per snapshot received, within this fraction of
+ * TCP's. Both count every byte on the wire: TCP a 4-byte length prefix per message, WebSocket
+ * its 2/4/10-byte header (4 for messages of 126 bytes to 64 KiB, as the snapshots here are);
+ * so framing alone differs by under 0.1 %, and the rest is the run-to-run spread of delta
+ * sizes (which players moved, which ticks were acked), under 1 % in our runs. Per snapshot,
+ * because bytes per second also move with the snapshots a loaded machine's clients miss (a
+ * client at 96 % of the send rate receives 4 % fewer bytes for the same payloads): that is
+ * the rate target's business.
  */
 const WS_BYTES_TOLERANCE = 0.02;
 
@@ -88,7 +91,7 @@ function wsTargets(): Target[] {
   const pct = Math.round(WS_BYTES_TOLERANCE * 100);
   return [
     { label: `WebSocket ${at}: host CPU <= ${WS_CPU_MAX} x TCP`, where: { match: ratio }, metric: 'cpu_ratio', max: WS_CPU_MAX },
-    { label: `WebSocket ${at}: same bytes per client as TCP (within ${pct} %)`, where: { match: ratio }, metric: 'bytes_ratio', min: 1 - WS_BYTES_TOLERANCE, max: 1 + WS_BYTES_TOLERANCE },
+    { label: `WebSocket ${at}: same bytes per client as TCP, per snapshot received (within ${pct} %)`, where: { match: ratio }, metric: 'snapshot_bytes_ratio', min: 1 - WS_BYTES_TOLERANCE, max: 1 + WS_BYTES_TOLERANCE },
     { label: `WebSocket ${at}: every WebSocket client >= 97 % of the send rate`, where: { match: { system: 'lanparty', transport: 'ws', clients, entities, send_hz: hz, interest: 'off' } }, metric: 'rate_pct', min: 97 },
   ];
 }
@@ -131,9 +134,10 @@ export const info: SuiteInfo = {
       'msgpack payload), as the web page connects; the ack-only and decoding clients are the TCP row\'s own code over another socket ' +
       '(src/net/client/ws-socket.ts), so the host builds the same payloads and sends them to the same acks. Each WebSocket client connects from ' +
       'a loopback address of its own (127.0.0.2 and up), as LAN guests do, under the host\'s per-address upgrade limit. The `ws/tcp` row gives ' +
-      `the WebSocket host's CPU over the TCP host's (target <= ${WS_CPU_MAX}) and the bytes per client over TCP's: both count every byte on the wire, ` +
-      `TCP's 4-byte length prefixes and WebSocket's frame headers (4 bytes for a 126-byte to 64 KiB message), so the same payloads give a ratio of 1 ` +
-      `within ${Math.round(WS_BYTES_TOLERANCE * 100)} % (framing differs by under 0.1 %, the rest is the run-to-run spread of delta sizes). ` +
+      `the WebSocket host's CPU over the TCP host's (target <= ${WS_CPU_MAX}) and the bytes per client over TCP's, per second (\`bytes ratio\`) and per ` +
+      'snapshot received (`bytes/snapshot ratio`, the target: bytes per second also move with the snapshots a loaded machine\'s clients miss). Both count ' +
+      'every byte on the wire, TCP\'s 4-byte length prefixes and WebSocket\'s frame headers (4 bytes for a 126-byte to 64 KiB message), so the same ' +
+      `payloads give a ratio of 1 within ${Math.round(WS_BYTES_TOLERANCE * 100)} % (framing differs by under 0.1 %, the rest is the run-to-run spread of delta sizes). ` +
       '`tcp recv %` and `ws recv %`: each row\'s mean snapshots per client per second as a percentage of the send rate.',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
@@ -168,6 +172,7 @@ export const info: SuiteInfo = {
     { key: 'heap_per_client_kb', label: 'heap KB/client' },
     { key: 'cpu_ratio', label: 'CPU ratio' },
     { key: 'bytes_ratio', label: 'bytes ratio' },
+    { key: 'snapshot_bytes_ratio', label: 'bytes/snapshot ratio' },
     { key: 'lanparty_recv_pct', label: 'lanparty recv %' },
     { key: 'colyseus_recv_pct', label: 'Colyseus recv %' },
     { key: 'tcp_recv_pct', label: 'tcp recv %' },
@@ -278,6 +283,13 @@ const overTcp = (r: Row) => r.system === 'lanparty' && (r.transport ?? 'tcp') ==
 /** Mean snapshots per client per second as a percentage of the send rate. */
 const recvPct = (r: Row) => (typeof r.snapshots_per_client_s_mean === 'number' && typeof r.send_hz === 'number' && r.send_hz > 0 ? Number(((100 * r.snapshots_per_client_s_mean) / r.send_hz).toFixed(1)) : NaN);
 
+/** Bytes per client per snapshot received (as a row, for ratioOf). */
+const perSnapshot = (r: Row): Row => {
+  const b = r.bytes_per_client_s;
+  const s = r.snapshots_per_client_s_mean;
+  return typeof b === 'number' && typeof s === 'number' && s > 0 ? { bytes: b / s } : {};
+};
+
 /** a / b of a figure of two rows, 3 decimals (NaN when either is missing). */
 const ratioOf = (a: Row, b: Row, k: string) => {
   const x = a[k];
@@ -308,6 +320,7 @@ export function wsRatios(rows: Row[]): Row[] {
       pinned: w.pinned === t.pinned ? w.pinned! : `ws ${String(w.pinned)}, tcp ${String(t.pinned)}`,
       cpu_ratio: ratioOf(w, t, 'host_cpu_pct'),
       bytes_ratio: ratioOf(w, t, 'bytes_per_client_s'),
+      snapshot_bytes_ratio: ratioOf(perSnapshot(w), perSnapshot(t), 'bytes'),
       tcp_recv_pct: tcpRecv,
       ws_recv_pct: wsRecv,
       same_work: tcpRecv >= SAME_WORK_RECV_PCT && wsRecv >= SAME_WORK_RECV_PCT ? 'yes' : Number.isFinite(tcpRecv) && Number.isFinite(wsRecv) ? 'no' : '?',

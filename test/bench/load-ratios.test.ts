@@ -17,4 +17,19 @@ describe('load ratios', () => {
     const [unknown] = ratios([lan(60), unmeasured]);
     expect(unknown!.same_work).toBe('?');
   });
+
+  it('load ratios: the WebSocket row is set against the TCP row of its load (not against Colyseus), bytes also per snapshot received', () => {
+    const tcp = { ...lan(60), transport: 'tcp' };
+    const ws = { ...lan(57), transport: 'ws', host_cpu_pct: 23, bytes_per_client_s: 95 };
+    const rows = ratios([tcp, ws, col(60)]);
+    expect(rows.filter((r) => r.system === 'lanparty/colyseus')).toHaveLength(1);
+    expect(rows.find((r) => r.system === 'lanparty/colyseus')).toMatchObject({ cpu_ratio: 0.5, lanparty_recv_pct: 100 });
+    const [wsRow, ...more] = rows.filter((r) => r.system === 'ws/tcp');
+    expect(more).toHaveLength(0);
+    // 95 B at 57 snapshots/s against 100 B at 60: 5 % fewer bytes per second, the same per snapshot
+    expect(wsRow).toMatchObject({ cpu_ratio: 1.15, bytes_ratio: 0.95, snapshot_bytes_ratio: 1, tcp_recv_pct: 100, ws_recv_pct: 95, same_work: 'no' });
+    // results from before the transport column are TCP rows
+    const { transport: _, ...old } = tcp;
+    expect(ratios([old, ws]).find((r) => r.system === 'ws/tcp')).toMatchObject({ cpu_ratio: 1.15 });
+  });
 });
