@@ -11,15 +11,16 @@ export interface TargetStatus {
   met: boolean;
 }
 
-/** Whether a row is the one a target is about. */
-export function rowMatches(row: Row, where: Target['where']): boolean {
-  if ('match' in where) return Object.entries(where.match).every(([k, v]) => row[k] === v);
-  return row[where.key] === where.value;
+/** Whether a row is the one a target is about (a cell it lacks taken from `legacy`: SuiteInfo.legacyCells). */
+export function rowMatches(row: Row, where: Target['where'], legacy?: Record<string, Cell>): boolean {
+  const cell = (k: string) => row[k] ?? legacy?.[k];
+  if ('match' in where) return Object.entries(where.match).every(([k, v]) => cell(k) === v);
+  return cell(where.key) === where.value;
 }
 
 export function evaluateTargets(info: SuiteInfo, rows: readonly Row[]): TargetStatus[] {
   return info.targets.map((target) => {
-    const row = rows.find((r) => rowMatches(r, target.where));
+    const row = rows.find((r) => rowMatches(r, target.where, info.legacyCells));
     const v = row?.[target.metric];
     const value = typeof v === 'number' ? v : undefined;
     const met = value !== undefined && (target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min);
@@ -95,7 +96,7 @@ function partTables(info: SuiteInfo): Array<[string, string]> {
 function whereTimeGoes(info: SuiteInfo, rows: readonly Row[], s: TargetStatus): string | undefined {
   if (info.explain) return info.explain(rows, s.target);
   if (!info.breakdownKey) return undefined;
-  const row = rows.find((r) => rowMatches(r, s.target.where));
+  const row = rows.find((r) => rowMatches(r, s.target.where, info.legacyCells));
   const b = row?.[info.breakdownKey];
   if (!b || typeof b !== 'object') return undefined;
   const parts = Object.entries(b).filter(([k]) => k !== 'total');

@@ -55,6 +55,11 @@ export interface SuiteInfo {
    * row's breakdown): the suite knows which rows and figures explain it.
    */
   explain?(rows: readonly Row[], target: Target): string | undefined;
+  /**
+   * Cells a row lacks, as they were before the column existed: targets that name the column
+   * still match the rows of an older results file (the load suite's `transport`: tcp).
+   */
+  legacyCells?: Record<string, Cell>;
   /** Columns whose values, joined, label a row of the breakdown table (default: the first column). */
   labelKeys?: string[];
   chart?: SuiteChart;

@@ -10,6 +10,8 @@ import { rowMatches } from '../report.js';
 export const RATIO_SYSTEM = 'lanparty/colyseus';
 /** The WebSocket row against the TCP row of the same load. */
 export const WS_RATIO_SYSTEM = 'ws/tcp';
+/** Rows from before the transport column: every lanparty row then was a TCP row (SuiteInfo.legacyCells). */
+export const LOAD_LEGACY_CELLS = { transport: 'tcp' };
 
 const num = (r: Row | undefined, k: string): number | undefined => (typeof r?.[k] === 'number' ? (r[k] as number) : undefined);
 const parts = (r: Row | undefined, k: string): Record<string, number> | undefined => {
@@ -82,7 +84,7 @@ function clientsText(row: Row | undefined): string | undefined {
 }
 
 export function explainLoad(rows: readonly Row[], target: Target): string | undefined {
-  const row = rows.find((r) => rowMatches(r, target.where));
+  const row = rows.find((r) => rowMatches(r, target.where, LOAD_LEGACY_CELLS));
   if (!row) return undefined;
   if (row.system === WS_RATIO_SYSTEM) return explainWs(rows, row, target);
   const lan = row.system === RATIO_SYSTEM ? sibling(rows, row, 'lanparty') : row;

@@ -31,7 +31,7 @@
 
 import { createServer } from 'node:net';
 import { chartSvg, type Series } from '../chart.js';
-import { explainLoad, RATIO_SYSTEM, WS_RATIO_SYSTEM } from '../load/explain.js';
+import { explainLoad, LOAD_LEGACY_CELLS, RATIO_SYSTEM, WS_RATIO_SYSTEM } from '../load/explain.js';
 import { runLanparty } from '../load/lanparty.js';
 import { pinLabel, pinning, type Pinning } from '../load/pin.js';
 import type { Row, SuiteInfo, SuiteResult, Target } from '../types.js';
@@ -195,6 +195,7 @@ export const info: SuiteInfo = {
   breakdownKey: 'breakdown',
   breakdownTitle: 'Host CPU by stage (ms per second)',
   tables: [{ key: 'threads', title: 'Host CPU by thread (ms per second)' }],
+  legacyCells: LOAD_LEGACY_CELLS,
   labelKeys: ['system', 'transport', 'clients', 'entities', 'send_hz', 'interest'],
   explain: explainLoad,
   chart: { file: 'load-chart.svg', alt: 'load: host CPU, tick p99 and bytes per client per second against clients', render: renderChart },

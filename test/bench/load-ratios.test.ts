@@ -2,7 +2,8 @@
 // when both sides' clients received the load's send rate; the row says whether they did.
 
 import { describe, expect, it } from 'vitest';
-import { ratios } from '../../bench/net/load.bench.js';
+import { info, ratios } from '../../bench/net/load.bench.js';
+import { evaluateTargets } from '../../bench/report.js';
 
 const lan = (mean: number) => ({ system: 'lanparty', clients: 200, entities: 1000, send_hz: 60, interest: 'off', pinned: 'x', host_cpu_pct: 20, bytes_per_client_s: 100, snapshots_per_client_s_mean: mean });
 const col = (mean: number) => ({ system: 'colyseus', clients: 200, entities: 1000, send_hz: 60, interest: 'off', pinned: 'x', host_cpu_pct: 40, bytes_per_client_s: 300, snapshots_per_client_s_mean: mean });
@@ -31,5 +32,15 @@ describe('load ratios', () => {
     // results from before the transport column are TCP rows
     const { transport: _, ...old } = tcp;
     expect(ratios([old, ws]).find((r) => r.system === 'ws/tcp')).toMatchObject({ cpu_ratio: 1.15 });
+  });
+
+  it('load targets: a TCP target matches the TCP row, also in results from before the transport column, and never the WebSocket row', () => {
+    const label = 'same work 200 x 1,000 x 60 Hz: every lanparty client >= 97 % of the send rate';
+    const status = (rows: Array<Record<string, number | string>>) => evaluateTargets(info, rows).find((t) => t.target.label === label)!;
+    const tcp = { ...lan(60), rate_pct: 100 };
+    const ws = { ...lan(60), transport: 'ws', rate_pct: 50 };
+    expect(status([tcp]).value).toBe(100);
+    expect(status([ws, { ...tcp, transport: 'tcp' }]).value).toBe(100);
+    expect(status([ws]).value).toBeUndefined();
   });
 });
