@@ -5,14 +5,17 @@
 //   chromium opens that page                        joins over WebSocket, readies (space),
 //                                                   moves (arrows), fires until it scores;
 //                                                   the screenshot for the README
-//   a TCP client (the terminal client's network layer) and the page chat both ways
+//   the terminal client (src/render-term, in process: keys on a pipe, its screen a
+//   virtual terminal) and the page chat both ways
 //   a phone-sized page plays with its touch pads
 //
 // Fixed addresses: run under `flock /tmp/lanparty-test.lock` (HELPERS.md). Needs chromium
 // (.ci/run installs it) and dist/ (`npm test` builds first).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { LanpartyClient } from '../../src/net/client/client.js';
+import { PassThrough, Writable } from 'node:stream';
+import { startTerminalClient } from '../../src/render-term/runner.js';
+import { shown } from '../render-term/vt.js';
 import { closeBrowsers, openBrowser } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/tmux.js';
 import { killAllCli, startCli } from '../e2e/procs.js';
@@ -58,25 +61,49 @@ describe('web client in chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('a chat line typed in the page reaches a TCP client, and one from there shows in the page', async () => {
+  it('a chat line typed in the page shows in the terminal client, and one typed there shows in the page', async () => {
     const { url } = await startHost('127.0.0.72', 47511);
     const { page, errors } = await openBrowser();
     await page.goto(`${url}/?name=pagey`);
     await pageUntil(page, (s) => s.link === 'playing', 10_000, 'the page to join');
-    const term = await LanpartyClient.connect({ host: '127.0.0.72', port: 47511, name: 'termy', timeoutMs: 5000 });
+    // the real terminal client (src/render-term), its keyboard a pipe and its screen a virtual terminal
+    let written = '';
+    const out = Object.assign(
+      new Writable({
+        write(chunk, _e, cb) {
+          written += chunk.toString();
+          cb();
+        },
+      }),
+      { columns: 120, rows: 40 },
+    );
+    const keys = new PassThrough();
+    const term = startTerminalClient({
+      host: '127.0.0.72',
+      port: 47511,
+      name: 'termy',
+      out: out as unknown as NodeJS.WriteStream,
+      in: keys as unknown as NodeJS.ReadStream,
+      exitOnSignal: false,
+      holdMs: 400,
+    });
+    const screen = () => shown(written, 120, 40);
     try {
-      const heard: string[] = [];
-      term.on('chat', (m) => heard.push(`${m.name}: ${m.text}`));
+      await waitUntil(() => term.me !== 0, 10_000, 'the terminal client to join');
       await page.keyboard.press('Enter');
       await page.keyboard.type('hi from the browser');
       await page.keyboard.press('Enter');
-      await waitUntil(() => heard.includes('pagey: hi from the browser'), 5000, 'the line at the TCP client');
-      term.chat('hello page');
+      await waitUntil(() => screen().includes('pagey: hi from the browser'), 5000, 'the line on the terminal client\'s screen');
+      // Enter opens its chat line, the text, Enter sends it
+      keys.write('\r');
+      keys.write('hello page');
+      keys.write('\r');
       await waitUntil(async () => ((await page.textContent('#chat')) ?? '').includes('termy: hello page'), 5000, 'the line in the page');
       // the roster has both names: the page's panel shows the other player's nickname
       await waitUntil(async () => ((await page.textContent('#players')) ?? '').includes('termy'), 5000, 'the roster name in the panel');
     } finally {
-      term.close();
+      term.quit();
+      await term.done.catch(() => {});
     }
     expect(errors).toEqual([]);
   });
