@@ -10,6 +10,8 @@
 //   LOAD_CONFIGS    only these points: "NxE" (e.g. "50x1000,200x1000"), "NxE@H" (also the send
 //                   rate), "idle" (the host with no clients)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
+//   LOAD_TRANSPORTS only lanparty rows over these transports: "tcp", "udp" (default both; UDP
+//                   runs only at the points of UDP_POINTS)
 //   LOAD_BUDGET     bytes per second per client for the interest-on rows (HostServer
 //                   budgetBytesPerSec; default 30720, the 30 KB/s target; 0: no budget)
 //   LOAD_CLIENTS_PER_PROCESS  clients per client process (default 250)
@@ -26,7 +28,7 @@
 
 import { createServer } from 'node:net';
 import { chartSvg, type Series } from '../chart.js';
-import { explainLoad, RATIO_SYSTEM } from '../load/explain.js';
+import { explainLoad, RATIO_SYSTEM, TRANSPORT_RATIO } from '../load/explain.js';
 import { runLanparty } from '../load/lanparty.js';
 import { pinLabel, pinning, type Pinning } from '../load/pin.js';
 import type { Row, SuiteInfo, SuiteResult, Target } from '../types.js';
@@ -43,6 +45,11 @@ const SAME_WORK: Array<[number, number, 20 | 60]> = [
   [100, 500, 60],
   [200, 1000, 60],
 ];
+/**
+ * Points where lanparty also runs over UDP, right after its TCP row (same sitting), for the
+ * issue-12 target: without loss, host CPU per client over UDP <= TCP's.
+ */
+const UDP_POINTS: Array<[number, number, 20 | 60]> = [[200, 1000, 60]];
 /** The idle row runs the host as `lanparty host` starts it: the CLI's default capacity, no drones. */
 const IDLE_CAPACITY = 100_000;
 
@@ -58,6 +65,15 @@ function sameWorkTargets(): Target[] {
       { label: `same work ${at}: every lanparty client >= 97 % of the send rate`, where: { match: { ...ratio, system: 'lanparty' } }, metric: 'rate_pct', min: 97 },
     ];
   });
+}
+
+function udpTargets(): Target[] {
+  return UDP_POINTS.map(([clients, entities, hz]) => ({
+    label: `UDP ${clients} x ${n(entities)} x ${hz} Hz, interest off, no loss: host CPU per client <= TCP's (same sitting, both >= 97 % received)`,
+    where: { match: { system: TRANSPORT_RATIO, clients, entities, send_hz: hz, interest: 'off' } },
+    metric: 'cpu_ratio',
+    max: 1,
+  }));
 }
 
 export const info: SuiteInfo = {
@@ -93,6 +109,12 @@ export const info: SuiteInfo = {
       'mean over the clients, as a percentage of the send rate; `same work` is yes when both are at least 97 %. When it is no, one side ' +
       '(its host or its client processes) delivered less than the load asked for, did less work than the other, and the CPU ratio does ' +
       'not compare the same work.',
+    `Over UDP (\`transport\` udp; every other row is TCP): at ${UDP_POINTS.map(([c, e, h]) => `${c} x ${n(e)} x ${h} Hz`).join(', ')}, interest off, lanparty runs a ` +
+      'second time right after its TCP row, its clients in UDP mode (docs/protocol.md "UDP mode"), on loopback without loss (`loss` 0, `latency_ms` 0: no ' +
+      'network simulator). Its ack-only clients count and ack snapshots from the datagram headers (bench/load/udp-ack-only.ts: the same packet ' +
+      'acks and snapshot acks as a decoding client, a snapshot counted once all its fragments arrived). The `udp/tcp` row gives the UDP host\'s CPU ' +
+      'over the TCP host\'s (`CPU ratio`, target <= 1) and bytes over bytes, with `tcp recv %` and `udp recv %` (each side\'s clients\' snapshots ' +
+      'as a percentage of the send rate; `same work` yes when both are at least 97 %).',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
@@ -103,6 +125,9 @@ export const info: SuiteInfo = {
   ],
   columns: [
     { key: 'system', label: 'system' },
+    { key: 'transport', label: 'transport' },
+    { key: 'loss', label: 'loss' },
+    { key: 'latency_ms', label: 'latency ms' },
     { key: 'clients', label: 'N' },
     { key: 'entities', label: 'E' },
     { key: 'send_hz', label: 'Hz' },
@@ -127,10 +152,13 @@ export const info: SuiteInfo = {
     { key: 'bytes_ratio', label: 'bytes ratio' },
     { key: 'lanparty_recv_pct', label: 'lanparty recv %' },
     { key: 'colyseus_recv_pct', label: 'Colyseus recv %' },
+    { key: 'tcp_recv_pct', label: 'tcp recv %' },
+    { key: 'udp_recv_pct', label: 'udp recv %' },
     { key: 'same_work', label: 'same work' },
   ],
   targets: [
     ...sameWorkTargets(),
+    ...udpTargets(),
     { label: `${n(TARGET_N)} clients x ${n(TARGET_E)} entities, 60 Hz, interest, 30 KB/s budget: tick p99 <= 16.7 ms`, where: { match: BIG }, metric: 'tick_p99_ms', max: 16.7 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: no skipped ticks`, where: { match: BIG }, metric: 'skipped_ticks', max: 0 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: every client >= 58 snapshots/s`, where: { match: BIG }, metric: 'snapshots_per_client_s_min', min: 58 },
@@ -144,7 +172,7 @@ export const info: SuiteInfo = {
   breakdownKey: 'breakdown',
   breakdownTitle: 'Host CPU by stage (ms per second)',
   tables: [{ key: 'threads', title: 'Host CPU by thread (ms per second)' }],
-  labelKeys: ['system', 'clients', 'entities', 'send_hz', 'interest'],
+  labelKeys: ['system', 'transport', 'clients', 'entities', 'send_hz', 'interest'],
   explain: explainLoad,
   chart: { file: 'load-chart.svg', alt: 'load: host CPU, tick p99 and bytes per client per second against clients', render: renderChart },
 };
@@ -155,20 +183,28 @@ interface Point {
   entities: number;
   sendHz: 20 | 60;
   interest: boolean;
+  /** How lanparty's clients connect (default tcp). */
+  transport?: 'tcp' | 'udp';
 }
 
 function plan(): Point[] {
   // the idle host first (the quietest moment), then same work (both systems, one after the
   // other), then the interest rows up to the big one
   const out: Point[] = [{ system: 'lanparty', clients: 0, entities: 0, sendHz: 60, interest: false }];
-  for (const [clients, entities, sendHz] of SAME_WORK)
-    for (const system of ['lanparty', 'colyseus'] as const) out.push({ system, clients, entities, sendHz, interest: false });
+  for (const [clients, entities, sendHz] of SAME_WORK) {
+    out.push({ system: 'lanparty', clients, entities, sendHz, interest: false });
+    // UDP right after TCP: the two hosts measured in one sitting
+    if (UDP_POINTS.some(([c, e, h]) => c === clients && e === entities && h === sendHz)) out.push({ system: 'lanparty', clients, entities, sendHz, interest: false, transport: 'udp' });
+    out.push({ system: 'colyseus', clients, entities, sendHz, interest: false });
+  }
   for (const entities of [1000, TARGET_E])
     for (const clients of [50, 200, 500, TARGET_N]) out.push({ system: 'lanparty', clients, entities, sendHz: 60, interest: true });
   const configs = process.env.LOAD_CONFIGS?.split(',').map((s) => s.trim()).filter(Boolean);
   const systems = process.env.LOAD_SYSTEMS?.split(',').map((s) => s.trim()).filter(Boolean);
   const named = (p: Point) => (p.clients === 0 ? ['idle'] : [`${p.clients}x${p.entities}`, `${p.clients}x${p.entities}@${p.sendHz}`]);
-  return out.filter((p) => (!configs || named(p).some((c) => configs.includes(c))) && (!systems || systems.includes(p.system)));
+  const transports = process.env.LOAD_TRANSPORTS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const transportOk = (p: Point) => p.system !== 'lanparty' || !transports || transports.includes(p.transport ?? 'tcp');
+  return out.filter((p) => (!configs || named(p).some((c) => configs.includes(c))) && (!systems || systems.includes(p.system)) && transportOk(p));
 }
 
 const envSeconds = (name: string, fallback: number): number => {
@@ -211,22 +247,55 @@ const SAME_WORK_RECV_PCT = 97;
 
 const key = (r: Row) => `${r.clients}x${r.entities}@${r.send_hz}/${r.interest}`;
 
+/** Mean snapshots received per client, as a percentage of the send rate (NaN: not measured). */
+const recv = (r: Row) => (typeof r.snapshots_per_client_s_mean === 'number' && typeof r.send_hz === 'number' && r.send_hz > 0 ? Number(((100 * r.snapshots_per_client_s_mean) / r.send_hz).toFixed(1)) : NaN);
+
+/** a / b of a numeric column, 3 decimals (NaN when either is missing or b is 0). */
+function ratioOf(a: Row, b: Row, k: string): number {
+  const x = a[k];
+  const y = b[k];
+  return typeof x === 'number' && typeof y === 'number' && y > 0 ? Number((x / y).toFixed(3)) : NaN;
+}
+
+/**
+ * udp/tcp rows: lanparty over UDP against lanparty over TCP at the same point (the TCP row
+ * measured just before it). Host CPU over host CPU is per client too: both served the same N.
+ */
+export function transportRatios(rows: Row[]): Row[] {
+  const out: Row[] = [];
+  for (const u of rows.filter((r) => r.system === 'lanparty' && r.transport === 'udp')) {
+    const t = rows.find((r) => r.system === 'lanparty' && r.transport !== 'udp' && key(r) === key(u));
+    if (!t) continue;
+    const tcpRecv = recv(t);
+    const udpRecv = recv(u);
+    out.push({
+      system: TRANSPORT_RATIO,
+      clients: u.clients!,
+      entities: u.entities!,
+      send_hz: u.send_hz!,
+      interest: u.interest!,
+      pinned: t.pinned === u.pinned ? u.pinned! : `tcp ${String(t.pinned)}, udp ${String(u.pinned)}`,
+      cpu_ratio: ratioOf(u, t, 'host_cpu_pct'),
+      bytes_ratio: ratioOf(u, t, 'bytes_per_client_s'),
+      tcp_recv_pct: tcpRecv,
+      udp_recv_pct: udpRecv,
+      same_work: tcpRecv >= SAME_WORK_RECV_PCT && udpRecv >= SAME_WORK_RECV_PCT ? 'yes' : Number.isFinite(tcpRecv) && Number.isFinite(udpRecv) ? 'no' : '?',
+    });
+  }
+  return out;
+}
+
 /** lanparty/colyseus rows for the points where both ran the same work. */
 export function ratios(rows: Row[]): Row[] {
   const out: Row[] = [];
-  for (const l of rows.filter((r) => r.system === 'lanparty' && r.interest === 'off')) {
+  for (const l of rows.filter((r) => r.system === 'lanparty' && r.interest === 'off' && r.transport !== 'udp')) {
     const c = rows.find((r) => r.system === 'colyseus' && key(r) === key(l));
     if (!c) continue;
-    const ratio = (k: string) => {
-      const a = l[k];
-      const b = c[k];
-      return typeof a === 'number' && typeof b === 'number' && b > 0 ? Number((a / b).toFixed(3)) : NaN;
-    };
+    const ratio = (k: string) => ratioOf(l, c, k);
     const pinned = l.pinned === c.pinned ? l.pinned! : `lanparty ${String(l.pinned)}, colyseus ${String(c.pinned)}`;
     // how much of its send rate each side's clients received: a ratio compares the same work
     // only when both sides delivered (nearly) all of it; else one side's clients, or its host,
     // fell behind and that side did less work than the other
-    const recv = (r: Row) => (typeof r.snapshots_per_client_s_mean === 'number' && typeof r.send_hz === 'number' && r.send_hz > 0 ? Number(((100 * r.snapshots_per_client_s_mean) / r.send_hz).toFixed(1)) : NaN);
     const lanRecv = recv(l);
     const colRecv = recv(c);
     const same = lanRecv >= SAME_WORK_RECV_PCT && colRecv >= SAME_WORK_RECV_PCT ? 'yes' : Number.isFinite(lanRecv) && Number.isFinite(colRecv) ? 'no' : '?';
@@ -267,7 +336,7 @@ export async function run(): Promise<SuiteResult> {
   const rows: Row[] = [];
   const failed: string[] = [];
   for (const p of points) {
-    const name = p.clients === 0 ? `${p.system} idle host (no clients)` : `${p.system} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
+    const name = p.clients === 0 ? `${p.system} idle host (no clients)` : `${p.system}${p.transport === 'udp' ? ' over UDP' : ''} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
     if (p.system === 'colyseus' && typeof colyseus !== 'function') continue;
     console.log(`load: ${name}`);
     try {
@@ -283,10 +352,12 @@ export async function run(): Promise<SuiteResult> {
           sampled,
           clientsPerProcess: perProcess,
           pin,
+          transport: p.transport ?? 'tcp',
           ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}),
           ...(p.clients === 0 ? { capacity: IDLE_CAPACITY } : {}),
         });
-        rows.push({ ...row, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-' });
+        // no network simulator in this suite: loopback, nothing lost, nothing delayed
+        rows.push({ ...row, transport: p.transport ?? 'tcp', loss: 0, latency_ms: 0, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-' });
       } else {
         const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess), sampled, pin });
         // the keys the targets and the ratios match on, whatever the runner put there
@@ -313,15 +384,15 @@ export async function run(): Promise<SuiteResult> {
   }
   if (failed.length) console.log(`load: ${failed.length} point(s) failed:\n  ${failed.join('\n  ')}`);
   if (!rows.length) throw new Error('load: every point failed');
-  return { rows: [...rows, ...ratios(rows)] };
+  return { rows: [...rows, ...ratios(rows), ...transportRatios(rows)] };
 }
 
 /** Three panels against clients: host CPU, tick p99 and KB per client per second, a line per series. */
 function renderChart(rows: readonly Row[]): string {
   const byName = new Map<string, Row[]>();
   for (const r of rows) {
-    if (r.system === RATIO_SYSTEM || typeof r.clients !== 'number' || r.clients === 0) continue;
-    const name = `${r.system} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
+    if (r.system === RATIO_SYSTEM || r.system === TRANSPORT_RATIO || typeof r.clients !== 'number' || r.clients === 0) continue;
+    const name = `${r.system}${r.transport === 'udp' ? ' UDP' : ''} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
     byName.set(name, [...(byName.get(name) ?? []), r]);
   }
   const series = (metric: string, scale = 1): Series[] =>
