@@ -45,6 +45,18 @@ export function peekType(payload: Uint8Array): string | null {
   return Buffer.from(payload.buffer, payload.byteOffset + from, len).toString('latin1');
 }
 
+/** peekType(payload) === the latin1 string of `type`, without making the string (once per datagram sent). */
+export function typeIs(payload: Uint8Array, type: Uint8Array): boolean {
+  const h = payload[0];
+  const at = h === undefined ? -1 : (h & 0xf0) === 0x80 ? 1 : h === 0xde ? 3 : h === 0xdf ? 5 : -1;
+  const from = at + TYPE_KEY.length + 1;
+  if (at < 0 || type.length > 0x1f || payload.length < from + type.length) return false;
+  for (let i = 0; i < TYPE_KEY.length; i++) if (payload[at + i] !== TYPE_KEY[i]) return false;
+  if (payload[from - 1] !== (0xa0 | type.length)) return false;
+  for (let i = 0; i < type.length; i++) if (payload[from + i] !== type[i]) return false;
+  return true;
+}
+
 export interface DatagramStreamOptions {
   /** The message type sent unreliably: 'snapshot' from the host, 'input' from a client. */
   unreliable: string;
@@ -52,6 +64,8 @@ export interface DatagramStreamOptions {
   maxFrame: number;
   /** Put one datagram on the wire. */
   send(datagram: Buffer): void;
+  /** Memory for snapshot datagrams (default: a new buffer each), see SendSlab. */
+  alloc?: (bytes: number) => Buffer;
   /** A packet dropped by the connection's own checks (replay, stale...). */
   dropped(reason: UdpDrop): void;
   /** The clock (ms; default performance.now): the network simulator's tests run on their own. */
@@ -68,12 +82,17 @@ export class DatagramStream extends EventEmitter {
   private preambleLeft = PREAMBLE_BYTES;
   private endingSince = -1;
   private readonly now: () => number;
+  /** The `type` sent unreliably, as the bytes of a msgpack string. */
+  private readonly unreliableType: Buffer;
+  private readonly send: (datagram: Buffer) => void;
 
   constructor(
     readonly peer: UdpPeer,
     private readonly o: DatagramStreamOptions,
   ) {
     super();
+    this.unreliableType = Buffer.from(o.unreliable, 'latin1');
+    this.send = (d) => o.send(d);
     this.frames = new FrameDecoder(msgpackFrameFormat, o.maxFrame);
     this.now = o.now ?? (() => performance.now());
     this.lastSentAt = peer.lastHeardAt;
@@ -96,9 +115,9 @@ export class DatagramStream extends EventEmitter {
     }
     const now = this.now();
     const payload = data.subarray(LENGTH_BYTES);
-    if (data.length >= LENGTH_BYTES && data.readUInt32LE(0) === payload.length && peekType(payload) === this.o.unreliable) {
-      const packets = this.o.unreliable === 'snapshot' ? this.peer.snapshotPackets(++this.snapshotNo, payload) : [this.peer.inputPacket(payload)];
-      for (const p of packets) this.o.send(p);
+    if (data.length >= LENGTH_BYTES && data.readUInt32LE(0) === payload.length && typeIs(payload, this.unreliableType)) {
+      if (this.o.unreliable === 'snapshot') this.peer.sendSnapshot(++this.snapshotNo, payload, this.send, this.o.alloc);
+      else this.o.send(this.peer.inputPacket(payload));
     } else {
       for (let at = 0; at < data.length; at += RELIABLE_PIECE) {
         if (!this.peer.reliable.send(data.subarray(at, at + RELIABLE_PIECE))) {
