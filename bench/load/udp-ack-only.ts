@@ -148,6 +148,8 @@ export function udpAckOnly(c: LanpartyClient, snapshot: (tick: number | null, by
     const no = m.readUInt32LE(HEADER_BYTES);
     if (type === UdpType.FRAGMENT) fragment(m, no, now);
     else pair(m, no);
+    // as DatagramStream.receive does: a burst read after a stall is acked as it goes
+    stream.received(now);
   };
 }
 

@@ -17,11 +17,20 @@ import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { LENGTH_BYTES, msgpackFrameFormat, PREAMBLE_BYTES, preamble } from '../protocol/msgpack-frame.js';
 import type { UdpDrop, UdpPacket } from '../protocol/udp.js';
 import type { UdpPeer } from './peer.js';
+import { ACK_WINDOW } from './sequence.js';
 
 /** Bytes of the reliable stream per RELIABLE message. */
 export const RELIABLE_PIECE = 1024;
 /** Send a KEEPALIVE after this long without sending anything (ms). */
 export const KEEPALIVE_MS = 100;
+/**
+ * Received this many packets since this side last sent one: send a KEEPALIVE at once. Acks
+ * name the newest packet and the 32 before it; a receiver that reads a burst (its process
+ * was descheduled while 60 datagrams queued up) and answers only after it would leave the
+ * older ones unnamed, and the sender would count them lost (and step the rate down) though
+ * they arrived.
+ */
+export const ACK_AFTER_PACKETS = ACK_WINDOW / 2;
 /** end() waits this long at most for the last reliable messages to be acked (ms). */
 export const ENDING_MS = 1000;
 
@@ -78,6 +87,8 @@ export class DatagramStream extends EventEmitter {
   private snapshotNo = 0;
   private readonly frames: FrameDecoder;
   private lastSentAt: number;
+  /** Packets taken from the peer since this side last sent one (see ACK_AFTER_PACKETS). */
+  private receivedSinceSent = 0;
   /** The first bytes written are the msgpack preamble: not sent, the other side knows the mode. */
   private preambleLeft = PREAMBLE_BYTES;
   private endingSince = -1;
@@ -128,7 +139,7 @@ export class DatagramStream extends EventEmitter {
       }
       for (const p of this.peer.reliablePackets(now)) this.o.send(p);
     }
-    this.lastSentAt = now;
+    this.sentAt(now);
     return true;
   }
 
@@ -137,6 +148,7 @@ export class DatagramStream extends EventEmitter {
     if (this.destroyed) return;
     const got = this.peer.receive(packet, now);
     if (typeof got === 'string') return this.o.dropped(got);
+    if (!got.disconnected) this.received(now);
     for (const piece of got.messages) {
       for (const f of this.frames.push(Buffer.from(piece))) this.emitFrame(f);
     }
@@ -144,6 +156,21 @@ export class DatagramStream extends EventEmitter {
     for (const snap of got.snapshots) this.emitFrame(Buffer.from(snap.bytes));
     if (got.input) this.emitFrame(Buffer.from(got.input));
     if (got.disconnected) this.destroy(false);
+  }
+
+  private sentAt(now: number): void {
+    this.lastSentAt = now;
+    this.receivedSinceSent = 0;
+  }
+
+  /**
+   * A packet of the peer was taken (receive() calls this; a reader that takes packets by
+   * another way must too): past ACK_AFTER_PACKETS without sending anything, ack them now.
+   */
+  received(now: number): void {
+    if (++this.receivedSinceSent < ACK_AFTER_PACKETS || this.destroyed) return;
+    this.o.send(this.peer.keepalivePacket());
+    this.sentAt(now);
   }
 
   private emitFrame(payload: Buffer): void {
@@ -159,10 +186,10 @@ export class DatagramStream extends EventEmitter {
     if (this.endingSince >= 0 && (this.peer.reliable.pending === 0 || now - this.endingSince > ENDING_MS)) return this.destroy();
     const due = this.peer.reliablePackets(now);
     for (const p of due) this.o.send(p);
-    if (due.length > 0) this.lastSentAt = now;
+    if (due.length > 0) this.sentAt(now);
     else if (now - this.lastSentAt >= KEEPALIVE_MS) {
       this.o.send(this.peer.keepalivePacket());
-      this.lastSentAt = now;
+      this.sentAt(now);
     }
   }
 
