@@ -153,8 +153,8 @@ export class DatagramStream extends EventEmitter {
       for (const f of this.frames.push(Buffer.from(piece))) this.emitFrame(f);
     }
     if (this.frames.failed) return this.destroy();
-    for (const snap of got.snapshots) this.emitFrame(Buffer.from(snap.bytes));
-    if (got.input) this.emitFrame(Buffer.from(got.input));
+    for (const snap of got.snapshots) this.emitFrame(snap.bytes);
+    if (got.input) this.emitFrame(got.input);
     if (got.disconnected) this.destroy(false);
   }
 
@@ -173,10 +173,12 @@ export class DatagramStream extends EventEmitter {
     this.sentAt(now);
   }
 
-  private emitFrame(payload: Buffer): void {
-    const head = Buffer.allocUnsafe(LENGTH_BYTES);
-    head.writeUInt32LE(payload.length, 0);
-    this.emit('data', Buffer.concat([head, payload]));
+  /** The payload framed as msgpack mode frames it, in a buffer of its own (the datagram's is not ours to keep). */
+  private emitFrame(payload: Uint8Array): void {
+    const frame = Buffer.allocUnsafe(LENGTH_BYTES + payload.length);
+    frame.writeUInt32LE(payload.length, 0);
+    frame.set(payload, LENGTH_BYTES);
+    this.emit('data', frame);
   }
 
   /** Resends, keepalives and the liveness check; call every few tens of ms. */
