@@ -50,6 +50,8 @@ const SAME_WORK: Array<[number, number, 20 | 60]> = [
  * issue-12 target: without loss, host CPU per client over UDP <= TCP's.
  */
 const UDP_POINTS: Array<[number, number, 20 | 60]> = [[200, 1000, 60]];
+/** Clients per client process over UDP (at most; LOAD_CLIENTS_PER_PROCESS lowers it). */
+const UDP_CLIENTS_PER_PROCESS = 100;
 /** The idle row runs the host as `lanparty host` starts it: the CLI's default capacity, no drones. */
 const IDLE_CAPACITY = 100_000;
 
@@ -110,7 +112,7 @@ export const info: SuiteInfo = {
       '(its host or its client processes) delivered less than the load asked for, did less work than the other, and the CPU ratio does ' +
       'not compare the same work.',
     `Over UDP (\`transport\` udp; every other row is TCP): at ${UDP_POINTS.map(([c, e, h]) => `${c} x ${n(e)} x ${h} Hz`).join(', ')}, interest off, lanparty runs a ` +
-      'second time right after its TCP row, its clients in UDP mode (docs/protocol.md "UDP mode"), on loopback without loss (`loss` 0, `latency_ms` 0: no ' +
+      'second time right after its TCP row, its clients in UDP mode (docs/protocol.md "UDP mode"; at most 100 per client process), on loopback without loss (`loss` 0, `latency_ms` 0: no ' +
       'network simulator). Its ack-only clients count and ack snapshots from the datagram headers (bench/load/udp-ack-only.ts: the same packet ' +
       'acks and snapshot acks as a decoding client, a snapshot counted once all its fragments arrived). The `udp/tcp` row gives the UDP host\'s CPU ' +
       'over the TCP host\'s (`CPU ratio`, target <= 1) and bytes over bytes, with `tcp recv %` and `udp recv %` (each side\'s clients\' snapshots ' +
@@ -350,7 +352,10 @@ export async function run(): Promise<SuiteResult> {
           measureS,
           decode,
           sampled,
-          clientsPerProcess: perProcess,
+          // a UDP client process takes a datagram event per 1,200 bytes (five per snapshot
+          // here, 60,000 a second for 200 clients): twice the TCP clients' CPU; in two
+          // processes a GC pause or a preemption of one holds back half the clients, not all
+          clientsPerProcess: p.transport === 'udp' ? Math.min(perProcess, UDP_CLIENTS_PER_PROCESS) : perProcess,
           pin,
           transport: p.transport ?? 'tcp',
           ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}),
