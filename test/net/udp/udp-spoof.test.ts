@@ -1,50 +1,18 @@
 // Datagrams forged in the host's name, sent to a UDP client that is playing: the client's
 // connected socket takes only datagrams from the host's address, so the test puts the client
-// behind a forwarder whose address is "the host" as far as the client knows, and sends the
-// forgeries from that same address (what an attacker who spoofs the host's address does). A
+// behind a forwarder (test/helpers/udp.ts) whose address is "the host" as far as the client
+// knows, and sends the forgeries from that same address (what an attacker who spoofs the host's address does). A
 // RESET with a key that is not the connection's, packets with a forged key, a captured
 // snapshot datagram replayed, one far behind the window, garbage: each is dropped and counted
 // under its reason, and the client plays on (its connection open, snapshots still decoded).
 
-import { createSocket, type RemoteInfo } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LanpartyClient } from '../../../src/net/client/client.js';
-import { encodeKeepalive, encodeReset, HEADER_BYTES, KEY_BYTES, UdpDrop, UdpType } from '../../../src/net/protocol/udp.js';
+import { encodeKeepalive, encodeReset, HEADER_BYTES, KEY_BYTES, UdpDrop } from '../../../src/net/protocol/udp.js';
 import { cleanupNet, LOOPBACK, onCleanup, startHost, waitUntil } from '../../helpers/net.js';
+import { forwarder } from '../../helpers/udp.js';
 
 afterEach(cleanupNet);
-
-/** A transparent forwarder to the host: `front` is the address the client knows as the host. */
-async function forwarder(hostPort: number) {
-  const front = createSocket('udp4');
-  const back = createSocket('udp4');
-  let client: RemoteInfo | null = null;
-  /** Snapshot datagrams on their way to the client, as they were. */
-  const toClient: Buffer[] = [];
-  front.on('message', (m, r) => {
-    client = r;
-    back.send(m, hostPort, LOOPBACK);
-  });
-  back.on('message', (m) => {
-    if (m[5] === UdpType.FRAGMENT || m[5] === UdpType.PAIR) toClient.push(Buffer.from(m));
-    if (client) front.send(m, client.port, client.address);
-  });
-  await new Promise<void>((r) => front.bind(0, LOOPBACK, () => r()));
-  await new Promise<void>((r) => back.bind(0, LOOPBACK, () => r()));
-  onCleanup(() => {
-    front.close();
-    back.close();
-  });
-  return {
-    port: front.address().port,
-    toClient,
-    /** Send as the host. */
-    forge(d: Buffer): void {
-      if (!client) throw new Error('no client yet');
-      front.send(d, client.port, client.address);
-    },
-  };
-}
 
 describe('udp client against datagrams forged in the host name', () => {
   it('a RESET with another key, forged keys, a replayed and a stale snapshot datagram and garbage are each counted and ignored; the client plays on', async () => {
