@@ -5,9 +5,13 @@
 // client. Every other message (welcome, errors, chat, roster) goes through the client's own
 // decoding. It never builds a snapshot's state: a full decode of a 1,000-entity view costs
 // ~0.3 ms, and 250 such clients on one core were the limit of the load bench, not the host.
+// Over UDP, snapshot datagrams do not even reach the framing: ./udp-ack-only.ts counts them
+// from their headers.
 
 import { ACK_EVERY, LanpartyClient } from '../../src/net/client/client.js';
+import { LENGTH_BYTES } from '../../src/net/protocol/msgpack-frame.js';
 import { snapshotTick } from './peek-tick.js';
+import { udpAckOnly } from './udp-ack-only.js';
 
 /** LanpartyClient's private handler of one framed payload, replaced on the instance. */
 interface MessageHandler {
@@ -21,13 +25,24 @@ export function ackOnly(c: LanpartyClient): void {
   if (typeof target.onMessage !== 'function') throw new Error('ackOnly: LanpartyClient has no onMessage to replace');
   const decodeInFull = target.onMessage.bind(c);
   let last = -1;
-  target.onMessage = (payload) => {
-    const tick = snapshotTick(payload);
-    if (tick === null) return decodeInFull(payload);
+  const got = (tick: number) => {
     c.snapshots++;
     if ((last < 0 || Math.floor(tick / ACK_EVERY) > Math.floor(last / ACK_EVERY)) && !c.closed) {
       c.ack(tick);
       last = tick;
     }
   };
+  target.onMessage = (payload) => {
+    const tick = snapshotTick(payload);
+    if (tick === null) return decodeInFull(payload);
+    got(tick);
+  };
+  if (c.transport === 'udp') {
+    udpAckOnly(c, (tick, bytes) => {
+      // what the library would have framed (length + message) and counted
+      c.bytesIn += LENGTH_BYTES + bytes;
+      if (tick === null) c.session.decodeErrors++;
+      else got(tick);
+    });
+  }
 }

@@ -12,6 +12,8 @@ export const RATIO_SYSTEM = 'lanparty/colyseus';
 export const WS_RATIO_SYSTEM = 'ws/tcp';
 /** Rows from before the transport column: every lanparty row then was a TCP row (SuiteInfo.legacyCells). */
 export const LOAD_LEGACY_CELLS = { transport: 'tcp' };
+/** The rows comparing lanparty over UDP with lanparty over TCP (bench/net/load.bench.ts). */
+export const TRANSPORT_RATIO = 'udp/tcp';
 
 const num = (r: Row | undefined, k: string): number | undefined => (typeof r?.[k] === 'number' ? (r[k] as number) : undefined);
 const parts = (r: Row | undefined, k: string): Record<string, number> | undefined => {
@@ -83,10 +85,33 @@ function clientsText(row: Row | undefined): string | undefined {
   return elu !== undefined && elu > 0.9 ? `the busiest client process's event loop was ${Math.round(elu * 100)}% busy: the clients may be the limit` : undefined;
 }
 
+/** The lanparty row of the same point over one transport (rows without `transport` are TCP). */
+function overTransport(rows: readonly Row[], of: Row, transport: 'tcp' | 'udp'): Row | undefined {
+  return rows.find((r) => r.system === 'lanparty' && (r.transport ?? 'tcp') === transport && ['clients', 'entities', 'send_hz', 'interest'].every((k) => r[k] === of[k]));
+}
+
+/** UDP against TCP: both hosts' CPU, where each one's went, and whether both did the same work. */
+function explainTransports(rows: readonly Row[], row: Row): string {
+  const udp = overTransport(rows, row, 'udp');
+  const tcp = overTransport(rows, row, 'tcp');
+  const out = [`UDP host ${pct(udp)} of a core, TCP host ${pct(tcp)}`];
+  if (row.same_work === 'no') out.push(`not the same work: the clients received ${num(row, 'tcp_recv_pct') ?? '?'} % (TCP) and ${num(row, 'udp_recv_pct') ?? '?'} % (UDP) of the send rate`);
+  const u = udp && hostCpuText(udp);
+  if (u) out.push(`UDP: ${u}`);
+  const t = tcp && hostCpuText(tcp);
+  if (t) out.push(`TCP: ${t}`);
+  for (const [name, r] of [['UDP', udp], ['TCP', tcp]] as const) {
+    const c = clientsText(r);
+    if (c) out.push(`${name}: ${c}`);
+  }
+  return out.join('; ');
+}
+
 export function explainLoad(rows: readonly Row[], target: Target): string | undefined {
   const row = rows.find((r) => rowMatches(r, target.where, LOAD_LEGACY_CELLS));
   if (!row) return undefined;
   if (row.system === WS_RATIO_SYSTEM) return explainWs(rows, row, target);
+  if (row.system === TRANSPORT_RATIO) return explainTransports(rows, row);
   const lan = row.system === RATIO_SYSTEM ? sibling(rows, row, 'lanparty') : row;
   const col = row.system === RATIO_SYSTEM ? sibling(rows, row, 'colyseus') : undefined;
   // bytes and heap are not a matter of where the CPU goes

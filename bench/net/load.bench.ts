@@ -11,7 +11,7 @@
 //                   rate), "idle" (the host with no clients)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
 //   LOAD_TRANSPORTS only lanparty rows whose clients use these transports: "tcp", "ws" (the
-//                   WebSocket row); e.g. LOAD_CONFIGS=200x1000@60 LOAD_INTEREST=off
+//                   WebSocket row), "udp" (UDP runs only at the points of UDP_POINTS); e.g. LOAD_CONFIGS=200x1000@60 LOAD_INTEREST=off
 //                   LOAD_SYSTEMS=lanparty runs the TCP and WebSocket rows of the ws/tcp ratio
 //   LOAD_INTEREST   only the rows with interest "on" or "off"
 //   LOAD_BUDGET     bytes per second per client for the interest-on rows (HostServer
@@ -31,7 +31,7 @@
 
 import { createServer } from 'node:net';
 import { chartSvg, type Series } from '../chart.js';
-import { explainLoad, LOAD_LEGACY_CELLS, RATIO_SYSTEM, WS_RATIO_SYSTEM } from '../load/explain.js';
+import { explainLoad, LOAD_LEGACY_CELLS, RATIO_SYSTEM, TRANSPORT_RATIO, WS_RATIO_SYSTEM } from '../load/explain.js';
 import { runLanparty } from '../load/lanparty.js';
 import { pinLabel, pinning, type Pinning } from '../load/pin.js';
 import type { Row, SuiteInfo, SuiteResult, Target } from '../types.js';
@@ -67,6 +67,13 @@ const WS_CPU_MAX = 1.25;
  */
 const WS_BYTES_TOLERANCE = 0.02;
 
+/**
+ * Points where lanparty also runs over UDP, right after its TCP row (same sitting), for the
+ * issue-12 target: without loss, host CPU per client over UDP <= TCP's.
+ */
+const UDP_POINTS: Array<[number, number, 20 | 60]> = [[200, 1000, 60]];
+/** Clients per client process over UDP (at most; LOAD_CLIENTS_PER_PROCESS lowers it). */
+const UDP_CLIENTS_PER_PROCESS = 100;
 /** The idle row runs the host as `lanparty host` starts it: the CLI's default capacity, no drones. */
 const IDLE_CAPACITY = 100_000;
 
@@ -94,6 +101,15 @@ function wsTargets(): Target[] {
     { label: `WebSocket ${at}: same bytes per client as TCP, per snapshot received (within ${pct} %)`, where: { match: ratio }, metric: 'snapshot_bytes_ratio', min: 1 - WS_BYTES_TOLERANCE, max: 1 + WS_BYTES_TOLERANCE },
     { label: `WebSocket ${at}: every WebSocket client >= 97 % of the send rate`, where: { match: { system: 'lanparty', transport: 'ws', clients, entities, send_hz: hz, interest: 'off' } }, metric: 'rate_pct', min: 97 },
   ];
+}
+
+function udpTargets(): Target[] {
+  return UDP_POINTS.map(([clients, entities, hz]) => ({
+    label: `UDP ${clients} x ${n(entities)} x ${hz} Hz, interest off, no loss: host CPU per client <= TCP's (same sitting, both >= 97 % received)`,
+    where: { match: { system: TRANSPORT_RATIO, clients, entities, send_hz: hz, interest: 'off' } },
+    metric: 'cpu_ratio',
+    max: 1,
+  }));
 }
 
 export const info: SuiteInfo = {
@@ -139,6 +155,14 @@ export const info: SuiteInfo = {
       'every byte on the wire, TCP\'s 4-byte length prefixes and WebSocket\'s frame headers (4 bytes for a 126-byte to 64 KiB message), so the same ' +
       `payloads give a ratio of 1 within ${Math.round(WS_BYTES_TOLERANCE * 100)} % (framing differs by under 0.1 %, the rest is the run-to-run spread of delta sizes). ` +
       '`tcp recv %` and `ws recv %`: each row\'s mean snapshots per client per second as a percentage of the send rate.',
+    `Over UDP (\`transport\` udp; every other row is TCP): at ${UDP_POINTS.map(([c, e, h]) => `${c} x ${n(e)} x ${h} Hz`).join(', ')}, interest off, lanparty runs a ` +
+      'second time right after its TCP row, its clients in UDP mode (docs/protocol.md "UDP mode"; at most 100 per client process), on loopback without loss (`loss` 0, `latency_ms` 0: no ' +
+      'network simulator). Its ack-only clients count and ack snapshots from the datagram headers (bench/load/udp-ack-only.ts: the same packet ' +
+      'acks and snapshot acks as a decoding client, a snapshot counted once all its fragments arrived). The `udp/tcp` row gives the UDP host\'s CPU ' +
+      'over the TCP host\'s (`CPU ratio`, target <= 1) and bytes over bytes, with `tcp recv %` and `udp recv %` (each side\'s clients\' snapshots ' +
+      'as a percentage of the send rate; `same work` yes when both are at least 97 %). The same point with interest on (and the 30 KB/s budget) ' +
+      'runs over UDP too, for comparison only (no target): there a snapshot fits one datagram, where a whole-world one is five, each its own ' +
+      '`send` (Node has no sendmmsg; about 2.4 µs of CPU each on loopback, most of it in the kernel).',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
@@ -149,11 +173,13 @@ export const info: SuiteInfo = {
   ],
   columns: [
     { key: 'system', label: 'system' },
+    { key: 'transport', label: 'transport' },
+    { key: 'loss', label: 'loss' },
+    { key: 'latency_ms', label: 'latency ms' },
     { key: 'clients', label: 'N' },
     { key: 'entities', label: 'E' },
     { key: 'send_hz', label: 'Hz' },
     { key: 'interest', label: 'interest' },
-    { key: 'transport', label: 'transport' },
     { key: 'budget_kb_s', label: 'budget KB/s' },
     { key: 'pinned', label: 'pinned' },
     { key: 'host_cpu_pct', label: 'host CPU %' },
@@ -177,11 +203,13 @@ export const info: SuiteInfo = {
     { key: 'colyseus_recv_pct', label: 'Colyseus recv %' },
     { key: 'tcp_recv_pct', label: 'tcp recv %' },
     { key: 'ws_recv_pct', label: 'ws recv %' },
+    { key: 'udp_recv_pct', label: 'udp recv %' },
     { key: 'same_work', label: 'same work' },
   ],
   targets: [
     ...sameWorkTargets(),
     ...wsTargets(),
+    ...udpTargets(),
     { label: `${n(TARGET_N)} clients x ${n(TARGET_E)} entities, 60 Hz, interest, 30 KB/s budget: tick p99 <= 16.7 ms`, where: { match: BIG }, metric: 'tick_p99_ms', max: 16.7 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: no skipped ticks`, where: { match: BIG }, metric: 'skipped_ticks', max: 0 },
     { label: `${n(TARGET_N)} x ${n(TARGET_E)}: every client >= 58 snapshots/s`, where: { match: BIG }, metric: 'snapshots_per_client_s_min', min: 58 },
@@ -204,7 +232,7 @@ export const info: SuiteInfo = {
 interface Point {
   system: 'lanparty' | 'colyseus';
   /** lanparty: how its clients connect. */
-  transport: 'tcp' | 'ws';
+  transport: 'tcp' | 'ws' | 'udp';
   clients: number;
   entities: number;
   sendHz: 20 | 60;
@@ -219,10 +247,16 @@ function plan(): Point[] {
     out.push({ system: 'lanparty', transport: 'tcp', clients, entities, sendHz, interest: false });
     // the WebSocket row right after its TCP row: the two hosts are compared in one sitting
     if (clients === WS_WORK[0] && entities === WS_WORK[1] && sendHz === WS_WORK[2]) out.push({ system: 'lanparty', transport: 'ws', clients, entities, sendHz, interest: false });
+    // and UDP: the three transports' hosts compared in one sitting
+    if (UDP_POINTS.some(([c, e, h]) => c === clients && e === entities && h === sendHz)) out.push({ system: 'lanparty', transport: 'udp', clients, entities, sendHz, interest: false });
     out.push({ system: 'colyseus', transport: 'ws', clients, entities, sendHz, interest: false });
   }
   for (const entities of [1000, TARGET_E])
-    for (const clients of [50, 200, 500, TARGET_N]) out.push({ system: 'lanparty', transport: 'tcp', clients, entities, sendHz: 60, interest: true });
+    for (const clients of [50, 200, 500, TARGET_N]) {
+      out.push({ system: 'lanparty', transport: 'tcp', clients, entities, sendHz: 60, interest: true });
+      // with interest and the budget a snapshot fits one datagram: UDP sends as many times as TCP writes
+      if (UDP_POINTS.some(([c, e, h]) => c === clients && e === entities && h === 60)) out.push({ system: 'lanparty', transport: 'udp', clients, entities, sendHz: 60, interest: true });
+    }
   const list = (name: string) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean);
   const configs = list('LOAD_CONFIGS');
   const systems = list('LOAD_SYSTEMS');
@@ -298,9 +332,38 @@ const ratioOf = (a: Row, b: Row, k: string) => {
   return typeof x === 'number' && typeof y === 'number' && y > 0 ? Number((x / y).toFixed(3)) : NaN;
 };
 
-/** The ratio rows: lanparty/colyseus (same work), and ws/tcp (the WebSocket row against its TCP row). */
+/**
+ * udp/tcp rows: lanparty over UDP against lanparty over TCP at the same point (the TCP row
+ * measured just before it). Host CPU over host CPU is per client too: both served the same N.
+ */
+export function transportRatios(rows: Row[]): Row[] {
+  const out: Row[] = [];
+  for (const u of rows.filter((r) => r.system === 'lanparty' && r.transport === 'udp')) {
+    const t = rows.find((r) => overTcp(r) && key(r) === key(u));
+    if (!t) continue;
+    const tcpRecv = recvPct(t);
+    const udpRecv = recvPct(u);
+    out.push({
+      system: TRANSPORT_RATIO,
+      clients: u.clients!,
+      entities: u.entities!,
+      send_hz: u.send_hz!,
+      interest: u.interest!,
+      transport: 'udp/tcp',
+      pinned: t.pinned === u.pinned ? u.pinned! : `tcp ${String(t.pinned)}, udp ${String(u.pinned)}`,
+      cpu_ratio: ratioOf(u, t, 'host_cpu_pct'),
+      bytes_ratio: ratioOf(u, t, 'bytes_per_client_s'),
+      tcp_recv_pct: tcpRecv,
+      udp_recv_pct: udpRecv,
+      same_work: tcpRecv >= SAME_WORK_RECV_PCT && udpRecv >= SAME_WORK_RECV_PCT ? 'yes' : Number.isFinite(tcpRecv) && Number.isFinite(udpRecv) ? 'no' : '?',
+    });
+  }
+  return out;
+}
+
+/** The ratio rows: lanparty/colyseus (same work), ws/tcp (the WebSocket row against its TCP row) and udp/tcp. */
 export function ratios(rows: Row[]): Row[] {
-  return [...colyseusRatios(rows), ...wsRatios(rows)];
+  return [...colyseusRatios(rows), ...wsRatios(rows), ...transportRatios(rows)];
 }
 
 /** ws/tcp rows: the WebSocket host against the TCP host at the same load. */
@@ -396,12 +459,16 @@ export async function run(): Promise<SuiteResult> {
           measureS,
           decode,
           sampled,
-          clientsPerProcess: perProcess,
+          // a UDP client process takes a datagram event per 1,200 bytes (five per snapshot
+          // here, 60,000 a second for 200 clients): twice the TCP clients' CPU; in two
+          // processes a GC pause or a preemption of one holds back half the clients, not all
+          clientsPerProcess: p.transport === 'udp' ? Math.min(perProcess, UDP_CLIENTS_PER_PROCESS) : perProcess,
           pin,
           ...(p.interest && budget ? { budgetBytesPerSec: budget } : {}),
           ...(p.clients === 0 ? { capacity: IDLE_CAPACITY } : {}),
         });
-        rows.push({ ...row, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-' });
+        // no network simulator in this suite: loopback, nothing lost, nothing delayed
+        rows.push({ ...row, transport: p.transport, loss: 0, latency_ms: 0, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-' });
       } else {
         const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess), sampled, pin });
         // the keys the targets and the ratios match on, whatever the runner put there
@@ -436,8 +503,9 @@ export async function run(): Promise<SuiteResult> {
 function renderChart(rows: readonly Row[]): string {
   const byName = new Map<string, Row[]>();
   for (const r of rows) {
-    if (r.system === RATIO_SYSTEM || r.system === WS_RATIO_SYSTEM || typeof r.clients !== 'number' || r.clients === 0) continue;
-    const name = `${r.system}${r.system === 'lanparty' && r.transport === 'ws' ? ' WebSocket' : ''} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
+    if (r.system === RATIO_SYSTEM || r.system === WS_RATIO_SYSTEM || r.system === TRANSPORT_RATIO || typeof r.clients !== 'number' || r.clients === 0) continue;
+    const over = r.system !== 'lanparty' ? '' : r.transport === 'ws' ? ' WebSocket' : r.transport === 'udp' ? ' UDP' : '';
+    const name = `${r.system}${over} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
     byName.set(name, [...(byName.get(name) ?? []), r]);
   }
   const series = (metric: string, scale = 1): Series[] =>

@@ -19,8 +19,6 @@ import { TcpRelay, UdpRelay } from '../../src/net/netsim/index.js';
 import { HEADER_BYTES, UdpType } from '../../src/net/protocol/udp.js';
 import { HostServer } from '../../src/net/server/host-server.js';
 import { SimHost } from '../../src/workers/sim-host.js';
-import { runLanparty } from '../load/lanparty.js';
-import { pinLabel, pinning } from '../load/pin.js';
 import { quantile, round } from '../stats.js';
 import type { Row, SuiteInfo, SuiteResult } from '../types.js';
 
@@ -31,9 +29,6 @@ const LOSS = 0.05;
 const DURATION_S = 10;
 const IP = '127.0.0.1';
 const TICK_MS = 1000 / 60;
-/** The host-CPU rows: no loss, no simulator, N clients and E drones, as the load bench runs them. */
-const CPU_CLIENTS = 200;
-const CPU_ENTITIES = 1000;
 
 export const info: SuiteInfo = {
   name: 'udp',
@@ -47,13 +42,8 @@ export const info: SuiteInfo = {
       'datagram completing it out (its last fragment, or a PAIR carrying a copy of it when its own was lost); TCP: the chunk ending the frame in, out). `min_snapshots_s`: the slowest ' +
       'client\'s snapshots decoded per second. Target: UDP delivery p99 <= 1.5 x latency + one tick, every ' +
       'client >= 55 snapshots/s.',
-    `The rows with \`entities\`: host CPU without loss or simulator, ${CPU_CLIENTS} clients, ${CPU_ENTITIES} drones, 60 Hz, interest on, ` +
-      'run by the load bench\'s harness (bench/load/lanparty.ts: a host process and client processes that decode ' +
-      'only ~10 sampled clients), TCP then UDP in one sitting, the host pinned to one CPU and the clients to the other ' +
-      '(`pinned`). `host_ms_per_client_s`: host CPU ms per second per client; `host_cpu_vs_tcp`: the UDP host\'s CPU over ' +
-      'the TCP host\'s. Target: UDP <= TCP. `delivery_p99_ms` there is tick publish to receive in a sampled client. ' +
-      'A `busiest client process ELU` near 1 means the client process could not keep up: the row then describes ' +
-      'clients falling behind (a TCP host skips them, a UDP host sends on), not a comparison of the transports.',
+    'The other target of this transport, host CPU per client over UDP <= TCP\'s without loss (N = 200, E = 1,000, 60 Hz), is measured ' +
+      'by the load suite (`npm run bench -- load`; only those rows: `LOAD_CONFIGS=200x1000@60 LOAD_SYSTEMS=lanparty`): its `udp/tcp` row.',
   ],
   columns: [
     { key: 'transport', label: 'transport' },
@@ -65,17 +55,10 @@ export const info: SuiteInfo = {
     { key: 'min_snapshots_s', label: 'min snapshots/s' },
     { key: 'mean_snapshots_s', label: 'mean snapshots/s' },
     { key: 'rate_lowered', label: 'rate steps down' },
-    { key: 'entities', label: 'entities' },
-    { key: 'host_cpu_pct', label: 'host CPU %' },
-    { key: 'host_ms_per_client_s', label: 'host CPU ms/s per client' },
-    { key: 'host_cpu_vs_tcp', label: 'host CPU vs TCP' },
-    { key: 'client_elu_max', label: 'busiest client process ELU' },
-    { key: 'pinned', label: 'pinned' },
   ],
   targets: [
     { label: 'UDP delivery p99 <= 1.5 x latency + 1 tick', where: { match: { transport: 'udp', loss: LOSS } }, metric: 'delivery_p99_ms', max: round(1.5 * LATENCY + TICK_MS, 1) },
     { label: 'UDP: every client >= 55 snapshots/s', where: { match: { transport: 'udp', loss: LOSS } }, metric: 'min_snapshots_s', min: 55 },
-    { label: `UDP host CPU per client <= TCP's (N = ${CPU_CLIENTS}, E = ${CPU_ENTITIES}, no loss)`, where: { match: { transport: 'udp', entities: CPU_ENTITIES } }, metric: 'host_cpu_vs_tcp', max: 1 },
   ],
 };
 
@@ -194,49 +177,11 @@ async function measure(transport: 'udp' | 'tcp'): Promise<Row> {
   }
 }
 
-/** Host CPU per client without loss: the load bench's host and client processes, pinned. */
-async function measureCpu(transport: 'udp' | 'tcp'): Promise<Row> {
-  const pin = pinning();
-  const r = await runLanparty({ clients: CPU_CLIENTS, entities: CPU_ENTITIES, sendHz: 60, interest: true, warmupS: 3, measureS: 10, pin, transport, log: (l) => console.log(l) });
-  const hostCpu = r.host_cpu_pct as number;
-  return {
-    transport,
-    loss: 0,
-    latency_ms: 0,
-    clients: CPU_CLIENTS,
-    entities: CPU_ENTITIES,
-    delivery_p50_ms: r.delivery_p50_ms as number,
-    delivery_p99_ms: r.delivery_p99_ms as number,
-    min_snapshots_s: r.snapshots_per_client_s_min as number,
-    mean_snapshots_s: r.snapshots_per_client_s_mean as number,
-    host_cpu_pct: hostCpu,
-    host_ms_per_client_s: round((hostCpu * 10) / CPU_CLIENTS, 3),
-    // 1: the client process was saturated, and the host's figures describe a host whose
-    // clients fall behind (TCP then skips them, UDP sends on), not the target's conditions
-    client_elu_max: r.swarm_elu_max as number,
-    pinned: pinLabel(pin),
-  };
-}
-
 export async function run(): Promise<SuiteResult> {
   const rows: Row[] = [];
   for (const t of ['udp', 'tcp'] as const) {
     console.log(`udp: ${t} at ${LOSS * 100} % loss ...`);
     rows.push(await measure(t));
   }
-  const cpu: Row[] = [];
-  for (const t of ['tcp', 'udp'] as const) {
-    console.log(`udp: host CPU over ${t}, ${CPU_CLIENTS} clients, ${CPU_ENTITIES} entities ...`);
-    // a run the machine cannot carry (clients that cannot join, a starved client process) is
-    // a row without figures ("no result"), not the loss of the lossy rows measured before it
-    cpu.push(
-      await measureCpu(t).catch((e: Error) => {
-        console.log(`udp: host CPU over ${t} not measured: ${e.message}`);
-        return { transport: t, loss: 0, latency_ms: 0, clients: CPU_CLIENTS, entities: CPU_ENTITIES, pinned: pinLabel(pinning()) } as Row;
-      }),
-    );
-  }
-  const [tcp, udp] = cpu as [Row, Row];
-  if (typeof udp.host_cpu_pct === 'number' && typeof tcp.host_cpu_pct === 'number') udp.host_cpu_vs_tcp = round(udp.host_cpu_pct / tcp.host_cpu_pct, 2);
-  return { rows: [...rows, ...cpu] };
+  return { rows };
 }

@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ackOnly } from '../../bench/load/ack-only.js';
 import { snapshotTick } from '../../bench/load/peek-tick.js';
-import { cleanupNet, joinClient, startHost, waitUntil } from '../helpers/net.js';
+import { LanpartyClient } from '../../src/net/client/client.js';
+import { SNAPSHOT_HEAD_BYTES, UdpType } from '../../src/net/protocol/udp.js';
+import { cleanupNet, joinClient, LOOPBACK, onCleanup, startHost, waitUntil } from '../helpers/net.js';
+import { forwarder } from '../helpers/udp.js';
 
 afterEach(cleanupNet);
 
@@ -60,5 +63,30 @@ describe('ack-only client', () => {
     // never decoded since: no state was built from any snapshot
     expect(c.state).toBe(stateBefore);
     expect(c.decodeErrors).toBe(0);
+  });
+
+  it('ack-only over UDP: counts snapshots from the datagram headers without decoding them, and acks the same ticks, so the host sends deltas', async () => {
+    const th = await startHost();
+    const fw = await forwarder(th.port);
+    const c = await LanpartyClient.connect({ host: LOOPBACK, port: fw.port, transport: 'udp', timeoutMs: 5000 });
+    onCleanup(() => c.close());
+    ackOnly(c);
+    const from = fw.toClient.length;
+    // the bases the host chose, read from the (one-datagram) snapshots on their way
+    const bases = () =>
+      fw.toClient
+        .slice(from)
+        .filter((d) => d[5] === UdpType.FRAGMENT && d[SNAPSHOT_HEAD_BYTES - 1] === 1)
+        .map((d) => (unpackr.unpack(d.subarray(SNAPSHOT_HEAD_BYTES)) as { base: number }).base);
+    await waitUntil(() => bases().filter((b) => b >= 0).length >= 10, 5000, 'deltas against the acked ticks');
+    const n = bases().length;
+    expect(c.snapshots).toBeGreaterThanOrEqual(n - 5);
+    expect(c.bytesIn).toBeGreaterThan(0);
+    expect(c.state).toBeNull();
+    expect(c.decodeErrors).toBe(0);
+    // the datagrams went through the connection's receive window: the packet acks it piggybacks name them
+    const peer = (c as unknown as { socket: { peer: { window: { newest: number } } } }).socket.peer;
+    expect(peer.window.newest).toBeGreaterThan(10);
+    expect(th.host.stats().connections).toBe(1);
   });
 });

@@ -19,6 +19,13 @@ import { decodeUdp, encodeRequest, encodeResponse, NONCE_BYTES, UdpType } from '
 import { DatagramStream, UdpPeer } from '../udp/index.js';
 
 const RETRY_MS = 250;
+/**
+ * The receive buffer asked for (Linux caps it at net.core.rmem_max). At the default (~208 KB,
+ * ~90 full datagrams) a client sent a 1,000-entity world (five datagrams a snapshot, 300 a
+ * second) overflows after a 300 ms stall of its process, and what the kernel drops is loss
+ * to the host, which steps the client down; 1 MiB rides out a stall of a second.
+ */
+export const CLIENT_RECV_BUFFER_BYTES = 1024 * 1024;
 const SERVICE_MS = 20;
 const packr = new Packr({ useRecords: false });
 
@@ -54,6 +61,11 @@ export class UdpClientSocket extends EventEmitter {
     this.dgram.on('error', (err) => this.fail(err));
     // connect(): the kernel then drops datagrams from anyone but the host
     this.dgram.connect(o.port, o.host, () => {
+      try {
+        this.dgram.setRecvBufferSize(CLIENT_RECV_BUFFER_BYTES);
+      } catch {
+        // not allowed here: the default stays, which only costs drops under a stall
+      }
       this.emit('connect');
       this.handshake(performance.now());
     });

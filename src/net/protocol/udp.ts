@@ -223,38 +223,61 @@ export function encodeDenied(nonce: Uint8Array, code: string): Buffer {
 /** "I have no connection for this key": the key of the packet that was not understood. */
 export const encodeReset = (key: Uint8Array): Buffer => prefixed(UdpType.RESET, RESET_BYTES, key, KEY_BYTES, 'key');
 
-function header(type: UdpType, h: PacketHeader, bodyBytes: number): Buffer {
-  checkLen(h.key, KEY_BYTES, 'key');
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
+/** The 26-byte header of a connected packet, at the start of `buf`. */
+export function writeHeader(buf: Buffer, type: UdpType, key: Uint8Array, seq: number, ack: number, ackBits: number): void {
+  checkLen(key, KEY_BYTES, 'key');
   prefix(buf, type);
-  h.key.copy(buf, 6);
-  buf.writeUInt32LE(h.seq >>> 0, 14);
-  buf.writeUInt32LE(h.ack >>> 0, 18);
-  buf.writeUInt32LE(h.ackBits >>> 0, 22);
+  buf.set(key, 6);
+  buf.writeUInt32LE(seq >>> 0, 14);
+  buf.writeUInt32LE(ack >>> 0, 18);
+  buf.writeUInt32LE(ackBits >>> 0, 22);
+}
+
+function header(type: UdpType, h: PacketHeader, bodyBytes: number): Buffer {
+  const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
+  writeHeader(buf, type, h.key, h.seq, h.ack, h.ackBits);
   return buf;
 }
 
-export function encodeFragment(h: PacketHeader, tick: number, index: number, count: number, bytes: Uint8Array): Buffer {
+/** Bytes before a FRAGMENT's payload (and before a PAIR's two snapshots). */
+export const SNAPSHOT_HEAD_BYTES = HEADER_BYTES + FRAGMENT_HEADER_BYTES;
+
+/**
+ * The first SNAPSHOT_HEAD_BYTES of a FRAGMENT (header and fragment header) into `head`: the
+ * datagram is `head` then the payload, which a sender may send as a second part, uncopied.
+ */
+export function writeFragmentHead(head: Buffer, h: PacketHeader, tick: number, index: number, count: number, payloadBytes: number): void {
   if (count < 1 || count > MAX_FRAGMENTS || index < 0 || index >= count) throw new RangeError(`fragment ${index}/${count} out of range`);
-  if (bytes.length > MAX_FRAGMENT_PAYLOAD) throw new RangeError(`fragment payload over ${MAX_FRAGMENT_PAYLOAD} bytes`);
-  const buf = header(UdpType.FRAGMENT, h, FRAGMENT_HEADER_BYTES + bytes.length);
-  buf.writeUInt32LE(tick >>> 0, HEADER_BYTES);
-  buf[HEADER_BYTES + 4] = index;
-  buf[HEADER_BYTES + 5] = count;
-  buf.set(bytes, HEADER_BYTES + FRAGMENT_HEADER_BYTES);
+  if (payloadBytes > MAX_FRAGMENT_PAYLOAD) throw new RangeError(`fragment payload over ${MAX_FRAGMENT_PAYLOAD} bytes`);
+  writeHeader(head, UdpType.FRAGMENT, h.key, h.seq, h.ack, h.ackBits);
+  head.writeUInt32LE(tick >>> 0, HEADER_BYTES);
+  head[HEADER_BYTES + 4] = index;
+  head[HEADER_BYTES + 5] = count;
+}
+
+/** The first SNAPSHOT_HEAD_BYTES of a PAIR into `head`: the datagram is `head`, the snapshot, then the copy of the previous. */
+export function writePairHead(head: Buffer, h: PacketHeader, tick: number, bytes: number, previous: number): void {
+  if (bytes < 1 || previous < 1 || bytes + previous > MAX_FRAGMENT_PAYLOAD) {
+    throw new RangeError(`a pair of ${bytes} + ${previous} bytes does not fit ${MAX_FRAGMENT_PAYLOAD}`);
+  }
+  writeHeader(head, UdpType.PAIR, h.key, h.seq, h.ack, h.ackBits);
+  head.writeUInt32LE(tick >>> 0, HEADER_BYTES);
+  head.writeUInt16LE(bytes, HEADER_BYTES + 4);
+}
+
+export function encodeFragment(h: PacketHeader, tick: number, index: number, count: number, bytes: Uint8Array): Buffer {
+  const buf = Buffer.allocUnsafe(SNAPSHOT_HEAD_BYTES + bytes.length);
+  writeFragmentHead(buf, h, tick, index, count, bytes.length);
+  buf.set(bytes, SNAPSHOT_HEAD_BYTES);
   return buf;
 }
 
 /** Snapshot `tick` and a copy of snapshot `tick - 1`, both whole, in one datagram. */
 export function encodePair(h: PacketHeader, tick: number, bytes: Uint8Array, previous: Uint8Array): Buffer {
-  if (bytes.length < 1 || previous.length < 1 || bytes.length + previous.length > MAX_FRAGMENT_PAYLOAD) {
-    throw new RangeError(`a pair of ${bytes.length} + ${previous.length} bytes does not fit ${MAX_FRAGMENT_PAYLOAD}`);
-  }
-  const buf = header(UdpType.PAIR, h, PAIR_HEADER_BYTES + bytes.length + previous.length);
-  buf.writeUInt32LE(tick >>> 0, HEADER_BYTES);
-  buf.writeUInt16LE(bytes.length, HEADER_BYTES + 4);
-  buf.set(bytes, HEADER_BYTES + PAIR_HEADER_BYTES);
-  buf.set(previous, HEADER_BYTES + PAIR_HEADER_BYTES + bytes.length);
+  const buf = Buffer.allocUnsafe(SNAPSHOT_HEAD_BYTES + bytes.length + previous.length);
+  writePairHead(buf, h, tick, bytes.length, previous.length);
+  buf.set(bytes, SNAPSHOT_HEAD_BYTES);
+  buf.set(previous, SNAPSHOT_HEAD_BYTES + bytes.length);
   return buf;
 }
 

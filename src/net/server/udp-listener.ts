@@ -25,7 +25,7 @@ import {
   type UdpPacket,
   UdpType,
 } from '../protocol/udp.js';
-import { CookieJar, DatagramStream, UdpPeer } from '../udp/index.js';
+import { CookieJar, DatagramStream, SendSlab, UdpPeer } from '../udp/index.js';
 import type { DropCounter } from './drops.js';
 
 /** Challenges sent per second at most, over all addresses (a spoofed flood costs this much). */
@@ -100,6 +100,9 @@ export class UdpListener {
   private readonly challengeRate: number;
   private tokensAt = performance.now();
   private lossAt = performance.now();
+  /** Snapshot datagrams: one slab, carved again once nothing is queued on the socket. */
+  private readonly slab = new SendSlab(() => this.socket.getSendQueueCount() > 0);
+  private readonly alloc = (n: number): Buffer => this.slab.take(n);
 
   constructor(
     private readonly drops: DropCounter,
@@ -203,6 +206,7 @@ export class UdpListener {
       unreliable: 'snapshot',
       maxFrame: this.o.maxFrame,
       send: (b) => this.socket.send(b, r.port, r.address),
+      alloc: this.alloc,
       dropped: (reason) => this.drop(reason, r),
     });
     stream.remoteAddress = r.address;

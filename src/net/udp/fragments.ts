@@ -19,7 +19,12 @@ export function splitSnapshot(bytes: Uint8Array): Uint8Array[] {
 
 interface PartialSet {
   count: number;
-  parts: (Uint8Array | undefined)[];
+  /** Part i at i x MAX_FRAGMENT_PAYLOAD (every part but the last is that long): no join at the end. */
+  whole: Buffer;
+  /** Which parts arrived. */
+  got: Uint8Array;
+  /** Length of the last part, once it arrived. */
+  lastBytes: number;
   have: number;
   bytes: number;
   startedAt: number;
@@ -69,7 +74,7 @@ export class Reassembler {
     }
     // every fragment but the last is full: a short middle part is a forgery or a bug
     if (index < count - 1 && bytes.length !== MAX_FRAGMENT_PAYLOAD) return { drop: UdpDrop.BAD_FRAGMENT };
-    if (count === 1) return this.complete(tick, [bytes]);
+    if (count === 1) return this.complete(tick, bytes);
     let set = this.sets.get(tick);
     if (!set) {
       if (this.sets.size >= this.maxSets) {
@@ -78,19 +83,21 @@ export class Reassembler {
         this.sets.delete(oldest);
         this.expired++;
       }
-      set = { count, parts: new Array(count), have: 0, bytes: 0, startedAt: now };
+      set = { count, whole: Buffer.allocUnsafe(count * MAX_FRAGMENT_PAYLOAD), got: new Uint8Array(count), lastBytes: 0, have: 0, bytes: 0, startedAt: now };
       this.sets.set(tick, set);
     } else if (set.count !== count) {
       return { drop: UdpDrop.BAD_FRAGMENT };
     }
-    if (set.parts[index]) return { drop: UdpDrop.REPLAYED };
-    // copy: the datagram's buffer is not ours to keep
-    set.parts[index] = Uint8Array.from(bytes);
+    if (set.got[index]) return { drop: UdpDrop.REPLAYED };
+    // copied into the set's buffer: the datagram's buffer is not ours to keep
+    set.whole.set(bytes, index * MAX_FRAGMENT_PAYLOAD);
+    set.got[index] = 1;
+    if (index === count - 1) set.lastBytes = bytes.length;
     set.have++;
     set.bytes += bytes.length;
     if (set.have < set.count) return { pending: true };
     this.sets.delete(tick);
-    return this.complete(tick, set.parts as Uint8Array[]);
+    return this.complete(tick, set.whole.subarray(0, (count - 1) * MAX_FRAGMENT_PAYLOAD + set.lastBytes));
   }
 
   /**
@@ -102,11 +109,11 @@ export class Reassembler {
     if (tick <= this.newestDone) return { drop: UdpDrop.STALE_SEQUENCE };
     const done = tick - 1 > this.newestDone ? [{ tick: tick - 1, bytes: previous }] : [];
     done.push({ tick, bytes });
-    this.complete(tick, []);
+    this.complete(tick, bytes);
     return { done };
   }
 
-  private complete(tick: number, parts: Uint8Array[]): FragmentResult {
+  private complete(tick: number, whole: Uint8Array): FragmentResult {
     this.newestDone = tick;
     for (const t of [...this.sets.keys()]) {
       if (t <= tick) {
@@ -114,7 +121,7 @@ export class Reassembler {
         this.expired++;
       }
     }
-    return { done: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
+    return { done: whole };
   }
 
   private expire(now: number): void {

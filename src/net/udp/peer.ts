@@ -7,18 +7,20 @@
 import {
   DISCONNECT_REPEATS,
   encodeDisconnect,
-  encodeFragment,
   encodeInput,
   encodeKeepalive,
-  encodePair,
   encodeReliable,
   MAX_FRAGMENT_PAYLOAD,
+  MAX_FRAGMENTS,
   type PacketHeader,
+  SNAPSHOT_HEAD_BYTES,
   UdpDrop,
   type UdpPacket,
   UdpType,
+  writeFragmentHead,
+  writePairHead,
 } from '../protocol/udp.js';
-import { Reassembler, type ReassemblerOptions, splitSnapshot } from './fragments.js';
+import { Reassembler, type ReassemblerOptions } from './fragments.js';
 import { ReliableChannel, type ReliableOptions } from './reliable.js';
 import { ReceiveWindow, SentLog } from './sequence.js';
 
@@ -41,6 +43,8 @@ export interface Received {
 
 type Connected = Extract<UdpPacket, { header: PacketHeader }>;
 
+const allocUnsafe = (n: number) => Buffer.allocUnsafe(n);
+
 export class UdpPeer {
   readonly sent = new SentLog();
   readonly window = new ReceiveWindow();
@@ -62,6 +66,7 @@ export class UdpPeer {
     now: number,
     opts: PeerOptions = {},
   ) {
+    this.next = { key, seq: 0, ack: 0, ackBits: 0 };
     this.reliable = new ReliableChannel(opts);
     this.reassembler = new Reassembler(opts);
     this.timeoutMs = opts.timeoutMs ?? 5000;
@@ -116,20 +121,48 @@ export class UdpPeer {
     return out;
   }
 
+  /** The header of the next packet: one object, refilled for every packet (never kept by the encoders). */
+  private readonly next: PacketHeader;
+
   private header(): PacketHeader {
-    return { key: this.key, seq: this.sent.take(), ack: this.window.newest, ackBits: this.window.bits };
+    const h = this.next;
+    h.seq = this.sent.take();
+    h.ack = this.window.newest;
+    h.ackBits = this.window.bits;
+    return h;
   }
 
-  /** The datagrams carrying one snapshot (numbered `tick`: 1, 2, 3... on this connection). */
-  snapshotPackets(tick: number, bytes: Uint8Array): Buffer[] {
-    const parts = splitSnapshot(bytes);
+  /**
+   * Send one snapshot (numbered `no`: 1, 2, 3... on this connection) through `send`, its
+   * datagrams in memory from `alloc` (the host's SendSlab: no buffer of their own).
+   */
+  sendSnapshot(no: number, bytes: Uint8Array, send: (datagram: Buffer) => void, alloc: (n: number) => Buffer = allocUnsafe): void {
+    const count = Math.max(1, Math.ceil(bytes.length / MAX_FRAGMENT_PAYLOAD));
+    if (count > MAX_FRAGMENTS) throw new RangeError(`snapshot of ${bytes.length} bytes needs ${count} fragments, over ${MAX_FRAGMENTS}`);
     const previous = this.previous;
-    // a copy: the caller's buffer is reused for the next encode
-    this.previous = this.redundant && parts.length === 1 ? { tick, bytes: Buffer.from(bytes) } : null;
-    if (previous && this.previous && previous.tick === tick - 1 && bytes.length + previous.bytes.length <= MAX_FRAGMENT_PAYLOAD) {
-      return [encodePair(this.header(), tick, bytes, previous.bytes)];
+    // a copy: kept for the next PAIR (only while the connection loses packets)
+    this.previous = this.redundant && count === 1 ? { tick: no, bytes: Buffer.from(bytes) } : null;
+    if (previous && this.previous && previous.tick === no - 1 && bytes.length + previous.bytes.length <= MAX_FRAGMENT_PAYLOAD) {
+      const d = alloc(SNAPSHOT_HEAD_BYTES + bytes.length + previous.bytes.length);
+      writePairHead(d, this.header(), no, bytes.length, previous.bytes.length);
+      d.set(bytes, SNAPSHOT_HEAD_BYTES);
+      d.set(previous.bytes, SNAPSHOT_HEAD_BYTES + bytes.length);
+      return send(d);
     }
-    return parts.map((part, i) => encodeFragment(this.header(), tick, i, parts.length, part));
+    for (let i = 0, at = 0; i < count; i++, at += MAX_FRAGMENT_PAYLOAD) {
+      const n = Math.min(MAX_FRAGMENT_PAYLOAD, bytes.length - at);
+      const d = alloc(SNAPSHOT_HEAD_BYTES + n);
+      writeFragmentHead(d, this.header(), no, i, count, n);
+      d.set(n === bytes.length ? bytes : bytes.subarray(at, at + n), SNAPSHOT_HEAD_BYTES);
+      send(d);
+    }
+  }
+
+  /** The datagrams carrying one snapshot, each in a buffer of its own. */
+  snapshotPackets(no: number, bytes: Uint8Array): Buffer[] {
+    const out: Buffer[] = [];
+    this.sendSnapshot(no, bytes, (d) => out.push(d));
+    return out;
   }
 
   inputPacket(bytes: Uint8Array): Buffer {

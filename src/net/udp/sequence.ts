@@ -49,43 +49,69 @@ export interface AckResult {
   lost: number[];
 }
 
+/**
+ * Sent seqs remembered (a ring of flags, not a set of numbers: no allocation per packet, and
+ * an ack does not walk every pending seq). Far more than an ack can name (33): a seq this
+ * far behind the newest sent is long out of any window, and counted lost when its slot is
+ * needed again.
+ */
+const SENT_RING = 1024;
+const SENT_MASK = SENT_RING - 1;
+
 export class SentLog {
   private next = 1;
-  /** Sent and not yet known delivered or lost. */
-  private readonly pending = new Set<number>();
+  /** Flag per seq (at seq % SENT_RING): sent and not yet known delivered or lost. */
+  private readonly pending = new Uint8Array(SENT_RING);
+  /** Every seq below this is known delivered or lost. */
+  private oldest = 1;
   /** Newest ack seen from the peer: acks must only move forward (a replayed old ack is ignored). */
   private peerAck = 0;
+  /** What onAck returns, reused by the next call. */
+  private readonly result: AckResult = { acked: [], lost: [] };
   delivered = 0;
   lost = 0;
 
   /** The seq for the next packet. */
   take(): number {
     const seq = this.next++;
-    this.pending.add(seq);
+    if (seq - this.oldest >= SENT_RING) this.expire(seq - SENT_RING + 1, null);
+    this.pending[seq & SENT_MASK] = 1;
     return seq;
   }
 
-  /** What the peer's ack + ackBits say. Acks of seqs never sent are ignored. */
+  /**
+   * What the peer's ack + ackBits say. Acks of seqs never sent are ignored. The arrays
+   * returned are valid until the next call.
+   */
   onAck(ack: number, bits: number): AckResult {
-    const out: AckResult = { acked: [], lost: [] };
+    const out = this.result;
+    out.acked.length = 0;
+    out.lost.length = 0;
     if (ack === 0 || ack >= this.next || ack < this.peerAck) return out;
     this.peerAck = ack;
-    const mark = (s: number): void => {
-      if (this.pending.delete(s)) {
-        out.acked.push(s);
-        this.delivered++;
-      }
-    };
-    mark(ack);
-    for (let i = 0; i < ACK_WINDOW; i++) if (bits & (1 << i)) mark(ack - 1 - i);
-    for (const s of this.pending) {
-      if (s < ack - ACK_WINDOW) {
-        this.pending.delete(s);
-        out.lost.push(s);
-        this.lost++;
-      }
-    }
+    this.mark(ack, out.acked);
+    for (let i = 0; i < ACK_WINDOW; i++) if (bits & (1 << i)) this.mark(ack - 1 - i, out.acked);
+    this.expire(ack - ACK_WINDOW, out.lost);
     return out;
+  }
+
+  private mark(seq: number, acked: number[]): void {
+    const i = seq & SENT_MASK;
+    if (seq < this.oldest || this.pending[i] === 0) return;
+    this.pending[i] = 0;
+    acked.push(seq);
+    this.delivered++;
+  }
+
+  /** Every seq below `upTo` still pending is lost. */
+  private expire(upTo: number, lost: number[] | null): void {
+    for (; this.oldest < upTo; this.oldest++) {
+      const i = this.oldest & SENT_MASK;
+      if (this.pending[i] === 0) continue;
+      this.pending[i] = 0;
+      this.lost++;
+      lost?.push(this.oldest);
+    }
   }
 
   /** Packets sent so far. */

@@ -17,11 +17,20 @@ import { FrameDecoder } from '../protocol/frame-decoder.js';
 import { LENGTH_BYTES, msgpackFrameFormat, PREAMBLE_BYTES, preamble } from '../protocol/msgpack-frame.js';
 import type { UdpDrop, UdpPacket } from '../protocol/udp.js';
 import type { UdpPeer } from './peer.js';
+import { ACK_WINDOW } from './sequence.js';
 
 /** Bytes of the reliable stream per RELIABLE message. */
 export const RELIABLE_PIECE = 1024;
 /** Send a KEEPALIVE after this long without sending anything (ms). */
 export const KEEPALIVE_MS = 100;
+/**
+ * Received this many packets since this side last sent one: send a KEEPALIVE at once. Acks
+ * name the newest packet and the 32 before it; a receiver that reads a burst (its process
+ * was descheduled while 60 datagrams queued up) and answers only after it would leave the
+ * older ones unnamed, and the sender would count them lost (and step the rate down) though
+ * they arrived.
+ */
+export const ACK_AFTER_PACKETS = ACK_WINDOW / 2;
 /** end() waits this long at most for the last reliable messages to be acked (ms). */
 export const ENDING_MS = 1000;
 
@@ -45,6 +54,18 @@ export function peekType(payload: Uint8Array): string | null {
   return Buffer.from(payload.buffer, payload.byteOffset + from, len).toString('latin1');
 }
 
+/** peekType(payload) === the latin1 string of `type`, without making the string (once per datagram sent). */
+export function typeIs(payload: Uint8Array, type: Uint8Array): boolean {
+  const h = payload[0];
+  const at = h === undefined ? -1 : (h & 0xf0) === 0x80 ? 1 : h === 0xde ? 3 : h === 0xdf ? 5 : -1;
+  const from = at + TYPE_KEY.length + 1;
+  if (at < 0 || type.length > 0x1f || payload.length < from + type.length) return false;
+  for (let i = 0; i < TYPE_KEY.length; i++) if (payload[at + i] !== TYPE_KEY[i]) return false;
+  if (payload[from - 1] !== (0xa0 | type.length)) return false;
+  for (let i = 0; i < type.length; i++) if (payload[from + i] !== type[i]) return false;
+  return true;
+}
+
 export interface DatagramStreamOptions {
   /** The message type sent unreliably: 'snapshot' from the host, 'input' from a client. */
   unreliable: string;
@@ -52,6 +73,8 @@ export interface DatagramStreamOptions {
   maxFrame: number;
   /** Put one datagram on the wire. */
   send(datagram: Buffer): void;
+  /** Memory for snapshot datagrams (default: a new buffer each), see SendSlab. */
+  alloc?: (bytes: number) => Buffer;
   /** A packet dropped by the connection's own checks (replay, stale...). */
   dropped(reason: UdpDrop): void;
   /** The clock (ms; default performance.now): the network simulator's tests run on their own. */
@@ -64,16 +87,23 @@ export class DatagramStream extends EventEmitter {
   private snapshotNo = 0;
   private readonly frames: FrameDecoder;
   private lastSentAt: number;
+  /** Packets taken from the peer since this side last sent one (see ACK_AFTER_PACKETS). */
+  private receivedSinceSent = 0;
   /** The first bytes written are the msgpack preamble: not sent, the other side knows the mode. */
   private preambleLeft = PREAMBLE_BYTES;
   private endingSince = -1;
   private readonly now: () => number;
+  /** The `type` sent unreliably, as the bytes of a msgpack string. */
+  private readonly unreliableType: Buffer;
+  private readonly send: (datagram: Buffer) => void;
 
   constructor(
     readonly peer: UdpPeer,
     private readonly o: DatagramStreamOptions,
   ) {
     super();
+    this.unreliableType = Buffer.from(o.unreliable, 'latin1');
+    this.send = (d) => o.send(d);
     this.frames = new FrameDecoder(msgpackFrameFormat, o.maxFrame);
     this.now = o.now ?? (() => performance.now());
     this.lastSentAt = peer.lastHeardAt;
@@ -96,9 +126,9 @@ export class DatagramStream extends EventEmitter {
     }
     const now = this.now();
     const payload = data.subarray(LENGTH_BYTES);
-    if (data.length >= LENGTH_BYTES && data.readUInt32LE(0) === payload.length && peekType(payload) === this.o.unreliable) {
-      const packets = this.o.unreliable === 'snapshot' ? this.peer.snapshotPackets(++this.snapshotNo, payload) : [this.peer.inputPacket(payload)];
-      for (const p of packets) this.o.send(p);
+    if (data.length >= LENGTH_BYTES && data.readUInt32LE(0) === payload.length && typeIs(payload, this.unreliableType)) {
+      if (this.o.unreliable === 'snapshot') this.peer.sendSnapshot(++this.snapshotNo, payload, this.send, this.o.alloc);
+      else this.o.send(this.peer.inputPacket(payload));
     } else {
       for (let at = 0; at < data.length; at += RELIABLE_PIECE) {
         if (!this.peer.reliable.send(data.subarray(at, at + RELIABLE_PIECE))) {
@@ -109,7 +139,7 @@ export class DatagramStream extends EventEmitter {
       }
       for (const p of this.peer.reliablePackets(now)) this.o.send(p);
     }
-    this.lastSentAt = now;
+    this.sentAt(now);
     return true;
   }
 
@@ -118,19 +148,37 @@ export class DatagramStream extends EventEmitter {
     if (this.destroyed) return;
     const got = this.peer.receive(packet, now);
     if (typeof got === 'string') return this.o.dropped(got);
+    if (!got.disconnected) this.received(now);
     for (const piece of got.messages) {
       for (const f of this.frames.push(Buffer.from(piece))) this.emitFrame(f);
     }
     if (this.frames.failed) return this.destroy();
-    for (const snap of got.snapshots) this.emitFrame(Buffer.from(snap.bytes));
-    if (got.input) this.emitFrame(Buffer.from(got.input));
+    for (const snap of got.snapshots) this.emitFrame(snap.bytes);
+    if (got.input) this.emitFrame(got.input);
     if (got.disconnected) this.destroy(false);
   }
 
-  private emitFrame(payload: Buffer): void {
-    const head = Buffer.allocUnsafe(LENGTH_BYTES);
-    head.writeUInt32LE(payload.length, 0);
-    this.emit('data', Buffer.concat([head, payload]));
+  private sentAt(now: number): void {
+    this.lastSentAt = now;
+    this.receivedSinceSent = 0;
+  }
+
+  /**
+   * A packet of the peer was taken (receive() calls this; a reader that takes packets by
+   * another way must too): past ACK_AFTER_PACKETS without sending anything, ack them now.
+   */
+  received(now: number): void {
+    if (++this.receivedSinceSent < ACK_AFTER_PACKETS || this.destroyed) return;
+    this.o.send(this.peer.keepalivePacket());
+    this.sentAt(now);
+  }
+
+  /** The payload framed as msgpack mode frames it, in a buffer of its own (the datagram's is not ours to keep). */
+  private emitFrame(payload: Uint8Array): void {
+    const frame = Buffer.allocUnsafe(LENGTH_BYTES + payload.length);
+    frame.writeUInt32LE(payload.length, 0);
+    frame.set(payload, LENGTH_BYTES);
+    this.emit('data', frame);
   }
 
   /** Resends, keepalives and the liveness check; call every few tens of ms. */
@@ -140,10 +188,10 @@ export class DatagramStream extends EventEmitter {
     if (this.endingSince >= 0 && (this.peer.reliable.pending === 0 || now - this.endingSince > ENDING_MS)) return this.destroy();
     const due = this.peer.reliablePackets(now);
     for (const p of due) this.o.send(p);
-    if (due.length > 0) this.lastSentAt = now;
+    if (due.length > 0) this.sentAt(now);
     else if (now - this.lastSentAt >= KEEPALIVE_MS) {
       this.o.send(this.peer.keepalivePacket());
-      this.lastSentAt = now;
+      this.sentAt(now);
     }
   }
 

@@ -50,3 +50,17 @@ describe('udp sequence numbers', () => {
     expect(log.delivered).toBe(1);
   });
 });
+
+describe('udp sent log over a long silence', () => {
+  it('a peer that acks nothing for thousands of packets: each is counted lost exactly once, and acks after that still count', () => {
+    const log = new SentLog();
+    for (let i = 0; i < 5000; i++) log.take();
+    const r = log.onAck(5000, 0xffff_ffff);
+    expect(r.acked).toHaveLength(ACK_WINDOW + 1);
+    expect(log.delivered).toBe(ACK_WINDOW + 1);
+    expect(log.lost).toBe(5000 - ACK_WINDOW - 1);
+    // a repeat of the same ack names nothing new
+    expect(log.onAck(5000, 0xffff_ffff).acked).toEqual([]);
+    expect(log.lost + log.delivered).toBe(5000);
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { peekType } from '../../../src/net/udp/index.js';
+import { peekType, typeIs } from '../../../src/net/udp/index.js';
 
 const packr = new Packr({ useRecords: false });
 
@@ -26,5 +26,17 @@ describe('udp stream: which frames go unreliable', () => {
         expect(t === null || typeof t === 'string').toBe(true);
       }),
     );
+  });
+});
+
+describe('udp stream: typeIs', () => {
+  it('typeIs(p, t) is peekType(p) === t, for maps with "type" first and for anything else', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom('snapshot', 'input', 'welcome', ''), fc.string({ maxLength: 31 }).filter((s) => Buffer.byteLength(s) === s.length)), fc.oneof(fc.constantFrom('snapshot', 'input'), fc.string({ maxLength: 8 })), fc.boolean(), (type, want, asMap) => {
+        const p = asMap ? packr.pack({ type, tick: 1 }) : packr.pack([type]);
+        expect(typeIs(p, Buffer.from(want, 'latin1'))).toBe(peekType(p) === want);
+      }),
+    );
+    expect(typeIs(Buffer.alloc(0), Buffer.from('snapshot'))).toBe(false);
   });
 });

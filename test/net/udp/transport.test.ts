@@ -164,7 +164,9 @@ describe('udp transport over the network simulator', () => {
     p.run(1000);
     expect(closed).toBe(-1); // keepalives hold it open
     p.client.removeAllListeners();
-    (p.client as unknown as { service: () => void }).service = () => {}; // gone: sends nothing more
+    // gone: sends nothing more, reads nothing (a client still reading would ack what it reads)
+    (p.client as unknown as { service: () => void }).service = () => {};
+    p.client.receive = () => {};
     const gone = p.clock.now;
     p.run(3000);
     expect(closed).toBeGreaterThan(gone + 1900);
@@ -192,5 +194,17 @@ describe('udp transport over the network simulator', () => {
     expect(p.host.peer.lossRate()).toBeGreaterThan(0.12);
     expect(p.host.peer.lossRate()).toBeLessThan(0.3);
     expect(decodeUdp(p.host.peer.keepalivePacket())).toMatchObject({ ok: true, packet: { type: UdpType.KEEPALIVE } });
+  });
+
+  it('a burst read at once (a receiver that was descheduled) is acked as it is read: the sender counts none of it lost', () => {
+    const p = pair({ latencyMs: 5 }, 10);
+    p.run(200); // both sides settled, nothing in flight
+    // 150 snapshot datagrams (30 snapshots of 5 fragments) in one go, all arriving in the same millisecond
+    for (let t = 1; t <= 30; t++) p.host.write(snapshot(t, 5000));
+    const sent = p.host.peer.sent.sent;
+    p.run(300);
+    expect(p.fromHost.filter((m) => m.type === 'snapshot')).toHaveLength(30);
+    expect(p.host.peer.sent.lost).toBe(0);
+    expect(p.host.peer.sent.delivered).toBeGreaterThanOrEqual(sent - 2);
   });
 });
