@@ -214,6 +214,13 @@ export class SimHost extends EventEmitter {
   injectFault(kind: 'throw' | 'block', ms?: number): void {
     const m: ToSimWorker = ms === undefined ? { type: 'fault', kind } : { type: 'fault', kind, ms };
     this.worker.postMessage(m);
+    this.wakeWorker();
+  }
+
+  /** End the worker's sleep (Atomics.wait, sim-worker.ts), so it reads a message just posted now. */
+  private wakeWorker(): void {
+    Atomics.add(this.control, Ctl.WAKE, 1);
+    Atomics.notify(this.control, Ctl.WAKE);
   }
 
   /** Wait until the published tick reaches `tick` (polls shared memory, no timers in the sim). */
@@ -239,6 +246,7 @@ export class SimHost extends EventEmitter {
         resolve();
       });
       worker.postMessage({ type: 'stop' } satisfies ToSimWorker);
+      this.wakeWorker();
     });
   }
 }
