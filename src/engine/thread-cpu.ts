@@ -135,6 +135,12 @@ export class StageClock {
   /** Number of the open span's first piece. */
   private spanFirst = 0;
   private turnHeld = false;
+  /** Turns held so far (startInTurn), and the run addRun() may carry on: its turn, the piece count after it, stage, end. */
+  private turn = 0;
+  private runTurn = -1;
+  private runPieces = 0;
+  private runStage = '';
+  private runEnd = 0;
   // The last PIECES pieces, oldest overwritten: [start, end] (performance.now()), stage id,
   // wall ms not yet taken by a GC pause, and the share of it that was charged (the span's
   // correction; NaN while the span is open).
@@ -233,14 +239,42 @@ export class StageClock {
   startInTurn(): number {
     if (!this.turnHeld) {
       this.turnHeld = true;
+      this.turn++;
       this.begin();
-      setImmediate(() => {
-        this.turnHeld = false;
-        this.end();
-      });
+      setImmediate(this.endTurn);
     }
     return performance.now();
   }
+
+  /**
+   * A piece of `stage` from `t0` (from startInTurn()) to now that carries on the previous
+   * piece when that one was of the same stage, in the same event-loop turn, with nothing else
+   * timed since: the gap between them is charged too. For reads: in one poll of the event loop
+   * libuv goes from one socket to the next (the next read syscall, Node's callback layers)
+   * without anything else in between, and that gap is reading as much as the handler is.
+   * Returns the ms charged.
+   */
+  addRun(stage: string, t0: number): number {
+    const end = performance.now();
+    const carry = this.turnHeld && this.runTurn === this.turn && this.runPieces === this.pieces && this.runStage === stage;
+    const ms = end - (carry ? this.runEnd : t0);
+    this.add(stage, ms, end);
+    this.runTurn = this.turn;
+    this.runPieces = this.pieces;
+    this.runStage = stage;
+    this.runEnd = end;
+    return ms;
+  }
+
+  /** Work not timed as a piece starts here: the next addRun() does not carry on over it. */
+  breakRun(): void {
+    this.runTurn = -1;
+  }
+
+  private readonly endTurn = () => {
+    this.turnHeld = false;
+    this.end();
+  };
 
   /** Cumulative figures now (a span still open is counted once it closes). */
   stats(): ThreadStats {
