@@ -116,6 +116,16 @@ function osThreadId(): number {
 
 // ---- stages --------------------------------------------------------------------------------
 
+/**
+ * One event-loop turn in this many is a span of its own (startInTurn): a span costs two reads
+ * of /proc (~1.5 µs each, and a network thread turns a thousand times a second or more), and
+ * the share of wall time a turn's pieces are charged changes slowly (it is below 1 only while
+ * other threads hold this one's core). The other turns' pieces are charged at the share
+ * the sampled turns had (decaying by SHARE_DECAY per sampled turn).
+ */
+const TURN_SAMPLE = 8;
+const SHARE_DECAY = 0.98;
+
 /** Pieces remembered for GC attribution: a thread's GC entries arrive within a few ms. */
 const PIECES = 4096;
 const GC = 'gc';
@@ -135,6 +145,14 @@ export class StageClock {
   /** Number of the open span's first piece. */
   private spanFirst = 0;
   private turnHeld = false;
+  /** The turn held is a sampled one (a span of its own). */
+  private turnSpan = false;
+  /**
+   * The share of wall time sampled turns were charged (run-queue waits taken off), weighted
+   * by their length, decaying: what a turn not sampled is charged. */
+  private turnShare = 1;
+  private shareWall = 0;
+  private shareCharged = 0;
   /** Turns held so far (startInTurn), and the run addRun() may carry on: its turn, the piece count after it, stage, end. */
   private turn = 0;
   private runTurn = -1;
@@ -185,6 +203,11 @@ export class StageClock {
       this.pending[i] = 0;
     }
     for (let n = Math.max(this.spanFirst, this.pieces - PIECES); n < this.pieces; n++) this.pieceShare[n % PIECES] = f;
+    if (this.turnSpan && this.turnHeld) {
+      this.shareWall = this.shareWall * SHARE_DECAY + wall;
+      this.shareCharged = this.shareCharged * SHARE_DECAY + wall * f;
+      this.turnShare = this.shareWall > 0 ? this.shareCharged / this.shareWall : 1;
+    }
     this.syncMirror();
   }
 
@@ -199,10 +222,12 @@ export class StageClock {
     this.pieceAt[slot * 2 + 1] = end;
     this.pieceStage[slot] = id;
     this.pieceLeft[slot] = ms;
-    this.pieceShare[slot] = this.depth > 0 ? NaN : 1;
+    // outside a span: as is, or in a turn not sampled (startInTurn) at the sampled turns' share
+    const share = this.turnHeld ? this.turnShare : 1;
+    this.pieceShare[slot] = this.depth > 0 ? NaN : share;
     if (this.depth > 0) this.pending[id]! += ms;
     else {
-      this.totals[id]! += ms;
+      this.totals[id]! += ms * share;
       this.syncMirror();
     }
   }
@@ -234,13 +259,14 @@ export class StageClock {
   /**
    * Keep a span open until the end of this event-loop turn (closed in setImmediate) and
    * return the time now: for stages timed many times a turn (a read per socket), one pair
-   * of /proc reads per turn instead of one per piece. Time the piece with add().
+   * of /proc reads per turn instead of one per piece, and only in one turn of TURN_SAMPLE.
+   * Time the piece with add() or addRun().
    */
   startInTurn(): number {
     if (!this.turnHeld) {
       this.turnHeld = true;
-      this.turn++;
-      this.begin();
+      this.turnSpan = this.turn++ % TURN_SAMPLE === 0;
+      if (this.turnSpan) this.begin();
       setImmediate(this.endTurn);
     }
     return performance.now();
@@ -272,8 +298,8 @@ export class StageClock {
   }
 
   private readonly endTurn = () => {
+    if (this.turnSpan) this.end();
     this.turnHeld = false;
-    this.end();
   };
 
   /** Cumulative figures now (a span still open is counted once it closes). */
