@@ -77,6 +77,7 @@ const arrived: Command[] = [];
 const collect = (c: Command) => void arrived.push(c);
 // this thread's CPU and its 'sim' stage (the turns that ran ticks), reported with the stats
 const clock = threadClock('sim');
+clock.mirrorTo(data.clockBuffer);
 
 /**
  * While idle: how often the worker wakes by itself (the watchdog's heartbeat, and the main
