@@ -273,6 +273,27 @@ export class StageClock {
   }
 
   /**
+   * start() for a piece timed many times a second by a thread that does not turn its event
+   * loop for each (the sim worker's ticks): a span of its own in one call of TURN_SAMPLE,
+   * like startInTurn()'s turns; the others are charged at the share the sampled ones had.
+   * Not mixed with startInTurn() on one thread. Close with stopSampled().
+   */
+  startSampled(): number {
+    this.turnHeld = true;
+    this.turnSpan = this.turn++ % TURN_SAMPLE === 0;
+    if (this.turnSpan) this.begin();
+    return performance.now();
+  }
+
+  /** The piece since `t0` (from startSampled()) as `stage`; returns its wall ms. */
+  stopSampled(stage: string, t0: number): number {
+    const ms = performance.now() - t0;
+    this.add(stage, ms);
+    this.endTurn();
+    return ms;
+  }
+
+  /**
    * A piece of `stage` from `t0` (from startInTurn()) to now that carries on the previous
    * piece when that one was of the same stage, in the same event-loop turn, with nothing else
    * timed since: the gap between them is charged too. For reads: in one poll of the event loop
