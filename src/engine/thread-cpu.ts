@@ -28,6 +28,11 @@
 // length): the excess is carried into the next span, so totals stay right over many spans,
 // though a single short span may be charged too much or too little.
 //
+// Spans of work timed many times a second (a network thread's event-loop turns, the sim's
+// ticks) are sampled: one in TURN_SAMPLE reads /proc, the others are charged at the share the
+// sampled ones had. Reads of one event-loop poll form a run (addRun): the gap between two of
+// them (libuv going to the next socket: its read syscall, Node's callback layers) is reading.
+//
 // GC pauses this thread's PerformanceObserver reports are moved from the piece they
 // interrupted into 'gc', so no millisecond is counted twice. Stages must not nest.
 //
