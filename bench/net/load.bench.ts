@@ -7,6 +7,8 @@
 // Environment, for quick runs:
 //   LOAD_WARMUP_S   warm-up before measuring (default 5)
 //   LOAD_MEASURE_S  measured window (default 10)
+//   LOAD_IDLE_WARMUP_S  warm-up of the idle row (default 15, or LOAD_WARMUP_S if longer: V8
+//                   compacts every thread's heap once or twice ~8-10 s after start)
 //   LOAD_CONFIGS    only these points: "NxE" (e.g. "50x1000,200x1000"), "NxE@H" (also the send
 //                   rate), "idle" (the host with no clients)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
@@ -129,7 +131,7 @@ export const info: SuiteInfo = {
       'gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window (LOAD_WARMUP_S, LOAD_MEASURE_S). ' +
       '`pinned`: where `taskset` works, the host process runs on CPU 0 and every client process on CPU 1, for lanparty and ' +
       'Colyseus alike (LOAD_PIN=0: not pinned), so that on a small machine the host has a core of its own and a CPU ratio ' +
-      'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all.',
+      'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all, measured after a 15 s warm-up (LOAD_IDLE_WARMUP_S: V8 compacts every thread\'s heap once or twice about 8-10 s after start, a start-up cost, not an idle one).',
     '`host CPU %`: CPU time of the host process (every thread: main, sim worker, network thread; process.cpuUsage) minus the ' +
       'bench\'s own publish-watcher thread (its CPU measured by itself), 100 = one core. ' +
       '`clients CPU %`: the client processes together; `clients ELU`: event-loop utilization of the busiest client process (near 1: the ' +
@@ -427,6 +429,10 @@ function colyseusRatios(rows: Row[]): Row[] {
 export async function run(): Promise<SuiteResult> {
   const warmupS = envSeconds('LOAD_WARMUP_S', 5);
   const measureS = envSeconds('LOAD_MEASURE_S', 10);
+  // the idle row measures a host that has been idle a while: in its first ~10 s V8's memory
+  // reducer compacts each thread's heap twice (~70 ms of pauses and helper threads, once, at
+  // start-up), which a 5 s warm-up puts in the window
+  const idleWarmupS = envSeconds('LOAD_IDLE_WARMUP_S', Math.max(warmupS, 15));
   const points = plan();
   const decode = process.env.LOAD_CLIENT_DECODE === 'all' ? 'all' : 'sampled';
   const perProcess = process.env.LOAD_CLIENTS_PER_PROCESS ? Number(process.env.LOAD_CLIENTS_PER_PROCESS) : 250;
@@ -455,7 +461,7 @@ export async function run(): Promise<SuiteResult> {
           sendHz: p.sendHz,
           interest: p.interest,
           transport: p.transport,
-          warmupS,
+          warmupS: p.clients === 0 ? idleWarmupS : warmupS,
           measureS,
           decode,
           sampled,

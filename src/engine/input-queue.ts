@@ -103,6 +103,34 @@ export class InputQueue {
     return n;
   }
 
+  /**
+   * drain() without an object per command: the commands are appended to `out` as the objects
+   * of `pool` at the same index (made once, refilled every drain). They are the consumer's
+   * until its next drainInto(): read them, do not keep them.
+   */
+  drainInto(out: Command[], pool: Command[]): number {
+    const head = Atomics.load(this.header, H_HEAD);
+    let tail = this.header[H_TAIL]!;
+    let n = 0;
+    const r = this.records;
+    while (tail !== head) {
+      const at = ((tail >>> 0) % this.capacity) * REC_WORDS;
+      const i = out.length;
+      const c = (pool[i] ??= { type: Cmd.INPUT, client: 0, seq: 0, buttons: 0, ax: 0, ay: 0 });
+      c.type = r[at] as CmdType;
+      c.client = r[at + 1]!;
+      c.seq = r[at + 2]!;
+      c.buttons = r[at + 3]!;
+      c.ax = r[at + 4]!;
+      c.ay = r[at + 5]!;
+      out.push(c);
+      tail = (tail + 1) | 0;
+      n++;
+    }
+    Atomics.store(this.header, H_TAIL, tail);
+    return n;
+  }
+
   droppedFull(): number {
     return Atomics.load(this.header, H_DROPPED);
   }

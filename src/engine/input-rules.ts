@@ -164,6 +164,15 @@ export class InputRules {
     return slot < 0 ? -1 : this.meta[slot * META + M_EID]!;
   }
 
+  /** Whether any client has an entity (clients() not empty), without an iterator. */
+  hasClients(): boolean {
+    for (let i = 0; i < this.orderLen; i++) {
+      const slot = this.order[i]!;
+      if (slot >= 0 && this.meta[slot * META + M_EID]! >= 0) return true;
+    }
+    return false;
+  }
+
   /** [client, entity] of every client with an entity, in join order. */
   *clients(): IterableIterator<[number, number]> {
     for (let i = 0; i < this.orderLen; i++) {

@@ -92,6 +92,11 @@ export class Simulation<S extends SchemaSpec = SchemaSpec> {
     return this.rules.clients();
   }
 
+  /** Whether any client has an entity (clients() not empty). */
+  hasClients(): boolean {
+    return this.rules.hasClients();
+  }
+
   /** Run one tick with the commands that arrived since the previous one. */
   step(arrived: readonly Command[]): void {
     const w = this.world;

@@ -28,6 +28,11 @@
 // length): the excess is carried into the next span, so totals stay right over many spans,
 // though a single short span may be charged too much or too little.
 //
+// Spans of work timed many times a second (a network thread's event-loop turns, the sim's
+// ticks) are sampled: one in TURN_SAMPLE reads /proc, the others are charged at the share the
+// sampled ones had. Reads of one event-loop poll form a run (addRun): the gap between two of
+// them (libuv going to the next socket: its read syscall, Node's callback layers) is reading.
+//
 // GC pauses this thread's PerformanceObserver reports are moved from the piece they
 // interrupted into 'gc', so no millisecond is counted twice. Stages must not nest.
 //
@@ -116,6 +121,16 @@ function osThreadId(): number {
 
 // ---- stages --------------------------------------------------------------------------------
 
+/**
+ * One event-loop turn in this many is a span of its own (startInTurn): a span costs two reads
+ * of /proc (~1.5 µs each, and a network thread turns a thousand times a second or more), and
+ * the share of wall time a turn's pieces are charged changes slowly (it is below 1 only while
+ * other threads hold this one's core). The other turns' pieces are charged at the share
+ * the sampled turns had (decaying by SHARE_DECAY per sampled turn).
+ */
+const TURN_SAMPLE = 8;
+const SHARE_DECAY = 0.98;
+
 /** Pieces remembered for GC attribution: a thread's GC entries arrive within a few ms. */
 const PIECES = 4096;
 const GC = 'gc';
@@ -135,6 +150,20 @@ export class StageClock {
   /** Number of the open span's first piece. */
   private spanFirst = 0;
   private turnHeld = false;
+  /** The turn held is a sampled one (a span of its own). */
+  private turnSpan = false;
+  /**
+   * The share of wall time sampled turns were charged (run-queue waits taken off), weighted
+   * by their length, decaying: what a turn not sampled is charged. */
+  private turnShare = 1;
+  private shareWall = 0;
+  private shareCharged = 0;
+  /** Turns held so far (startInTurn), and the run addRun() may carry on: its turn, the piece count after it, stage, end. */
+  private turn = 0;
+  private runTurn = -1;
+  private runPieces = 0;
+  private runStage = '';
+  private runEnd = 0;
   // The last PIECES pieces, oldest overwritten: [start, end] (performance.now()), stage id,
   // wall ms not yet taken by a GC pause, and the share of it that was charged (the span's
   // correction; NaN while the span is open).
@@ -179,6 +208,11 @@ export class StageClock {
       this.pending[i] = 0;
     }
     for (let n = Math.max(this.spanFirst, this.pieces - PIECES); n < this.pieces; n++) this.pieceShare[n % PIECES] = f;
+    if (this.turnSpan && this.turnHeld) {
+      this.shareWall = this.shareWall * SHARE_DECAY + wall;
+      this.shareCharged = this.shareCharged * SHARE_DECAY + wall * f;
+      this.turnShare = this.shareWall > 0 ? this.shareCharged / this.shareWall : 1;
+    }
     this.syncMirror();
   }
 
@@ -193,10 +227,12 @@ export class StageClock {
     this.pieceAt[slot * 2 + 1] = end;
     this.pieceStage[slot] = id;
     this.pieceLeft[slot] = ms;
-    this.pieceShare[slot] = this.depth > 0 ? NaN : 1;
+    // outside a span: as is, or in a turn not sampled (startInTurn) at the sampled turns' share
+    const share = this.turnHeld ? this.turnShare : 1;
+    this.pieceShare[slot] = this.depth > 0 ? NaN : share;
     if (this.depth > 0) this.pending[id]! += ms;
     else {
-      this.totals[id]! += ms;
+      this.totals[id]! += ms * share;
       this.syncMirror();
     }
   }
@@ -228,19 +264,69 @@ export class StageClock {
   /**
    * Keep a span open until the end of this event-loop turn (closed in setImmediate) and
    * return the time now: for stages timed many times a turn (a read per socket), one pair
-   * of /proc reads per turn instead of one per piece. Time the piece with add().
+   * of /proc reads per turn instead of one per piece, and only in one turn of TURN_SAMPLE.
+   * Time the piece with add() or addRun().
    */
   startInTurn(): number {
     if (!this.turnHeld) {
       this.turnHeld = true;
-      this.begin();
-      setImmediate(() => {
-        this.turnHeld = false;
-        this.end();
-      });
+      this.turnSpan = this.turn++ % TURN_SAMPLE === 0;
+      if (this.turnSpan) this.begin();
+      setImmediate(this.endTurn);
     }
     return performance.now();
   }
+
+  /**
+   * start() for a piece timed many times a second by a thread that does not turn its event
+   * loop for each (the sim worker's ticks): a span of its own in one call of TURN_SAMPLE,
+   * like startInTurn()'s turns; the others are charged at the share the sampled ones had.
+   * Not mixed with startInTurn() on one thread. Close with stopSampled().
+   */
+  startSampled(): number {
+    this.turnHeld = true;
+    this.turnSpan = this.turn++ % TURN_SAMPLE === 0;
+    if (this.turnSpan) this.begin();
+    return performance.now();
+  }
+
+  /** The piece since `t0` (from startSampled()) as `stage`; returns its wall ms. */
+  stopSampled(stage: string, t0: number): number {
+    const ms = performance.now() - t0;
+    this.add(stage, ms);
+    this.endTurn();
+    return ms;
+  }
+
+  /**
+   * A piece of `stage` from `t0` (from startInTurn()) to now that carries on the previous
+   * piece when that one was of the same stage, in the same event-loop turn, with nothing else
+   * timed since: the gap between them is charged too. For reads: in one poll of the event loop
+   * libuv goes from one socket to the next (the next read syscall, Node's callback layers)
+   * without anything else in between, and that gap is reading as much as the handler is.
+   * Returns the ms charged.
+   */
+  addRun(stage: string, t0: number): number {
+    const end = performance.now();
+    const carry = this.turnHeld && this.runTurn === this.turn && this.runPieces === this.pieces && this.runStage === stage;
+    const ms = end - (carry ? this.runEnd : t0);
+    this.add(stage, ms, end);
+    this.runTurn = this.turn;
+    this.runPieces = this.pieces;
+    this.runStage = stage;
+    this.runEnd = end;
+    return ms;
+  }
+
+  /** Work not timed as a piece starts here: the next addRun() does not carry on over it. */
+  breakRun(): void {
+    this.runTurn = -1;
+  }
+
+  private readonly endTurn = () => {
+    if (this.turnSpan) this.end();
+    this.turnHeld = false;
+  };
 
   /** Cumulative figures now (a span still open is counted once it closes). */
   stats(): ThreadStats {

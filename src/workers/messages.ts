@@ -18,6 +18,8 @@ export interface SimWorkerData {
    */
   queueBuffers: SharedArrayBuffer[];
   controlBuffer: SharedArrayBuffer;
+  /** Where the worker mirrors its CPU by stage (thread-cpu.ts mirrorTo): read at any time, also while it sleeps. */
+  clockBuffer: SharedArrayBuffer;
   /** Resume from the newest consistent snapshot in the ring instead of a new world. */
   restore: boolean;
   /** Resume from this state (host migration) instead of a new world. */

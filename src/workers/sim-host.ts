@@ -18,6 +18,7 @@ import { InputQueue } from '../engine/input-queue.js';
 import { blockBytes } from '../engine/layout.js';
 import { logger } from '../engine/log.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
+import { readMirror, threadMirrorBuffer, type ThreadStats } from '../engine/thread-cpu.js';
 import { DEFAULT_CAPACITY } from '../engine/world.js';
 import { Ctl, type FromSimWorker, type SimStats, type SimWorkerData, type ToSimWorker } from './messages.js';
 import { watchTicks } from './tick-watch.js';
@@ -104,6 +105,7 @@ export class SimHost extends EventEmitter {
       ringBuffer: this.ring.buffer,
       queueBuffers: [this.queue.buffer, ...this.netQueues.map((q) => q.buffer)],
       controlBuffer,
+      clockBuffer: threadMirrorBuffer(),
       restore: false,
       recordPath: options.record,
       checkpoint: options.checkpoint,
@@ -205,6 +207,14 @@ export class SimHost extends EventEmitter {
     return watchTicks(this.control, fn, () => this.stopping);
   }
 
+  /**
+   * The sim worker's CPU by stage now, from the memory it mirrors them into (its stats
+   * message has them too, but an idle worker posts it only every 10 s); null before it has.
+   */
+  threadStats(): ThreadStats | null {
+    return readMirror('sim', this.workerData.clockBuffer);
+  }
+
   /** The control block (heartbeat, newest tick), for threads that wait for ticks themselves. */
   get controlBuffer(): SharedArrayBuffer {
     return this.control.buffer as SharedArrayBuffer;
@@ -214,6 +224,13 @@ export class SimHost extends EventEmitter {
   injectFault(kind: 'throw' | 'block', ms?: number): void {
     const m: ToSimWorker = ms === undefined ? { type: 'fault', kind } : { type: 'fault', kind, ms };
     this.worker.postMessage(m);
+    this.wakeWorker();
+  }
+
+  /** End the worker's sleep (Atomics.wait, sim-worker.ts), so it reads a message just posted now. */
+  private wakeWorker(): void {
+    Atomics.add(this.control, Ctl.WAKE, 1);
+    Atomics.notify(this.control, Ctl.WAKE);
   }
 
   /** Wait until the published tick reaches `tick` (polls shared memory, no timers in the sim). */
@@ -239,6 +256,7 @@ export class SimHost extends EventEmitter {
         resolve();
       });
       worker.postMessage({ type: 'stop' } satisfies ToSimWorker);
+      this.wakeWorker();
     });
   }
 }

@@ -1,7 +1,7 @@
 // The sim worker: the only thread that changes the world. Each due tick it drains the
 // command queue, steps the simulation, publishes the result into the snapshot ring and
 // bumps the heartbeat the watchdog watches. Pacing comes from TickLoop (fixed step on a
-// monotonic clock); between ticks it sleeps in setTimeout so messages still get through.
+// monotonic clock); between ticks it sleeps in Atomics.wait (see run()).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { getGame } from '../engine/games/index.js';
@@ -56,13 +56,15 @@ if (data.recordPath) {
   sim.observer = (t, arrived, hash) => rec.tick(t, arrived, hash);
 }
 
-const publish = () =>
-  ring.publish(sim.tick, block, {
-    maxEid: sim.maxEid,
-    aliveCount: sim.aliveCount,
-    hashHi: sim.lastHash.hi,
-    hashLo: sim.lastHash.lo,
-  });
+// one object refilled per tick (the ring copies it)
+const info = { maxEid: 0, aliveCount: 0, hashHi: 0, hashLo: 0 };
+const publish = () => {
+  info.maxEid = sim.maxEid;
+  info.aliveCount = sim.aliveCount;
+  info.hashHi = sim.lastHash.hi;
+  info.hashLo = sim.lastHash.lo;
+  ring.publish(sim.tick, block, info);
+};
 publish();
 Atomics.store(control, Ctl.TICK, sim.tick);
 
@@ -70,95 +72,105 @@ const loop = new TickLoop({ hz: data.hz, maxCatchUp: data.maxCatchUp });
 const samples = new Float64Array(600);
 let sampleCount = 0;
 let lastStatsAt = performance.now();
-let timer: NodeJS.Timeout | undefined;
 let stopping = false;
 const arrived: Command[] = [];
-const collect = (c: Command) => void arrived.push(c);
-// this thread's CPU and its 'sim' stage (the ticks), reported with the stats
+/** The command objects the queues refill every tick (InputQueue.drainInto): none allocated per command. */
+const commandPool: Command[] = [];
+// this thread's CPU and its 'sim' stage (the turns that ran ticks), reported with the stats
 const clock = threadClock('sim');
-
-function runDueTicks(): void {
-  clock.begin();
-  for (let n = loop.due(); n > 0; n--) {
-    const t0 = performance.now();
-    arrived.length = 0;
-    for (const q of queues) q.drain(collect);
-    sim.step(arrived);
-    publish();
-    loop.ticked();
-    const ms = performance.now() - t0;
-    samples[sampleCount++ % samples.length] = ms;
-    clock.add('sim', ms);
-    Atomics.store(control, Ctl.TICK, sim.tick);
-    Atomics.add(control, Ctl.BEAT, 1);
-  }
-  // wake whoever waits for new ticks (the connection layer), once per pump
-  Atomics.notify(control, Ctl.TICK);
-  clock.end();
-  const now = performance.now();
-  if (now - lastStatsAt >= 1000) {
-    lastStatsAt = now;
-    post({ type: 'stats', stats: stats() });
-  }
-  if (stopping) return;
-  if (data.idleSleep && nobodyHere()) timer = setTimeout(idle, IDLE_POLL_MS);
-  else timer = setTimeout(runDueTicks, loop.msUntilNext());
-}
+clock.mirrorTo(data.clockBuffer);
 
 /**
- * While idle: how often the worker wakes by itself (the watchdog's heartbeat, and the queues
- * looked at for commands that do not wake it). A join wakes it at once (Ctl.WAKE).
+ * While idle: how often the worker wakes by itself (the watchdog's heartbeat, and the main
+ * thread's queue looked at: local bots' commands do not wake it). A join wakes it at once (Ctl.WAKE).
  */
 const IDLE_POLL_MS = 200;
 /** Stats of an idle sim do not change: posted again only this rarely (each post allocates on two threads). */
 const IDLE_STATS_MS = 10_000;
-
-function nobodyHere(): boolean {
-  if (!sim.clients().next().done) return false;
-  return queues.every((q) => q.pending() === 0);
-}
 
 /**
  * An idle host costs next to nothing: no tick runs while nobody is in the world. The
  * heartbeat still moves (the watchdog must not take sleep for a stall); the first command
  * wakes the world where it stopped, without catching up the time it slept.
  */
-let sleeping = false;
-let waitingForWake = false;
+let asleep = false;
 
-function idle(): void {
-  sleeping = false;
+/**
+ * How long the worker runs ticks without giving its event loop a turn. The loop's turn is
+ * what costs most per tick on a small machine (a setImmediate or a timer, the poll, the
+ * callback: ~50-70 µs a wake on a 2-core VM, against ~40 µs for a bare kernel sleep and wake),
+ * so it comes only this often (V8's GC tasks and this thread's GC observer need it), or at
+ * once when a message waits: the main thread bumps the wake word after posting one.
+ */
+const YIELD_MS = 100;
+
+/**
+ * The worker's loop: the ticks due now, then a sleep in the kernel (Atomics.wait on the wake
+ * word, with the time to the next tick as its timeout, exact to a few tens of µs where a
+ * timer is late by up to a millisecond and woke the thread twice per tick). A join or a
+ * message ends the sleep early; the event loop then gets its turn (setImmediate), so
+ * messages (stop, fault) still get through.
+ */
+function run(): void {
   if (stopping) return;
-  Atomics.add(control, Ctl.BEAT, 1);
-  // read before looking at the queues: a wake after the look changes it, and the wait below returns at once
-  const wake = Atomics.load(control, Ctl.WAKE);
-  if (queues.some((q) => q.pending() > 0)) {
-    loop.resume();
-    return runDueTicks();
+  const until = performance.now() + YIELD_MS;
+  // read before looking at the queues: a wake after the look changes it, and the wait returns at once
+  const first = Atomics.load(control, Ctl.WAKE);
+  for (let wake = first; wake === first; wake = Atomics.load(control, Ctl.WAKE)) {
+    if (data.idleSleep && nobodyHere()) {
+      asleep = true;
+      Atomics.add(control, Ctl.BEAT, 1);
+      const now = performance.now();
+      if (now - lastStatsAt >= IDLE_STATS_MS) {
+        lastStatsAt = now;
+        post({ type: 'stats', stats: stats() });
+      }
+      Atomics.wait(control, Ctl.WAKE, wake, IDLE_POLL_MS);
+      break; // asleep, the loop's turn costs nothing that matters
+    }
+    if (asleep) {
+      asleep = false;
+      loop.resume();
+    }
+    runDueTicks();
+    const ms = loop.msUntilNext();
+    if (ms > 0) Atomics.wait(control, Ctl.WAKE, wake, ms);
+    if (performance.now() >= until) break;
   }
+  setImmediate(run);
+}
+
+function runDueTicks(): void {
+  let n = loop.due();
+  if (n === 0) return;
+  // the whole turn is this thread's 'sim' stage: draining, stepping, publishing, waking the
+  // readers, the stats (two /proc reads in one turn of 8: StageClock.startSampled)
+  const t0 = clock.startSampled();
+  for (; n > 0; n--) {
+    const ts = performance.now();
+    arrived.length = 0;
+    for (let i = 0; i < queues.length; i++) queues[i]!.drainInto(arrived, commandPool);
+    sim.step(arrived);
+    publish();
+    loop.ticked();
+    samples[sampleCount++ % samples.length] = performance.now() - ts;
+    Atomics.store(control, Ctl.TICK, sim.tick);
+    Atomics.add(control, Ctl.BEAT, 1);
+  }
+  // wake whoever waits for new ticks (the connection layer), once per turn
+  Atomics.notify(control, Ctl.TICK);
   const now = performance.now();
-  if (now - lastStatsAt >= IDLE_STATS_MS) {
+  if (now - lastStatsAt >= 1000) {
     lastStatsAt = now;
     post({ type: 'stats', stats: stats() });
   }
-  sleeping = true;
-  timer = setTimeout(idle, IDLE_POLL_MS);
-  // one waiter on the wake word per sleep (a timeout here would be late under load: a
-  // setTimeout keeps the heartbeat); a wake that came after the look above returns at once
-  if (waitingForWake) return;
-  const r = Atomics.waitAsync(control, Ctl.WAKE, wake);
-  if (!r.async) return void setImmediate(wakeUp);
-  waitingForWake = true;
-  void r.value.then(() => {
-    waitingForWake = false;
-    wakeUp();
-  });
+  clock.stopSampled('sim', t0);
 }
 
-function wakeUp(): void {
-  if (!sleeping || stopping) return;
-  clearTimeout(timer);
-  idle();
+function nobodyHere(): boolean {
+  if (sim.hasClients()) return false;
+  for (const q of queues) if (q.pending() !== 0) return false;
+  return true;
 }
 
 function stats() {
@@ -182,10 +194,6 @@ function stats() {
 port.on('message', (m: ToSimWorker) => {
   if (m.type === 'stop') {
     stopping = true;
-    if (timer) clearTimeout(timer);
-    // an idle sleep ends now rather than at its timeout
-    Atomics.add(control, Ctl.WAKE, 1);
-    Atomics.notify(control, Ctl.WAKE);
     recorder?.close();
     post({ type: 'stopped', tick: sim.tick });
     port.close();
@@ -210,4 +218,4 @@ port.on('message', (m: ToSimWorker) => {
 
 log.info({ game: data.game, tick: sim.tick, restoredFrom }, resuming ? 'sim resumed from snapshot' : 'sim started');
 post({ type: 'ready', tick: sim.tick, restored: resuming });
-runDueTicks();
+run();

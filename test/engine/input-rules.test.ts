@@ -217,4 +217,27 @@ describe('input queue', () => {
     expect(q.drain(() => {})).toBe(3);
     expect(q.pending()).toBe(0);
   });
+
+  it('queue: drainInto gives the same commands from two queues in order, in pool objects reused from one drain to the next', () => {
+    const a = InputQueue.create(8);
+    const b = InputQueue.create(8);
+    const pool: Command[] = [];
+    const out: Command[] = [];
+    a.push(Cmd.JOIN, 1, 0);
+    a.push(Cmd.INPUT, 1, 1, 3, -2, 5);
+    b.push(Cmd.INPUT, 2, 7, 1, 0, 0);
+    expect(a.drainInto(out, pool) + b.drainInto(out, pool)).toBe(3);
+    expect(out.map((c) => [c.type, c.client, c.seq, c.buttons, c.ax, c.ay])).toEqual([
+      [Cmd.JOIN, 1, 0, 0, 0, 0],
+      [Cmd.INPUT, 1, 1, 3, -2, 5],
+      [Cmd.INPUT, 2, 7, 1, 0, 0],
+    ]);
+    const first = [...out];
+    out.length = 0;
+    b.push(Cmd.LEAVE, 2, 0);
+    expect(b.drainInto(out, pool)).toBe(1);
+    expect(out[0]).toBe(first[0]); // the same object, refilled
+    expect([out[0]!.type, out[0]!.client]).toEqual([Cmd.LEAVE, 2]);
+    expect(pool.length).toBe(3);
+  });
 });

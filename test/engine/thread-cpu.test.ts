@@ -143,4 +143,54 @@ describe('StageClock', () => {
     expect(read).toBeGreaterThan(0);
     expect(read).toBeLessThanOrEqual(3.5);
   });
+
+  it('thread-cpu: turns not sampled charge their pieces at once, at most their wall time', async () => {
+    const c = new StageClock('t', { gc: false });
+    let wall = 0;
+    for (let turn = 0; turn < 16; turn++) {
+      const t = c.startInTurn();
+      const end = performance.now() + 0.2;
+      while (performance.now() < end) {
+        // work
+      }
+      const before = c.stats().stages.work ?? 0;
+      const ms = performance.now() - t;
+      wall += ms;
+      c.add('work', ms);
+      // a sampled turn (every 8th, from the first) waits for its end; the others are charged now
+      if (turn % 8 !== 0) expect(c.stats().stages.work!).toBeGreaterThan(before);
+      await new Promise((r) => setImmediate(r));
+    }
+    const work = c.stats().stages.work!;
+    expect(work).toBeGreaterThan(0);
+    expect(work).toBeLessThanOrEqual(wall + 0.01);
+  });
+
+  it('thread-cpu: addRun carries a stage over the gap since its previous piece in the same turn, unless something else came between', async () => {
+    const c = new StageClock('t', { gc: false });
+    const spin = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        // work
+      }
+    };
+    let t = c.startInTurn();
+    c.addRun('read', t); // ~0
+    spin(2); // the gap: charged to the next read
+    t = c.startInTurn();
+    const carried = c.addRun('read', t);
+    expect(carried).toBeGreaterThanOrEqual(2);
+    c.add('encode', 0.1);
+    spin(2);
+    t = c.startInTurn();
+    expect(c.addRun('read', t)).toBeLessThan(1); // the encode piece broke the run
+    spin(2);
+    c.breakRun();
+    t = c.startInTurn();
+    expect(c.addRun('read', t)).toBeLessThan(1); // so did breakRun()
+    await new Promise((r) => setImmediate(r));
+    spin(2);
+    t = c.startInTurn();
+    expect(c.addRun('read', t)).toBeLessThan(1); // a new turn starts a new run
+  });
 });

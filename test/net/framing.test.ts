@@ -73,6 +73,39 @@ describe('framing: properties (both modes)', () => {
       );
     });
 
+    it(`${mode}: pushTransient (bytes valid only during the call, as from a reused read buffer) decodes the same payloads, split anyhow`, () => {
+      fc.assert(
+        fc.property(payloadsArb, cutsArb, fc.nat({ max: 100 }), (payloads, cuts, at) => {
+          const stream = Buffer.concat(payloads.map((p) => encode(mode, p)));
+          const d = decoderFor(mode);
+          const scratch = Buffer.alloc(stream.length + at + 1);
+          const got: Buffer[] = [];
+          for (const piece of splitAt(stream, cuts)) {
+            piece.copy(scratch, at);
+            d.pushTransient(scratch, at, at + piece.length, (f) => (got.push(Buffer.from(f)), true));
+            // the next read overwrites the buffer: nothing the decoder kept may point into it
+            scratch.fill(0xee);
+          }
+          sameBuffers(got, payloads);
+          expect(d.failed).toBeNull();
+          expect(d.midFrame).toBe(false);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it(`${mode}: pushTransient stops when the handler says so, and fails on a refused header like push`, () => {
+      const frames = Buffer.concat([encode(mode, Buffer.from('a')), encode(mode, Buffer.from('b')), encode(mode, Buffer.from('c'))]);
+      const d = decoderFor(mode);
+      const got: string[] = [];
+      d.pushTransient(frames, 0, frames.length, (f) => (got.push(f.toString()), got.length < 2));
+      expect(got).toEqual(['a', 'b']);
+      const bad = decoderFor(mode, 10);
+      const big = encode(mode, Buffer.alloc(11));
+      bad.pushTransient(big, 0, big.length, () => true);
+      expect(bad.failed?.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+    });
+
     it(`${mode}: fed one byte at a time, or all coalesced in one chunk, the payloads are the same`, () => {
       fc.assert(
         fc.property(fc.array(fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)), { maxLength: 8 }), (payloads) => {

@@ -12,6 +12,8 @@ export interface FrameFormat {
   parseHeader(header: Buffer, maxFrame: number): number | ProtocolError;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -53,6 +55,50 @@ export class FrameDecoder {
       }
     }
     return out;
+  }
+
+  /**
+   * push() for bytes that stay valid only during this call (a read buffer reused for every
+   * read: net-reads.ts): each whole frame goes to `each` at once, as a view of `buf` where it
+   * lies whole in it (use it before returning), and only the bytes of a frame not yet whole are
+   * copied. `each` returning false stops the decoding (the peer was closed).
+   */
+  pushTransient(buf: Buffer, start: number, end: number, each: (frame: Buffer) => boolean): void {
+    let pos = start;
+    while (pos < end && !this.failed) {
+      let whole: Buffer;
+      if (this.buffered === 0 && end - pos >= this.need) {
+        whole = buf.subarray(pos, pos + this.need);
+        pos += this.need;
+      } else {
+        // a frame split across reads: keep (a copy of) what arrived, up to what the frame needs
+        const n = Math.min(end - pos, this.need - this.buffered);
+        this.chunks.push(Buffer.from(buf.subarray(pos, pos + n)));
+        this.buffered += n;
+        pos += n;
+        if (this.buffered < this.need) return;
+        whole = this.take(this.need);
+      }
+      if (this.inPayload) {
+        this.inPayload = false;
+        this.need = this.format.headerBytes;
+        if (!each(whole)) return;
+        continue;
+      }
+      const len = this.format.parseHeader(whole, this.maxFrame);
+      if (typeof len !== 'number') {
+        this.failed = len;
+        this.chunks = [];
+        this.buffered = 0;
+        return;
+      }
+      if (len === 0) {
+        if (!each(EMPTY)) return;
+      } else {
+        this.inPayload = true;
+        this.need = len;
+      }
+    }
   }
 
   /** True when part of a frame is waiting: the peer closing now truncates it. */

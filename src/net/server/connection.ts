@@ -23,6 +23,7 @@ import {
   preamble,
 } from '../protocol/msgpack-frame.js';
 import type { DropCounter } from './drops.js';
+import { directReads } from './net-reads.js';
 
 export type WireMode = 'json' | 'msgpack';
 
@@ -79,10 +80,24 @@ export class Connection {
 
   private readonly onSocketData = (chunk: Buffer) => {
     // reading, decoding and handling the messages: this thread's 'read' stage
-    const t0 = threadClock().startInTurn();
+    const clock = threadClock();
+    const t0 = clock.startInTurn();
     this.onData(chunk);
-    threadClock().add('read', performance.now() - t0);
+    clock.addRun('read', t0);
   };
+  /** The same for reads into the thread's one read buffer (net-reads.ts), once the mode is known. */
+  private readonly onSocketRead = (n: number, buf: Buffer) => {
+    const clock = threadClock();
+    const t0 = clock.startInTurn();
+    traffic.bytesIn += n;
+    if (!this.closed) {
+      const decoder = this.decoder!;
+      decoder.pushTransient(buf, 0, n, this.onFrameRead);
+      if (decoder.failed && !this.closed) this.fail(decoder.failed);
+    }
+    clock.addRun('read', t0);
+  };
+  private readonly onFrameRead = (frame: Buffer): boolean => !this.closed && this.deliver(frame);
   private readonly onSocketDrain = () => (this.behindSince = 0);
   private readonly onSocketError = () => {}; // 'close' follows; resets are normal on a LAN
   private readonly onSocketClose = () => {
@@ -97,7 +112,7 @@ export class Connection {
     protected readonly drops: DropCounter,
     protected readonly events: ConnectionEvents,
     /** False for a subclass that reads the socket through another layer (WebSocket). */
-    readSocket = true,
+    private readonly readSocket = true,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '0.0.0.0';
     this.remotePort = socket.remotePort ?? 0;
@@ -149,6 +164,7 @@ export class Connection {
       this.socket.write(preamble());
       this.decoder = msgpackFrameDecoder(this.limits.maxFrame);
       if (data.length > PREAMBLE_BYTES) this.feed(data.subarray(PREAMBLE_BYTES));
+      this.readDirect();
       return true;
     }
     const http = this.events.http ? httpStart(data) : 'no';
@@ -168,11 +184,23 @@ export class Connection {
     if ((first >= 0x30 && first <= 0x39) || first === 0x20 || first === 0x2d) {
       this.decoder = jsonFrameDecoder(this.limits.maxFrame);
       this.feed(data);
+      this.readDirect();
       return true;
     }
     this.fail(protocolError(ErrorCode.BAD_PREAMBLE, 'first bytes are neither a msgpack preamble nor a JSON header'));
     return true;
   }
+
+  /**
+   * A game peer now (its mode is known, not an HTTP request): its next reads skip the stream
+   * machinery (net-reads.ts). The 'data' listener stays for a socket that cannot (UDP).
+   */
+  private readDirect(): void {
+    if (this.readSocket && !this.closed) this.direct = directReads(this.socket, this.onSocketRead);
+  }
+
+  /** Reads go to onSocketRead (net-reads.ts), not to 'data'. */
+  direct = false;
 
   private feed(chunk: Buffer): void {
     const decoder = this.decoder!;

@@ -247,7 +247,7 @@ export class HostServer {
 
   stats() {
     // CPU by thread and stage (src/engine/thread-cpu.ts): this thread, the sim worker, the network thread
-    const sim = this.o.sim.stats?.thread;
+    const sim = this.o.sim.threadStats() ?? this.o.sim.stats?.thread;
     const net = readMirror('net', this.netClock);
     const threads = [threadClock().stats(), ...(sim ? [sim] : []), ...(net ? [net] : [])];
     return { ...netStatsOf(this.stats_), netRestarts: this.netRestarts, threads };

@@ -13,6 +13,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { logger } from '../../engine/log.js';
+import { threadClock } from '../../engine/thread-cpu.js';
 import { Cmd, type CmdType } from '../../engine/input-queue.js';
 import { viewOf } from '../../engine/snapshot-view.js';
 import { LOCAL_BOT_CLIENT_BASE } from '../../workers/local-bots.js';
@@ -280,6 +281,8 @@ export class NetServer implements LegacyHost {
   }
 
   private onTick(tick: number): void {
+    // the reads of this turn do not carry on over the tick's work (thread-cpu.ts addRun)
+    threadClock().breakRun();
     if (this.joins.pending > 0 || this.legacy.size > 0) this.scanPresence(tick);
     this.snapshots.tick(tick, this.clients.values());
     this.stats.set(NetCounter.trafficIn, traffic.bytesIn);

@@ -7,7 +7,7 @@ import { getGame } from '../../engine/games/index.js';
 import { InputQueue } from '../../engine/input-queue.js';
 import { SnapshotRing } from '../../engine/snapshot-ring.js';
 import { Ctl } from '../../workers/messages.js';
-import { watchTicks } from '../../workers/tick-watch.js';
+import { batchTicks } from '../../workers/tick-watch.js';
 
 export interface SimLink {
   readonly game: GameDef;
@@ -27,6 +27,7 @@ export function simLink(o: {
   gameName: string;
   gameOptions: Record<string, unknown>;
   capacity: number;
+  hz: number;
   ringBuffer: SharedArrayBuffer;
   controlBuffer: SharedArrayBuffer;
   queueBuffer: SharedArrayBuffer;
@@ -41,7 +42,8 @@ export function simLink(o: {
     get tick() {
       return Atomics.load(control, Ctl.TICK);
     },
-    onTick: (fn) => watchTicks(control, fn),
+    // this thread's sockets are read in batches around the ticks (tick-watch.ts)
+    onTick: (fn) => batchTicks(control, fn, 1000 / o.hz),
     wake: () => {
       Atomics.add(control, Ctl.WAKE, 1);
       Atomics.notify(control, Ctl.WAKE);
