@@ -47,6 +47,11 @@ export interface ElectionTiming {
   heartbeatMs: number;
   failMs: number;
   failJitterMs: number;
+  /**
+   * How long after the link to the host drops it is taken for dead (when that is sooner than
+   * its silence timeout). 0: at once.
+   */
+  linkLostMs: number;
 }
 
 export const DEFAULT_TIMING: ElectionTiming = {
@@ -56,6 +61,11 @@ export const DEFAULT_TIMING: ElectionTiming = {
   heartbeatMs: 100,
   failMs: 450,
   failJitterMs: 250,
+  // A link drops when the host's process dies (the kernel closes its sockets at once), when the
+  // host leaves, or when a link is closed for its silence (the host silent for 1 s: past failMs
+  // already) or a protocol error. Nothing of the host can come through before the link is
+  // dialled again on a beacon (a second), so waiting here only delays the takeover.
+  linkLostMs: 0,
 };
 
 /** (epoch, host id) order: who wins when two hosts meet. */
@@ -151,10 +161,10 @@ export class Election {
 
   /** The connection to a peer broke. */
   onPeerLost(peer: string): void {
-    if (this.state === 'following' && peer === this.host) {
-      // the TCP link to the host broke: don't wait for the heartbeat timeout in full
-      this.failAfter = Math.min(this.failAfter, this.io.now() - this.lastHeard + this.timing.heartbeatMs * 2);
-    }
+    if (this.state !== 'following' || peer !== this.host) return;
+    // the TCP link to the host broke: don't wait for the heartbeat timeout in full
+    this.failAfter = Math.min(this.failAfter, this.io.now() - this.lastHeard + this.timing.linkLostMs);
+    if (this.timing.linkLostMs <= 0) this.startElection();
   }
 
   private hostAlive(): boolean {

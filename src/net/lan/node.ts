@@ -111,7 +111,8 @@ export class LanNode extends EventEmitter<{
       onMessage: (from, m) => this.onMesh(from, m),
       onPeerUp: () => this.tellPeers(),
       onPeerDown: (p) => {
-        this.election.onPeerLost(p);
+        // the host's link dropping starts an election at once (election.ts, linkLostMs)
+        this.drive(() => this.election.onPeerLost(p));
         this.tellPeers();
       },
     });
@@ -158,11 +159,14 @@ export class LanNode extends EventEmitter<{
     await this.mesh.start();
     await this.discovery.start();
     this.election.start();
-    this.ticker = setInterval(() => {
-      const before = this.election.state;
-      this.election.tick();
-      if (this.election.state !== before) this.emit('state', this.election.state);
-    }, 20);
+    this.ticker = setInterval(() => this.drive(() => this.election.tick()), 20);
+  }
+
+  /** Run the election machine; say when its state changed. */
+  private drive(fn: () => void): void {
+    const before = this.election.state;
+    fn();
+    if (this.election.state !== before) this.emit('state', this.election.state);
   }
 
   get state(): NodeState {

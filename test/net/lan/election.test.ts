@@ -37,6 +37,14 @@ class Cluster {
     return e;
   }
 
+  /** kill -9: the node is gone and every peer's link to it drops (the kernel closes them), in this order. */
+  kill(id: string, order: 'ascending' | 'descending'): void {
+    this.down.add(id);
+    const peers = [...this.nodes.keys()].filter((p) => !this.down.has(p)).sort();
+    if (order === 'descending') peers.reverse();
+    for (const p of peers) this.nodes.get(p)!.onPeerLost(id);
+  }
+
   partition(a: string[], b: string[]): void {
     for (const x of a) for (const y of b) this.cut.add(`${x}|${y}`).add(`${y}|${x}`);
   }
@@ -83,6 +91,25 @@ describe('bully election with epochs', () => {
     expect(c.nodes.get('d4')!.epoch).toBe(2);
     expect(c.followersOf('d4').sort()).toEqual(['a1', 'b2', 'c3']);
   });
+
+  for (const order of ['ascending', 'descending'] as const) {
+    it(`election: when the host's links drop (its process killed; peers notice in ${order} id order), the highest left hosts at once, alone, at epoch 2`, () => {
+      const c = new Cluster();
+      for (const id of ids) c.add(id);
+      c.run(2000);
+      c.log.length = 0;
+      c.kill('e5', order);
+      // at once: the winner had no higher peer to ask, nothing waited for a silence timeout
+      expect(c.hosts()).toEqual(['d4']);
+      c.run(DEFAULT_TIMING.failMs / 10); // a few message hops, far short of any silence timeout
+      expect(c.hosts()).toEqual(['d4']);
+      expect(c.nodes.get('d4')!.epoch).toBe(2);
+      expect(c.followersOf('d4').sort()).toEqual(['a1', 'b2', 'c3']);
+      c.run(3000);
+      expect(c.log.filter((l) => l.includes('hosts'))).toEqual(['d4 hosts 2']);
+      expect(c.followersOf('d4').sort()).toEqual(['a1', 'b2', 'c3']);
+    });
+  }
 
   it('election: a paused host that comes back with an older epoch steps down (fencing)', () => {
     const c = new Cluster();
