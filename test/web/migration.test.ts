@@ -8,11 +8,11 @@
 //                                          the peers' game ports with its token, and within
 //                                          2 s plays on the new host, same player, score kept
 //   a node restarts on the dead address    the new host's list to the page grows back to 2
-//   ... 3 migrations in all                the page's own resume times are printed (median)
+//   ... 3 migrations in all                the page's own resume times are printed
 //
 // Fixed addresses: run under `flock /tmp/lanparty-test.lock` (HELPERS.md). Needs chromium
 // and dist/ (`npm test` builds first). The one timed assertion is the issue's acceptance
-// check (within 2 s); the figures are printed, not asserted.
+// check (every kill: within 2 s); the figures are printed, not asserted.
 
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -105,15 +105,11 @@ describe('web page host migration', () => {
       `[measured] web page host migration, ${MIGRATIONS} kill -9 runs (3-node loopback LAN, headless chromium, 2 shared cores): ` +
         `page link lost -> first snapshot of the new host median ${median(resumeMs).toFixed(0)} ms (runs ${resumeMs.map((v) => v.toFixed(0)).join(', ')}); ` +
         `kill -> seen playing by the test median ${median(observedMs).toFixed(0)} ms (runs ${observedMs.map((v) => v.toFixed(0)).join(', ')}); ` +
-        `of which the nodes: new host elected ${median(electMs)} ms, listening ${median(listenMs)} ms after the kill; ` +
+        `of which the nodes: new host elected ${median(electMs)} ms (runs ${electMs.join(', ')}), listening ${median(listenMs)} ms (runs ${listenMs.join(', ')}) after the kill; ` +
         `the page, from the new host listening to playing on it: median ${median(observedMs.map((t, i) => t - listenMs[i]!)).toFixed(0)} ms`,
     );
-    // The issue's acceptance check: playing on the new host within 2 s of the kill, held by the
-    // median of the runs. A single run may take longer when the full suite loads the machine
-    // (one run took 2.4 s: the new host was listening only 2.2 s after the kill, the page then
-    // took 150 ms); a page that misses the peer list or stalls fails both checks.
-    expect(median(observedMs), trails.join('\n')).toBeLessThanOrEqual(2000);
-    expect(Math.max(...observedMs), trails.join('\n')).toBeLessThanOrEqual(4000);
+    // The issue's acceptance check, for every kill: playing on the new host within 2 s of it.
+    for (const [i, t] of observedMs.entries()) expect(t, `run ${i + 1}\n${trails.join('\n')}`).toBeLessThanOrEqual(2000);
   }, 300_000);
 });
 
