@@ -110,9 +110,10 @@ export class LanNode extends EventEmitter<{
       log: this.log,
       onMessage: (from, m) => this.onMesh(from, m),
       onPeerUp: () => this.tellPeers(),
-      onPeerDown: (p) => {
-        // the host's link dropping starts an election at once (election.ts, linkLostMs)
-        this.drive(() => this.election.onPeerLost(p));
+      onPeerDown: (p, how) => {
+        if (p === this.election.host) this.log.info({ host: p.slice(0, 8), how, state: this.election.state }, 'link to the host ended');
+        // the host's link lost (its process died) starts an election at once (election.ts, linkLostMs)
+        this.drive(() => this.election.onPeerLost(p, how));
         this.tellPeers();
       },
     });

@@ -42,7 +42,7 @@ class Cluster {
     this.down.add(id);
     const peers = [...this.nodes.keys()].filter((p) => !this.down.has(p)).sort();
     if (order === 'descending') peers.reverse();
-    for (const p of peers) this.nodes.get(p)!.onPeerLost(id);
+    for (const p of peers) this.nodes.get(p)!.onPeerLost(id, 'lost');
   }
 
   partition(a: string[], b: string[]): void {
@@ -110,6 +110,22 @@ describe('bully election with epochs', () => {
       expect(c.followersOf('d4').sort()).toEqual(['a1', 'b2', 'c3']);
     });
   }
+
+  it('election: a link to the host closed on purpose (not lost: the host may live) is given time to come back; no takeover meanwhile', () => {
+    const c = new Cluster();
+    for (const id of ids) c.add(id);
+    c.run(2000);
+    c.log.length = 0;
+    // d4 closed its link to e5 (say, for a protocol error); it is dialled again 150 ms later
+    c.partition(['d4'], ['e5']);
+    c.nodes.get('d4')!.onPeerLost('e5', 'closed');
+    c.run(150);
+    c.cut.clear();
+    c.run(3000);
+    expect(c.hosts()).toEqual(['e5']);
+    expect(c.followersOf('e5').sort()).toEqual(['a1', 'b2', 'c3', 'd4']);
+    expect(c.log.filter((l) => l.includes('hosts'))).toEqual([]);
+  });
 
   it('election: a paused host that comes back with an older epoch steps down (fencing)', () => {
     const c = new Cluster();
