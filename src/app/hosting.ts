@@ -8,17 +8,22 @@
 // Callers get one Hosting object: where clients connect, the stats, what a backup needs
 // (checkpoint, sessions), and stop(). When a part fails to start, the parts already started
 // are stopped before the error is passed on, so a failed start leaves nothing running.
+//
+// HostingStandby: the threads a host needs (sim worker, network thread), started ahead of
+// need with their modules loaded, idle until startHosting is given them. A LAN node keeps
+// one while it does not host, so that taking over (docs/election.md) costs the restore of
+// the replica and a listen, not two threads and their modules.
 
 import { checkpointOfRing, type Checkpoint } from '../engine/checkpoint.js';
 import { Cmd } from '../engine/input-queue.js';
 import { logger } from '../engine/log.js';
 import type { SendHz } from '../net/protocol/messages.js';
 import type { PeersMsg } from '../net/protocol/peers.js';
-import { DEFAULT_PORT, HostServer } from '../net/server/host-server.js';
+import { DEFAULT_PORT, HostServer, netThreadPool, type NetThreadPool } from '../net/server/host-server.js';
 import type { SessionRecord } from '../net/server/sessions.js';
 import { LOCAL_BOT_CLIENT_BASE, LocalBots } from '../workers/local-bots.js';
 import type { SimStats } from '../workers/messages.js';
-import { SimHost } from '../workers/sim-host.js';
+import { SimHost, SimStandby } from '../workers/sim-host.js';
 
 /** How snapshots are sent (`--send-hz`, `--no-interest`, `--budget`). */
 export interface SnapshotOptions {
@@ -53,6 +58,35 @@ export interface HostingOptions {
   botsWaitForPlayers?: boolean;
   /** Resume the session of a previous host (a LAN migration) instead of starting a new world. */
   resume?: { checkpoint: Checkpoint; sessions: SessionTable };
+  /** Threads started ahead of need: used (and owned from now on) instead of starting new ones. */
+  standby?: HostingStandby;
+}
+
+/**
+ * A sim worker and a network thread, started ahead of need and waiting, with no timer and no
+ * CPU, until a start hands them a session (take(), once). warm() starts what is missing (not
+ * started, taken, or dead); stop() ends whatever was not taken.
+ */
+export class HostingStandby {
+  private sim: SimStandby | null = null;
+  private net: NetThreadPool | null = null;
+
+  warm(): void {
+    if (!this.sim?.ready) this.sim = new SimStandby();
+    this.net ??= netThreadPool();
+  }
+
+  /** The waiting threads, once (the caller owns them from now on). */
+  take(): { sim: SimStandby | null; net: NetThreadPool | null } {
+    const t = { sim: this.sim, net: this.net };
+    this.sim = this.net = null;
+    return t;
+  }
+
+  async stop(): Promise<void> {
+    const { sim, net } = this.take();
+    await Promise.all([sim?.stop(), net?.destroy()]);
+  }
 }
 
 export type NetStats = ReturnType<HostServer['stats']>;
@@ -92,16 +126,14 @@ const log = logger('hosting');
 
 export async function startHosting(o: HostingOptions): Promise<Hosting> {
   const gameOptions = o.gameOptions ?? {};
-  const sim = await SimHost.start({
-    // the product sleeps while nobody is in the world: an idle host costs next to nothing
-    idleSleep: true,
-    game: o.game,
-    gameOptions,
-    ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.record !== undefined ? { record: o.record } : {}),
-    ...(o.resume ? { checkpoint: o.resume.checkpoint } : {}),
-  });
+  const warm = o.standby?.take() ?? { sim: null, net: null };
+  let sim: SimHost;
+  try {
+    sim = await startSim(o, gameOptions, warm.sim);
+  } catch (err) {
+    await Promise.all([warm.sim?.stop(), warm.net?.destroy()]);
+    throw err;
+  }
   let server: HostServer;
   try {
     server = await HostServer.start({
@@ -114,6 +146,7 @@ export async function startHosting(o: HostingOptions): Promise<Hosting> {
       ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}),
       ...o.snapshots,
       ...(o.resume ? { sessions: o.resume.sessions } : {}),
+      ...(warm.net ? { pool: warm.net } : {}),
     });
   } catch (err) {
     await sim.stop().catch((e: Error) => log.warn({ err: e.message }, 'stopping the sim after a failed start'));
@@ -157,6 +190,20 @@ export async function startHosting(o: HostingOptions): Promise<Hosting> {
       return stopped;
     },
   };
+}
+
+function startSim(o: HostingOptions, gameOptions: Record<string, unknown>, standby: SimStandby | null): Promise<SimHost> {
+  return SimHost.start({
+    // the product sleeps while nobody is in the world: an idle host costs next to nothing
+    idleSleep: true,
+    game: o.game,
+    gameOptions,
+    ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.record !== undefined ? { record: o.record } : {}),
+    ...(o.resume ? { checkpoint: o.resume.checkpoint } : {}),
+    ...(standby ? { standby } : {}),
+  });
 }
 
 /**

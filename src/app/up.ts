@@ -12,7 +12,7 @@ import { SessionClient } from '../net/client/session-client.js';
 import { ownEntity, viewOfState } from '../net/client/state-view.js';
 import { LanNode } from '../net/lan/node.js';
 import { startTerminalClient } from '../render-term/index.js';
-import { startHosting, type HostingOptions, type SnapshotOptions } from './hosting.js';
+import { HostingStandby, startHosting, type HostingOptions, type SnapshotOptions } from './hosting.js';
 
 export interface UpOptions {
   bind?: string;
@@ -130,6 +130,8 @@ export async function runUp(o: UpOptions): Promise<void> {
   const bind = lanAddress(o.bind);
   const log = logger('up');
   const gameOptions = { ...o.gameOptions, maxPlayers: o.maxPlayers };
+  // the threads hosting needs, started while this node does not host: taking over is then fast
+  const standby = new HostingStandby();
   const node = new LanNode({
     bind,
     session: o.session,
@@ -139,6 +141,7 @@ export async function runUp(o: UpOptions): Promise<void> {
     clientPort: o.port,
     peerPort: o.peerPort,
     discoveryPort: o.discoveryPort,
+    standby,
     startHosting: (h) =>
       hostingWithInvite(o, bind, {
         game: o.game,
@@ -153,6 +156,7 @@ export async function runUp(o: UpOptions): Promise<void> {
         bots: o.bots,
         botsWaitForPlayers: true,
         ...(h.resume ? { resume: h.resume } : {}),
+        standby,
       }),
   });
   // a taken port: one clear sentence and a non-zero exit, before or after the election

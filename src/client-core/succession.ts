@@ -5,7 +5,7 @@
 //
 //   welcomed(epoch) ──► playing ──link drops──► next(): rank 0, rank 1, ..., the lost host
 //        ▲  false: fenced (an older epoch):                 │ all refused: wait a round delay
-//        │  close, next()                                  ▼ (100 ms x 20, then 200 ... 2 s)
+//        │  close, next()                                  ▼ (50 ms x 60, then 100 ... 2 s)
 //        └──────────────────────────────── a host answers with a welcome
 //
 // The terminal client finds hosts by their beacons (src/net/client/session-client.ts) and
@@ -68,13 +68,13 @@ export class Backoff {
 
 export interface SuccessionOptions {
   /**
-   * Delay before each of the first rounds after a loss (default 100 ms). A new host listens
-   * about 0.8 s after its predecessor died (docs/benchmarks.md, failover), seconds later on
-   * a busy machine: a round every tenth of a second finds it soon after, and a refused
+   * Delay before each of the first rounds after a loss (default 50 ms). A new host listens
+   * about 50 ms after its predecessor died (docs/benchmarks.md, failover: its threads wait
+   * ready), longer on a busy machine: a round every 50 ms finds it soon after, and a refused
    * attempt costs a SYN and a RST on the LAN.
    */
   minDelayMs?: number;
-  /** Rounds at minDelayMs before the delays grow (default 30: 3 s and more). */
+  /** Rounds at minDelayMs before the delays grow (default 60: 3 s and more). */
   steadyRounds?: number;
   /** Longest delay between rounds, once they grow (default 2 s: a host that is gone for good). */
   maxDelayMs?: number;
@@ -102,7 +102,7 @@ export class HostSuccession {
   constructor(first: HostAddress, o: SuccessionOptions = {}) {
     this.target = first;
     this.home = first;
-    this.backoff = new Backoff(o.minDelayMs ?? 100, o.maxDelayMs ?? 2000, o.steadyRounds ?? 30);
+    this.backoff = new Backoff(o.minDelayMs ?? 50, o.maxDelayMs ?? 2000, o.steadyRounds ?? 60);
   }
 
   /** Welcomed by the host being tried. False: it is older than a host followed; close it, take next(). */

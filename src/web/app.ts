@@ -100,6 +100,8 @@ const client = new WebClient(pageHost(location), params.get('name') ?? '', {
   },
   state(s: LinkState) {
     $('hud-link').textContent = s;
+    // at once, not at the next frame: a migration can be over before the next frame is drawn
+    showBanner(s);
   },
 });
 
@@ -235,6 +237,16 @@ function panel(world: WorldState | null): void {
 
 // ---- the loop ---------------------------------------------------------------------------
 
+/** The banner over the game: the lobby, the end of a match, or the link being down. */
+function showBanner(link: LinkState): void {
+  const latest = interpolator.latest;
+  const own = latest ? ownShip(latest, me) : undefined;
+  const banner = bannerOf(game, link, latest, own);
+  const el = $('banner');
+  if (el.textContent !== banner.text) el.textContent = banner.text;
+  el.className = banner.kind;
+}
+
 let lastPanel = 0;
 function frame(now: number): void {
   requestAnimationFrame(frame);
@@ -249,11 +261,7 @@ function frame(now: number): void {
   const p = gv.predict ? predictor.position(now) : null;
   if (world && p) world = { ...world, entities: world.entities.map((e) => (e.kind === 'player' && e.owner === me ? { ...e, x: p.x, y: p.y } : e)) };
   if (world && game) draw(world);
-  const own = latest ? ownShip(latest, me) : undefined;
-  const banner = bannerOf(game, client.link, latest, own);
-  const el = $('banner');
-  if (el.textContent !== banner.text) el.textContent = banner.text;
-  el.className = banner.kind;
+  showBanner(client.link);
   if (now - lastPanel > 250 && game) {
     lastPanel = now;
     panel(latest);

@@ -57,7 +57,22 @@ export interface StopMessage {
   type: 'stop';
 }
 
-export type ToSimWorker = FaultMessage | StopMessage;
+/**
+ * To a standby worker (spawned ahead of need with `{ standby: true }` as its workerData, its
+ * modules loaded): the session it runs from now on. Sent once; the worker then starts as if
+ * it had been spawned with this data.
+ */
+export interface StartMessage {
+  type: 'start';
+  data: SimWorkerData;
+}
+
+export type ToSimWorker = FaultMessage | StopMessage | StartMessage;
+
+/** The workerData of a standby sim worker (see StartMessage). */
+export interface SimStandbyData {
+  standby: true;
+}
 
 export interface SimStats {
   tick: number;

@@ -8,6 +8,10 @@
 // Either way the worker is terminated and a new one resumes from the newest consistent
 // snapshot in the ring, so players keep their entities and scores; at most the ticks
 // since that snapshot are lost. Each restart is logged and counted.
+//
+// SimStandby: a sim worker spawned before it is needed (a LAN node that may have to take
+// over as host), its modules loaded, waiting on its message port for the session it will
+// run; SimHost.start given one hands it the session instead of spawning a thread.
 
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -20,7 +24,7 @@ import { logger } from '../engine/log.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { readMirror, threadMirrorBuffer, type ThreadStats } from '../engine/thread-cpu.js';
 import { DEFAULT_CAPACITY } from '../engine/world.js';
-import { Ctl, type FromSimWorker, type SimStats, type SimWorkerData, type ToSimWorker } from './messages.js';
+import { Ctl, type FromSimWorker, type SimStandbyData, type SimStats, type SimWorkerData, type ToSimWorker } from './messages.js';
 import { watchTicks } from './tick-watch.js';
 import { workerFile } from './worker-file.js';
 
@@ -45,6 +49,8 @@ export interface SimHostOptions {
   queueCapacity?: number;
   /** Command queues for network threads, besides the main thread's `queue` (default 1). */
   netQueues?: number;
+  /** A worker spawned ahead of need: the first start uses it (if it is still alive) instead of a new thread. */
+  standby?: SimStandby;
 }
 
 export type RestartReason = 'threw' | 'exited' | 'stalled';
@@ -117,7 +123,7 @@ export class SimHost extends EventEmitter {
   /** Start the simulation; resolves once the first snapshot is published. */
   static async start(options: SimHostOptions = {}): Promise<SimHost> {
     const host = new SimHost(options);
-    await host.spawn(false);
+    await host.spawn(false, options.standby?.take());
     // a quarter of the tolerance: a stall is noticed within 1.25 x watchdogMs, and an idle host
     // (whose sim beats every 200 ms) wakes for it 8 times a second at the default 500 ms
     host.watchdogTimer = setInterval(() => host.watch(), host.watchdogMs / 4);
@@ -129,10 +135,12 @@ export class SimHost extends EventEmitter {
     return Atomics.load(this.control, Ctl.TICK);
   }
 
-  private spawn(restore: boolean): Promise<void> {
-    const worker = new Worker(workerFile(import.meta.url, 'sim-worker'), {
-      workerData: { ...this.workerData, restore },
-    });
+  private spawn(restore: boolean, standby?: Worker | null): Promise<void> {
+    const data: SimWorkerData = { ...this.workerData, restore };
+    const worker = standby ?? new Worker(workerFile(import.meta.url, 'sim-worker'), { workerData: data });
+    // a standby worker has its modules loaded and waits for this (the listeners below are set
+    // before it can answer: it answers on this thread's next turn at the soonest)
+    if (standby) standby.postMessage({ type: 'start', data } satisfies ToSimWorker);
     this.worker = worker;
     this.armed = false;
     return new Promise((resolve, reject) => {
@@ -258,5 +266,51 @@ export class SimHost extends EventEmitter {
       worker.postMessage({ type: 'stop' } satisfies ToSimWorker);
       this.wakeWorker();
     });
+  }
+}
+
+/**
+ * A sim worker spawned ahead of need (`{ standby: true }`): the thread started and every module
+ * loaded, it waits on its message port, which costs no CPU, until SimHost.start hands it a
+ * session. Taking over then costs the restore of the state, not a thread and its modules.
+ */
+export class SimStandby {
+  private worker: Worker | null;
+
+  constructor() {
+    const worker = new Worker(workerFile(import.meta.url, 'sim-worker'), { workerData: { standby: true } satisfies SimStandbyData });
+    this.worker = worker;
+    // a waiting thread must not keep the process alive
+    worker.unref();
+    const gone = () => {
+      if (this.worker === worker) this.worker = null;
+    };
+    worker.once('exit', gone);
+    worker.once('error', (err) => {
+      log.warn({ err: err.message }, 'standby sim worker failed');
+      gone();
+    });
+  }
+
+  /** Whether it still waits for a session (not taken, not dead). */
+  get ready(): boolean {
+    return this.worker !== null;
+  }
+
+  /** The waiting worker, once: the caller owns it from now on (null if taken, stopped or dead). */
+  take(): Worker | null {
+    const w = this.worker;
+    this.worker = null;
+    if (w) {
+      w.removeAllListeners();
+      w.ref();
+    }
+    return w;
+  }
+
+  /** End the waiting worker, if not taken. */
+  async stop(): Promise<void> {
+    const w = this.take();
+    if (w) await w.terminate();
   }
 }

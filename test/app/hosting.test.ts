@@ -1,16 +1,19 @@
 import { createServer, type Server } from 'node:net';
+import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startHosting, type Hosting } from '../../src/app/hosting.js';
+import { HostingStandby, startHosting, type Hosting } from '../../src/app/hosting.js';
 import type { Checkpoint } from '../../src/engine/checkpoint.js';
 import { LanpartyClient } from '../../src/net/client/client.js';
 import { LOCAL_BOT_CLIENT_BASE } from '../../src/workers/local-bots.js';
-import { SimHost } from '../../src/workers/sim-host.js';
+import { SimHost, SimStandby } from '../../src/workers/sim-host.js';
 import { LOOPBACK, waitUntil } from '../helpers/net.js';
 
 const started: Hosting[] = [];
 const clients: LanpartyClient[] = [];
 let blocker: Server | undefined;
+const standbys: HostingStandby[] = [];
 afterEach(async () => {
+  for (const s of standbys.splice(0)) await s.stop();
   for (const c of clients.splice(0)) c.close();
   for (const h of started.splice(0)) await h.stop();
   await new Promise<void>((r) => (blocker ? blocker.close(() => r()) : r()));
@@ -93,5 +96,45 @@ describe('hosting', () => {
       return now && now.tick > cp.tick + 30 ? now : null;
     }, 5000, 'the resumed host ticking on');
     expect(owners(later)).toEqual(want);
+  });
+
+  it('hosting: a start given a warm standby resumes on its threads, and uses it up; a standby whose worker died is replaced', async () => {
+    const a = await host({ bots: 1 });
+    const player = await LanpartyClient.connect({ host: LOOPBACK, port: a.port, mode: 'msgpack', timeoutMs: 3000 });
+    clients.push(player);
+    const cp = await waitUntil(() => {
+      const cp = a.checkpoint();
+      return cp && owners(cp).length === 2 ? cp : null;
+    }, 5000, 'the player and a bot in the world');
+    await waitUntil(() => a.exportSessions().records.length === 1, 3000, 'the session exported');
+    const sessions = a.exportSessions();
+    await a.stop();
+
+    const standby = new HostingStandby();
+    standbys.push(standby);
+    standby.warm();
+    const take = vi.spyOn(SimStandby.prototype, 'take');
+    const b = await host({ resume: { checkpoint: cp, sessions }, standby });
+    // the sim worker was the standby's (a thread waiting, handed over), and nothing is left in it
+    expect(take).toHaveBeenCalledTimes(1);
+    expect(take.mock.results[0]!.value).not.toBeNull();
+    expect(standby.take()).toEqual({ sim: null, net: null });
+    // the resumed host takes the player back with its token
+    const back = await LanpartyClient.connect({ host: LOOPBACK, port: b.port, mode: 'msgpack', token: player.welcome.token, timeoutMs: 3000 });
+    clients.push(back);
+    expect(back.welcome.reconnected).toBe(true);
+    expect(back.welcome.client).toBe(player.welcome.client);
+    await b.stop();
+
+    // warm again, and its sim worker dies while it waits: the next start spawns one of its own
+    standby.warm();
+    const waiting = (standby as unknown as { sim: SimStandby }).sim;
+    await (waiting as unknown as { worker: Worker }).worker.terminate();
+    await waitUntil(() => !waiting.ready, 3000, 'the standby to see its worker gone');
+    const c = await host({ resume: { checkpoint: cp, sessions }, standby });
+    const again = await LanpartyClient.connect({ host: LOOPBACK, port: c.port, mode: 'msgpack', token: player.welcome.token, timeoutMs: 3000 });
+    clients.push(again);
+    expect(again.welcome.client).toBe(player.welcome.client);
+    await waitUntil(() => (c.checkpoint()?.tick ?? 0) > cp.tick + 5, 5000, 'the host started without its standby worker ticking on');
   });
 });

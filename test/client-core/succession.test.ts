@@ -38,9 +38,9 @@ describe('host succession', () => {
     const s = new HostSuccession(first, { steadyRounds: 1 });
     s.welcomed(0);
     expect([s.next(), s.next(), s.next()].map((n) => `${n.target.ip}:${n.target.port} ${n.delayMs}`)).toEqual([
+      '127.0.0.60:47380 50',
       '127.0.0.60:47380 100',
       '127.0.0.60:47380 200',
-      '127.0.0.60:47380 400',
     ]);
   });
 
@@ -56,7 +56,7 @@ describe('host succession', () => {
     // until it sends its own list, the old one minus the new host itself
     expect(s.peers.map((p) => p.ip)).toEqual(['127.0.0.62']);
     const n = s.next();
-    expect([n.target.ip, n.delayMs]).toEqual(['127.0.0.62', 100]);
+    expect([n.target.ip, n.delayMs]).toEqual(['127.0.0.62', 50]);
     expect(s.next().target.ip).toBe('127.0.0.61'); // the home it last played on
   });
 
@@ -103,7 +103,7 @@ describe('epoch fence and backoff', () => {
     expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([50, 50, 100, 200, 300, 300]);
     b.reset();
     expect(b.next()).toBe(50);
-    expect(new HostSuccession(first).next().delayMs).toBe(100); // the defaults: 100 ms, 30 rounds, 2 s
+    expect(new HostSuccession(first).next().delayMs).toBe(50); // the defaults: 50 ms, 60 rounds, 2 s
   });
 
   it('bad backoff bounds are refused with a RangeError naming the option', () => {

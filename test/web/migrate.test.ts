@@ -19,7 +19,7 @@ describe('web migration', () => {
     expect(f.lan).toBe(true);
     expect(f.message({ type: 'chat' })).toBe(false); // not ours: the session's
     f.snapshot(50); // no loss yet: nothing timed
-    expect(f.lost(true, 1000)).toBe(100);
+    expect(f.lost(true, 1000)).toBe(50);
     expect(f.url).toBe('ws://127.0.0.61:47380/ws');
     expect(f.welcomed(2)).toBe(true);
     f.snapshot(1800);

@@ -8,13 +8,14 @@
 //                                          the peers' game ports with its token, and within
 //                                          2 s plays on the new host, same player, score kept
 //   a node restarts on the dead address    the new host's list to the page grows back to 2
-//   ... 3 migrations in all                the page's own resume times are printed (median)
+//   ... 3 migrations in all                the page's own resume times are printed
 //
 // Fixed addresses: run under `flock /tmp/lanparty-test.lock` (HELPERS.md). Needs chromium
 // and dist/ (`npm test` builds first). The one timed assertion is the issue's acceptance
-// check (within 2 s); the figures are printed, not asserted.
+// check (every kill: within 2 s); the figures are printed, not asserted.
 
 import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Cluster, killAllNodes, sleep, waitFor, type ClusterSpec, type NodeProcess } from '../helpers/cluster.js';
 import { closeBrowsers, openBrowser } from '../helpers/browser.js';
@@ -59,18 +60,16 @@ describe('web page host migration', () => {
       await sleep(500); // the host replicates every 100 ms: the score is in its backups' replica
       const before = await stateOf(page);
       expect(before.link).toBe('playing');
+      await recordBanners(page);
       const survivors = c.alive().filter((n) => n !== cons.host);
       const dead = cons.host;
       const tKill = performance.now();
       const wallKill = Date.now();
       dead.kill();
       let trail: string[] = [];
-      // while the page looks for the new host it says so
-      let banner = '';
       const after = await waitFor(
         async () => {
           const s = await stateOf(page);
-          if (s.link === 'migrating') banner = s.banner;
           trail = s.trail;
           return s.link === 'playing' && s.epoch > before.epoch && s.snapshots > 0 && s.own !== null ? s : null;
         },
@@ -86,7 +85,8 @@ describe('web page host migration', () => {
       electMs.push(took('taking over as host'));
       listenMs.push(took('listening'));
       resumeMs.push(await page.evaluate(() => (globalThis as any).lanparty.client.follow.resumeMs.at(-1) as number));
-      expect(banner).toBe('host left — reconnecting…');
+      // while the page looked for the new host it said so (however short the while)
+      expect(await bannersShown(page)).toContain('host left — reconnecting…');
       expectSamePlayer(before, after);
       trails.push(`run ${run + 1}: new host elected ${electMs.at(-1)} ms, listening ${listenMs.at(-1)} ms, page playing ${tBack.toFixed(0)} ms after the kill; the page's attempts: ${after.trail.join(' | ')}`);
 
@@ -105,17 +105,27 @@ describe('web page host migration', () => {
       `[measured] web page host migration, ${MIGRATIONS} kill -9 runs (3-node loopback LAN, headless chromium, 2 shared cores): ` +
         `page link lost -> first snapshot of the new host median ${median(resumeMs).toFixed(0)} ms (runs ${resumeMs.map((v) => v.toFixed(0)).join(', ')}); ` +
         `kill -> seen playing by the test median ${median(observedMs).toFixed(0)} ms (runs ${observedMs.map((v) => v.toFixed(0)).join(', ')}); ` +
-        `of which the nodes: new host elected ${median(electMs)} ms, listening ${median(listenMs)} ms after the kill; ` +
+        `of which the nodes: new host elected ${median(electMs)} ms (runs ${electMs.join(', ')}), listening ${median(listenMs)} ms (runs ${listenMs.join(', ')}) after the kill; ` +
         `the page, from the new host listening to playing on it: median ${median(observedMs.map((t, i) => t - listenMs[i]!)).toFixed(0)} ms`,
     );
-    // The issue's acceptance check: playing on the new host within 2 s of the kill, held by the
-    // median of the runs. A single run may take longer when the full suite loads the machine
-    // (one run took 2.4 s: the new host was listening only 2.2 s after the kill, the page then
-    // took 150 ms); a page that misses the peer list or stalls fails both checks.
-    expect(median(observedMs), trails.join('\n')).toBeLessThanOrEqual(2000);
-    expect(Math.max(...observedMs), trails.join('\n')).toBeLessThanOrEqual(4000);
+    // The issue's acceptance check, for every kill: playing on the new host within 2 s of it.
+    for (const [i, t] of observedMs.entries()) expect(t, `run ${i + 1}\n${trails.join('\n')}`).toBeLessThanOrEqual(2000);
   }, 300_000);
 });
+
+/** From now on, note every text the page's banner takes (bannersShown), however briefly it stays. */
+function recordBanners(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const g = globalThis as any;
+    const el = g.document.getElementById('banner');
+    g.__banners = [];
+    g.__bannerWatch?.disconnect();
+    g.__bannerWatch = new g.MutationObserver(() => g.__banners.push(el.textContent));
+    g.__bannerWatch.observe(el, { childList: true, characterData: true, subtree: true });
+  });
+}
+
+const bannersShown = (page: Page): Promise<string[]> => page.evaluate(() => [...(globalThis as any).__banners]);
 
 /** The page is the same player on the new host: its id, its ship, its score. */
 function expectSamePlayer(before: PageState, after: PageState): void {

@@ -44,6 +44,8 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
   private stopped = false;
   private connecting = false;
   private lastQuery = 0;
+  /** Ends the connect loop's current wait early (a host's beacon arrived). */
+  private wake: (() => void) | null = null;
   private readonly log = logger('session-client');
 
   constructor(private readonly o: SessionClientOptions) {
@@ -60,8 +62,10 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
         log: this.log,
         beacon: () => null,
       });
-      this.discovery.on('beacon', () => {
+      this.discovery.on('beacon', (b) => {
         if (!this.client && !this.connecting && !this.stopped) void this.connectLoop();
+        // a host announcing itself (a new host beacons the moment it listens): try it now
+        else if (b.h === b.id) this.wake?.();
       });
       await this.discovery.start();
     }
@@ -97,7 +101,7 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
             this.lastQuery = performance.now();
             this.discovery?.query();
           }
-          await new Promise((r) => setTimeout(r, 50));
+          await this.pause(50);
           continue;
         }
         try {
@@ -111,19 +115,32 @@ export class SessionClient extends EventEmitter<{ migrating: [boolean]; connecte
           });
           if (!this.fence.admits(c.welcome.epoch)) {
             c.close(); // a stale host: fenced
-            await new Promise((r) => setTimeout(r, 100));
+            await this.pause(100);
             continue;
           }
           this.adopt(c);
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code === 'BAD_TOKEN' || code === 'TOKEN_EXPIRED') this.token = undefined; // join anew
-          await new Promise((r) => setTimeout(r, 100));
+          await this.pause(100);
         }
       }
     } finally {
       this.connecting = false;
     }
+  }
+
+  /** Wait `ms` before the next attempt, or less: until a host's beacon arrives. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
 
   private adopt(c: LanpartyClient): void {

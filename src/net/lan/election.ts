@@ -47,6 +47,16 @@ export interface ElectionTiming {
   heartbeatMs: number;
   failMs: number;
   failJitterMs: number;
+  /**
+   * How long after the link to the host ends from its side without a word (its process died:
+   * the kernel closed its sockets) it is taken for dead. 0: at once.
+   */
+  linkLostMs: number;
+  /**
+   * The same, for a link closed on purpose (for its silence, or a protocol error, by either
+   * end: peer-mesh.ts): the host may live, and a new link to it come up within this time.
+   */
+  linkClosedMs: number;
 }
 
 export const DEFAULT_TIMING: ElectionTiming = {
@@ -56,6 +66,12 @@ export const DEFAULT_TIMING: ElectionTiming = {
   heartbeatMs: 100,
   failMs: 450,
   failJitterMs: 250,
+  // A link that ends from the host's side without a "bye" (peer-mesh.ts): its process died or
+  // left the session; nothing can come from it any more, and waiting only delays the takeover.
+  linkLostMs: 0,
+  // A link closed on purpose, while the host may live (a paused host resumed finds the links
+  // its peers closed for its silence, and hears of the new host and links up again within ms).
+  linkClosedMs: 200,
 };
 
 /** (epoch, host id) order: who wins when two hosts meet. */
@@ -149,12 +165,16 @@ export class Election {
     if (host === node || newer(epoch, host, this.epoch, this.host)) this.heardOfHost(node, host, epoch, host === node);
   }
 
-  /** The connection to a peer broke. */
-  onPeerLost(peer: string): void {
-    if (this.state === 'following' && peer === this.host) {
-      // the TCP link to the host broke: don't wait for the heartbeat timeout in full
-      this.failAfter = Math.min(this.failAfter, this.io.now() - this.lastHeard + this.timing.heartbeatMs * 2);
-    }
+  /**
+   * The link to a peer ended: 'lost' from its side without a word (its process died), or
+   * 'closed' on purpose by either end (peer-mesh.ts).
+   */
+  onPeerLost(peer: string, how: 'lost' | 'closed'): void {
+    if (this.state !== 'following' || peer !== this.host) return;
+    // the link to the host ended: don't wait for its silence timeout in full
+    const waitMs = how === 'lost' ? this.timing.linkLostMs : this.timing.linkClosedMs;
+    this.failAfter = Math.min(this.failAfter, this.io.now() - this.lastHeard + waitMs);
+    if (waitMs <= 0) this.startElection();
   }
 
   private hostAlive(): boolean {

@@ -1,7 +1,8 @@
 // A LAN node: discovery + peer mesh + election; when elected it hosts (through the starter
 // it is given: src/app/hosting.ts) and replicates its state to the next peers in line every
 // 100 ms; when another node hosts it follows it, keeping the newest replica in case it must
-// take over.
+// take over, and its standby warm (the threads hosting needs, started and idle), so that
+// taking over costs a restore and a listen rather than starting threads.
 
 import { EventEmitter } from 'node:events';
 import { v4 as uuidv4 } from 'uuid';
@@ -38,6 +39,17 @@ export interface NodeHosting {
  */
 export type StartNodeHosting = (h: { epoch: number; resume?: Pick<Replica, 'checkpoint' | 'sessions'> }) => Promise<NodeHosting>;
 
+/**
+ * Hosting made ready ahead of need (src/app/hosting.ts HostingStandby: the sim worker and the
+ * network thread started, idle); the next start of hosting uses what it holds.
+ */
+export interface NodeStandby {
+  /** Start what is not started already (idle until hosting starts: no timer, no CPU). */
+  warm(): void;
+  /** End whatever was not used. */
+  stop(): Promise<void>;
+}
+
 export interface LanNodeOptions {
   bind: string;
   session?: string;
@@ -49,6 +61,8 @@ export interface LanNodeOptions {
   peerPort?: number;
   discoveryPort?: number;
   startHosting: StartNodeHosting;
+  /** Kept warm while this node does not host (at start, and again after it stops hosting). */
+  standby?: NodeStandby;
   timing?: Partial<ElectionTiming>;
   replicateEveryMs?: number;
   /** How many of the next peers in line receive the replicated state. */
@@ -96,8 +110,10 @@ export class LanNode extends EventEmitter<{
       log: this.log,
       onMessage: (from, m) => this.onMesh(from, m),
       onPeerUp: () => this.tellPeers(),
-      onPeerDown: (p) => {
-        this.election.onPeerLost(p);
+      onPeerDown: (p, how) => {
+        if (p === this.election.host) this.log.info({ host: p.slice(0, 8), how, state: this.election.state }, 'link to the host ended');
+        // the host's link lost (its process died) starts an election at once (election.ts, linkLostMs)
+        this.drive(() => this.election.onPeerLost(p, how));
         this.tellPeers();
       },
     });
@@ -137,16 +153,21 @@ export class LanNode extends EventEmitter<{
   }
 
   async start(): Promise<void> {
+    // threads start loading now, while the node looks for its peers
+    this.o.standby?.warm();
     // a taken client port is found before this node can win an election, not after
     await probeListen(this.o.bind, this.o.clientPort ?? DEFAULT_PORT);
     await this.mesh.start();
     await this.discovery.start();
     this.election.start();
-    this.ticker = setInterval(() => {
-      const before = this.election.state;
-      this.election.tick();
-      if (this.election.state !== before) this.emit('state', this.election.state);
-    }, 20);
+    this.ticker = setInterval(() => this.drive(() => this.election.tick()), 20);
+  }
+
+  /** Run the election machine; say when its state changed. */
+  private drive(fn: () => void): void {
+    const before = this.election.state;
+    fn();
+    if (this.election.state !== before) this.emit('state', this.election.state);
   }
 
   get state(): NodeState {
@@ -287,6 +308,8 @@ export class LanNode extends EventEmitter<{
     this.log.warn({ epoch: this.election.epoch }, 'stepping down');
     clearInterval(h.timer);
     await h.host.stop();
+    // ready for the next time this node must take over
+    if (!this.stopped) this.o.standby?.warm();
   }
 
   async stop(): Promise<void> {
@@ -294,6 +317,7 @@ export class LanNode extends EventEmitter<{
     if (!this.stopped) this.leave();
     await this.transition;
     await this.stepDown();
+    await this.o.standby?.stop();
   }
 
   /** No more beacons, heartbeats or peer links: the others stop hearing of this node. */

@@ -10,6 +10,13 @@
 //   on which nothing arrived for LINK_DEAD_MS is closed: a partition leaves TCP links open
 //   but dead (their retransmissions back off for seconds after the network heals), and a
 //   dead link is never re-dialled while it stands
+//   a link closed on purpose (silent, or a protocol error) ends with { t: "bye", from, n }
+//   (not passed on), so that the other end can tell it from a link whose far process died:
+//   onPeerDown says 'lost' for a link that ended from the far side without a word while this
+//   process ran (the kernel closed it: the far process died), and 'closed' otherwise: closed
+//   here, "bye" received, or ended while or just after this process stood still (paused,
+//   starved): its peers closed such links for its silence, and a "bye" can be lost when
+//   this side writes to the closed link before it reads (EPIPE)
 //
 // A link whose hello, MAC, sender or sequence is wrong is closed and counted: with a key,
 // a stranger cannot speak for a peer id, nor replay a recorded message.
@@ -42,8 +49,14 @@ export interface MeshOptions {
   log: Logger;
   onMessage(from: string, m: MeshMessage): void;
   onPeerUp?(id: string): void;
-  onPeerDown?(id: string): void;
+  /** 'lost': ended from the far side without a word (its process died); 'closed': closed on purpose, here or there. */
+  onPeerDown?(id: string, how: PeerDown): void;
 }
+
+export type PeerDown = 'lost' | 'closed';
+
+/** How long a link closed here waits for its "bye" to go out before it is destroyed. */
+const BYE_LINGER_MS = 1000;
 
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
@@ -54,6 +67,10 @@ class Link {
   recvSeq = -1;
   lastRecv = performance.now();
   lastSend = performance.now();
+  /** Closed here on purpose (reject): out of the mesh, nothing more is read from it. */
+  closedHere = false;
+  /** The far end said "bye": it closes the link on purpose (its process lives). */
+  saidBye = false;
   private decoder = new FrameDecoder(msgpackFrameFormat, MAX_PEER_FRAME);
   private magicLeft: number;
 
@@ -70,6 +87,8 @@ class Link {
   }
 
   private onData(chunk: Buffer): void {
+    // closed here: what still arrives is not read
+    if (this.closedHere) return;
     this.lastRecv = performance.now();
     if (this.magicLeft > 0) {
       const n = Math.min(this.magicLeft, chunk.length);
@@ -101,6 +120,8 @@ export class PeerMesh {
   private readonly dialing = new Set<string>();
   private keepalive: NodeJS.Timeout | undefined;
   private lastCheck = performance.now();
+  /** Until then, links that end are taken as closed on purpose (this process stood still: checkLinks). */
+  private stillUntil = 0;
 
   constructor(private readonly o: MeshOptions) {
     this.drops = new DropCounter(o.log);
@@ -125,6 +146,7 @@ export class PeerMesh {
     // this process did not run for a while (paused, starved): what arrived meanwhile is not
     // read yet, so every link gets a fresh window instead of being taken for dead
     const stalled = now - this.lastCheck > 3 * KEEPALIVE_MS;
+    if (stalled) this.stillUntil = now + LINK_DEAD_MS;
     this.lastCheck = now;
     for (const link of [...this.links.values()]) {
       if (stalled) link.lastRecv = now;
@@ -162,6 +184,8 @@ export class PeerMesh {
 
   /** @internal */
   frame(link: Link, f: Buffer): void {
+    // the rest of a chunk whose earlier frame closed the link
+    if (link.closedHere) return;
     let wrapped: { b?: unknown; m?: unknown };
     let m: MeshMessage & { from?: unknown; n?: unknown };
     try {
@@ -194,6 +218,7 @@ export class PeerMesh {
     }
     if (m.from !== link.peer) return this.reject(link, DropReason.PEER_WRONG_SENDER);
     if (m.t === 'ka') return;
+    if (m.t === 'bye') return void (link.saidBye = true);
     try {
       this.o.onMessage(link.peer, m);
     } catch (err) {
@@ -203,19 +228,44 @@ export class PeerMesh {
     }
   }
 
-  /** @internal */
+  /**
+   * Close a link on purpose (silent, or a protocol error): it leaves the mesh now, and the far
+   * end is told "bye" before the end of the stream, so it does not take this for a death.
+   * @internal
+   */
   reject(link: Link, reason: DropReason): void {
+    if (link.closedHere) return;
     this.drops.count(reason, { peer: link.peer || undefined });
-    link.socket.destroy();
+    link.closedHere = true;
+    const live = this.drop(link);
+    if (!link.socket.destroyed && link.socket.writable) {
+      link.send({ t: 'bye', from: this.o.id }, this.o.key);
+      link.socket.end();
+      setTimeout(() => link.socket.destroy(), BYE_LINGER_MS).unref();
+    } else {
+      link.socket.destroy();
+    }
+    if (live) this.o.onPeerDown?.(link.peer, 'closed');
+  }
+
+  /** Take the link out of the mesh; true if it was a peer's live link. */
+  private drop(link: Link): boolean {
+    this.pending.delete(link);
+    if (!link.peer || this.links.get(link.peer) !== link) return false;
+    this.links.delete(link.peer);
+    return true;
+  }
+
+  /** Whether this process did not run for a while (checkLinks late), or did not until lately. */
+  private stoodStill(now: number): boolean {
+    return now - this.lastCheck > 3 * KEEPALIVE_MS || now < this.stillUntil;
   }
 
   /** @internal */
   linkClosed(link: Link): void {
-    this.pending.delete(link);
-    if (link.peer && this.links.get(link.peer) === link) {
-      this.links.delete(link.peer);
-      this.o.onPeerDown?.(link.peer);
-    }
+    if (!this.drop(link)) return;
+    const lost = !link.saidBye && !this.stoodStill(performance.now());
+    this.o.onPeerDown?.(link.peer, lost ? 'lost' : 'closed');
   }
 
   send(to: string, m: MeshMessage): boolean {

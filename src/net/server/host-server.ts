@@ -8,6 +8,10 @@
 // One network thread: Node 20 has no way for several threads to listen on one port
 // (`reusePort` is Node >= 22.12), and on the 2-core machines this targets one thread writing
 // every socket costs less than two sharing them (docs/architecture.md).
+//
+// The thread can be started ahead of need (`netThreadPool()`, given as `pool`): piscina loads
+// the task's module as the thread starts, so a LAN node taking over as host only runs the
+// task (build the server, listen) on a thread that is there already.
 
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -63,6 +67,25 @@ export interface HostServerOptions {
   budgetBytesPerSec?: number;
   /** Allow injectNetFault() (tests). */
   faultInjection?: boolean;
+  /** A network thread started ahead of need (netThreadPool()); the server owns it from now on. */
+  pool?: NetThreadPool;
+}
+
+export type NetThreadPool = Piscina<NetTask, NetTaskResult>;
+
+/**
+ * The network thread's pool: one thread, started now, with net-thread.ts loaded; idle (a
+ * worker waiting for a task polls nothing) until HostServer runs its one task on it.
+ */
+export function netThreadPool(): NetThreadPool {
+  return new Piscina({
+    filename: workerFile(import.meta.url, 'net-thread'),
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: Infinity,
+    // the task never ends while the host runs: the worker's event loop must stay free
+    atomics: 'disabled',
+  });
 }
 
 const log = logger('host');
@@ -76,7 +99,7 @@ export class HostServer {
   private readonly seqBuffer = new SharedArrayBuffer(4);
   /** The network thread's CPU by stage, mirrored by it (src/engine/thread-cpu.ts). */
   private readonly netClock = threadMirrorBuffer();
-  private readonly pool: Piscina<NetTask, NetTaskResult>;
+  private readonly pool: NetThreadPool;
   private readonly mirror = new Map<number, SessionRecord>();
   private nextClient = 1;
   /** The LAN peer list, kept for a restarted network thread (null: a dedicated host). */
@@ -120,14 +143,7 @@ export class HostServer {
       for (const r of o.sessions.records) this.mirror.set(r.client, r);
       this.nextClient = o.sessions.nextClient;
     }
-    this.pool = new Piscina({
-      filename: workerFile(import.meta.url, 'net-thread'),
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Infinity,
-      // the task never ends while the host runs: the worker's event loop must stay free
-      atomics: 'disabled',
-    });
+    this.pool = o.pool ?? netThreadPool();
     this.onSimStats = () => this.post({ type: 'sim', stats: sim.stats ?? null, restarts: sim.restarts });
     sim.on('stats', this.onSimStats);
   }

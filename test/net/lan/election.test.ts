@@ -37,6 +37,14 @@ class Cluster {
     return e;
   }
 
+  /** kill -9: the node is gone and every peer's link to it drops (the kernel closes them), in this order. */
+  kill(id: string, order: 'ascending' | 'descending'): void {
+    this.down.add(id);
+    const peers = [...this.nodes.keys()].filter((p) => !this.down.has(p)).sort();
+    if (order === 'descending') peers.reverse();
+    for (const p of peers) this.nodes.get(p)!.onPeerLost(id, 'lost');
+  }
+
   partition(a: string[], b: string[]): void {
     for (const x of a) for (const y of b) this.cut.add(`${x}|${y}`).add(`${y}|${x}`);
   }
@@ -82,6 +90,41 @@ describe('bully election with epochs', () => {
     expect(c.hosts()).toEqual(['d4']);
     expect(c.nodes.get('d4')!.epoch).toBe(2);
     expect(c.followersOf('d4').sort()).toEqual(['a1', 'b2', 'c3']);
+  });
+
+  for (const order of ['ascending', 'descending'] as const) {
+    it(`election: when the host's links drop (its process killed; peers notice in ${order} id order), the highest left hosts at once, alone, at epoch 2`, () => {
+      const c = new Cluster();
+      for (const id of ids) c.add(id);
+      c.run(2000);
+      c.log.length = 0;
+      c.kill('e5', order);
+      // at once: the winner had no higher peer to ask, nothing waited for a silence timeout
+      expect(c.hosts()).toEqual(['d4']);
+      c.run(DEFAULT_TIMING.failMs / 10); // a few message hops, far short of any silence timeout
+      expect(c.hosts()).toEqual(['d4']);
+      expect(c.nodes.get('d4')!.epoch).toBe(2);
+      expect(c.followersOf('d4').sort()).toEqual(['a1', 'b2', 'c3']);
+      c.run(3000);
+      expect(c.log.filter((l) => l.includes('hosts'))).toEqual(['d4 hosts 2']);
+      expect(c.followersOf('d4').sort()).toEqual(['a1', 'b2', 'c3']);
+    });
+  }
+
+  it('election: a link to the host closed on purpose (not lost: the host may live) is given time to come back; no takeover meanwhile', () => {
+    const c = new Cluster();
+    for (const id of ids) c.add(id);
+    c.run(2000);
+    c.log.length = 0;
+    // d4 closed its link to e5 (say, for a protocol error); it is dialled again 150 ms later
+    c.partition(['d4'], ['e5']);
+    c.nodes.get('d4')!.onPeerLost('e5', 'closed');
+    c.run(150);
+    c.cut.clear();
+    c.run(3000);
+    expect(c.hosts()).toEqual(['e5']);
+    expect(c.followersOf('e5').sort()).toEqual(['a1', 'b2', 'c3', 'd4']);
+    expect(c.log.filter((l) => l.includes('hosts'))).toEqual([]);
   });
 
   it('election: a paused host that comes back with an older epoch steps down (fencing)', () => {
