@@ -119,11 +119,12 @@ describe('StageClock', () => {
       const z = readMirror('busy', buffer)!;
       expect(a.name).toMatch(/^busy#\d+$/);
       expect(z.name).toBe(a.name);
-      expect(a.stages.encode).toBeGreaterThan(20);
-      expect(a.stages.encode).toBeLessThanOrEqual(51);
+      // 50 ms of its CPU were timed as 'encode', however long they took in wall time
+      expect(a.stages.encode).toBeGreaterThan(45);
+      expect(a.stages.encode).toBeLessThanOrEqual(60);
       // it spins on: its CPU moves while it never answers a message (on a busy machine it gets
-      // only part of the 300 ms)
-      expect(z.cpuMs - a.cpuMs).toBeGreaterThan(30);
+      // only part of the 300 ms, so no more is asked than that it moved)
+      expect(z.cpuMs - a.cpuMs).toBeGreaterThan(5);
     } finally {
       await w.terminate();
     }

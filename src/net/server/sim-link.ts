@@ -7,7 +7,7 @@ import { getGame } from '../../engine/games/index.js';
 import { InputQueue } from '../../engine/input-queue.js';
 import { SnapshotRing } from '../../engine/snapshot-ring.js';
 import { Ctl } from '../../workers/messages.js';
-import { batchTicks } from '../../workers/tick-watch.js';
+import { watchTicks } from '../../workers/tick-watch.js';
 
 export interface SimLink {
   readonly game: GameDef;
@@ -27,7 +27,6 @@ export function simLink(o: {
   gameName: string;
   gameOptions: Record<string, unknown>;
   capacity: number;
-  hz: number;
   ringBuffer: SharedArrayBuffer;
   controlBuffer: SharedArrayBuffer;
   queueBuffer: SharedArrayBuffer;
@@ -42,8 +41,7 @@ export function simLink(o: {
     get tick() {
       return Atomics.load(control, Ctl.TICK);
     },
-    // this thread's sockets are read in batches around the ticks (tick-watch.ts)
-    onTick: (fn) => batchTicks(control, fn, 1000 / o.hz),
+    onTick: (fn) => watchTicks(control, fn),
     wake: () => {
       Atomics.add(control, Ctl.WAKE, 1);
       Atomics.notify(control, Ctl.WAKE);
