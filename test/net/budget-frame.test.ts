@@ -101,7 +101,7 @@ describe('BudgetFrameWriter', () => {
         if (!b.ok) throw new Error(b.reason);
         same(a.state, b.state);
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });

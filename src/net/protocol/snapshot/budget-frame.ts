@@ -292,9 +292,9 @@ export class BudgetFrameWriter {
     }
   }
 
-  /** Any number: an integer form when it is one that fits 32 bits, else a float64. */
+  /** Any number: an integer form when it is one that fits 32 bits (-0 as 0, as msgpackr packs it), else a float64. */
   private number(v: number): void {
-    if (Number.isInteger(v) && v >= -0x8000_0000 && v <= 0xffff_ffff && !Object.is(v, -0)) return v < 0 ? this.int(v) : this.uint(v);
+    if (Number.isInteger(v) && v >= -0x8000_0000 && v <= 0xffff_ffff) return v < 0 ? this.int(v) : this.uint(v === 0 ? 0 : v);
     this.buf[this.at] = 0xcb;
     this.buf.writeDoubleBE(v, this.at + 1);
     this.at += 9;
