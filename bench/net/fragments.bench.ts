@@ -40,7 +40,12 @@ import type { Row, SuiteInfo, SuiteResult } from '../types.js';
 const CLIENTS = 1000;
 const DRONES = 10_000;
 const BUDGET = 30 * 1024;
-const WORLDS = [1000, 2000];
+/**
+ * A subset, for profiling: FRAGMENTS_WORLDS=1000 (comma-separated sizes), FRAGMENTS_MODES=budget
+ * (of interest, budget, budget-after: the budget rows without the per-client `before` one).
+ */
+const WORLDS = (process.env.FRAGMENTS_WORLDS ?? '1000,2000').split(',').map(Number);
+const MODES = (process.env.FRAGMENTS_MODES ?? 'interest,budget').split(',');
 const TIME_MS = Number(process.env.FRAGMENTS_TIME_MS ?? 4000);
 /** Untimed ticks a budget path runs first, so that its clients hold what they would in steady state. */
 const BUDGET_WARMUP_TICKS = 90;
@@ -367,9 +372,13 @@ export async function run(): Promise<SuiteResult> {
     const visBase = new Uint8Array(s.capacity + 1);
     const add = (mode: string, path: string, r: Row) => rows.push({ world, mode, path, clients: CLIENTS, entities: DRONES + CLIENTS, ...r });
 
-    add('interest', 'before', await time(`${world} interest before`, s, () => interestBefore(s, visNow, visBase), () => {}));
-    add('interest', 'after', await time(`${world} interest after`, s, () => interestAfter(s, frags), () => {}));
-    checkInterest(s, frags, visNow, visBase);
+    if (MODES.includes('interest')) {
+      add('interest', 'before', await time(`${world} interest before`, s, () => interestBefore(s, visNow, visBase), () => {}));
+      add('interest', 'after', await time(`${world} interest after`, s, () => interestAfter(s, frags), () => {}));
+      checkInterest(s, frags, visNow, visBase);
+    }
+    const budgetBefore_ = MODES.includes('budget');
+    if (!budgetBefore_ && !MODES.includes('budget-after')) continue;
 
     const cells = s.interest.cols * s.interest.rows;
     const ref: BudgetReference = { cells: new TickCells(cells), rect: new CellRect(s.interest.cols, cells), scratch: new Scratch(cells), changed: new Int32Array(cells) };
@@ -386,8 +395,10 @@ export async function run(): Promise<SuiteResult> {
     };
     const runBefore = () => budgetBefore(s, before, ref);
     const runAfter = () => budgetAfter(s, after, frags);
-    warm(runBefore, before, 'before');
-    add('budget 30 KB/s', 'before', await time(`${world} budget before`, s, runBefore, (o) => decodeSampled(s, before, o, 'before')));
+    if (budgetBefore_) {
+      warm(runBefore, before, 'before');
+      add('budget 30 KB/s', 'before', await time(`${world} budget before`, s, runBefore, (o) => decodeSampled(s, before, o, 'before')));
+    }
     warm(runAfter, after, 'after');
     add('budget 30 KB/s', 'after', await time(`${world} budget after`, s, runAfter, (o) => decodeSampled(s, after, o, 'after')));
   }

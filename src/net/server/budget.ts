@@ -119,28 +119,33 @@ export class BudgetClient {
     }
 
     // removals: a slice of the held set, dead or out of view now (the own entity and the
-    // always ones are in view wherever they are; one whose position is NaN stays held)
+    // always ones are in view wherever they are; one whose position is NaN stays held),
+    // 32 at a time against the tick's in-view bitsets; ascending as the words are visited
     const rm = (plan.rm = scratch.ids(cells.maxEid + 1).rm);
     let nRm = 0;
-    const words = this.held.length;
+    const held = this.held;
+    const words = held.length;
     const per = Math.ceil(words / SWEEP_PARTS);
     const w0 = this.sweep;
     const w1 = Math.min(words, w0 + per);
     this.sweep = w1 >= words ? 0 : w1;
+    const bits = cells.viewBits(view.cols);
+    const { x0, y0, x1, y1 } = view;
+    const selfWord = plan.self > 0 ? plan.self >> 5 : -1; // a dead own entity is removed like any
+    const selfBit = 1 << (plan.self & 31);
     for (let w = w0; w < w1; w++) {
-      let bits = this.held[w]!;
-      while (bits !== 0) {
-        const b = 31 - Math.clz32(bits);
-        bits &= ~(1 << b);
-        const e = (w << 5) | b;
-        const c = cells.cell(e);
-        if (c === DEAD || (c >= 0 && e !== self && !view.has(c))) {
-          this.held[w]! &= ~(1 << b);
-          rm[nRm++] = e;
-        }
+      const h = held[w]!;
+      if (h === 0) continue;
+      let out = h & ~bits.inView(w, x0, y0, x1, y1);
+      if (w === selfWord) out &= ~selfBit;
+      if (out === 0) continue;
+      held[w] = h & ~out;
+      while (out !== 0) {
+        const low = out & -out;
+        out ^= low;
+        rm[nRm++] = (w << 5) | (31 - Math.clz32(low));
       }
     }
-    rm.subarray(0, nRm).sort();
     plan.nRm = nRm;
 
     // priorities of the cells in view; the own cell is the centre of "near"

@@ -23,6 +23,7 @@ import type { StateBlock } from '../../engine/layout.js';
 import type { SnapshotCodec } from '../protocol/snapshot/codec.js';
 import { sameRows } from '../protocol/snapshot/source.js';
 import type { TickGrid } from './interest.js';
+import { ViewBits } from './view-bits.js';
 
 /** Smallest row count of the arrays here: they grow (powers of two) to what a tick needs, never to the capacity. */
 const MIN_ROWS = 64;
@@ -52,6 +53,8 @@ export class TickCells {
   readonly byCell: Buckets;
   /** The always cell: every client sees it. */
   readonly always: number;
+  private readonly bits = new ViewBits();
+  private bitsFresh = false;
 
   constructor(
     /** Grid cells (cols * rows). */
@@ -69,6 +72,7 @@ export class TickCells {
     this.tick = tick;
     this.token = token;
     this.maxEid = hi;
+    this.bitsFresh = false;
     for (let e = 0; e <= hi; e++) cellOf[e] = e > 0 && arch[e] !== 0 ? NOWHERE : DEAD;
     const g = grid.grid;
     for (let c = 0; c < this.cells; c++) for (let i = g.cellStart[c]!; i < g.cellStart[c + 1]!; i++) cellOf[g.items[i]!] = c;
@@ -87,6 +91,15 @@ export class TickCells {
   /** The ids of cell c (a view; ascending). */
   list(c: number): Uint32Array {
     return this.byCell.list(c);
+  }
+
+  /** The tick's entities as in-view bitsets for a grid of `cols` columns (built on first use). */
+  viewBits(cols: number): ViewBits {
+    if (!this.bitsFresh || this.bits.cols !== cols) {
+      this.bits.build(this.cellOf, this.maxEid, this.always, cols);
+      this.bitsFresh = true;
+    }
+    return this.bits;
   }
 
   /** The cell of entity e at this tick (DEAD past maxEid). */

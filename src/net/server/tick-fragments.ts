@@ -21,9 +21,9 @@
 import type { StateBlock } from '../../engine/layout.js';
 import type { SnapshotRing } from '../../engine/snapshot-ring.js';
 import { encodeMsgpackFrame } from '../protocol/msgpack-frame.js';
+import { BudgetFrameWriter } from '../protocol/snapshot/budget-frame.js';
 import type { SnapshotCodec } from '../protocol/snapshot/codec.js';
 import { encodeListDelta, encodeListFull } from '../protocol/snapshot/encode-lists.js';
-import { encodeRefresh } from '../protocol/snapshot/encode-refresh.js';
 import { encodeChangePart, encodeRowsPart, frameWithParts, PartOp } from '../protocol/snapshot/fragments.js';
 import { globalsChanged, globalsOf } from '../protocol/snapshot/source.js';
 import type { SnapshotMessage, SnapshotSource } from '../protocol/snapshot/types.js';
@@ -126,7 +126,7 @@ export class FragmentTick implements PartSource {
   /** Visibility scratch of the per-client fallback (sized by need). */
   private visNow = new Uint8Array(0);
   private visBase = new Uint8Array(0);
-  private readonly one = { ch: new Uint32Array(1), add: new Uint32Array(1) };
+  private readonly budgetWriter: BudgetFrameWriter;
   private budget: { changed: Int32Array; globals: number[] } | null = null;
   private readonly changed: Int32Array;
   private readonly range = new Int32Array(4);
@@ -138,6 +138,7 @@ export class FragmentTick implements PartSource {
     this.addParts = new Array<Uint8Array | null | undefined>(f.cells + 1);
     this.setPart = new Array<Uint8Array | null | undefined>(f.cells + 1);
     this.selection = new Selection();
+    this.budgetWriter = new BudgetFrameWriter(f.codec);
     this.changed = new Int32Array(f.cells);
     this.R = new CellRect(f.interest.cols, f.cells);
     this.Q = new CellRect(f.interest.cols, f.cells);
@@ -299,7 +300,6 @@ export class FragmentTick implements PartSource {
     let frame: Uint8Array;
     if (plan.first) frame = encodeMsgpackFrame(ctx.pack(client.refreshMessage(ctx, this.block, this.tick, now, plan, this.f.scratch)));
     else {
-      // the parts first: the own message holds views of the codec's scratch until packed
       const parts = this.parts;
       let k = 0;
       for (let i = 0; i <= plan.nCells; i++) {
@@ -307,15 +307,7 @@ export class FragmentTick implements PartSource {
         const p = this.setPartOf(c);
         if (p) parts[k++] = p;
       }
-      const { ch, add } = this.one;
-      let nCh = 0;
-      let nAdd = 0;
-      if (plan.self) {
-        if (client.isHeld(plan.self)) ch[nCh++] = plan.self;
-        else add[nAdd++] = plan.self;
-      }
-      const own = encodeRefresh(ctx, this.src, this.tick, client.lastTick, plan.rm, plan.nRm, ch, nCh, add, nAdd, plan.globals);
-      frame = frameWithParts(ctx, own, parts, k);
+      frame = this.budgetWriter.frame(this.src, this.tick, client.lastTick, plan.rm, plan.nRm, plan.self, plan.self > 0 && client.isHeld(plan.self), plan.globals, parts, k);
       if (plan.self) client.hold(plan.self);
       for (let i = 0; i <= plan.nCells; i++) for (const e of now.list(i < plan.nCells ? plan.cells[i]! : now.always)) client.hold(e);
     }
