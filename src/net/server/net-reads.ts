@@ -39,9 +39,11 @@ function onreadSymbols(socket: Socket): Symbols | null {
  * From the next read on, `socket`'s bytes go to `onRead(n, buf)`: `buf[0, n)`, valid only
  * until it returns. False (nothing changed) where this Node or this socket cannot do it.
  */
-export function directReads(socket: Socket, onRead: (n: number, buf: Buffer) => void): boolean {
+export function directReads(socket: Socket, onRead: (n: number, buf: Buffer) => void, upgraded = false): boolean {
   const handle = (socket as unknown as { _handle?: Handle | null })._handle;
-  if (!handle || typeof handle.useUserBuffer !== 'function' || handle._consumed) return false;
+  // `upgraded`: node:http consumed the handle for its parser and gave it back at the upgrade
+  // (unconsume) but leaves the handle's `_consumed` flag set, so the flag says nothing then
+  if (!handle || typeof handle.useUserBuffer !== 'function' || (handle._consumed && !upgraded)) return false;
   const s = onreadSymbols(socket);
   if (!s) return false;
   const target = socket as unknown as Record<symbol, unknown>;

@@ -36,6 +36,7 @@ import { errorMsg } from '../protocol/messages.js';
 import { LENGTH_BYTES } from '../protocol/msgpack-frame.js';
 import { Connection, packr, traffic, type ConnectionEvents, type ConnectionLimits } from './connection.js';
 import { DropReason, type DropCounter } from './drops.js';
+import { directReads } from './net-reads.js';
 
 /** WebSocket close codes (RFC 6455 section 7.4) for the host's error codes; 1008 for the rest. */
 export const WsClose = {
@@ -87,6 +88,9 @@ function wholeWsFrame(payload: Buffer): Buffer | null {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
+/** ws's receiver: a Writable that ws ends at a close frame and destroys at a protocol error. */
+type Receiver = { write?: (chunk: Buffer) => boolean; writableEnded?: boolean; destroyed?: boolean };
+
 /**
  * This thread's 'read' stage, as for TCP (./connection.ts): ws hands each chunk the socket
  * reads to its receiver (ws's private _receiver.write), which parses the frames and emits the
@@ -95,24 +99,48 @@ function wholeWsFrame(payload: Buffer): Buffer | null {
  * same from outside, but a socket with 3 listeners costs every chunk a copy of the listener
  * list: ~5 ms/s at 200 clients. Without that private method (another ws), only the handling
  * is timed (onMessage) and ws's parsing falls in "other".
+ *
+ * The chunks themselves come as TCP's do (./net-reads.ts: into the thread's one read buffer,
+ * without the Readable stream machinery and its 'data' event: at 200 clients x 60 Hz about
+ * 6 ms/s of the network thread's 140, measured against 'data' in one sitting). What a
+ * WebSocket peer still costs more than a TCP one is ws's receiver (a Writable per peer: its
+ * write bookkeeping and a deferred callback per read) and its frame header per message.
+ * ws's receiver keeps views of a chunk (a message split across reads, a close reason), so
+ * each read is copied out of the shared buffer: a pooled copy of a few dozen bytes. ws stops
+ * reading at a close frame or a protocol error (it removes its 'data' listener, and ends or
+ * destroys its receiver): reads that come after are dropped as ws would drop them, and its
+ * backpressure (receiver.write false) pauses the socket as ws's listener does.
  */
-function timeReads(ws: WebSocket): boolean {
-  const receiver = (ws as unknown as { _receiver?: { write?: (chunk: Buffer) => boolean } })._receiver;
+function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: boolean } {
+  const receiver = (ws as unknown as { _receiver?: Receiver })._receiver;
   const write = receiver?.write;
-  if (typeof write !== 'function') return false;
-  receiver!.write = (chunk: Buffer) => {
+  if (typeof write !== 'function') return { timed: false, direct: false };
+  const timedWrite = (chunk: Buffer) => {
     const t0 = threadClock().startInTurn();
     const more = write.call(receiver, chunk);
     threadClock().add('read', performance.now() - t0);
     return more;
   };
-  return true;
+  receiver!.write = timedWrite;
+  const direct = directReads(
+    socket,
+    (n, buf) => {
+      if (receiver!.writableEnded || receiver!.destroyed) return;
+      const chunk = Buffer.allocUnsafe(n);
+      buf.copy(chunk, 0, 0, n);
+      if (!timedWrite(chunk)) socket.pause();
+    },
+    true,
+  );
+  return { timed: true, direct };
 }
 
 export class WsConnection extends Connection {
   private closeTimer: NodeJS.Timeout | undefined;
-  /** ws's parsing and our handling are timed together (timeReads); else onMessage times the handling. */
+  /** ws's parsing and our handling are timed together (readInto); else onMessage times the handling. */
   private readonly readsTimed: boolean;
+  /** The socket reads into the thread's read buffer (./net-reads.ts), not through 'data'. */
+  readonly directReads: boolean;
 
   constructor(
     readonly ws: WebSocket,
@@ -123,7 +151,7 @@ export class WsConnection extends Connection {
   ) {
     super(socket, limits, drops, events, false);
     this.mode = 'msgpack';
-    this.readsTimed = timeReads(ws);
+    ({ timed: this.readsTimed, direct: this.directReads } = readInto(ws, socket));
     socket.on('drain', () => (this.behindSince = 0));
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('ping', (data: Buffer) => this.onPing(data));
