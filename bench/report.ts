@@ -163,8 +163,10 @@ export function renderDoc(sections: readonly DocSection[]): string {
     '',
     '`npm run bench` builds, then runs every suite; `npm run bench -- tick` runs only the named ones. Each suite',
     'prints a table, writes `bench/results/<suite>.json` (an array of rows) and regenerates this page from every',
-    'results file present, so re-running one suite keeps the other sections. Timings depend on the machine: each',
-    'section says when and on what it was measured (CPU cores as reported by `os.cpus().length`).',
+    'results file present, so re-running one suite keeps the other sections. A run of part of a suite (a filter',
+    'such as `LOAD_CONFIGS=200x1000@60`) writes `bench/results/subset/<suite>.json` and changes nothing here: a',
+    "section's ratios always come from one sitting. Timings depend on the machine: each section says when and on",
+    'what it was measured (CPU cores as reported by `os.cpus().length`).',
   ];
   for (const { info, rows } of sections) {
     out.push('', `## ${info.name}: ${info.title}`, '', measuredLine(rows));

@@ -35,8 +35,9 @@ export function runStamp(): RunStamp {
   };
 }
 
-export function writeResults(suite: string, rows: Row[]): string {
-  const dir = resultsDir();
+/** bench/results/<suite>.json, or bench/results/subset/<suite>.json for a partial run (SuiteResult.subset). */
+export function writeResults(suite: string, rows: Row[], subset = false): string {
+  const dir = subset ? join(resultsDir(), 'subset') : resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${suite}.json`);
   writeFileSync(file, JSON.stringify(rows, null, 2) + '\n');
@@ -61,4 +62,10 @@ export function writeDoc(markdown: string): string {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, markdown);
   return file;
+}
+
+/** The filters among `names` that are set in the environment, as "NAME=value ..." (undefined: none). */
+export function envSubset(names: readonly string[]): string | undefined {
+  const set = names.filter((n) => (process.env[n] ?? '').trim() !== '').map((n) => `${n}=${process.env[n]!.trim()}`);
+  return set.length > 0 ? set.join(' ') : undefined;
 }

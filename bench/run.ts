@@ -1,6 +1,8 @@
 // The benchmark runner: `npm run bench` (every suite) or `npm run bench -- tick` (only the
 // named ones). After each suite: a table on stdout, bench/results/<suite>.json, and
-// docs/benchmarks.md regenerated from every results file present.
+// docs/benchmarks.md regenerated from every results file present. A run of part of a suite
+// (its filters in the environment, e.g. LOAD_CONFIGS) writes bench/results/subset/<suite>.json
+// and leaves the rest alone.
 
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -57,13 +59,14 @@ async function main(args: string[]): Promise<number> {
     const suite = await SUITES[name]!();
     console.log(`\n=== ${name}: ${suite.info.title} ===`);
     const t0 = performance.now();
-    const { rows } = await suite.run();
+    const { rows, subset } = await suite.run();
     const stamp = runStamp();
-    const stamped: Row[] = rows.map((r) => ({ ...r, ...stamp }));
+    const stamped: Row[] = rows.map((r) => ({ ...r, ...stamp, ...(subset ? { subset } : {}) }));
     console.log(`\n${renderConsole(suite.info, stamped)}`);
-    const file = writeResults(name, stamped);
-    const doc = await regenerateDoc();
-    console.log(`\n${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${file} and ${doc}`);
+    const file = writeResults(name, stamped, subset !== undefined);
+    const took = `${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    if (subset) console.log(`\n${took}; part of the suite (${subset}): wrote ${file}; bench/results/${name}.json and docs/benchmarks.md keep the last whole run`);
+    else console.log(`\n${took}; wrote ${file} and ${await regenerateDoc()}`);
   }
   return 0;
 }

@@ -67,6 +67,13 @@ export interface SuiteInfo {
 
 export interface SuiteResult {
   rows: Row[];
+  /**
+   * Set when the run measured part of the suite (a filter from the environment), saying which:
+   * its rows go to bench/results/subset/ and leave the suite's whole table, and
+   * docs/benchmarks.md, as they were (a partial run would otherwise replace a table whose
+   * ratios were measured in one sitting).
+   */
+  subset?: string;
 }
 
 export interface SuiteModule {

@@ -35,6 +35,7 @@ import { InterestIndex, rangeKey } from '../../src/net/server/interest.js';
 import { SnapshotFragments } from '../../src/net/server/tick-fragments.js';
 import { encodeViewMessage } from '../../src/net/server/view-encode.js';
 import { round } from '../stats.js';
+import { envSubset } from '../results-io.js';
 import type { Row, SuiteInfo, SuiteResult } from '../types.js';
 
 const CLIENTS = 1000;
@@ -402,5 +403,5 @@ export async function run(): Promise<SuiteResult> {
     warm(runAfter, after, 'after');
     add('budget 30 KB/s', 'after', await time(`${world} budget after`, s, runAfter, (o) => decodeSampled(s, after, o, 'after')));
   }
-  return { rows };
+  return { rows, subset: envSubset(['FRAGMENTS_WORLDS', 'FRAGMENTS_MODES']) };
 }

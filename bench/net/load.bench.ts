@@ -16,6 +16,8 @@
 //                   WebSocket row), "udp" (UDP runs only at the points of UDP_POINTS); e.g. LOAD_CONFIGS=200x1000@60 LOAD_INTEREST=off
 //                   LOAD_SYSTEMS=lanparty runs the TCP and WebSocket rows of the ws/tcp ratio
 //   LOAD_INTEREST   only the rows with interest "on" or "off"
+//                   (with any of these four, the rows go to bench/results/subset/load.json,
+//                   and bench/results/load.json and docs/benchmarks.md stay as they were)
 //   LOAD_BUDGET     bytes per second per client for the interest-on rows (HostServer
 //                   budgetBytesPerSec; default 30720, the 30 KB/s target; 0: no budget)
 //   LOAD_CLIENTS_PER_PROCESS  clients per client process (default 250)
@@ -36,6 +38,7 @@ import { chartSvg, type Series } from '../chart.js';
 import { explainLoad, LOAD_LEGACY_CELLS, RATIO_SYSTEM, TRANSPORT_RATIO, WS_RATIO_SYSTEM } from '../load/explain.js';
 import { runLanparty } from '../load/lanparty.js';
 import { pinLabel, pinning, type Pinning } from '../load/pin.js';
+import { envSubset } from '../results-io.js';
 import type { Row, SuiteInfo, SuiteResult, Target } from '../types.js';
 
 const TARGET_N = 1000;
@@ -502,7 +505,7 @@ export async function run(): Promise<SuiteResult> {
   }
   if (failed.length) console.log(`load: ${failed.length} point(s) failed:\n  ${failed.join('\n  ')}`);
   if (!rows.length) throw new Error('load: every point failed');
-  return { rows: [...rows, ...ratios(rows)] };
+  return { rows: [...rows, ...ratios(rows)], subset: envSubset(['LOAD_CONFIGS', 'LOAD_SYSTEMS', 'LOAD_TRANSPORTS', 'LOAD_INTEREST']) };
 }
 
 /** Three panels against clients: host CPU, tick p99 and KB per client per second, a line per series. */
