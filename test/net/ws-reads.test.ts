@@ -3,7 +3,7 @@
 // views of what it is given (a message split across reads, fragments of one message), so the
 // bytes must be copied out of the shared buffer: a peer whose masked frames arrive cut at
 // every possible place, interleaved with another peer's, must still give exactly its own
-// messages. After a close frame ws reads nothing more, and neither do we.
+// messages. After a close frame or a protocol error ws reads nothing more, and neither do we.
 //
 // Socket, HTTP parser and ws are the real ones (the upgrade as the HTTP front does it: a
 // node:http server that never listens, fed the accepted socket).
@@ -14,7 +14,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { logger } from '../../src/engine/log.js';
-import { DropCounter } from '../../src/net/server/drops.js';
+import { DropCounter, DropReason } from '../../src/net/server/drops.js';
 import { WsConnection } from '../../src/net/server/ws-connection.js';
 import { LOOPBACK, waitUntil } from '../helpers/net.js';
 
@@ -150,5 +150,27 @@ describe('WebSocket direct reads', () => {
     await waitUntil(() => p.conn.closed && p.conn.socket.destroyed, 3000, 'the host side closed');
     expect(p.drops.counts).toEqual({});
     expect(p.got).toEqual(['before']);
+  });
+
+  it('after a protocol error the bytes that follow are not read as messages; the error is counted once', async () => {
+    const peers: Peer[] = [];
+    const port = await wsPort(peers);
+    const c = await rawClient(port);
+    await waitUntil(() => peers.length === 1, 3000, 'upgraded');
+    const p = peers[0]!;
+    expect(p.conn.directReads).toBe(true);
+    await writeAndWait(c, clientFrame(Buffer.from('before')));
+    await waitUntil(() => p.got.length === 1, 3000, 'the first message');
+    const clientClosed = new Promise<void>((r) => c.once('close', () => r()));
+    c.on('error', () => {});
+    // a client frame without a mask is a protocol error (RFC 6455 5.1): ws closes with 1002
+    const unmasked = Buffer.concat([Buffer.from([0x82, 3]), Buffer.from('bad')]);
+    await writeAndWait(c, unmasked);
+    await new Promise((r) => setTimeout(r, 20));
+    if (!c.destroyed) c.end(clientFrame(Buffer.from('after the error')));
+    await clientClosed;
+    await waitUntil(() => p.conn.closed && p.conn.socket.destroyed, 3000, 'the host side closed');
+    expect(p.got).toEqual(['before']);
+    expect(p.drops.counts).toEqual({ [DropReason.WS_BAD_FRAME]: 1 });
   });
 });
