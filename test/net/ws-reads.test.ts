@@ -36,9 +36,9 @@ interface Peer {
 }
 
 /** A game port that only speaks WebSocket: every upgraded socket becomes a WsConnection. */
-async function wsPort(peers: Peer[]): Promise<number> {
+async function wsPort(peers: Peer[], allowSynchronousEvents = true): Promise<number> {
   const http = createHttpServer();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20, allowSynchronousEvents });
   const drops = new DropCounter(logger('test'));
   http.on('upgrade', (req, socket: Socket, head) =>
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -100,13 +100,19 @@ const writeAndWait = (c: Socket, b: Buffer) => new Promise<void>((r) => c.write(
 
 
 describe('WebSocket direct reads', () => {
-  it('frames cut anywhere, and messages in fragments, arrive whole and exactly, through the shared buffer and no data event', async () => {
+  // ws's default: the reads go to its frame parser itself; with events deferred (a parse that
+  // returns before it is done) through its receiver's Writable, which queues the next read
+  it.each([
+    ['to the parser', true],
+    ['through the Writable, events deferred', false],
+  ])('frames cut anywhere, and messages in fragments, arrive whole and exactly, through the shared buffer and no data event (%s)', async (_name, sync) => {
     const peers: Peer[] = [];
-    const port = await wsPort(peers);
+    const port = await wsPort(peers, sync);
     const a = await rawClient(port);
     const b = await rawClient(port);
     await waitUntil(() => peers.length === 2, 3000, 'two upgraded peers');
     expect(peers.map((p) => p.conn.directReads)).toEqual([true, true]);
+    expect(peers.map((p) => p.conn.parsesDirectly)).toEqual([sync, sync]);
     const [pa, pb] = peers as [Peer, Peer];
 
     const want = Array.from({ length: 120 }, (_, i) => `message ${i} ${'x'.repeat((i * 37) % 400)}`);

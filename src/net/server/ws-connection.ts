@@ -93,6 +93,10 @@ type Receiver = {
   write?: (chunk: Buffer) => boolean;
   _write?: (chunk: Buffer, encoding: string, cb: (err?: Error | null) => void) => void;
   destroy?: (err: Error) => void;
+  /** Messages are emitted from within the parse (ws's default), not deferred to setImmediate. */
+  _allowSynchronousEvents?: boolean;
+  /** Negotiated extensions (permessage-deflate would inflate asynchronously). */
+  _extensions?: Record<string, unknown>;
   writableEnded?: boolean;
   destroyed?: boolean;
 };
@@ -121,10 +125,10 @@ type Receiver = {
  * receiver): reads that come after are dropped as ws would drop them. Where ws lacks these
  * private parts, its 'data' listener reads the socket as ws meant.
  */
-function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: boolean } {
+function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: boolean; parser: boolean } {
   const receiver = (ws as unknown as { _receiver?: Receiver })._receiver;
   const write = receiver?.write;
-  if (typeof write !== 'function') return { timed: false, direct: false };
+  if (typeof write !== 'function') return { timed: false, direct: false, parser: false };
   const timedWrite = (chunk: Buffer) => {
     const t0 = threadClock().startInTurn();
     const more = write.call(receiver, chunk);
@@ -133,8 +137,11 @@ function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: bool
   };
   receiver!.write = timedWrite;
   // ws's parser proper, without the Writable around it (see above); its errors destroy the
-  // receiver as the Writable would, which ws hears as its receiver's 'error'
-  const parse = typeof receiver!._write === 'function' && typeof receiver!.destroy === 'function' ? receiver!._write : undefined;
+  // receiver as the Writable would, which ws hears as its receiver's 'error'. Only while every
+  // parse finishes before it returns (no deferred events, no inflating): a parse that did not
+  // would be entered again by the next read, where the Writable would have queued it.
+  const synchronous = receiver!._allowSynchronousEvents === true && !!receiver!._extensions && Object.keys(receiver!._extensions).length === 0;
+  const parse = synchronous && typeof receiver!._write === 'function' && typeof receiver!.destroy === 'function' ? receiver!._write : undefined;
   const parsed = (err?: Error | null) => {
     if (err) receiver!.destroy!(err);
   };
@@ -153,7 +160,7 @@ function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: bool
     },
     true,
   );
-  return { timed: true, direct };
+  return { timed: true, direct, parser: direct && !!parse };
 }
 
 export class WsConnection extends Connection {
@@ -162,6 +169,8 @@ export class WsConnection extends Connection {
   private readonly readsTimed: boolean;
   /** The socket reads into the thread's read buffer (./net-reads.ts), not through 'data'. */
   readonly directReads: boolean;
+  /** Those reads go to ws's frame parser itself, not through its receiver's Writable. */
+  readonly parsesDirectly: boolean;
 
   constructor(
     readonly ws: WebSocket,
@@ -172,7 +181,7 @@ export class WsConnection extends Connection {
   ) {
     super(socket, limits, drops, events, false);
     this.mode = 'msgpack';
-    ({ timed: this.readsTimed, direct: this.directReads } = readInto(ws, socket));
+    ({ timed: this.readsTimed, direct: this.directReads, parser: this.parsesDirectly } = readInto(ws, socket));
     socket.on('drain', () => (this.behindSince = 0));
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('ping', (data: Buffer) => this.onPing(data));
