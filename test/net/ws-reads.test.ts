@@ -10,23 +10,17 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { logger } from '../../src/engine/log.js';
 import { DropCounter, DropReason } from '../../src/net/server/drops.js';
 import { WsConnection } from '../../src/net/server/ws-connection.js';
-import { LOOPBACK, waitUntil } from '../helpers/net.js';
+import { cleanupNet, LOOPBACK, onCleanup, waitUntil } from '../helpers/net.js';
 
 const LIMITS = { maxFrame: 1 << 20, maxBacklog: 1 << 20, ratePerSecond: 1e6, rateBurst: 1e6, maxInvalid: 10 };
 
-let server: Server | null = null;
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  server = null;
-});
+afterEach(cleanupNet);
 
 interface Peer {
   conn: WsConnection;
@@ -56,18 +50,19 @@ async function wsPort(peers: Peer[], allowSynchronousEvents = true): Promise<num
       peers.push(peer);
     }),
   );
-  server = createServer((s) => {
-    sockets.push(s);
+  const server = createServer((s) => {
+    onCleanup(() => s.destroy());
     http.emit('connection', s);
   });
-  await new Promise<void>((r) => server!.listen(0, LOOPBACK, () => r()));
+  await new Promise<void>((r) => server.listen(0, LOOPBACK, () => r()));
+  onCleanup(() => new Promise<void>((r) => server.close(() => r())));
   return (server.address() as { port: number }).port;
 }
 
 /** A raw client: the upgrade by hand, then whatever bytes the test writes. */
 async function rawClient(port: number): Promise<Socket> {
   const c = connect({ host: LOOPBACK, port, noDelay: true });
-  sockets.push(c);
+  onCleanup(() => c.destroy());
   await new Promise<void>((r) => c.once('connect', () => r()));
   const key = randomBytes(16).toString('base64');
   c.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
@@ -97,6 +92,18 @@ function clientFrame(payload: Buffer, opcode = 2, fin = true): Buffer {
 }
 
 const writeAndWait = (c: Socket, b: Buffer) => new Promise<void>((r) => c.write(b, () => r()));
+
+/** One upgraded peer reading directly, whose first message ('before') has arrived. */
+async function onePeerPlaying(): Promise<{ c: Socket; p: Peer }> {
+  const peers: Peer[] = [];
+  const c = await rawClient(await wsPort(peers));
+  await waitUntil(() => peers.length === 1, 3000, 'upgraded');
+  const p = peers[0]!;
+  expect(p.conn.directReads).toBe(true);
+  await writeAndWait(c, clientFrame(Buffer.from('before')));
+  await waitUntil(() => p.got.length === 1, 3000, 'the first message');
+  return { c, p };
+}
 
 
 describe('WebSocket direct reads', () => {
@@ -137,14 +144,7 @@ describe('WebSocket direct reads', () => {
   });
 
   it('after a close frame the bytes that follow are not read as messages, and the peer closes', async () => {
-    const peers: Peer[] = [];
-    const port = await wsPort(peers);
-    const c = await rawClient(port);
-    await waitUntil(() => peers.length === 1, 3000, 'upgraded');
-    const p = peers[0]!;
-    expect(p.conn.directReads).toBe(true);
-    await writeAndWait(c, clientFrame(Buffer.from('before')));
-    await waitUntil(() => p.got.length === 1, 3000, 'the first message');
+    const { c, p } = await onePeerPlaying();
     const clientClosed = new Promise<void>((r) => c.once('close', () => r()));
     const answered = new Promise<void>((r) => c.once('data', (b: Buffer) => b[0] === 0x88 && r()));
     c.write(clientFrame(Buffer.from([0x03, 0xe8]), 8));
@@ -159,14 +159,7 @@ describe('WebSocket direct reads', () => {
   });
 
   it('after a protocol error the bytes that follow are not read as messages; the error is counted once', async () => {
-    const peers: Peer[] = [];
-    const port = await wsPort(peers);
-    const c = await rawClient(port);
-    await waitUntil(() => peers.length === 1, 3000, 'upgraded');
-    const p = peers[0]!;
-    expect(p.conn.directReads).toBe(true);
-    await writeAndWait(c, clientFrame(Buffer.from('before')));
-    await waitUntil(() => p.got.length === 1, 3000, 'the first message');
+    const { c, p } = await onePeerPlaying();
     const clientClosed = new Promise<void>((r) => c.once('close', () => r()));
     c.on('error', () => {});
     // a client frame without a mask is a protocol error (RFC 6455 5.1): ws closes with 1002

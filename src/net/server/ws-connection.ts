@@ -129,13 +129,16 @@ function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: bool
   const receiver = (ws as unknown as { _receiver?: Receiver })._receiver;
   const write = receiver?.write;
   if (typeof write !== 'function') return { timed: false, direct: false, parser: false };
-  const timedWrite = (chunk: Buffer) => {
-    const t0 = threadClock().startInTurn();
-    const more = write.call(receiver, chunk);
-    threadClock().add('read', performance.now() - t0);
-    return more;
-  };
-  receiver!.write = timedWrite;
+  /** `feed` timed as this thread's 'read' stage. */
+  const timed =
+    (feed: (chunk: Buffer) => boolean) =>
+    (chunk: Buffer): boolean => {
+      const t0 = threadClock().startInTurn();
+      const more = feed(chunk);
+      threadClock().add('read', performance.now() - t0);
+      return more;
+    };
+  receiver!.write = timed((chunk) => write.call(receiver, chunk));
   // ws's parser proper, without the Writable around it (see above); its errors destroy the
   // receiver as the Writable would, which ws hears as its receiver's 'error'. Only while every
   // parse finishes before it returns (no deferred events, no inflating): a parse that did not
@@ -145,6 +148,7 @@ function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: bool
   const parsed = (err?: Error | null) => {
     if (err) receiver!.destroy!(err);
   };
+  const feed = parse ? timed((chunk) => (parse.call(receiver, chunk, 'buffer', parsed), true)) : receiver!.write;
   const direct = directReads(
     socket,
     (n, buf) => {
@@ -152,11 +156,7 @@ function readInto(ws: WebSocket, socket: Socket): { timed: boolean; direct: bool
       if (receiver!.writableEnded || receiver!.destroyed) return;
       const chunk = Buffer.allocUnsafe(n);
       buf.copy(chunk, 0, 0, n);
-      if (parse) {
-        const t0 = threadClock().startInTurn();
-        parse.call(receiver, chunk, 'buffer', parsed);
-        threadClock().add('read', performance.now() - t0);
-      } else if (!timedWrite(chunk)) socket.pause();
+      if (!feed(chunk)) socket.pause();
     },
     true,
   );
