@@ -2,15 +2,7 @@
 // per-second stats (HostServer.stats().threads; bench/load turns them into "where the host's
 // CPU goes").
 //
-// threadCpuNs(): the calling thread's cumulative CPU time. On Linux each thread reads its own
-// /proc/thread-self/schedstat (kept open: one pread, ~3 µs):
-//
-//     "<ns on a CPU> <ns waiting on a run queue> <times scheduled>\n"
-//
-// The first field is exact at every context switch, but for the running thread the kernel
-// brings it up to date only at the scheduler tick (every 1-4 ms): right for totals over a
-// second, useless for timing a 0.2 ms piece of work. Elsewhere process.threadCpuUsage()
-// (Node >= 23.9); else 0, and threadCpuSource() says 'none'.
+// threadCpuNs() (./thread-time.ts): the calling thread's cumulative CPU time, from the kernel.
 //
 // StageClock: ms per named stage ('sim', 'read', 'encode', 'write', 'gc', ...), cumulative.
 // A piece of work is timed with performance.now() (exact, ~0.1 µs), which also counts the
@@ -43,11 +35,12 @@
 //
 //     Float64Array: [tid, sim, read, encode, write, gc (ms)]
 
-import { openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { osThreadId, runDelayNs, threadCpuNs } from './thread-time.js';
 
-export type ThreadCpuSource = 'schedstat' | 'threadCpuUsage' | 'none';
+export { threadCpuNs, threadCpuSource, type ThreadCpuSource } from './thread-time.js';
 
 /** What one thread reports; every field cumulative since the thread started. */
 export interface ThreadStats {
@@ -57,66 +50,6 @@ export interface ThreadStats {
   cpuMs: number;
   /** ms per stage; their sum is about cpuMs or less (the rest is unattributed work). */
   stages: Record<string, number>;
-}
-
-// ---- this thread's CPU -------------------------------------------------------------------
-// Module state is per thread: every worker loads its own copy of this module, so the file
-// opened here is the loading thread's own (/proc/thread-self resolves at open).
-
-let schedFd: number | undefined;
-const schedBuf = Buffer.alloc(96);
-/** [ns on a CPU, ns waiting on a run queue] of the last read. */
-const sched = new Float64Array(2);
-
-function readSchedstat(): boolean {
-  if (schedFd === undefined) {
-    try {
-      schedFd = openSync('/proc/thread-self/schedstat', 'r');
-    } catch {
-      schedFd = -1;
-    }
-  }
-  if (schedFd < 0) return false;
-  const n = readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
-  let i = 0;
-  for (let f = 0; f < 2; f++) {
-    let v = 0;
-    for (let c = schedBuf[i]!; i < n && c >= 48 && c <= 57; c = schedBuf[++i]!) v = v * 10 + (c - 48);
-    sched[f] = v;
-    i++; // the space
-  }
-  return true;
-}
-
-type ThreadCpuUsage = () => { user: number; system: number };
-const threadCpuUsage = (process as unknown as { threadCpuUsage?: ThreadCpuUsage }).threadCpuUsage;
-
-/** Where threadCpuNs() gets its figure in this thread. */
-export function threadCpuSource(): ThreadCpuSource {
-  if (readSchedstat()) return 'schedstat';
-  return typeof threadCpuUsage === 'function' ? 'threadCpuUsage' : 'none';
-}
-
-/** The calling thread's CPU time, ns, cumulative (0 where it cannot be read: threadCpuSource()). */
-export function threadCpuNs(): number {
-  if (readSchedstat()) return sched[0]!;
-  if (typeof threadCpuUsage !== 'function') return 0;
-  const u = threadCpuUsage.call(process);
-  return (u.user + u.system) * 1000;
-}
-
-/** ns the calling thread has waited on a run queue (ready, not running), cumulative; 0 when unknown. */
-function runDelayNs(): number {
-  return readSchedstat() ? sched[1]! : 0;
-}
-
-/** The calling thread's kernel thread id (Linux), or 0. */
-function osThreadId(): number {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0;
-  } catch {
-    return 0;
-  }
 }
 
 // ---- stages --------------------------------------------------------------------------------
