@@ -5,10 +5,9 @@
 // on CPU 0 and every client process on CPU 1 (bench/load/pin.ts), for both systems.
 //
 // Environment, for quick runs:
-//   LOAD_WARMUP_S   warm-up before measuring (default 5)
+//   LOAD_WARMUP_S   warm-up before measuring (default 15: see run())
 //   LOAD_MEASURE_S  measured window (default 10)
-//   LOAD_IDLE_WARMUP_S  warm-up of the idle row (default 15, or LOAD_WARMUP_S if longer: V8
-//                   compacts every thread's heap once or twice ~8-10 s after start)
+//   LOAD_IDLE_WARMUP_S  warm-up of the idle row (default LOAD_WARMUP_S)
 //   LOAD_CONFIGS    only these points: "NxE" (e.g. "50x1000,200x1000"), "NxE@H" (also the send
 //                   rate), "idle" (the host with no clients)
 //   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
@@ -131,10 +130,13 @@ export const info: SuiteInfo = {
       'bytes, but decoding for hundreds of clients would saturate the client processes on a small machine long before ' +
       'the host. `interest` on: each client gets the entities near its player (HostServer `interest`) within a byte ' +
       'budget of 30 KB/s (LOAD_BUDGET, bytes per second; 0: none), nearer and busier cells first; off: everyone ' +
-      'gets the whole world, as Colyseus does. Warm-up 5 s, then a 10 s window (LOAD_WARMUP_S, LOAD_MEASURE_S). ' +
+      'gets the whole world, as Colyseus does. Warm-up 15 s, then a 10 s window (LOAD_WARMUP_S, LOAD_MEASURE_S): for ' +
+      'the first 10-15 s V8\'s optimizing compiler is still at work on each thread (about 14 ms/s of helper-thread CPU ' +
+      'on a lanparty host in seconds 5-15, 2 ms/s after), and V8 compacts every thread\'s heap once or twice about 8-10 s ' +
+      'after start: start-up costs, not a host\'s steady cost, for either system. ' +
       '`pinned`: where `taskset` works, the host process runs on CPU 0 and every client process on CPU 1, for lanparty and ' +
       'Colyseus alike (LOAD_PIN=0: not pinned), so that on a small machine the host has a core of its own and a CPU ratio ' +
-      'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all, measured after a 15 s warm-up (LOAD_IDLE_WARMUP_S: V8 compacts every thread\'s heap once or twice about 8-10 s after start, a start-up cost, not an idle one).',
+      'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all.',
     '`host CPU %`: CPU time of the host process (every thread: main, sim worker, network thread; process.cpuUsage) minus the ' +
       'bench\'s own publish-watcher thread (its CPU measured by itself), 100 = one core. ' +
       '`clients CPU %`: the client processes together; `clients ELU`: event-loop utilization of the busiest client process (near 1: the ' +
@@ -430,12 +432,14 @@ function colyseusRatios(rows: Row[]): Row[] {
 }
 
 export async function run(): Promise<SuiteResult> {
-  const warmupS = envSeconds('LOAD_WARMUP_S', 5);
+  // A host that has run a while, for both systems: in its first 10-15 s V8 is still
+  // optimizing (a lanparty host has four isolates, each compiling its own hot functions on
+  // V8's helper threads: at 50 x 500 x 20 Hz they took 16.5 ms/s of CPU in a window after 5 s
+  // of warm-up, 2.6 after 15 s, 1.8 after 30 s; Colyseus's host 4.2 % -> 3.4 % after 30 s),
+  // and its memory reducer compacts each thread's heap once or twice ~8-10 s after start.
+  const warmupS = envSeconds('LOAD_WARMUP_S', 15);
   const measureS = envSeconds('LOAD_MEASURE_S', 10);
-  // the idle row measures a host that has been idle a while: in its first ~10 s V8's memory
-  // reducer compacts each thread's heap twice (~70 ms of pauses and helper threads, once, at
-  // start-up), which a 5 s warm-up puts in the window
-  const idleWarmupS = envSeconds('LOAD_IDLE_WARMUP_S', Math.max(warmupS, 15));
+  const idleWarmupS = envSeconds('LOAD_IDLE_WARMUP_S', warmupS);
   const points = plan();
   const decode = process.env.LOAD_CLIENT_DECODE === 'all' ? 'all' : 'sampled';
   const perProcess = process.env.LOAD_CLIENTS_PER_PROCESS ? Number(process.env.LOAD_CLIENTS_PER_PROCESS) : 250;
