@@ -212,7 +212,8 @@ export class SimHost extends EventEmitter {
    * together in a catch-up burst arrive as one call with the newest. Returns a stop function.
    */
   onTick(fn: (tick: number) => void): () => void {
-    return watchTicks(this.control, fn, () => this.stopping);
+    const watch = watchTicks(this.control, fn, { stopped: () => this.stopping });
+    return () => watch.stop();
   }
 
   /**

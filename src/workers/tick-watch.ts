@@ -9,30 +9,116 @@
 // on the network thread, no accept, no socket read, only handshake timeouts firing late (a
 // 1,000-client host stopped taking joins at ~500 clients that way). So a caller that is
 // behind yields to the event loop (setImmediate runs after the poll phase) before its next tick.
+//
+// Batched (the network thread): an event loop that waits in epoll wakes for every message
+// that comes, and on a busy host messages come all the time (200 clients at 60 Hz woke the
+// network thread ~1,000 times a second); each wake costs the kernel's sleep and wake-up and
+// libuv's poll, more than reading the message. Nothing needs a message sooner than the
+// sim's next tick, so a batched watcher keeps the thread asleep in Atomics.wait between
+// three looks a tick, and its event loop reads all the sockets that have something in one
+// poll each time:
+//
+//   publish T  look, fn(T)   look           look               publish T+1
+//   |----------|==|=======|--|==|-- asleep --|==|--- asleep ---|---|
+//                         <-2 ms->             <----- lead ----->
+//
+// The first look reads the acks that came with the tick before fn sends it. The second,
+// ECHO_MS after fn, reads what clients send as the snapshot arrives (pings, acks, the inputs
+// of clients that draw on arrival): without it a ping answered at the next look came back
+// ~14 ms later on loopback, not 0.3. The third is `lead` before the sim's next tick is due
+// (its publish comes one step after the previous one), so inputs that came meanwhile still
+// make that tick. The lead is 2 ms plus twice what the last such look took, at most half a
+// step: inputs that come within it wait one tick more, ~lead ms of added input latency on
+// average; anything else waits for the next look, a few ms on average. When no tick comes
+// for a step after the look before it (the sim sleeps: nobody in the world), the watcher
+// waits the usual way (waitAsync, the event loop free) until one does.
 
 import { Ctl } from './messages.js';
 
-/**
- * Call `fn` with each newly published tick, on the calling thread. `stopped` is asked after
- * every wake-up (the waits time out every 250 ms, so a stop is noticed). Returns a stop function.
- */
-export function watchTicks(control: Int32Array, fn: (tick: number) => void, stopped: () => boolean = () => false): () => void {
+/** The look after a tick is handed on comes this much later (batched). */
+const ECHO_MS = 2;
+
+export interface WatchOptions {
+  /** Asked after every wake-up (waits time out every 250 ms at most, so a stop is noticed). */
+  stopped?: () => boolean;
+  /** The sim's step in ms: look at the event loop twice a tick only (see above). */
+  batchStepMs?: number;
+}
+
+export interface TickWatch {
+  stop(): void;
+  /** The watcher sleeps between its looks now (batched, and ticks are coming). */
+  readonly batching: boolean;
+}
+
+/** Call `fn` with each newly published tick, on the calling thread. */
+export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: WatchOptions = {}): TickWatch {
+  const stopped = o.stopped ?? (() => false);
+  const step = o.batchStepMs ?? 0;
   let running = true;
+  let batching = false;
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   const loop = async () => {
     let last = Atomics.load(control, Ctl.TICK);
+    /** When the newest tick was seen (batched), and how long the last look before a tick took. */
+    let seenAt = 0;
+    let lookMs = 0;
+    /** When fn last returned. */
+    let handedAt = 0;
     while (running && !stopped()) {
-      const r = Atomics.waitAsync(control, Ctl.TICK, last, 250);
-      if (r.async) await r.value;
-      else await new Promise<void>((resolve) => setImmediate(resolve));
+      if (batching) {
+        const lead = Math.min(step / 2, 2 + 2 * lookMs);
+        const lookAt = seenAt + step - lead;
+        // the look soon after the tick went out: what clients send as a snapshot arrives
+        // (pings, acks, inputs of clients that draw on arrival) is answered a few ms later,
+        // not near a tick later
+        if (handedAt + ECHO_MS + ECHO_MS < lookAt && Atomics.load(control, Ctl.TICK) === last) {
+          const wait = handedAt + ECHO_MS - performance.now();
+          if (wait > 0) Atomics.wait(control, Ctl.TICK, last, wait);
+          if (Atomics.load(control, Ctl.TICK) === last) await turn();
+          if (!running || stopped()) break;
+        }
+        let now = performance.now();
+        if (now < lookAt) Atomics.wait(control, Ctl.TICK, last, lookAt - now);
+        if (Atomics.load(control, Ctl.TICK) === last) {
+          // the look before the tick: the inputs that came meanwhile go to the sim's queue now
+          now = performance.now();
+          await turn();
+          lookMs = performance.now() - now;
+          if (!running || stopped()) break;
+          // then sleep until the tick, a step late at most (the sim may have gone to sleep)
+          if (Atomics.wait(control, Ctl.TICK, last, step + lead) === 'timed-out') {
+            batching = false;
+            continue;
+          }
+        }
+        seenAt = performance.now();
+        await turn(); // the acks that came with the tick, before sending it
+      } else {
+        const r = Atomics.waitAsync(control, Ctl.TICK, last, 250);
+        if (r.async) await r.value;
+        else await turn();
+        if (step > 0 && Atomics.load(control, Ctl.TICK) !== last) {
+          batching = true;
+          seenAt = performance.now();
+        }
+      }
       const now = Atomics.load(control, Ctl.TICK);
       if (now !== last && running) {
         last = now;
         fn(now);
+        handedAt = performance.now();
       }
     }
+    batching = false;
   };
   void loop();
-  return () => {
-    running = false;
+  return {
+    stop: () => {
+      running = false;
+    },
+    get batching() {
+      return batching;
+    },
   };
 }

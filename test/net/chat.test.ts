@@ -141,6 +141,8 @@ describe('chat room', () => {
 
     b.nick('Bee');
     await waitUntil(() => names(a.roster).includes('Bee'), 2000, 'the nick');
+    // the announcement and the roster go out apart (rosters are gathered): wait for both
+    await waitUntil(() => texts(wa, 0).includes('B is now Bee'), 2000, 'the nick announcement');
     const rostersBefore = wa.rosters.length;
     const chatsBefore = wa.chats.length;
 

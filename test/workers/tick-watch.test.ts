@@ -1,6 +1,10 @@
 // watchTicks: a watcher that is always behind (its fn takes longer than a tick) must still
 // let its thread's event loop poll between ticks, or sockets and timers starve.
 
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { Ctl } from '../../src/workers/messages.js';
 import { watchTicks } from '../../src/workers/tick-watch.js';
@@ -13,14 +17,14 @@ describe('tick-watch', () => {
     let callsWhenTimerRan = -1;
     let stop = () => {};
     const done = new Promise<void>((resolve) => {
-      stop = watchTicks(control, () => {
+      ({ stop } = watchTicks(control, () => {
         calls++;
         // runs once the event loop has polled (the check phase): never, while the loop spins
         if (calls === 1) setImmediate(() => (callsWhenTimerRan = calls));
         // the next tick is published before this one is handled: the watcher is behind
         if (calls < CALLS) Atomics.add(control, Ctl.TICK, 1);
         else resolve();
-      });
+      }));
     });
     Atomics.add(control, Ctl.TICK, 1);
     Atomics.notify(control, Ctl.TICK);
@@ -30,5 +34,117 @@ describe('tick-watch', () => {
     // the event loop got its turn while the watcher was still catching up, not only after it
     expect(callsWhenTimerRan).toBeGreaterThanOrEqual(1);
     expect(callsWhenTimerRan).toBeLessThan(CALLS);
+  });
+});
+
+// Batched (the network thread): the thread sleeps between two looks a tick. Inputs that come
+// between ticks must still be read before the next tick (the look `lead` before it), the
+// thread must not wake for every message, and when ticks stop it must wait the usual way.
+describe('tick-watch, batched', () => {
+  const STEP_MS = 1000 / 60;
+
+  async function setUp() {
+    const control = new Int32Array(new SharedArrayBuffer(Ctl.WORDS * 4));
+    const w = new Worker(new URL('./fixtures/batched-watcher.mjs', import.meta.url), { workerData: { control: control.buffer, stepMs: STEP_MS } });
+    const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    const socket = connect({ port, host: '127.0.0.1', noDelay: true });
+    await once(socket, 'connect');
+    const report = async () => {
+      const r = once(w, 'message');
+      w.postMessage('report');
+      return (await r)[0] as { ticks: number; lastTick: number; reads: number; seen: Array<[number, number]>; batching: boolean };
+    };
+    const publish = () => {
+      Atomics.add(control, Ctl.TICK, 1);
+      Atomics.notify(control, Ctl.TICK);
+      return Atomics.load(control, Ctl.TICK);
+    };
+    /** The sim: a tick a step (paced on the clock, as TickLoop does), for `n` ticks. */
+    const run = async (n: number, each: (tick: number) => void = () => {}) => {
+      const start = performance.now();
+      let tick = 0;
+      for (let k = 1; k <= n; k++) {
+        await sleep(Math.max(0, start + k * STEP_MS - performance.now()));
+        each((tick = publish()));
+      }
+      return tick;
+    };
+    const close = async () => {
+      socket.destroy();
+      w.postMessage('stop');
+      await once(w, 'exit');
+    };
+    return { socket, report, run, close };
+  }
+
+  it('tick-watch: an input sent between two ticks is read before the next one', async () => {
+    const t = await setUp();
+    try {
+      await t.run(10); // the watcher starts batching with the first tick
+      await t.report();
+      // one byte a tick, 4 ms after the tick (the look before the next one is ~2 ms before it)
+      await t.run(60, (tick) => setTimeout(() => t.socket.write(Buffer.of(tick & 255)), 4));
+      await t.run(2);
+      const r = await t.report();
+      expect(r.batching).toBe(true);
+      expect(r.seen.length).toBe(60);
+      // read while the tick it was sent after was still the newest: it makes the next tick
+      const inTime = r.seen.filter(([b, at]) => (at & 255) === b).length;
+      expect(inTime).toBeGreaterThanOrEqual(48);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('tick-watch: messages that come all the time are read a few times a tick, not once each', async () => {
+    const t = await setUp();
+    try {
+      await t.run(10);
+      const before = await t.report();
+      let sent = 0;
+      const writer = setInterval(() => {
+        t.socket.write(Buffer.of(1));
+        sent++;
+      }, 1);
+      await t.run(30);
+      clearInterval(writer);
+      await t.run(2);
+      const r = await t.report();
+      const ticks = r.ticks - before.ticks;
+      expect(ticks).toBeGreaterThanOrEqual(30);
+      expect(r.seen.length).toBe(sent);
+      // a write every ~1 ms is ~16 a tick: a thread woken by each would read ~16 times a tick,
+      // a batched one at its three looks a tick
+      expect(sent).toBeGreaterThan(8 * ticks);
+      expect(r.reads).toBeLessThanOrEqual(4 * ticks);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('tick-watch: when ticks stop the watcher waits the usual way, and batches again when they resume', async () => {
+    const t = await setUp();
+    try {
+      await t.run(10);
+      expect((await t.report()).batching).toBe(true);
+      await sleep(150); // no tick: the sim sleeps
+      const paused = await t.report();
+      expect(paused.batching).toBe(false);
+      // the thread's event loop is free meanwhile: a byte is read without any tick
+      t.socket.write(Buffer.of(7));
+      for (let i = 0; i < 100 && (await t.report()).reads === paused.reads; i++) await sleep(10);
+      const newest = await t.run(5);
+      // asked right after the last tick: answered at the watcher's next look (the one before
+      // it hands that tick on), batching still
+      const resumed = await t.report();
+      expect(resumed.reads).toBeGreaterThan(paused.reads);
+      expect(resumed.lastTick).toBeGreaterThanOrEqual(newest - 1);
+      expect(resumed.batching).toBe(true);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -111,7 +111,9 @@ export class NetServer implements LegacyHost {
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.o.port, this.o.bind, () => resolve());
+      // a roomier accept queue than Node's 511: the thread looks at its sockets twice a tick
+      // (tick-watch.ts), and a LAN party's clients all join within the same few ms
+      this.server.listen({ port: this.o.port, host: this.o.bind, backlog: 2048 }, () => resolve());
     });
     this.server.on('error', (err) => log.error({ err: err.message }, 'listener error'));
     this.port = (this.server.address() as { port: number }).port;

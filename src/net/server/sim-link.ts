@@ -17,7 +17,10 @@ export interface SimLink {
   readonly capacity: number;
   /** Newest published tick. */
   readonly tick: number;
-  /** `fn` with each newly published tick, on this thread; returns a stop function. */
+  /**
+   * `fn` with each newly published tick, on this thread; returns a stop function. Batched: the
+   * thread sleeps between two looks at its sockets a tick (tick-watch.ts).
+   */
   onTick(fn: (tick: number) => void): () => void;
   /** End the sim's idle sleep now (a join: the first player must not wait for its next look). */
   wake(): void;
@@ -27,6 +30,8 @@ export function simLink(o: {
   gameName: string;
   gameOptions: Record<string, unknown>;
   capacity: number;
+  /** The sim's ticks per second. */
+  hz: number;
   ringBuffer: SharedArrayBuffer;
   controlBuffer: SharedArrayBuffer;
   queueBuffer: SharedArrayBuffer;
@@ -41,7 +46,10 @@ export function simLink(o: {
     get tick() {
       return Atomics.load(control, Ctl.TICK);
     },
-    onTick: (fn) => watchTicks(control, fn),
+    onTick: (fn) => {
+      const watch = watchTicks(control, fn, { batchStepMs: 1000 / o.hz });
+      return () => watch.stop();
+    },
     wake: () => {
       Atomics.add(control, Ctl.WAKE, 1);
       Atomics.notify(control, Ctl.WAKE);
