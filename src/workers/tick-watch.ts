@@ -41,7 +41,7 @@ const ECHO_MS = 2;
 export interface WatchOptions {
   /** Asked after every wake-up (waits time out every 250 ms at most, so a stop is noticed). */
   stopped?: () => boolean;
-  /** The sim's step in ms: look at the event loop twice a tick only (see above). */
+  /** The sim's step in ms: let the event loop look at the sockets three times a tick only (see above). */
   batchStepMs?: number;
 }
 
@@ -71,8 +71,9 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
         const lookAt = seenAt + step - lead;
         // the look soon after the tick went out: what clients send as a snapshot arrives
         // (pings, acks, inputs of clients that draw on arrival) is answered a few ms later,
-        // not near a tick later
-        if (handedAt + ECHO_MS + ECHO_MS < lookAt && Atomics.load(control, Ctl.TICK) === last) {
+        // not near a tick later; skipped when it would come within ECHO_MS of the look before
+        // the tick (fn took most of the step)
+        if (handedAt + 2 * ECHO_MS < lookAt && Atomics.load(control, Ctl.TICK) === last) {
           const wait = handedAt + ECHO_MS - performance.now();
           if (wait > 0) Atomics.wait(control, Ctl.TICK, last, wait);
           if (Atomics.load(control, Ctl.TICK) === last) await turn();

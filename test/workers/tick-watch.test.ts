@@ -80,9 +80,18 @@ describe('tick-watch, batched', () => {
     return { socket, report, run, close };
   }
 
-  it('tick-watch: an input sent between two ticks is read before the next one', async () => {
+  /** `body` with a watcher thread and its socket, closed after it whatever happens. */
+  async function withWatcher(body: (t: Awaited<ReturnType<typeof setUp>>) => Promise<void>) {
     const t = await setUp();
     try {
+      await body(t);
+    } finally {
+      await t.close();
+    }
+  }
+
+  it('tick-watch: an input sent between two ticks is read before the next one', () =>
+    withWatcher(async (t) => {
       await t.run(10); // the watcher starts batching with the first tick
       await t.report();
       // one byte a tick, 4 ms after the tick (the look before the next one is ~2 ms before it)
@@ -94,14 +103,10 @@ describe('tick-watch, batched', () => {
       // read while the tick it was sent after was still the newest: it makes the next tick
       const inTime = r.seen.filter(([b, at]) => (at & 255) === b).length;
       expect(inTime).toBeGreaterThanOrEqual(48);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  it('tick-watch: messages that come all the time are read a few times a tick, not once each', async () => {
-    const t = await setUp();
-    try {
+  it('tick-watch: messages that come all the time are read a few times a tick, not once each', () =>
+    withWatcher(async (t) => {
       await t.run(10);
       const before = await t.report();
       let sent = 0;
@@ -120,14 +125,10 @@ describe('tick-watch, batched', () => {
       // a batched one at its three looks a tick
       expect(sent).toBeGreaterThan(8 * ticks);
       expect(r.reads).toBeLessThanOrEqual(4 * ticks);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  it('tick-watch: when ticks stop the watcher waits the usual way, and batches again when they resume', async () => {
-    const t = await setUp();
-    try {
+  it('tick-watch: when ticks stop the watcher waits the usual way, and batches again when they resume', () =>
+    withWatcher(async (t) => {
       await t.run(10);
       expect((await t.report()).batching).toBe(true);
       await sleep(150); // no tick: the sim sleeps
@@ -143,8 +144,5 @@ describe('tick-watch, batched', () => {
       expect(resumed.reads).toBeGreaterThan(paused.reads);
       expect(resumed.lastTick).toBeGreaterThanOrEqual(newest - 1);
       expect(resumed.batching).toBe(true);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 });

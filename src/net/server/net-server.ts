@@ -111,7 +111,7 @@ export class NetServer implements LegacyHost {
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      // a roomier accept queue than Node's 511: the thread looks at its sockets twice a tick
+      // a roomier accept queue than Node's 511: the thread looks at its sockets three times a tick
       // (tick-watch.ts), and a LAN party's clients all join within the same few ms
       this.server.listen({ port: this.o.port, host: this.o.bind, backlog: 2048 }, () => resolve());
     });

@@ -19,7 +19,7 @@ export interface SimLink {
   readonly tick: number;
   /**
    * `fn` with each newly published tick, on this thread; returns a stop function. Batched: the
-   * thread sleeps between two looks at its sockets a tick (tick-watch.ts).
+   * thread sleeps between three looks at its sockets a tick (tick-watch.ts).
    */
   onTick(fn: (tick: number) => void): () => void;
   /** End the sim's idle sleep now (a join: the first player must not wait for its next look). */
