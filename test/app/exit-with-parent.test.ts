@@ -7,7 +7,9 @@
 // must be gone within seconds, not after its --duration. A command in a tmux pane (a daemon,
 // not our child) must go too, and its tmux server with it.
 //
-// Hermetic: 127.0.0.89-90 and 127.0.0.1 (the load and Colyseus hosts), ports 47850-47869.
+// Hermetic: 127.0.0.89-90 and 127.0.0.1 (the load and Colyseus hosts), ports 47850-47869 and,
+// on 127.0.0.1, 29856-29857: below Linux's ephemeral range (32768-60999), where another
+// test's outgoing connection from 127.0.0.1 can hold any port (EADDRINUSE on Node 24 once).
 // Spawns `lanparty` and fixed ports: run under `flock /tmp/lanparty-test.lock`. Needs dist/.
 
 import { spawn } from 'node:child_process';
@@ -41,15 +43,15 @@ const env = { ...process.env, GAME_IP: '127.0.0.89', LANPARTY_TEST: '1', LANPART
 
 const up = cluster.startNode({ ip: '127.0.0.89', session: 'orphans-a', discoveryPort: 47850, port: 47851, peerPort: 47852, duration: 900 });
 const held = cluster.startNode({ ip: '127.0.0.90', session: 'orphans-b', discoveryPort: 47853, port: 47854, peerPort: 47855, duration: 900, nodeArgs: cluster.barrierArgs() });
-const loadHost = load.spawnChild('host', [root + '/dist/bench/load/lanparty-host.js', '--port', '47856', '--clients', '1', '--entities', '10'], env);
-const coly = spawn(process.execPath, [root + '/dist/bench/load/colyseus/host.js', '--exit-with-stdin', '--port', '47857', '--entities', '10'], { stdio: ['pipe', 'pipe', 'pipe'] });
+const loadHost = load.spawnChild('host', [root + '/dist/bench/load/lanparty-host.js', '--port', '29856', '--clients', '1', '--entities', '10'], env);
+const coly = spawn(process.execPath, [root + '/dist/bench/load/colyseus/host.js', '--exit-with-stdin', '--port', '29857', '--entities', '10'], { stdio: ['pipe', 'pipe', 'pipe'] });
 const quiet = spawn(process.execPath, [root + '/dist/src/cli.js', 'host', '--bind', '127.0.0.89', '--port', '47858', '--duration', '900'], { env: { ...env, ...parentWatchEnv() }, stdio: 'ignore' });
 
 const listening = (port, host) => new Promise((r) => { const s = connect(port, host); s.on('connect', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
 await cluster.waitFor(() => up.statuses.length > 0, 60000, 'the node playing');
 await cluster.waitFor(() => held.other.includes('lanparty-test: barrier ready'), 60000, 'the node at the barrier');
 await loadHost.waitFor((m) => m.type === 'ready', 60000, 'the load host');
-await cluster.waitFor(() => listening(47857, '127.0.0.1'), 60000, 'the colyseus host');
+await cluster.waitFor(() => listening(29857, '127.0.0.1'), 60000, 'the colyseus host');
 await cluster.waitFor(() => listening(47858, '127.0.0.89'), 60000, 'the quiet host');
 console.log(JSON.stringify({ children: { up: up.pid, held: held.pid, loadHost: loadHost.proc.pid, colyseus: coly.pid, quiet: quiet.pid } }));
 setInterval(() => {}, 1 << 30);
