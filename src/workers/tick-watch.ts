@@ -32,17 +32,27 @@
 // average; anything else waits for the next look, a few ms on average. When no tick comes
 // for a step after the look before it (the sim sleeps: nobody in the world), the watcher
 // waits the usual way (waitAsync, the event loop free) until one does.
+//
+// A look is one poll, and one poll reads a UDP socket 32 datagrams at most (libuv's limit per
+// socket and poll, so that one socket cannot starve the others): where everyone's datagrams
+// share one socket (the host's UDP port: 200 clients send ~8,000 a second) a look could read
+// fewer than came since the last, the kernel's buffer filled and dropped the rest. `more`
+// says when a look read that many: the look then polls again, until it does not.
 
 import { Ctl } from './messages.js';
 
 /** The look after a tick is handed on comes this much later (batched). */
 const ECHO_MS = 2;
+/** Polls of one look at most (`more`): 64 x 32 datagrams. */
+const POLLS_PER_LOOK = 64;
 
 export interface WatchOptions {
   /** Asked after every wake-up (waits time out every 250 ms at most, so a stop is noticed). */
   stopped?: () => boolean;
   /** The sim's step in ms: let the event loop look at the sockets three times a tick only (see above). */
   batchStepMs?: number;
+  /** Asked after each poll of a look (batched): true when a socket may hold more than one poll reads (see above). */
+  more?: () => boolean;
 }
 
 export interface TickWatch {
@@ -57,7 +67,14 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
   const step = o.batchStepMs ?? 0;
   let running = true;
   let batching = false;
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const more = o.more ?? (() => false);
+  const poll = () => new Promise<void>((resolve) => setImmediate(resolve));
+  /** One event-loop turn (its poll reads the sockets); batched, more of them while `more` says so. */
+  const turn = async () => {
+    await poll();
+    if (!batching) return;
+    for (let i = 1; i < POLLS_PER_LOOK && more(); i++) await poll();
+  };
   const loop = async () => {
     let last = Atomics.load(control, Ctl.TICK);
     /** When the newest tick was seen (batched), and how long the last look before a tick took. */

@@ -2,6 +2,7 @@
 // let its thread's event loop poll between ticks, or sockets and timers starve.
 
 import { once } from 'node:events';
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -46,7 +47,7 @@ describe('tick-watch, batched', () => {
   async function setUp() {
     const control = new Int32Array(new SharedArrayBuffer(Ctl.WORDS * 4));
     const w = new Worker(new URL('./fixtures/batched-watcher.mjs', import.meta.url), { workerData: { control: control.buffer, stepMs: STEP_MS } });
-    const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+    const { port, udpPort } = await new Promise<{ port: number; udpPort: number }>((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
     });
@@ -55,7 +56,7 @@ describe('tick-watch, batched', () => {
     const report = async () => {
       const r = once(w, 'message');
       w.postMessage('report');
-      return (await r)[0] as { ticks: number; lastTick: number; reads: number; seen: Array<[number, number]>; batching: boolean };
+      return (await r)[0] as { ticks: number; lastTick: number; reads: number; seen: Array<[number, number]>; udpSeen: Array<[number, number]>; batching: boolean };
     };
     const publish = () => {
       Atomics.add(control, Ctl.TICK, 1);
@@ -72,12 +73,18 @@ describe('tick-watch, batched', () => {
       }
       return tick;
     };
+    const udp = createSocket('udp4');
+    /** `n` datagrams of one byte, `b`, to the watcher's UDP socket. */
+    const burst = (n: number, b: number) => {
+      for (let i = 0; i < n; i++) udp.send(Buffer.of(b), udpPort, '127.0.0.1');
+    };
     const close = async () => {
       socket.destroy();
+      udp.close();
       w.postMessage('stop');
       await once(w, 'exit');
     };
-    return { socket, report, run, close };
+    return { socket, burst, report, run, close };
   }
 
   /** `body` with a watcher thread and its socket, closed after it whatever happens. */
@@ -125,6 +132,23 @@ describe('tick-watch, batched', () => {
       // a batched one at its three looks a tick
       expect(sent).toBeGreaterThan(8 * ticks);
       expect(r.reads).toBeLessThanOrEqual(4 * ticks);
+    }));
+
+  it('tick-watch: a burst of datagrams on one UDP socket, more than a poll reads, is read before the next tick (more)', () =>
+    withWatcher(async (t) => {
+      await t.run(10);
+      await t.report();
+      // 150 datagrams 1 ms after each of 6 ticks: 5 polls' worth, where a look is one poll
+      // unless `more` asks for another; 150 small datagrams fit the kernel's default buffer
+      const N = 150;
+      await t.run(6, (tick) => setTimeout(() => t.burst(N, tick & 255), 1));
+      await t.run(3);
+      const r = await t.report();
+      expect(r.batching).toBe(true);
+      expect(r.udpSeen.length).toBe(6 * N);
+      const inTime = r.udpSeen.filter(([b, at]) => (at & 255) === b).length;
+      // three looks a tick, one poll each, read ~99 of each burst in time: 594 of 900
+      expect(inTime).toBeGreaterThanOrEqual(6 * N - 20);
     }));
 
   it('tick-watch: when ticks stop the watcher waits the usual way, and batches again when they resume', () =>

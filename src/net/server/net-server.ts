@@ -131,7 +131,10 @@ export class NetServer implements LegacyHost {
 
   /** Ticks are waited for only while someone is connected: an idle host costs nothing here. */
   private active(): void {
-    this.stopTicks ??= this.sim.onTick((t) => this.onTick(t));
+    this.stopTicks ??= this.sim.onTick(
+      (t) => this.onTick(t),
+      () => this.udp?.moreToRead() ?? false,
+    );
     if (!this.secondTimer) {
       this.secondTimer = setInterval(() => this.everySecond(), 1000);
       this.secondTimer.unref();

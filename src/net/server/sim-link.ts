@@ -19,9 +19,10 @@ export interface SimLink {
   readonly tick: number;
   /**
    * `fn` with each newly published tick, on this thread; returns a stop function. Batched: the
-   * thread sleeps between three looks at its sockets a tick (tick-watch.ts).
+   * thread sleeps between three looks at its sockets a tick (tick-watch.ts); `more` (asked
+   * after each poll of a look) says a socket may hold more than one poll reads.
    */
-  onTick(fn: (tick: number) => void): () => void;
+  onTick(fn: (tick: number) => void, more?: () => boolean): () => void;
   /** End the sim's idle sleep now (a join: the first player must not wait for its next look). */
   wake(): void;
 }
@@ -46,8 +47,8 @@ export function simLink(o: {
     get tick() {
       return Atomics.load(control, Ctl.TICK);
     },
-    onTick: (fn) => {
-      const watch = watchTicks(control, fn, { batchStepMs: 1000 / o.hz });
+    onTick: (fn, more) => {
+      const watch = watchTicks(control, fn, { batchStepMs: 1000 / o.hz, more });
       return () => watch.stop();
     },
     wake: () => {

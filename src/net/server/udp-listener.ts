@@ -76,6 +76,9 @@ export const LOSS_WINDOW_MS = 2000;
  */
 export const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/** libuv's datagrams read per socket in one poll (uv__udp_recvmsg: 32, and one more). */
+export const UV_READS_PER_POLL = 32;
+
 export function roomyBuffers(socket: DgramSocket): void {
   try {
     socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
@@ -103,6 +106,8 @@ export class UdpListener {
   /** Snapshot datagrams: one slab, carved again once nothing is queued on the socket. */
   private readonly slab = new SendSlab(() => this.socket.getSendQueueCount() > 0);
   private readonly alloc = (n: number): Buffer => this.slab.take(n);
+  /** Datagrams read since moreToRead() was last asked. */
+  private readSinceAsked = 0;
 
   constructor(
     private readonly drops: DropCounter,
@@ -116,7 +121,10 @@ export class UdpListener {
     // every address we send to is one a datagram came from (an IPv4 literal): Node's default
     // lookup answers a literal a tick later, a queued callback per datagram sent
     this.socket = createSocket({ type: 'udp4', lookup: literalFirst });
-    this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    this.socket.on('message', (msg, rinfo) => {
+      this.readSinceAsked++;
+      this.onDatagram(msg, rinfo);
+    });
     this.socket.on('error', () => {}); // ICMP unreachable and the like: the peer times out
   }
 
@@ -141,6 +149,17 @@ export class UdpListener {
     });
     roomyBuffers(this.socket);
     return this.socket.address().port;
+  }
+
+  /**
+   * A poll of the event loop reads this socket UV_READS_PER_POLL datagrams at most, and the
+   * network thread polls only at its looks (three a tick, src/workers/tick-watch.ts): true
+   * when it read that many since the last call, so more may be queued and the look polls again.
+   */
+  moreToRead(): boolean {
+    const more = this.readSinceAsked >= UV_READS_PER_POLL;
+    this.readSinceAsked = 0;
+    return more;
   }
 
   get connections(): number {
