@@ -173,9 +173,10 @@ export const info: SuiteInfo = {
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
-      'handling client messages; `encode` picking the clients due and building their snapshots; `write` ' +
+      'handling client messages (with the network thread\'s polls at its looks: epoll finding the sockets with data and the first read ' +
+      'syscall); `encode` picking the clients due and building their snapshots; `write` ' +
       'writing frames to sockets; `gc` GC pauses of every thread; `other` the host\'s CPU that no stage covers (event-loop and stream machinery, ' +
-      'message passing between threads, V8\'s helper threads); `other %` is that share of the host\'s CPU. The by-thread table gives each ' +
+      'threads sleeping and waking between ticks and looks, message passing between threads, V8\'s helper threads); `other %` is that share of the host\'s CPU. The by-thread table gives each ' +
       'kind of thread\'s CPU, and `outside` the CPU of threads that report nothing (V8 helpers, libuv\'s pool).',
   ],
   columns: [

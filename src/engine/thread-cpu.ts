@@ -24,6 +24,9 @@
 // ticks) are sampled: one in TURN_SAMPLE reads /proc, the others are charged at the share the
 // sampled ones had. Reads of one event-loop poll form a run (addRun): the gap between two of
 // them (libuv going to the next socket: its read syscall, Node's callback layers) is reading.
+// A thread that turns its event loop only to read (a batched network thread's looks) says so
+// before the turn (pollStarts): the poll that finds the sockets with data (epoll, tens of µs
+// with a hundred ready) and the first read syscall are then reading too.
 //
 // GC pauses this thread's PerformanceObserver reports are moved from the piece they
 // interrupted into 'gc', so no millisecond is counted twice. Stages must not nest.
@@ -62,6 +65,11 @@ export interface ThreadStats {
  * the sampled turns had (decaying by SHARE_DECAY per sampled turn).
  */
 const TURN_SAMPLE = 8;
+/**
+ * pollStarts() to the first read longer than this had other work in it (timers the loop ran
+ * first): not carried. A poll that finds a hundred sockets takes tens of µs.
+ */
+const POLL_CARRY_MS = 0.5;
 const SHARE_DECAY = 0.98;
 
 /** Pieces remembered for GC attribution: a thread's GC entries arrive within a few ms. */
@@ -97,6 +105,11 @@ export class StageClock {
   private runPieces = 0;
   private runStage = '';
   private runEnd = 0;
+  /** pollStarts(): when, for which stage, and the piece count then; -1: none pending. */
+  private pollAt = -1;
+  private pollStage = '';
+  private pollPieces = 0;
+  private readonly pollCarryMs: number;
   // The last PIECES pieces, oldest overwritten: [start, end] (performance.now()), stage id,
   // wall ms not yet taken by a GC pause, and the share of it that was charged (the span's
   // correction; NaN while the span is open).
@@ -110,8 +123,9 @@ export class StageClock {
 
   constructor(
     public name: string,
-    options: { gc?: boolean } = {},
+    options: { gc?: boolean; pollCarryMs?: number } = {},
   ) {
+    this.pollCarryMs = options.pollCarryMs ?? POLL_CARRY_MS;
     if (options.gc ?? true) {
       this.observer = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) this.gcPause(e.startTime, e.duration);
@@ -242,13 +256,28 @@ export class StageClock {
   addRun(stage: string, t0: number): number {
     const end = performance.now();
     const carry = this.turnHeld && this.runTurn === this.turn && this.runPieces === this.pieces && this.runStage === stage;
-    const ms = end - (carry ? this.runEnd : t0);
+    let from = carry ? this.runEnd : t0;
+    if (!carry && this.pollAt >= 0 && this.pollStage === stage && this.pollPieces === this.pieces && t0 - this.pollAt <= this.pollCarryMs) from = this.pollAt;
+    this.pollAt = -1;
+    const ms = end - from;
     this.add(stage, ms, end);
     this.runTurn = this.turn;
     this.runPieces = this.pieces;
     this.runStage = stage;
     this.runEnd = end;
     return ms;
+  }
+
+  /**
+   * The thread is about to turn its event loop only to read (a batched network thread's look:
+   * an immediate is pending, so the poll does not sleep): the first addRun() of `stage` in
+   * that turn is charged from now, the poll and the first read syscall with it, unless a piece
+   * was timed in between or the read came more than POLL_CARRY_MS later.
+   */
+  pollStarts(stage: string): void {
+    this.pollAt = performance.now();
+    this.pollStage = stage;
+    this.pollPieces = this.pieces;
   }
 
   /** Work not timed as a piece starts here: the next addRun() does not carry on over it. */

@@ -53,6 +53,8 @@ export interface WatchOptions {
   batchStepMs?: number;
   /** Asked after each poll of a look (batched): true when a socket may hold more than one poll reads (see above). */
   more?: () => boolean;
+  /** Called right before each poll of a look (batched): the thread's clock counts the poll as reading. */
+  beforePoll?: () => void;
 }
 
 export interface TickWatch {
@@ -68,12 +70,17 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
   let running = true;
   let batching = false;
   const more = o.more ?? (() => false);
+  const beforePoll = o.beforePoll ?? (() => {});
   const poll = () => new Promise<void>((resolve) => setImmediate(resolve));
   /** One event-loop turn (its poll reads the sockets); batched, more of them while `more` says so. */
   const turn = async () => {
+    if (!batching) return poll();
+    beforePoll();
     await poll();
-    if (!batching) return;
-    for (let i = 1; i < POLLS_PER_LOOK && more(); i++) await poll();
+    for (let i = 1; i < POLLS_PER_LOOK && more(); i++) {
+      beforePoll();
+      await poll();
+    }
   };
   const loop = async () => {
     let last = Atomics.load(control, Ctl.TICK);

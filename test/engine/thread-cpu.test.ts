@@ -205,4 +205,50 @@ describe('StageClock', () => {
     r = fresh(t);
     expect(r.ms).toBeLessThanOrEqual(r.bound); // a new turn starts a new run
   });
+
+  it('thread-cpu: after pollStarts the first addRun of that stage in the next turn is charged from it, unless a piece came between or it came too late', async () => {
+    // a turn of the test runner's event loop can take longer than a poll does: a roomy limit
+    const c = new StageClock('t', { gc: false, pollCarryMs: 50 });
+    const spin = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        // work
+      }
+    };
+    const nextTurn = () => new Promise((r) => setImmediate(r));
+    // carried: the poll's 0.3 ms count as reading
+    c.pollStarts('read');
+    spin(0.3);
+    await nextTurn();
+    let t = c.startInTurn();
+    expect(c.addRun('read', t)).toBeGreaterThanOrEqual(0.3);
+    // used once: the next turn's first read starts from its own t0
+    await nextTurn();
+    spin(0.3);
+    t = c.startInTurn();
+    let ms = c.addRun('read', t);
+    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+    // a piece timed between the poll's start and the read: not carried
+    c.pollStarts('read');
+    spin(0.3);
+    c.add('encode', 0.1);
+    await nextTurn();
+    t = c.startInTurn();
+    ms = c.addRun('read', t);
+    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+    // the read came much later than a poll takes (other work ran first): not carried
+    c.pollStarts('read');
+    spin(60);
+    await nextTurn();
+    t = c.startInTurn();
+    ms = c.addRun('read', t);
+    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+    // another stage's run: not carried either
+    c.pollStarts('read');
+    spin(0.3);
+    await nextTurn();
+    t = c.startInTurn();
+    ms = c.addRun('write', t);
+    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+  });
 });

@@ -131,10 +131,11 @@ export class NetServer implements LegacyHost {
 
   /** Ticks are waited for only while someone is connected: an idle host costs nothing here. */
   private active(): void {
-    this.stopTicks ??= this.sim.onTick(
-      (t) => this.onTick(t),
-      () => this.udp?.moreToRead() ?? false,
-    );
+    this.stopTicks ??= this.sim.onTick((t) => this.onTick(t), {
+      more: () => this.udp?.moreToRead() ?? false,
+      // a look's poll finds the sockets with data: reading (thread-cpu.ts pollStarts)
+      beforePoll: () => threadClock().pollStarts('read'),
+    });
     if (!this.secondTimer) {
       this.secondTimer = setInterval(() => this.everySecond(), 1000);
       this.secondTimer.unref();

@@ -7,7 +7,7 @@ import { getGame } from '../../engine/games/index.js';
 import { InputQueue } from '../../engine/input-queue.js';
 import { SnapshotRing } from '../../engine/snapshot-ring.js';
 import { Ctl } from '../../workers/messages.js';
-import { watchTicks } from '../../workers/tick-watch.js';
+import { watchTicks, type WatchOptions } from '../../workers/tick-watch.js';
 
 export interface SimLink {
   readonly game: GameDef;
@@ -19,10 +19,10 @@ export interface SimLink {
   readonly tick: number;
   /**
    * `fn` with each newly published tick, on this thread; returns a stop function. Batched: the
-   * thread sleeps between three looks at its sockets a tick (tick-watch.ts); `more` (asked
-   * after each poll of a look) says a socket may hold more than one poll reads.
+   * thread sleeps between three looks at its sockets a tick (tick-watch.ts WatchOptions:
+   * `more`, `beforePoll`).
    */
-  onTick(fn: (tick: number) => void, more?: () => boolean): () => void;
+  onTick(fn: (tick: number) => void, looks?: Pick<WatchOptions, 'more' | 'beforePoll'>): () => void;
   /** End the sim's idle sleep now (a join: the first player must not wait for its next look). */
   wake(): void;
 }
@@ -47,8 +47,8 @@ export function simLink(o: {
     get tick() {
       return Atomics.load(control, Ctl.TICK);
     },
-    onTick: (fn, more) => {
-      const watch = watchTicks(control, fn, { batchStepMs: 1000 / o.hz, more });
+    onTick: (fn, looks) => {
+      const watch = watchTicks(control, fn, { ...looks, batchStepMs: 1000 / o.hz });
       return () => watch.stop();
     },
     wake: () => {
