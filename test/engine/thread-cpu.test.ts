@@ -52,6 +52,26 @@ describe('threadCpuNs', () => {
   });
 });
 
+/** Busy for `ms` of wall time. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // work
+  }
+}
+
+/**
+ * A read piece started now: what addRun charged, and the time since its own start read after
+ * the call. A piece not carried is never charged more than that bound; a carried one includes
+ * the gap before its start. Comparing with the bound rather than a fixed "< 1 ms" keeps a
+ * preempted test (CI) from failing falsely.
+ */
+function runFromNow(c: StageClock, stage = 'read'): { ms: number; bound: number } {
+  const t0 = c.startInTurn();
+  const ms = c.addRun(stage, t0);
+  return { ms, bound: performance.now() - t0 };
+}
+
 describe('StageClock', () => {
   it('thread-cpu: a piece added outside a span is charged as given, and stats() lists every stage by name', () => {
     const c = new StageClock('t', { gc: false });
@@ -170,19 +190,6 @@ describe('StageClock', () => {
 
   it('thread-cpu: addRun carries a stage over the gap since its previous piece in the same turn, unless something else came between', async () => {
     const c = new StageClock('t', { gc: false });
-    const spin = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) {
-        // work
-      }
-    };
-    // A piece not carried is charged from its own t0 only, so never more than the time since
-    // t0 read after the call; a carried one includes the 2 ms spin before t0. Comparing with
-    // that bound rather than a fixed "< 1 ms" keeps a preempted test (CI) from failing falsely.
-    const fresh = (t0: number) => {
-      const ms = c.addRun('read', t0);
-      return { ms, bound: performance.now() - t0 };
-    };
     let t = c.startInTurn();
     c.addRun('read', t); // ~0
     spin(2); // the gap: charged to the next read
@@ -191,64 +198,50 @@ describe('StageClock', () => {
     expect(carried).toBeGreaterThanOrEqual(2);
     c.add('encode', 0.1);
     spin(2);
-    t = c.startInTurn();
-    let r = fresh(t);
+    let r = runFromNow(c);
     expect(r.ms).toBeLessThanOrEqual(r.bound); // the encode piece broke the run
     spin(2);
     c.breakRun();
-    t = c.startInTurn();
-    r = fresh(t);
+    r = runFromNow(c);
     expect(r.ms).toBeLessThanOrEqual(r.bound); // so did breakRun()
     await new Promise((r) => setImmediate(r));
     spin(2);
-    t = c.startInTurn();
-    r = fresh(t);
+    r = runFromNow(c);
     expect(r.ms).toBeLessThanOrEqual(r.bound); // a new turn starts a new run
   });
 
   it('thread-cpu: after pollStarts the first addRun of that stage in the next turn is charged from it, unless a piece came between or it came too late', async () => {
     // a turn of the test runner's event loop can take longer than a poll does: a roomy limit
     const c = new StageClock('t', { gc: false, pollCarryMs: 50 });
-    const spin = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) {
-        // work
-      }
-    };
     const nextTurn = () => new Promise((r) => setImmediate(r));
     // carried: the poll's 0.3 ms count as reading
     c.pollStarts('read');
     spin(0.3);
     await nextTurn();
-    let t = c.startInTurn();
-    expect(c.addRun('read', t)).toBeGreaterThanOrEqual(0.3);
+    expect(runFromNow(c).ms).toBeGreaterThanOrEqual(0.3);
     // used once: the next turn's first read starts from its own t0
     await nextTurn();
     spin(0.3);
-    t = c.startInTurn();
-    let ms = c.addRun('read', t);
-    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+    let r = runFromNow(c);
+    expect(r.ms).toBeLessThanOrEqual(r.bound);
     // a piece timed between the poll's start and the read: not carried
     c.pollStarts('read');
     spin(0.3);
     c.add('encode', 0.1);
     await nextTurn();
-    t = c.startInTurn();
-    ms = c.addRun('read', t);
-    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+    r = runFromNow(c);
+    expect(r.ms).toBeLessThanOrEqual(r.bound);
     // the read came much later than a poll takes (other work ran first): not carried
     c.pollStarts('read');
     spin(60);
     await nextTurn();
-    t = c.startInTurn();
-    ms = c.addRun('read', t);
-    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+    r = runFromNow(c);
+    expect(r.ms).toBeLessThanOrEqual(r.bound);
     // another stage's run: not carried either
     c.pollStarts('read');
     spin(0.3);
     await nextTurn();
-    t = c.startInTurn();
-    ms = c.addRun('write', t);
-    expect(ms).toBeLessThanOrEqual(performance.now() - t);
+    r = runFromNow(c, 'write');
+    expect(r.ms).toBeLessThanOrEqual(r.bound);
   });
 });
