@@ -6,7 +6,7 @@
 // runs this very code.
 
 import { getGame } from '../engine/games/index.js';
-import type { ChatMsg, ErrorMsg, RosterEntry, WelcomeMsg } from '../net/protocol/messages.js';
+import { PROTOCOL_VERSION, type ChatMsg, type ErrorMsg, type JoinMsg, type RosterEntry, type SendHz, type WelcomeMsg } from '../net/protocol/messages.js';
 import { createSnapshotCodec, decodeSnapshot, type JsonSnapshot, type SnapshotCodec, type SnapshotState } from '../net/protocol/snapshot/index.js';
 
 /**
@@ -84,11 +84,30 @@ export class ClientSession {
     private readonly events: SessionEvents,
   ) {}
 
+  /**
+   * The first message of a connection. It asks for implicit acks: this session always keeps
+   * its newest decoded state, which is all a host that takes every snapshot written as
+   * received deltas against (granted over TCP and WebSocket, not over UDP).
+   */
+  join(o: { token?: string | undefined; name?: string | undefined; rate?: SendHz | undefined }): JoinMsg {
+    const join: JoinMsg = { type: 'join', protocol: PROTOCOL_VERSION, implicitAcks: true };
+    if (o.token) join.token = o.token;
+    if (o.name) join.name = o.name;
+    if (o.rate) join.rate = o.rate;
+    return join;
+  }
+
+  /** The host takes every snapshot it writes as received: no acks to send (see join). */
+  get implicitAcks(): boolean {
+    return this.welcome?.implicitAcks === true;
+  }
+
   /** Send the newest input, repeating the last 3 (the host drops the copies it already has). */
   input(buttons: number, ax = 0, ay = 0): void {
     this.recent.push([++this.seq, buttons, ax, ay]);
     if (this.recent.length > 4) this.recent.shift();
-    this.send({ type: 'input', ack: this.acked.at(-1) ?? -1, inputs: this.recent });
+    if (this.implicitAcks) this.send({ type: 'input', inputs: this.recent });
+    else this.send({ type: 'input', ack: this.acked.at(-1) ?? -1, inputs: this.recent });
   }
 
   /** Round-trip time in ms (any monotonic clock: performance.now in both runtimes). */
@@ -168,7 +187,7 @@ export class ClientSession {
     this.state = r.state;
     this.snapshots++;
     const last = this.acked.at(-1) ?? -1;
-    if (last < 0 || Math.floor(r.state.tick / ACK_EVERY) > Math.floor(last / ACK_EVERY)) this.ack(r.state.tick);
+    if (!this.implicitAcks && (last < 0 || Math.floor(r.state.tick / ACK_EVERY) > Math.floor(last / ACK_EVERY))) this.ack(r.state.tick);
     // keep the newest state and the acked ones (the only possible bases); recycle the rest
     for (let i = this.kept.length - 2; i >= 0; i--) {
       const k = this.kept[i]!;

@@ -6,7 +6,7 @@
 
 import { Packr, Unpackr } from 'msgpackr';
 import { ClientSession, type SessionEvents } from '../client-core/session.js';
-import { PROTOCOL_VERSION, type ErrorMsg, type JoinMsg } from '../net/protocol/messages.js';
+import type { ErrorMsg } from '../net/protocol/messages.js';
 import type { HostAddress } from '../client-core/succession.js';
 import { PageFollow, probe, SILENCE_MS, WELCOME_TIMEOUT_MS } from './migrate.js';
 import { Reconnect } from './reconnect.js';
@@ -86,11 +86,8 @@ export class WebClient {
     this.session = session;
     ws.onopen = () => {
       this.follow.note(performance.now(), 'open');
-      const join: JoinMsg = { type: 'join', protocol: PROTOCOL_VERSION };
       const token = this.reconnect.token;
-      if (token) join.token = token;
-      else if (this.name) join.name = this.name;
-      this.send(ws, join);
+      this.send(ws, session.join(token ? { token } : { name: this.name }));
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (!(ev.data instanceof ArrayBuffer)) return;

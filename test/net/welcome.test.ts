@@ -11,9 +11,9 @@ describe('welcome', () => {
     const th = await startHost({ epoch: 7, simOptions: { capacity: 2000, hz: 30 } });
     const { welcome } = await RawPeer.joined(th.port, 'msgpack');
     expect(Object.keys(welcome).sort()).toEqual(
-      ['type', 'protocol', 'client', 'token', 'entity', 'tick', 'hz', 'game', 'schema', 'capacity', 'epoch', 'reconnected'].sort(),
+      ['type', 'protocol', 'client', 'token', 'entity', 'tick', 'hz', 'game', 'schema', 'capacity', 'epoch', 'reconnected', 'implicitAcks'].sort(),
     );
-    expect(welcome).toMatchObject({ type: 'welcome', protocol: 1, hz: 30, game: 'shooter', capacity: 2000, epoch: 7, reconnected: false });
+    expect(welcome).toMatchObject({ type: 'welcome', protocol: 1, hz: 30, game: 'shooter', capacity: 2000, epoch: 7, reconnected: false, implicitAcks: false });
   });
 
   it('welcome: the schema says which fields each archetype has (shooter: a laser has a position and a slot, no health)', async () => {

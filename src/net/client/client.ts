@@ -11,7 +11,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { ClientSession } from '../../client-core/session.js';
 import { encodeJsonMessage, jsonFrameDecoder } from '../protocol/json-frame.js';
 import type { FrameDecoder } from '../protocol/frame-decoder.js';
-import { ClientMsg, PROTOCOL_VERSION, type ChatMsg, type ErrorMsg, type JoinMsg, type RosterEntry, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
+import { type ChatMsg, type ErrorMsg, type RosterEntry, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
 import { UdpClientSocket } from './udp-socket.js';
 import { WsClientSocket } from './ws-socket.js';
 import { encodeMsgpackFrame, msgpackFrameDecoder, preamble, PREAMBLE_BYTES } from '../protocol/msgpack-frame.js';
@@ -133,11 +133,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
       );
       c.socket.once('connect', () => {
         if (c.mode === 'msgpack' && c.transport !== 'ws') c.socket.write(preamble());
-        const join: JoinMsg = { type: ClientMsg.JOIN, protocol: PROTOCOL_VERSION };
-        if (o.token) join.token = o.token;
-        if (o.name) join.name = o.name;
-        if (o.rate) join.rate = o.rate;
-        c.send(join);
+        c.send(c.session.join(o));
       });
       c.once('welcomed', () => {
         clearTimeout(timer);

@@ -94,6 +94,12 @@ export interface JoinMsg {
   token?: string;
   /** Snapshots per second wanted: 60, 30 or 20 (default: the host's rate). */
   rate?: SendHz;
+  /**
+   * The client keeps its newest decoded state as a delta base: over an in-order transport
+   * (TCP, WebSocket) the host may take each snapshot it writes as received, and the client
+   * sends no acks (docs/protocol.md, "Acknowledgements").
+   */
+  implicitAcks?: boolean;
 }
 
 export interface InputEntry {
@@ -105,7 +111,7 @@ export interface InputEntry {
 
 export interface InputMsg {
   type: typeof ClientMsg.INPUT;
-  /** Newest snapshot tick the client has decoded (-1: none): the delta baseline. */
+  /** Newest snapshot tick the client has decoded (-1: none): the delta baseline. Optional on the wire. */
   ack: number;
   /** Oldest first; the last one is the newest input. (On the wire: arrays [seq, buttons, ax?, ay?].) */
   inputs: InputEntry[];
@@ -200,6 +206,8 @@ export interface WelcomeMsg {
   /** Election epoch of the host: a client never follows a host older than one it has seen. */
   epoch: number;
   reconnected: boolean;
+  /** True: granted (the join asked, and the transport is in order): send no acks, deltas are against the previous snapshot sent. */
+  implicitAcks: boolean;
 }
 
 export interface ErrorMsg {
@@ -287,10 +295,12 @@ export function validateClientMessage(v: unknown): Validated {
         return invalid('join.token must be a uuid v4 string');
       }
       if (m.rate !== undefined && !isSendHz(m.rate)) return invalid('join.rate must be 60, 30 or 20');
+      if (m.implicitAcks !== undefined && typeof m.implicitAcks !== 'boolean') return invalid('join.implicitAcks must be a boolean');
       const msg: JoinMsg = { type: ClientMsg.JOIN, protocol };
       if (m.name !== undefined) msg.name = m.name as string;
       if (m.token !== undefined) msg.token = m.token as string;
       if (m.rate !== undefined) msg.rate = m.rate;
+      if (m.implicitAcks === true) msg.implicitAcks = true;
       return { ok: true, msg };
     }
     case ClientMsg.INPUT: {

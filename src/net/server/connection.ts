@@ -22,6 +22,7 @@ import {
   msgpackFrameDecoder,
   preamble,
 } from '../protocol/msgpack-frame.js';
+import { DatagramStream } from '../udp/index.js';
 import type { DropCounter } from './drops.js';
 import { directReads } from './net-reads.js';
 
@@ -68,6 +69,13 @@ export class Connection {
   client = 0;
   /** Snapshots per second the client asked for in its join (0: the host's default). */
   wantRate = 0;
+  /** The join asked for implicit acks (granted when the transport is in order). */
+  wantImplicitAcks = false;
+  /**
+   * Bytes written arrive in order or the connection dies (TCP, and WebSocket over it); false
+   * over UDP, where a snapshot written may never arrive.
+   */
+  readonly inOrder: boolean;
   /** Refuse this peer (connection cap, shutdown) as soon as its mode is known. */
   refuseWith: ErrorCode | null = null;
   closed = false;
@@ -116,6 +124,7 @@ export class Connection {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '0.0.0.0';
     this.remotePort = socket.remotePort ?? 0;
+    this.inOrder = !((socket as unknown) instanceof DatagramStream);
     this.tokens = limits.rateBurst;
     socket.setNoDelay(true);
     if (!readSocket) return;

@@ -61,6 +61,7 @@ export class Joins {
 
   join(conn: Connection, msg: JoinMsg): void {
     conn.wantRate = msg.rate ?? 0;
+    conn.wantImplicitAcks = msg.implicitAcks === true;
     if (msg.protocol !== PROTOCOL_VERSION) {
       return conn.fail(protocolError(ErrorCode.BAD_VERSION, `protocol ${msg.protocol} not supported (${PROTOCOL_VERSION})`));
     }
@@ -101,7 +102,9 @@ export class Joins {
     const o = this.host.o;
     const cap = conn.wantRate > 0 && conn.wantRate < o.sendHz ? (conn.wantRate as SendHz) : o.sendHz;
     const rate = new SendRate(cap, s.client, performance.now(), o.limits.maxBacklog / 4);
-    const state: ClientState = { conn, session: s, ack: -1, needFull: true, lastInputSeq: -1, self: s.entity, rate };
+    // JSON snapshots are always full: nothing to ack either way
+    const implicitAcks = conn.wantImplicitAcks && conn.inOrder && conn.mode === 'msgpack';
+    const state: ClientState = { conn, session: s, ack: -1, implicitAcks, needFull: true, lastInputSeq: -1, self: s.entity, rate };
     this.host.clients.set(conn, state);
     conn.send({
       type: HostMsg.WELCOME,
@@ -116,6 +119,7 @@ export class Joins {
       capacity: this.host.sim.capacity,
       epoch: o.epoch,
       reconnected,
+      implicitAcks,
     } satisfies WelcomeMsg);
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
     // where to go if this host dies (LAN sessions): a browser cannot hear the beacons

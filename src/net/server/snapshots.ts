@@ -24,8 +24,16 @@ import type { SimLink } from './sim-link.js';
 /** What is kept per welcomed client connection for its snapshots. */
 export interface SnapshotPeer {
   conn: Connection;
-  /** Newest tick the client says it has decoded; -1 = none (send a full snapshot). */
+  /**
+   * The base of its next delta: the newest tick it acked, or with implicit acks the last
+   * tick written to it; -1 = none (send a full snapshot).
+   */
   ack: number;
+  /**
+   * Every snapshot written counts as received (the client asked, and its transport delivers
+   * in order or not at all): no acks to read, and each delta is against the previous one.
+   */
+  implicitAcks: boolean;
   /** Force a full snapshot next (after welcome, reconnect, or an ack of -1). */
   needFull: boolean;
   /** Its snapshot rate. */
@@ -98,7 +106,7 @@ export class Snapshots {
       this.drops.count(DropReason.SNAPSHOT_ENCODE_FAILED, { tick, err: (err as Error).stack });
     }
     const t1 = performance.now();
-    this.flush();
+    this.flush(tick);
     const t2 = performance.now();
     // this thread's 'encode' and 'write' stages (src/engine/thread-cpu.ts)
     clock.add('encode', t1 - t0, t1);
@@ -208,7 +216,7 @@ export class Snapshots {
   }
 
   /** Write the tick's frames; returns the bytes written. */
-  private flush(): number {
+  private flush(tick: number): number {
     const peers = this.outPeers;
     const frames = this.outFrames;
     let bytes = 0;
@@ -218,6 +226,7 @@ export class Snapshots {
       if (p.conn.closed) continue;
       p.conn.write(frames[i]!);
       p.needFull = false;
+      if (p.implicitAcks) p.ack = tick;
       bytes += frames[i]!.byteLength;
       n++;
     }
