@@ -15,7 +15,7 @@
 //
 // --decode all: every client decodes every snapshot, as a game client does. --decode sampled
 // (the default): only the sampled clients do; the others acknowledge ticks without decoding
-// them (./ack-only.ts: they read only the tick). The host cannot tell the difference (same acks, so the same delta bases, the
+// them (./ack-only.ts: they read only the tick, and ack where a decoding client would). The host cannot tell the difference (same acks, so the same delta bases, the
 // same bytes), but a client process then costs a fraction of the CPU: on a 2-core machine,
 // decoding for hundreds of clients saturates the client processes long before the host, and
 // the figures would describe the clients. Delivery is timed on the decoding clients.

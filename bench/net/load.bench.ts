@@ -122,11 +122,11 @@ export const info: SuiteInfo = {
   description: [
     'One host process and ceil(N / 250) client processes on 127.0.0.1. The host runs the shooter with E drones ' +
       '(non-player entities bouncing around a 1000 x 1000 world) and N players; each client is a real lanparty client ' +
-      '(own TCP connection, msgpack, acknowledges snapshots) sending a movement input at 20 Hz, a random walk over ' +
+      '(own TCP connection, msgpack, implicit acks as the reference client asks: it sends no acks, the host takes every snapshot it writes as received) sending a movement input at 20 Hz, a random walk over ' +
       'the arrow keys, never firing (no lasers, the match stays in the lobby), so the host\'s work is the simulation and ' +
-      'sending state. About 10 sampled clients decode every snapshot; the others acknowledge the ticks they receive as ' +
-      'a decoding client would (the first snapshot of each 3-tick window, repeated on inputs), without decoding them (`LOAD_CLIENT_DECODE=all` ' +
-      'makes every client decode): the host sees the same acks and sends the same ' +
+      'sending state. About 10 sampled clients decode every snapshot; the others count the ticks they receive ' +
+      'without decoding them, and acknowledge them where a decoding client would (over UDP: the first snapshot of each 3-tick window, repeated on inputs) (`LOAD_CLIENT_DECODE=all` ' +
+      'makes every client decode): the host sees the same messages and sends the same ' +
       'bytes, but decoding for hundreds of clients would saturate the client processes on a small machine long before ' +
       'the host. `interest` on: each client gets the entities near its player (HostServer `interest`) within a byte ' +
       'budget of 30 KB/s (LOAD_BUDGET, bytes per second; 0: none), nearer and busier cells first; off: everyone ' +
