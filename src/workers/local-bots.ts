@@ -27,6 +27,8 @@ export class LocalBots {
       this.clients.push(client);
       host.queue.push(Cmd.JOIN, client, 0);
     }
+    // an idle sim looks at its queues once a second: a join must not wait for that
+    if (count > 0) host.wake();
   }
 
   /** Take over the bots already in a migrated world (their entities came with the state). */

@@ -28,12 +28,20 @@ export interface SimWorkerData {
   recordPath?: string | undefined;
   /**
    * Sleep while nobody is in the world (no joined client, no command queued): time stands
-   * still, no tick runs, and the worker only looks at its queues every IDLE_POLL_MS.
+   * still, no tick runs, and the worker only looks at its queues every IDLE_BEAT_MS.
    */
   idleSleep: boolean;
   /** Accept FaultMessage (tests only). */
   faultInjection: boolean;
 }
+
+/**
+ * While idle (nobody in the world), the worker wakes by itself this often: the watchdog's
+ * heartbeat, and a look at its queues. A join or a message wakes it at once (Ctl.WAKE). Each
+ * wake costs a sleeping thread more than its work (its caches and the VM's timers are cold),
+ * so an idle host wakes as little as the watchdog lets it: see SimHost.watch.
+ */
+export const IDLE_BEAT_MS = 1000;
 
 /** Words of the control block (Int32Array over controlBuffer). */
 export const Ctl = {
@@ -43,6 +51,8 @@ export const Ctl = {
   TICK: 1,
   /** Bumped (and notified) by a producer whose command should end the sim's idle sleep now: a join. */
   WAKE: 2,
+  /** 1 while the worker sleeps with nobody in the world (idleSleep): it beats only once a second then. */
+  ASLEEP: 3,
   WORDS: 4,
 } as const;
 

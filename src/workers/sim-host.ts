@@ -24,7 +24,7 @@ import { logger } from '../engine/log.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { readMirror, threadMirrorBuffer, type ThreadStats } from '../engine/thread-cpu.js';
 import { DEFAULT_CAPACITY } from '../engine/world.js';
-import { Ctl, type FromSimWorker, type SimStandbyData, type SimStats, type SimWorkerData, type ToSimWorker } from './messages.js';
+import { Ctl, IDLE_BEAT_MS, type FromSimWorker, type SimStandbyData, type SimStats, type SimWorkerData, type ToSimWorker } from './messages.js';
 import { watchTicks } from './tick-watch.js';
 import { workerFile } from './worker-file.js';
 
@@ -56,6 +56,9 @@ export interface SimHostOptions {
 export type RestartReason = 'threw' | 'exited' | 'stalled';
 
 const log = logger('sim-host');
+
+/** Beats an asleep worker may miss before the watchdog calls it stalled (see watchSoon). */
+const IDLE_STALL_BEATS = 3;
 
 export class SimHost extends EventEmitter {
   readonly game: GameDef;
@@ -124,10 +127,7 @@ export class SimHost extends EventEmitter {
   static async start(options: SimHostOptions = {}): Promise<SimHost> {
     const host = new SimHost(options);
     await host.spawn(false, options.standby?.take());
-    // a quarter of the tolerance: a stall is noticed within 1.25 x watchdogMs, and an idle host
-    // (whose sim beats every 200 ms) wakes for it 8 times a second at the default 500 ms
-    host.watchdogTimer = setInterval(() => host.watch(), host.watchdogMs / 4);
-    host.watchdogTimer.unref();
+    host.watchSoon();
     return host;
   }
 
@@ -136,6 +136,8 @@ export class SimHost extends EventEmitter {
   }
 
   private spawn(restore: boolean, standby?: Worker | null): Promise<void> {
+    // a worker that died asleep left the flag set: the new one starts awake
+    Atomics.store(this.control, Ctl.ASLEEP, 0);
     const data: SimWorkerData = { ...this.workerData, restore };
     const worker = standby ?? new Worker(workerFile(import.meta.url, 'sim-worker'), { workerData: data });
     // a standby worker has its modules loaded and waits for this (the listeners below are set
@@ -172,17 +174,38 @@ export class SimHost extends EventEmitter {
     });
   }
 
+  /**
+   * The next look at the heartbeat. While the worker ticks: every quarter of watchdogMs, so a
+   * stall is noticed within 1.25 x watchdogMs. While it sleeps with nobody in the world
+   * (Ctl.ASLEEP), it beats once every IDLE_BEAT_MS: one look per beat, and silence is a stall
+   * only after IDLE_STALL_BEATS of them. An idle host then wakes twice a second for its sim
+   * (the beat and this look) instead of 13 times (5 beats, 8 looks): each wake of a sleeping
+   * thread costs it more than its work. A sleeping world that a join wakes is looked at the
+   * quick way from the next look on, at most IDLE_BEAT_MS later.
+   */
+  private watchSoon(): void {
+    if (this.stopping) return;
+    const asleep = Atomics.load(this.control, Ctl.ASLEEP) === 1;
+    this.watchdogTimer = setTimeout(() => this.watch(), asleep ? IDLE_BEAT_MS : this.watchdogMs / 4);
+    this.watchdogTimer.unref();
+  }
+
   private watch(): void {
-    if (!this.armed || this.stopping) return;
-    const beat = Atomics.load(this.control, Ctl.BEAT);
-    const now = performance.now();
-    if (beat !== this.lastBeat) {
-      this.lastBeat = beat;
-      this.lastBeatAt = now;
-    } else if (now - this.lastBeatAt > this.watchdogMs) {
-      log.error({ silentMs: Math.round(now - this.lastBeatAt), tick: this.tick }, 'sim worker stalled');
-      void this.restart('stalled');
+    if (this.stopping) return;
+    if (this.armed) {
+      const beat = Atomics.load(this.control, Ctl.BEAT);
+      const now = performance.now();
+      const asleep = Atomics.load(this.control, Ctl.ASLEEP) === 1;
+      const tolerance = asleep ? Math.max(this.watchdogMs, IDLE_STALL_BEATS * IDLE_BEAT_MS) : this.watchdogMs;
+      if (beat !== this.lastBeat) {
+        this.lastBeat = beat;
+        this.lastBeatAt = now;
+      } else if (now - this.lastBeatAt > tolerance) {
+        log.error({ silentMs: Math.round(now - this.lastBeatAt), tick: this.tick, asleep }, 'sim worker stalled');
+        void this.restart('stalled');
+      }
     }
+    this.watchSoon();
   }
 
   private async restart(reason: RestartReason): Promise<void> {
@@ -233,11 +256,11 @@ export class SimHost extends EventEmitter {
   injectFault(kind: 'throw' | 'block', ms?: number): void {
     const m: ToSimWorker = ms === undefined ? { type: 'fault', kind } : { type: 'fault', kind, ms };
     this.worker.postMessage(m);
-    this.wakeWorker();
+    this.wake();
   }
 
-  /** End the worker's sleep (Atomics.wait, sim-worker.ts), so it reads a message just posted now. */
-  private wakeWorker(): void {
+  /** End the worker's sleep (Atomics.wait, sim-worker.ts) now: a join pushed on `queue`, or a message just posted. */
+  wake(): void {
     Atomics.add(this.control, Ctl.WAKE, 1);
     Atomics.notify(this.control, Ctl.WAKE);
   }
@@ -255,7 +278,7 @@ export class SimHost extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    if (this.watchdogTimer) clearTimeout(this.watchdogTimer);
     const worker = this.worker;
     if (!worker) return;
     await new Promise<void>((resolve) => {
@@ -265,7 +288,7 @@ export class SimHost extends EventEmitter {
         resolve();
       });
       worker.postMessage({ type: 'stop' } satisfies ToSimWorker);
-      this.wakeWorker();
+      this.wake();
     });
   }
 }

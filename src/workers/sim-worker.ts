@@ -21,15 +21,10 @@ import { Simulation } from '../engine/simulation.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { TickLoop } from '../engine/tick-loop.js';
 import { threadClock } from '../engine/thread-cpu.js';
-import { Ctl, type FromSimWorker, type SimStandbyData, type SimWorkerData, type ToSimWorker } from './messages.js';
+import { Ctl, IDLE_BEAT_MS, type FromSimWorker, type SimStandbyData, type SimWorkerData, type ToSimWorker } from './messages.js';
 import { percentile } from './percentile.js';
 
 
-/**
- * While idle: how often the worker wakes by itself (the watchdog's heartbeat, and the main
- * thread's queue looked at: local bots' commands do not wake it). A join wakes it at once (Ctl.WAKE).
- */
-const IDLE_POLL_MS = 200;
 /** Stats of an idle sim do not change: posted again only this rarely (each post allocates on two threads). */
 const IDLE_STATS_MS = 10_000;
 
@@ -139,17 +134,19 @@ function run(data: SimWorkerData): void {
     for (let wake = first; wake === first; wake = Atomics.load(control, Ctl.WAKE)) {
       if (data.idleSleep && nobodyHere()) {
         asleep = true;
+        Atomics.store(control, Ctl.ASLEEP, 1);
         Atomics.add(control, Ctl.BEAT, 1);
         const now = performance.now();
         if (now - lastStatsAt >= IDLE_STATS_MS) {
           lastStatsAt = now;
           post({ type: 'stats', stats: stats() });
         }
-        Atomics.wait(control, Ctl.WAKE, wake, IDLE_POLL_MS);
+        Atomics.wait(control, Ctl.WAKE, wake, IDLE_BEAT_MS);
         break; // asleep, the loop's turn costs nothing that matters
       }
       if (asleep) {
         asleep = false;
+        Atomics.store(control, Ctl.ASLEEP, 0);
         loop.resume();
       }
       runDueTicks();

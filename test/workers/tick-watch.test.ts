@@ -146,9 +146,14 @@ describe('tick-watch, batched', () => {
       const r = await t.report();
       expect(r.batching).toBe(true);
       expect(r.udpSeen.length).toBe(6 * N);
-      const inTime = r.udpSeen.filter(([b, at]) => (at & 255) === b).length;
-      // three looks a tick, one poll each, read ~99 of each burst in time: 594 of 900
-      expect(inTime).toBeGreaterThanOrEqual(6 * N - 20);
+      // per burst, the datagrams read while its tick was still the newest
+      const inTime = new Map<number, number>();
+      for (const [b, at] of r.udpSeen) if ((at & 255) === b) inTime.set(b, (inTime.get(b) ?? 0) + 1);
+      const whole = [...inTime.values()].filter((n) => n === N).length;
+      // a look of one poll reads 32: without `more` no burst is read whole in time (measured:
+      // 0 of 6, and 704-736 of the 900 read at all by now); with it, 5 or 6 of 6. A late wake
+      // of the watcher on a busy machine can cost a burst its tail, hence "half of them".
+      expect(whole).toBeGreaterThanOrEqual(3);
     }));
 
   it('tick-watch: when ticks stop the watcher waits the usual way, and batches again when they resume', () =>
