@@ -5,6 +5,7 @@
 //                                                 the main thread's and the network thread's)
 //   {"type":"stats", t, cpuUs, watcherCpuMs, rss, heapUsed, sim, net, ...}   every second, cumulative
 //                                                 counters; net.threads: CPU by thread and stage
+//                                                 (--quiet: only as the answer to "stats" on stdin)
 //   {"type":"ticks", pub: [[tick, publishMs], ...]}                   the ticks published that second
 //                                                                     (stamped by a watcher thread: publish-watcher.ts)
 //   {"type":"heap", heapUsed, rss}                 answer to "heap" on stdin (after a full GC)
@@ -75,6 +76,10 @@ const { values: a } = parseArgs({
     interest: { type: 'string', default: 'on' },
     budget: { type: 'string' },
     capacity: { type: 'string' },
+    // the idle row: no line a second (each costs the main thread a wake, /proc reads and a
+    // write, the bench's work, not the host's), only when asked, at the window's two edges;
+    // and no publish watcher (see below)
+    quiet: { type: 'boolean', default: false },
   },
 });
 const num = (name: string, v: string | undefined): number => {
@@ -127,10 +132,14 @@ sim = host;
 
 let pub: Array<[number, number]> = [];
 let watcherCpuMs = 0;
-stopStamps = stampPublishes(host, (b) => {
-  pub.push(...b.ticks);
-  watcherCpuMs = b.cpuMs;
-});
+// quiet (the idle row): no publish watcher either, whose thread wakes 10 times a second and
+// posts to this one every second; the row needs no publish times
+if (!a.quiet) {
+  stopStamps = stampPublishes(host, (b) => {
+    pub.push(...b.ticks);
+    watcherCpuMs = b.cpuMs;
+  });
+}
 
 // budgetBytesPerSec: a HostServer option being added; a variable (not a literal) so this
 // compiles whether or not HostServerOptions has it yet
@@ -152,7 +161,7 @@ net = server;
 const hostHeap = async () => fullGc().heapUsed + (await server.netHeapUsed());
 out({ type: 'ready', port: server.port, heapBaseline: await hostHeap(), capacity, t: now(), cpuSource: threadCpuSource() } satisfies HostReady);
 
-timer = setInterval(() => {
+const printStats = () => {
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
   out({
@@ -168,9 +177,11 @@ timer = setInterval(() => {
   } satisfies HostStatsLine);
   out({ type: 'ticks', pub } satisfies HostTicksLine);
   pub = [];
-}, 1000);
+};
+if (!a.quiet) timer = setInterval(printStats, 1000);
 
 rl.on('line', (line) => {
+  if (line.trim() === 'stats') return printStats();
   if (line.trim() !== 'heap') return;
   void hostHeap().then((heapUsed) => out({ type: 'heap', heapUsed, rss: process.memoryUsage().rss } satisfies HostHeapLine));
 });

@@ -119,6 +119,7 @@ export async function runLanparty(o: LanpartyRunOptions): Promise<LoadRow | Idle
     const hostArgs = ['--port', String(o.port ?? 0), '--clients', String(o.clients), '--entities', String(o.entities), '--send-hz', String(o.sendHz), '--interest', o.interest ? 'on' : 'off'];
     if (o.budgetBytesPerSec !== undefined) hostArgs.push('--budget', String(o.budgetBytesPerSec));
     if (o.capacity !== undefined) hostArgs.push('--capacity', String(o.capacity));
+    if (o.clients === 0) hostArgs.push('--quiet');
     // LOAD_HOST_NODE_FLAGS: extra node flags for the host, e.g. "--cpu-prof --cpu-prof-dir=/tmp"
     const flags = process.env.LOAD_HOST_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
     const host = spawnChild('host', ['--expose-gc', ...flags, script('lanparty-host'), ...hostArgs], env, o.pin?.host);
@@ -220,10 +221,16 @@ function hostWindow(host: Child, from: number, to: number, log: (s: string) => v
 async function idle(o: LanpartyRunOptions, ready: HostReady, host: Child, log: (s: string) => void): Promise<IdleRow> {
   log(`  idle host (no clients), capacity ${ready.capacity}; warm-up ${o.warmupS} s, measuring ${o.measureS} s`);
   await sleep(o.warmupS * 1000);
-  const from = performance.now();
+  // a quiet host (--quiet) prints its figures when asked: at the window's two edges only
+  const ask = async () => {
+    const before = host.lines.length;
+    host.send('stats');
+    await host.waitFor((m) => m.type === 'stats', 10_000, 'the host\'s stats line', before);
+    return host.lines.filter((l) => l.msg.type === 'stats').at(-1)!.at;
+  };
+  const from = await ask();
   await sleep(o.measureS * 1000);
-  const to = performance.now();
-  await sleep(1100);
+  const to = await ask();
   const h = hostWindow(host, from, to, log);
   const row: IdleRow = { system: 'lanparty', clients: 0, entities: o.entities, send_hz: o.sendHz, interest: '-', transport: '-', ...h, pinned: pinLabel(o.pin ?? null), thread_cpu: ready.cpuSource };
   log(`  host ${h.host_cpu_pct}% CPU, tick p50/p99 ${h.tick_p50_ms}/${h.tick_p99_ms} ms, rss ${h.host_rss_mb} MB`);

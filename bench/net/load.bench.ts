@@ -136,7 +136,9 @@ export const info: SuiteInfo = {
       'after start: start-up costs, not a host\'s steady cost, for either system. ' +
       '`pinned`: where `taskset` works, the host process runs on CPU 0 and every client process on CPU 1, for lanparty and ' +
       'Colyseus alike (LOAD_PIN=0: not pinned), so that on a small machine the host has a core of its own and a CPU ratio ' +
-      'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all.',
+      'compares hosts. The idle row (N = 0) is the host as `lanparty host` starts it (capacity 100,000, no drones) with no client at all, ' +
+      'and without the bench\'s own sampling: it prints its figures only when asked, at the two edges of the window, and runs no publish ' +
+      'watcher (sampled every second as in the other rows, its main thread used 10-20 ms/s more in our runs: the bench\'s work, not the host\'s).',
     '`host CPU %`: CPU time of the host process (every thread: main, sim worker, network thread; process.cpuUsage) minus the ' +
       'bench\'s own publish-watcher thread (its CPU measured by itself), 100 = one core. ' +
       '`clients CPU %`: the client processes together; `clients ELU`: event-loop utilization of the busiest client process (near 1: the ' +
