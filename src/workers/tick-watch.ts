@@ -75,12 +75,11 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
   /** One event-loop turn (its poll reads the sockets); batched, more of them while `more` says so. */
   const turn = async () => {
     if (!batching) return poll();
-    beforePoll();
-    await poll();
-    for (let i = 1; i < POLLS_PER_LOOK && more(); i++) {
+    let polls = 0;
+    do {
       beforePoll();
       await poll();
-    }
+    } while (++polls < POLLS_PER_LOOK && more());
   };
   const loop = async () => {
     let last = Atomics.load(control, Ctl.TICK);
