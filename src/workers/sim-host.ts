@@ -193,9 +193,10 @@ export class SimHost extends EventEmitter {
   private watch(): void {
     if (this.stopping) return;
     if (this.armed) {
+      // the flag first: a worker that cleared it had beaten already (sim-worker.ts)
+      const asleep = Atomics.load(this.control, Ctl.ASLEEP) === 1;
       const beat = Atomics.load(this.control, Ctl.BEAT);
       const now = performance.now();
-      const asleep = Atomics.load(this.control, Ctl.ASLEEP) === 1;
       const tolerance = asleep ? Math.max(this.watchdogMs, IDLE_STALL_BEATS * IDLE_BEAT_MS) : this.watchdogMs;
       if (beat !== this.lastBeat) {
         this.lastBeat = beat;

@@ -146,6 +146,9 @@ function run(data: SimWorkerData): void {
       }
       if (asleep) {
         asleep = false;
+        // a beat before the flag: a watchdog that sees the worker awake also sees a fresh beat,
+        // not the one from before the sleep (the first tick is a step away)
+        Atomics.add(control, Ctl.BEAT, 1);
         Atomics.store(control, Ctl.ASLEEP, 0);
         loop.resume();
       }

@@ -84,4 +84,22 @@ describe('idle sleep', () => {
     expect(performance.now() - t0).toBeGreaterThan(IDLE_BEAT_MS);
     expect(host.restarts).toBe(1);
   });
+
+  it('waking from the idle sleep is not a stall, though the first tick is a step away', async () => {
+    // 1 Hz and a 1.5 s watchdog: a worker that wakes for a command (at its beat, a second after
+    // the last one) runs its first tick a 1 s step later. Unless it beats as it wakes, every
+    // look of the watchdog in that step finds the heartbeat 1-2 s old and the worker awake.
+    host = await SimHost.start({ capacity: 2000, idleSleep: true, hz: 1, watchdogMs: 1500 });
+    const control = new Int32Array(host.controlBuffer);
+    for (let cycle = 0; cycle < 2; cycle++) {
+      await sleep(IDLE_BEAT_MS + 500);
+      expect(Atomics.load(control, Ctl.ASLEEP)).toBe(1);
+      const at = host.tick;
+      host.queue.push(Cmd.JOIN, 100 + cycle, 0); // no wake: seen at the next beat
+      await host.waitForTick(at + 1, 4000);
+      host.queue.push(Cmd.LEAVE, 100 + cycle, 0);
+      await host.waitForTick(at + 2, 4000);
+    }
+    expect(host.restarts).toBe(0);
+  });
 });
