@@ -402,8 +402,10 @@ export class TerminalClient {
     this.client = null;
     if (c) {
       c.removeAllListeners();
-      if (!error) c.leave();
-      c.close();
+      // a leave, then the close once the host has read it (a close at once, with snapshots
+      // unread, resets the connection and may lose the leave: the player would stay for its grace)
+      if (!error) void c.leaveAndClose();
+      else c.close();
     }
     try {
       this.guard.restore();

@@ -50,6 +50,28 @@ async function holdUntil(c: LanpartyClient, buttons: number, pred: () => boolean
 }
 
 describe('sessions and reconnect tokens', () => {
+  it('leaveAndClose from a client that keeps sending (as a bot sends inputs and pings): the host reads the leave, the place is free at once', async () => {
+    // A write after the socket's end() is an error that destroys the socket; with snapshots
+    // unread that is a reset, and the host's kernel drops the leave it had not read yet: the
+    // player then stayed in the world for its whole grace (lanparty bots, seen on Node 24).
+    const th = await startHost({ graceMs: 60_000 });
+    const cs = await Promise.all(Array.from({ length: 8 }, () => joinClient(th)));
+    await waitUntil(() => cs.every((c) => c.snapshots >= 3), 3000, 'snapshots');
+    const ids = cs.map((c) => c.welcome.client);
+    const leaving = cs.map((c) => c.leaveAndClose());
+    for (let i = 0; i < 5; i++) {
+      for (const c of cs) {
+        c.input(Button.RIGHT);
+        void c.ping().catch(() => {});
+      }
+      await sleep(1);
+    }
+    await Promise.all(leaving);
+    expect(cs.map((c) => c.socketError)).toEqual(cs.map(() => null));
+    // well inside the grace: only a leave the host read frees the entity now
+    await waitUntil(() => ids.every((id) => entityOf(th, id) === null), 3000, 'every leaver gone from the world');
+  });
+
   it('a reconnect with the token within the grace period gets the same client id, entity, position and score', async () => {
     const th = await startHost({ graceMs: 5000 });
     const a = await joinClient(th);

@@ -79,7 +79,10 @@ class FakeClient extends EventEmitter {
   ping(): Promise<number> {
     return Promise.resolve(3);
   }
-  leave(): void {}
+  leaveAndClose(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
   close(): void {
     this.closed = true;
   }

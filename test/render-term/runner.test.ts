@@ -32,8 +32,10 @@ class FakeClient extends EventEmitter {
   ping(): Promise<number> {
     return Promise.resolve(3);
   }
-  leave(): void {
+  leaveAndClose(): Promise<void> {
     this.left = true;
+    this.closed = true;
+    return Promise.resolve();
   }
   close(): void {
     this.closed = true;

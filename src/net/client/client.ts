@@ -60,6 +60,12 @@ export interface ClientEvents {
 export class LanpartyClient extends EventEmitter<ClientEvents> {
   bytesIn = 0;
   closed = false;
+  /**
+   * Set by leaveAndClose once the leave is written: nothing more goes out. A write after the
+   * socket's end() is an error that destroys the socket, and with snapshots still unread that
+   * resets the connection; the host's kernel then drops the leave the host had not read yet.
+   */
+  private ending = false;
   /** The code of the socket error that ended the connection (ECONNRESET: the host lost it), if one did. */
   socketError: string | null = null;
   readonly session: ClientSession;
@@ -193,7 +199,7 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   }
 
   send(message: unknown): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
     if (this.transport === 'ws') this.socket.write(packr.pack(message));
     else this.socket.write(this.mode === 'msgpack' ? encodeMsgpackFrame(packr.pack(message)) : encodeJsonMessage(message));
   }
@@ -222,6 +228,8 @@ export class LanpartyClient extends EventEmitter<ClientEvents> {
   async leaveAndClose(timeoutMs = 4000): Promise<void> {
     if (this.closed) return;
     this.leave();
+    // the bot loop's inputs and pings may go on until the close: they are not sent
+    this.ending = true;
     this.socket.end();
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, timeoutMs);
