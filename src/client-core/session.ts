@@ -102,11 +102,17 @@ export class ClientSession {
     return this.welcome?.implicitAcks === true;
   }
 
-  /** Send the newest input, repeating the last 3 (the host drops the copies it already has). */
+  /**
+   * Send the newest input. Where a message can be lost (UDP, or a host that did not grant
+   * implicit acks) the last 3 go with it, and the host drops the copies it already has; over
+   * TCP or a WebSocket (implicit acks are granted only there) nothing is lost, so the newest
+   * goes alone: a quarter of the entries for the host to decode and check.
+   */
   input(buttons: number, ax = 0, ay = 0): void {
-    this.recent.push([++this.seq, buttons, ax, ay]);
+    const entry: [number, number, number, number] = [++this.seq, buttons, ax, ay];
+    this.recent.push(entry);
     if (this.recent.length > 4) this.recent.shift();
-    if (this.implicitAcks) this.send({ type: 'input', inputs: this.recent });
+    if (this.implicitAcks) this.send({ type: 'input', inputs: [entry] });
     else this.send({ type: 'input', ack: this.acked.at(-1) ?? -1, inputs: this.recent });
   }
 

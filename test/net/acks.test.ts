@@ -106,5 +106,12 @@ describe('acks', () => {
     expect(tcp.sent.filter((m) => m.type === 'ack')).toEqual([]);
     expect(tcp.sent.find((m) => m.type === 'input')).not.toHaveProperty('ack');
     expect(udp.sent.filter((m) => m.type === 'ack').length).toBeGreaterThan(3);
+
+    // inputs: over TCP the newest alone (nothing is lost), over UDP the last 4 (any may be)
+    for (let i = 0; i < 5; i++) for (const { c } of [tcp, udp]) c.input(2);
+    const entries = (sent: Array<Record<string, unknown>>) => sent.filter((m) => m.type === 'input').map((m) => (m.inputs as number[][]).map((e) => e[0]));
+    expect(entries(tcp.sent)).toEqual([[1], [2], [3], [4], [5], [6]]);
+    expect(entries(udp.sent).at(-1)).toEqual([3, 4, 5, 6]);
+    // (that the host applies single entries: test/net/sessions.test.ts moves a ship with them)
   });
 });
