@@ -11,9 +11,9 @@
 // the first fragment (the host puts `type` and `tick` first). Everything else (handshake,
 // reliable messages, keepalives, malformed datagrams) takes the library's own path.
 //
-// At 200 clients x 1,000 entities x 60 Hz (five fragments a snapshot, 60,000 datagrams a
-// second), the library's path cost the client process more than a core: it fell behind,
-// and the host's figures described clients that could not keep up.
+// At 200 clients x 1,000 entities x 60 Hz (five fragments a snapshot before difference
+// columns, 60,000 datagrams a second), the library's path cost the client process more than
+// a core: it fell behind, and the host's figures described clients that could not keep up.
 
 import type { LanpartyClient } from '../../src/net/client/client.js';
 import { UdpClientSocket } from '../../src/net/client/udp-socket.js';

@@ -170,8 +170,9 @@ export const info: SuiteInfo = {
       'acks and snapshot acks as a decoding client, a snapshot counted once all its fragments arrived). The `udp/tcp` row gives the UDP host\'s CPU ' +
       'over the TCP host\'s (`CPU ratio`, target <= 1) and bytes over bytes, with `tcp recv %` and `udp recv %` (each side\'s clients\' snapshots ' +
       'as a percentage of the send rate; `same work` yes when both are at least 97 %). The same point with interest on (and the 30 KB/s budget) ' +
-      'runs over UDP too, for comparison only (no target): there a snapshot fits one datagram, where a whole-world one is five, each its own ' +
-      '`send` (Node has no sendmmsg; about 2.4 µs of CPU each on loopback, most of it in the kernel).',
+      'runs over UDP too, for comparison only (no target): there a snapshot fits one datagram, where a whole-world one is two (difference ' +
+      'columns, docs/snapshot-encoding.md: about 2.2 KB for 1,000 moving drones; five without them), each its own `send` (Node has no ' +
+      'sendmmsg; a few µs of CPU each on loopback, most of it in the kernel).',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
@@ -475,8 +476,8 @@ export async function run(): Promise<SuiteResult> {
           measureS,
           decode,
           sampled,
-          // a UDP client process takes a datagram event per 1,200 bytes (five per snapshot
-          // here, 60,000 a second for 200 clients): twice the TCP clients' CPU; in two
+          // a UDP client process takes a datagram event per 1,200 bytes (two per snapshot
+          // here, 24,000 a second for 200 clients): more than the TCP clients' CPU; in two
           // processes a GC pause or a preemption of one holds back half the clients, not all
           clientsPerProcess: p.transport === 'udp' ? Math.min(perProcess, UDP_CLIENTS_PER_PROCESS) : perProcess,
           pin,

@@ -87,10 +87,11 @@ export class ClientSession {
   /**
    * The first message of a connection. It asks for implicit acks: this session always keeps
    * its newest decoded state, which is all a host that takes every snapshot written as
-   * received deltas against (granted over TCP and WebSocket, not over UDP).
+   * received deltas against (granted over TCP and WebSocket, not over UDP). It takes
+   * difference columns: the decoder (src/net/protocol/snapshot) reads them.
    */
   join(o: { token?: string | undefined; name?: string | undefined; rate?: SendHz | undefined }): JoinMsg {
-    const join: JoinMsg = { type: 'join', protocol: PROTOCOL_VERSION, implicitAcks: true };
+    const join: JoinMsg = { type: 'join', protocol: PROTOCOL_VERSION, implicitAcks: true, diffs: true };
     if (o.token) join.token = o.token;
     if (o.name) join.name = o.name;
     if (o.rate) join.rate = o.rate;

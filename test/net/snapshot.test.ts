@@ -362,7 +362,17 @@ describe('snapshot encoding', () => {
       { weight: 1, arbitrary: fc.record({ k: fc.constant('jitter' as const), row: fc.integer({ min: 1, max: CAP }), d: fc.double({ min: -0.01, max: 0.01, noNaN: true }) }) },
       { weight: 1, arbitrary: fc.record({ k: fc.constant('global' as const), which: fc.constantFrom('phase', 'level', 'hidden'), v: fc.integer({ min: 0, max: 5 }) }) },
       { weight: 2, arbitrary: fc.record({ k: fc.constant('vis' as const), row: fc.integer({ min: 1, max: CAP }) }) },
+      // every live row's field moves by about d steps: what difference columns are for
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          k: fc.constant('drift' as const),
+          key: fc.constantFrom('P.x', 'P.z', 'S.hp', 'S.big', 'S.word', 'Entity.owner'),
+          d: fc.integer({ min: -140, max: 140 }),
+        }),
+      },
     );
+    let diffColumns = 0;
     const script = fc.record({
       useVis: fc.boolean(),
       ticks: fc.array(fc.array(op, { maxLength: 8 }), { minLength: 1, maxLength: 40 }),
@@ -383,7 +393,13 @@ describe('snapshot encoding', () => {
               const x = h.block.fields[FI['P.x']!]!;
               x[o.row] = x[o.row]! + o.d;
             } else if (o.k === 'global') h.block.globals[G[o.which]] = o.v;
-            else vis[o.row] = vis[o.row] ? 0 : 1;
+            else if (o.k === 'drift') {
+              const q = schema.fields[FI[o.key]!]!.quant;
+              const col = h.block.fields[FI[o.key]!]!;
+              for (let e = 1; e <= h.maxEid; e++) {
+                if ((h.block.fields[0] as Uint8Array)[e] !== 0) col[e] = col[e]! + (o.d + (e % 3) - 1) * (q ? q.step : 1);
+              }
+            } else vis[o.row] = vis[o.row] ? 0 : 1;
           }
           const src = { block: copyOf(schema, CAP, h.block), maxEid: h.maxEid };
           const v = useVis ? vis.slice() : undefined;
@@ -396,12 +412,20 @@ describe('snapshot encoding', () => {
             if (!r.ok) throw new Error(`delta ${t - k} -> ${t}: ${r.reason}`);
             expect(r.full).toBe(d.base === -1);
             expectSameState(r.state, state, `delta ${t - k} -> ${t}`);
+            // the same with difference columns (a client whose join asked for them)
+            const dd = encodeDelta(ctx, src, t, b.src, t - k, v, b.vis, true);
+            diffColumns += (dd.vals ?? []).filter((c) => Array.isArray(c) && c.length === 1).length;
+            const rd = decodeSnapshot(ctx, wire(ctx, dd), b.state);
+            if (!rd.ok) throw new Error(`diff delta ${t - k} -> ${t}: ${rd.reason}`);
+            expectSameState(rd.state, state, `diff delta ${t - k} -> ${t}`);
+            if (d.base >= 0) expect(ctx.pack(dd).length).toBeLessThanOrEqual(ctx.pack(d).length);
           }
           history.push({ src, vis: v, state });
         });
       }),
       { numRuns: 150 },
     );
+    expect(diffColumns).toBeGreaterThan(100); // the property met difference columns, not only their absence
   });
 
   it('snapshot: deltas over a long scripted shooter game equal the full state at every tick, with bases 1..31 ticks old', () => {
@@ -519,7 +543,7 @@ describe('snapshot encoding', () => {
     const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, 1)), null);
     h.set('S.hp', 4, 50);
     h.set('S.hp', 9, 60);
-    h.set('S.flag', 9, 1);
+    h.set('S.big', 9, 70_000);
     const d = encodeDelta(ctx, h.src(), 2, base, 1);
     expect(d.base).toBe(1);
     expect(d.rm ?? d.rmBits).toBeUndefined();
@@ -527,21 +551,43 @@ describe('snapshot encoding', () => {
     expect(d.top).toBe(9);
     expect(idsOf(d, 'ch')).toEqual([4, 9]);
     const hp = ctx.fields.findIndex((f) => f.key === 'S.hp');
-    const flag = ctx.fields.findIndex((f) => f.key === 'S.flag');
-    // 11 networked fields: 2 mask bytes per entity; hp is field 6, flag field 7 (both in byte 0)
-    expect([hp, flag]).toEqual([6, 7]);
-    expect(Array.from(d.mask!)).toEqual([1 << 6, 0, (1 << 6) | (1 << 7), 0]);
-    // a field past the first byte: S.tiny (field 10) -> byte 1, bit 2
+    const big = ctx.fields.findIndex((f) => f.key === 'S.big');
+    // 11 networked fields: 2 mask bytes per entity; hp is field 6 (byte 0), big field 8 (byte 1).
+    // One mask for both would cost entity 4's big, 4 bytes, more than the 2 of a second mask.
+    expect([hp, big]).toEqual([6, 8]);
+    expect(Array.from(d.mask!)).toEqual([1 << 6, 0, 1 << 6, 1 << 0]);
+    // S.tiny (field 10) -> byte 1, bit 2
     h.set('S.tiny', 4, -1);
     const d2 = encodeDelta(ctx, h.src(), 3, base, 1);
-    expect(Array.from(d2.mask!)).toEqual([1 << 6, 1 << 2, (1 << 6) | (1 << 7), 0]);
+    expect(Array.from(d2.mask!)).toEqual([1 << 6, 1 << 2, 1 << 6, 1 << 0]);
     expectHostState(ctx, decodeOk(ctx, wire(ctx, d2), baseState), h.src());
     h.set('S.tiny', 4, 0);
     expect(Array.from(d.vals![hp] as Uint8Array)).toEqual([50, 0, 60, 0]);
-    expect(d.vals![flag]).toBe(1);
+    expect(d.vals![big]).toBe(70_000);
     expect(d.vals![0]).toBe(0); // no values: an empty constant column
     const s = decodeOk(ctx, wire(ctx, d), baseState);
     expectHostState(ctx, s, h.src());
+  });
+
+  it('snapshot: when one mask for all costs less than a mask each, the changed entities share the union and carry its fields', () => {
+    const ctx = createSnapshotCodec(schema, CAP);
+    const h = host();
+    for (let e = 1; e <= 20; e++) h.spawn(e, 0);
+    const base = { block: copyOf(schema, CAP, h.block), maxEid: h.maxEid };
+    const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, 1)), null);
+    // 12 entities change hp and word, one only hp: a mask each is 26 bytes, the union adds
+    // that one's word (2 bytes)
+    for (let e = 1; e <= 13; e++) {
+      h.set('S.hp', e, 10 * e);
+      if (e !== 5) h.set('S.word', e, 1000 + e);
+    }
+    const d = encodeDelta(ctx, h.src(), 2, base, 1);
+    const hp = ctx.fields.findIndex((f) => f.key === 'S.hp');
+    const word = ctx.fields.findIndex((f) => f.key === 'S.word');
+    expect(Array.from(d.mask!)).toEqual([1 << hp, 1 << (word - 8)]);
+    const words = new Uint16Array(new Uint8Array(d.vals![word] as Uint8Array).buffer);
+    expect(Array.from(words)).toEqual(Array.from({ length: 13 }, (_, i) => (i === 4 ? 0 : 1001 + i)));
+    expectHostState(ctx, decodeOk(ctx, wire(ctx, d), baseState), h.src());
   });
 
   it('snapshot: a respawned row (new gen) is a remove plus an add; a despawned one a remove', () => {

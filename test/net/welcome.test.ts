@@ -1,7 +1,10 @@
 // The welcome over a real socket: every key docs/protocol.md lists, with the host's real
 // values (tick rate, epoch, capacity, the schema descriptor).
 
+import { Unpackr } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
+import { shooterSchema } from '../../src/engine/games/shooter/index.js';
+import { createSnapshotCodec, decodeSnapshot, type SnapshotState } from '../../src/net/protocol/snapshot/index.js';
 import { RawPeer, cleanupNet, startHost } from '../helpers/net.js';
 
 afterEach(cleanupNet);
@@ -11,9 +14,41 @@ describe('welcome', () => {
     const th = await startHost({ epoch: 7, simOptions: { capacity: 2000, hz: 30 } });
     const { welcome } = await RawPeer.joined(th.port, 'msgpack');
     expect(Object.keys(welcome).sort()).toEqual(
-      ['type', 'protocol', 'client', 'token', 'entity', 'tick', 'hz', 'game', 'schema', 'capacity', 'epoch', 'reconnected', 'implicitAcks'].sort(),
+      ['type', 'protocol', 'client', 'token', 'entity', 'tick', 'hz', 'game', 'schema', 'capacity', 'epoch', 'reconnected', 'implicitAcks', 'diffs'].sort(),
     );
-    expect(welcome).toMatchObject({ type: 'welcome', protocol: 1, hz: 30, game: 'shooter', capacity: 2000, epoch: 7, reconnected: false, implicitAcks: false });
+    expect(welcome).toMatchObject({ type: 'welcome', protocol: 1, hz: 30, game: 'shooter', capacity: 2000, epoch: 7, reconnected: false, implicitAcks: false, diffs: false });
+  });
+
+  it('welcome: diffs are granted to a msgpack join that asks, never in JSON mode; only such a client gets difference columns, and both decode', async () => {
+    const capacity = 2000;
+    const th = await startHost({ interest: false, simOptions: { capacity, gameOptions: { drones: 300 } } });
+    const json = await RawPeer.joined(th.port, 'json', { type: 'join', protocol: 1, diffs: true });
+    expect(json.welcome.diffs).toBe(false);
+    const peers = await Promise.all(
+      [true, false].map((diffs) => RawPeer.joined(th.port, 'msgpack', { type: 'join', protocol: 1, implicitAcks: true, ...(diffs ? { diffs } : {}) })),
+    );
+    expect(peers.map((p) => p.welcome.diffs)).toEqual([true, false]);
+    const codec = createSnapshotCodec(shooterSchema, capacity);
+    const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+    const diffColumns = await Promise.all(
+      peers.map(async ({ peer }) => {
+        let state: SnapshotState | null = null;
+        let found = 0;
+        for (let deltas = 0; deltas < 30; ) {
+          const m = unpackr.unpack(await peer.nextPayload()) as Record<string, unknown>;
+          if (m.type !== 'snapshot') continue;
+          if ((m.base as number) >= 0) deltas++;
+          found += ((m.vals as unknown[] | undefined) ?? []).filter((c) => Array.isArray(c) && c.length === 1).length;
+          const r = decodeSnapshot(codec, m, state);
+          if (!r.ok) throw new Error(`tick ${String(m.tick)}: ${r.reason}`);
+          state = r.state;
+        }
+        return found;
+      }),
+    );
+    // 300 drones move every tick: x and y of nearly every delta
+    expect(diffColumns[0]).toBeGreaterThan(40);
+    expect(diffColumns[1]).toBe(0);
   });
 
   it('welcome: the schema says which fields each archetype has (shooter: a laser has a position and a slot, no health)', async () => {

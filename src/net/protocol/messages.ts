@@ -100,6 +100,11 @@ export interface JoinMsg {
    * sends no acks (docs/protocol.md, "Acknowledgements").
    */
   implicitAcks?: boolean;
+  /**
+   * The client decodes difference columns (changed values as i8 differences from the base,
+   * docs/snapshot-encoding.md "Columns"); without it the host never sends one.
+   */
+  diffs?: boolean;
 }
 
 export interface InputEntry {
@@ -208,6 +213,8 @@ export interface WelcomeMsg {
   reconnected: boolean;
   /** True: granted (the join asked, and the transport is in order): send no acks, deltas are against the previous snapshot sent. */
   implicitAcks: boolean;
+  /** True: granted (the join asked, msgpack mode): deltas may carry difference columns. */
+  diffs: boolean;
 }
 
 export interface ErrorMsg {
@@ -296,11 +303,13 @@ export function validateClientMessage(v: unknown): Validated {
       }
       if (m.rate !== undefined && !isSendHz(m.rate)) return invalid('join.rate must be 60, 30 or 20');
       if (m.implicitAcks !== undefined && typeof m.implicitAcks !== 'boolean') return invalid('join.implicitAcks must be a boolean');
+      if (m.diffs !== undefined && typeof m.diffs !== 'boolean') return invalid('join.diffs must be a boolean');
       const msg: JoinMsg = { type: ClientMsg.JOIN, protocol };
       if (m.name !== undefined) msg.name = m.name as string;
       if (m.token !== undefined) msg.token = m.token as string;
       if (m.rate !== undefined) msg.rate = m.rate;
       if (m.implicitAcks === true) msg.implicitAcks = true;
+      if (m.diffs === true) msg.diffs = true;
       return { ok: true, msg };
     }
     case ClientMsg.INPUT: {

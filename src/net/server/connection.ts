@@ -71,6 +71,8 @@ export class Connection {
   wantRate = 0;
   /** The join asked for implicit acks (granted when the transport is in order). */
   wantImplicitAcks = false;
+  /** The join said it decodes difference columns (docs/snapshot-encoding.md, "Columns"). */
+  wantDiffs = false;
   /**
    * Bytes written arrive in order or the connection dies (TCP, and WebSocket over it); false
    * over UDP, where a snapshot written may never arrive.

@@ -48,9 +48,12 @@ export class SnapshotEncoder {
     this.visBase = new Uint8Array(capacity + 1);
   }
 
-  /** Full (base -1) or delta msgpack snapshot, framed; null when the tick or base is gone. */
-  msgpack(tick: number, base: number): Uint8Array | null {
-    const msg = encodeFromRing(this.codec, this.ring, tick, base);
+  /**
+   * Full (base -1) or delta msgpack snapshot, framed; null when the tick or base is gone.
+   * `diffs`: for clients that take difference columns.
+   */
+  msgpack(tick: number, base: number, diffs = false): Uint8Array | null {
+    const msg = encodeFromRing(this.codec, this.ring, tick, base, undefined, undefined, diffs);
     return msg ? encodeMsgpackFrame(this.codec.pack(msg)) : null;
   }
 
@@ -116,7 +119,7 @@ export class SnapshotEncoder {
   }
 
   /** One client's own payload (games with exact visibility): full or delta of what its player may see. */
-  forClient(tick: number, base: number, self: number, json: boolean): Uint8Array | null {
+  forClient(tick: number, base: number, self: number, json: boolean, diffs = false): Uint8Array | null {
     const ring = this.ring;
     const token = ring.beginRead(tick);
     if (token < 0) return null;
@@ -129,7 +132,7 @@ export class SnapshotEncoder {
       // the base's visibility is recomputed from the base slot: it is what the client was sent
       const bt = base >= 0 ? ring.beginRead(base) : -1;
       if (bt >= 0) this.visibilityOf(base, self, this.visBase);
-      const msg = encodeFromRing(this.codec, ring, tick, bt >= 0 ? base : -1, this.visNow, this.visBase);
+      const msg = encodeFromRing(this.codec, ring, tick, bt >= 0 ? base : -1, this.visNow, this.visBase, diffs);
       if (bt >= 0 && !ring.endRead(base, bt)) return null;
       out = msg ? encodeMsgpackFrame(this.codec.pack(msg)) : null;
     }

@@ -62,6 +62,7 @@ export class Joins {
   join(conn: Connection, msg: JoinMsg): void {
     conn.wantRate = msg.rate ?? 0;
     conn.wantImplicitAcks = msg.implicitAcks === true;
+    conn.wantDiffs = msg.diffs === true;
     if (msg.protocol !== PROTOCOL_VERSION) {
       return conn.fail(protocolError(ErrorCode.BAD_VERSION, `protocol ${msg.protocol} not supported (${PROTOCOL_VERSION})`));
     }
@@ -104,7 +105,8 @@ export class Joins {
     const rate = new SendRate(cap, s.client, performance.now(), o.limits.maxBacklog / 4);
     // JSON snapshots are always full: nothing to ack either way
     const implicitAcks = conn.wantImplicitAcks && conn.inOrder && conn.mode === 'msgpack';
-    const state: ClientState = { conn, session: s, ack: -1, implicitAcks, needFull: true, lastInputSeq: -1, self: s.entity, rate };
+    const diffs = conn.wantDiffs && conn.mode === 'msgpack';
+    const state: ClientState = { conn, session: s, ack: -1, implicitAcks, diffs, needFull: true, lastInputSeq: -1, self: s.entity, rate };
     this.host.clients.set(conn, state);
     conn.send({
       type: HostMsg.WELCOME,
@@ -120,6 +122,7 @@ export class Joins {
       epoch: o.epoch,
       reconnected,
       implicitAcks,
+      diffs,
     } satisfies WelcomeMsg);
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
     // where to go if this host dies (LAN sessions): a browser cannot hear the beacons

@@ -34,6 +34,8 @@ export interface SnapshotPeer {
    * in order or not at all): no acks to read, and each delta is against the previous one.
    */
   implicitAcks: boolean;
+  /** Its join asked for difference columns (msgpack): its deltas may carry them. */
+  diffs: boolean;
   /** Force a full snapshot next (after welcome, reconnect, or an ack of -1). */
   needFull: boolean;
   /** Its snapshot rate. */
@@ -124,6 +126,7 @@ export class Snapshots {
 
   /** Everyone gets the whole world: one payload per base, one JSON snapshot for all JSON clients. */
   private byBase(tick: number, due: SnapshotPeer[]): void {
+    // keyed by base, and by whether the client takes difference columns (the sign bit)
     const byBase = new Map<number, SnapshotPeer[]>();
     let json: Uint8Array | null | undefined;
     for (const p of due) {
@@ -133,12 +136,13 @@ export class Snapshots {
         continue;
       }
       const base = this.baseFor(p, tick);
-      let group = byBase.get(base);
-      if (!group) byBase.set(base, (group = []));
+      const key = p.diffs && base >= 0 ? -2 - base : base;
+      let group = byBase.get(key);
+      if (!group) byBase.set(key, (group = []));
       group.push(p);
     }
-    for (const [base, group] of byBase) {
-      const frame = this.encoder.msgpack(tick, base);
+    for (const [key, group] of byBase) {
+      const frame = key < -1 ? this.encoder.msgpack(tick, -2 - key, true) : this.encoder.msgpack(tick, key);
       for (const p of group) this.deliver(p, frame, tick);
     }
   }
@@ -147,7 +151,7 @@ export class Snapshots {
   private perClient(tick: number, due: SnapshotPeer[]): void {
     for (const p of due) {
       if (p.self <= 0) continue;
-      this.deliver(p, this.encoder.forClient(tick, this.baseFor(p, tick), p.self, p.conn.mode === 'json'), tick);
+      this.deliver(p, this.encoder.forClient(tick, this.baseFor(p, tick), p.self, p.conn.mode === 'json', p.diffs), tick);
     }
   }
 

@@ -82,6 +82,44 @@ export function columnForm(ctx: SnapshotCodec, f: CodecField, arr: WireArray, n:
   return binOf(arr, n);
 }
 
+/**
+ * Fields whose changed values may travel as differences from the base: integer wires of 2 or
+ * 4 bytes, quantized ones included (a difference of a float's bits means nothing, and a
+ * 1-byte value gains nothing).
+ */
+export const diffable = (f: CodecField): boolean => f.width > 1 && f.wire !== 'f32';
+
+/** A wire value as the signed or unsigned integer it stands for (the arena keeps them unsigned). */
+function wireInt(wire: FieldType, v: number): number {
+  return wire === 'i16' ? (v << 16) >> 16 : wire === 'i32' ? v | 0 : v;
+}
+
+/**
+ * The column of field f's changed values for the entities `ids` (live in both states), as
+ * encodeColumn, or, when `was` (the base's values) is given, the field is diffable and it is
+ * smaller, as a difference column: `[bin]`, one i8 per entity, its new wire value minus the
+ * one in the base. Moving things move a few steps a tick, so a 2-byte position becomes 1 byte.
+ */
+export function changedColumn(ctx: SnapshotCodec, f: CodecField, now: SourceView, was: SourceView | null, ids: Uint32Array, n: number, idW: number): Column {
+  if (n === 0) return 0;
+  const a = ctx.arena.wire(f.width, n);
+  const plain = columnForm(ctx, f, a, n, gather(f, now, ids, n, a), idW);
+  if (was === null || typeof plain === 'number' || !diffable(f)) return plain;
+  const plainBytes = plain instanceof Uint8Array ? plain.length : plain[0].length + plain[1]!.length;
+  // [bin8 of n] costs n + 3 bytes (n + 4 from 256 on): only worth it when that is smaller
+  if (n + 4 >= plainBytes) return plain;
+  const b = ctx.arena.wire(f.width, n);
+  gather(f, was, ids, n, b);
+  const d = ctx.arena.u8(n);
+  const wire = f.wire;
+  for (let i = 0; i < n; i++) {
+    const x = wireInt(wire, a[i]!) - wireInt(wire, b[i]!);
+    if (x < -128 || x > 127) return plain;
+    d[i] = x & 0xff;
+  }
+  return [d];
+}
+
 /** Every field's column for the same entities (full snapshots, added entities). */
 export function encodeColumns(ctx: SnapshotCodec, views: SourceView[], ids: Uint32Array, n: number, idW: number): Column[] {
   const F = ctx.fields.length;

@@ -60,7 +60,7 @@ function applyPart(ctx: SnapshotCodec, p: unknown, index: number, s: SnapshotSta
       if (!(union[byte]! & bit)) continue;
       let m = 0;
       for (let i = 0; i < n; i++) if (mask[i * stride + byte]! & bit) sub[m++] = ids[i]!;
-      decodeColumn(ctx, ctx.fields[f]!, cols[c++], sub, m, idW, s.values[f]!);
+      decodeColumn(ctx, ctx.fields[f]!, cols[c++], sub, m, idW, s.values[f]!, true);
     }
     return;
   }

@@ -3,7 +3,7 @@
 // at the top of ./index.ts).
 
 import type { SnapshotCodec } from './codec.js';
-import { idWidth } from './columns.js';
+import { diffable, idWidth } from './columns.js';
 import { dequantAll, dequantize, RANGE, type CodecField } from './fields.js';
 import type { SnapshotState } from './types.js';
 
@@ -89,7 +89,21 @@ function constantValue(f: CodecField, v: unknown): number {
   return f.levels > 0 ? dequantize(f, v) : v;
 }
 
-export function decodeColumn(ctx: SnapshotCodec, f: CodecField, col: unknown, ids: Uint32Array, n: number, idW: number, target: Float64Array): void {
+/**
+ * Decode column `col` of field f for the entities `ids` into `target`. `changed`: these are
+ * changed values of entities whose current values `target` holds (a delta's `vals`, a change
+ * part), where a difference column may appear.
+ */
+export function decodeColumn(
+  ctx: SnapshotCodec,
+  f: CodecField,
+  col: unknown,
+  ids: Uint32Array,
+  n: number,
+  idW: number,
+  target: Float64Array,
+  changed = false,
+): void {
   const w = f.width;
   if (typeof col === 'number') {
     const v = constantValue(f, col);
@@ -124,7 +138,25 @@ export function decodeColumn(ctx: SnapshotCodec, f: CodecField, col: unknown, id
     for (let j = 0; j < k; j++) target[ids[idx[j]!]!] = tmp[j]!;
     return;
   }
+  if (Array.isArray(col) && col.length === 1 && isBin(col[0])) return void decodeDifferences(f, col[0], ids, n, target, changed);
   throw new Bad(`column ${f.key}: not a number, bin or [bin, bin]`);
+}
+
+/** A difference column: each entity's wire value now is the one it holds plus an i8. */
+function decodeDifferences(f: CodecField, d: Uint8Array, ids: Uint32Array, n: number, target: Float64Array, changed: boolean): void {
+  if (!changed) throw new Bad(`column ${f.key}: a difference column outside changed values`);
+  if (!diffable(f)) throw new Bad(`column ${f.key}: a difference column for a ${f.wire} field`);
+  if (d.length !== n) throw new Bad(`column ${f.key}: ${d.length} differences, expected ${n}`);
+  const q = f.levels > 0;
+  const [lo, hi] = q ? [0, f.levels] : RANGE[f.wire];
+  for (let i = 0; i < n; i++) {
+    const e = ids[i]!;
+    // the wire value held: a quantized value is dequantize(q), so this gives q back exactly
+    const was = q ? Math.round((target[e]! - f.min) / f.step) : target[e]!;
+    const v = was + ((d[i]! << 24) >> 24);
+    if (v < lo || v > hi) throw new Bad(`column ${f.key}: difference takes the value out of range`);
+    target[e] = q ? dequantize(f, v) : v;
+  }
 }
 
 function checkLevels(f: CodecField, v: Float64Array, n: number): void {

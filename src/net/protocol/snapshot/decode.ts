@@ -143,7 +143,7 @@ function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null
       const bit = 1 << (f & 7);
       let k = 0;
       for (let i = 0; i < nCh; i++) if (masks![i * maskStride + byte]! & bit) sub[k++] = ch[i]!;
-      decodeColumn(ctx, ctx.fields[f]!, vals![f], sub, k, idW, s.values[f]!);
+      decodeColumn(ctx, ctx.fields[f]!, vals![f], sub, k, idW, s.values[f]!, true);
     }
   }
   for (let i = 0; i < nAdd; i++) {

@@ -14,7 +14,9 @@ import type { SnapshotMessage, SnapshotSource, Visibility } from './types.js';
  * `src`. `visible` is the client's visibility now, `baseVisible` the one its base was
  * encoded with (undefined: the same as `visible`; pass `() => true` for "everything was
  * visible"): an entity entering visibility is added, one leaving is removed. Falls back to a
- * full snapshot (base -1) when the delta would be larger.
+ * full snapshot (base -1) when the delta would be larger. `diffs`: the client takes
+ * difference columns (its join asked for them), so changed values may be sent as i8
+ * differences from the base where that is smaller.
  *
  * Reading ring slots in place: bracket the call with beginRead / endRead of both ticks and
  * drop the message when either read was torn (or use encodeFromRing, which does that).
@@ -27,6 +29,7 @@ export function encodeDelta(
   baseTick: number,
   visible?: Visibility,
   baseVisible: Visibility | undefined = visible,
+  diffs = false,
 ): SnapshotMessage {
   const maxNow = rowBound(ctx, src);
   const maxBase = rowBound(ctx, base);
@@ -84,5 +87,5 @@ export function encodeDelta(
     (nCh ? idSetBytes(nCh, top) + nCh * ctx.maskBytes + c.valBytes : 0);
   const fullBytes = idSetBytes(nNow, topNow) + nNow * ctx.rowWireBytes;
   if (deltaBytes > fullBytes) return encodeFull(ctx, src, tick, visible);
-  return deltaMessage(ctx, src, tick, baseTick, rm, nRm, c, ch, add, nAdd, globalsChanged(ctx, src.block, base.block), sub);
+  return deltaMessage(ctx, src, tick, baseTick, rm, nRm, c, ch, add, nAdd, globalsChanged(ctx, src.block, base.block), sub, diffs ? base : null);
 }

@@ -5,7 +5,7 @@
 // of ./index.ts).
 
 import type { SnapshotCodec } from './codec.js';
-import { encodeColumn, encodeColumns, idWidth, putIdSet } from './columns.js';
+import { changedColumn, encodeColumns, idWidth, putIdSet } from './columns.js';
 import type { SourceView } from './fields.js';
 import { globalsOf, viewsOf } from './source.js';
 import type { Column, SnapshotMessage, SnapshotSource } from './types.js';
@@ -78,7 +78,35 @@ export function diffKept(
       ch[n++] = keep[i]!;
     }
   }
+  if (!sameMask) {
+    const added = oneMask(ctx, chMasks, n, counts);
+    if (added >= 0) {
+      sameMask = true;
+      valBytes += added;
+    }
+  }
   return { n, masks: chMasks, sameMask, counts, valBytes };
+}
+
+/**
+ * Per-entity masks cost maskBytes an entity; one mask, the union of them all, costs the
+ * values it adds (each entity then carries every field any of them changed, the unchanged
+ * ones with their current value, which a decoder writes over itself). Drones whose speed is
+ * near 0 on one axis make the masks differ: 2 bytes an entity for the shooter, where the
+ * union adds a value for the few drones still on that axis. When the union is cheaper, every
+ * mask becomes it and `counts` the union's, and this returns the value bytes it adds; else
+ * -1, and nothing changes.
+ */
+function oneMask(ctx: SnapshotCodec, masks: Uint8Array, n: number, counts: number[]): number {
+  const mb = ctx.maskBytes;
+  const union = new Uint8Array(mb);
+  for (let i = 0; i < n * mb; i++) union[i % mb]! |= masks[i]!;
+  let added = 0;
+  for (let f = 0; f < counts.length; f++) if (union[f >> 3]! & (1 << (f & 7))) added += (n - counts[f]!) * ctx.fields[f]!.width;
+  if (added >= (n - 1) * mb) return -1;
+  for (let i = 0; i < n; i++) masks.set(union, i * mb);
+  for (let f = 0; f < counts.length; f++) if (union[f >> 3]! & (1 << (f & 7))) counts[f] = n;
+  return added;
 }
 
 /** The mask bytes to send: one mask when all are the same, else one per changed entity. */
@@ -89,8 +117,18 @@ export const maskOf = (ctx: SnapshotCodec, c: Changes): Uint8Array =>
  * The value columns of the changed entities: column f lists, in `ch` order, the new wire
  * values of those whose mask has bit f. Every field's column (`vals` of a delta), or with
  * `onlyChanged` only those of fields some mask has (a change part). `sub` is scratch ids.
+ * `viewsB`: the base's values, for difference columns where they are smaller (null: none).
  */
-export function changedColumns(ctx: SnapshotCodec, c: Changes, ch: Uint32Array, viewsN: SourceView[], idW: number, sub: Uint32Array, onlyChanged: boolean): Column[] {
+export function changedColumns(
+  ctx: SnapshotCodec,
+  c: Changes,
+  ch: Uint32Array,
+  viewsN: SourceView[],
+  idW: number,
+  sub: Uint32Array,
+  onlyChanged: boolean,
+  viewsB: SourceView[] | null = null,
+): Column[] {
   const mb = ctx.maskBytes;
   const vals: Column[] = [];
   for (let f = 0; f < ctx.fields.length; f++) {
@@ -103,7 +141,7 @@ export function changedColumns(ctx: SnapshotCodec, c: Changes, ch: Uint32Array, 
       const bit = 1 << (f & 7);
       for (let i = 0; i < c.n; i++) if (c.masks[i * mb + byte]! & bit) sub[j++] = ch[i]!;
     }
-    vals.push(encodeColumn(ctx, ctx.fields[f]!, viewsN[f]!, sub, k, idW));
+    vals.push(changedColumn(ctx, ctx.fields[f]!, viewsN[f]!, viewsB?.[f] ?? null, sub, k, idW));
   }
   return vals;
 }
@@ -111,7 +149,8 @@ export function changedColumns(ctx: SnapshotCodec, c: Changes, ch: Uint32Array, 
 /**
  * A delta message of tick `tick` against `baseTick` from its lists: `rm` removed, the changes
  * `c` of the entities in `ch`, `add` added with full rows (every list ascending), globals
- * when `globals`. `sub` is scratch ids.
+ * when `globals`. `sub` is scratch ids. `base`: the base state, given when the client takes
+ * difference columns (the join's `diffs`).
  */
 export function deltaMessage(
   ctx: SnapshotCodec,
@@ -126,10 +165,11 @@ export function deltaMessage(
   nAdd: number,
   globals: boolean,
   sub: Uint32Array,
+  base: SnapshotSource | null = null,
 ): SnapshotMessage {
   return assemble(ctx, src, tick, baseTick, rm, nRm, ch, c.n, add, nAdd, globals, (msg, views, idW) => {
     msg.mask = maskOf(ctx, c);
-    msg.vals = changedColumns(ctx, c, ch, views, idW, sub, false);
+    msg.vals = changedColumns(ctx, c, ch, views, idW, sub, false, base && viewsOf(ctx, base.block));
   });
 }
 

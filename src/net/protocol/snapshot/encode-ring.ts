@@ -7,11 +7,11 @@ import { encodeDelta } from './encode-delta.js';
 import { encodeFull } from './encode-full.js';
 import type { SnapshotMessage, Visibility } from './types.js';
 
-
 /**
  * Encode tick `tick` of a snapshot ring (a delta from `baseTick` when that slot is still
  * readable and baseTick >= 0, else full), reading the slots in place under their seqlocks.
- * Returns null when `tick` is not readable or was overwritten during the encode.
+ * Returns null when `tick` is not readable or was overwritten during the encode. `diffs`:
+ * the client takes difference columns (see encodeDelta).
  */
 export function encodeFromRing(
   ctx: SnapshotCodec,
@@ -20,6 +20,7 @@ export function encodeFromRing(
   baseTick = -1,
   visible?: Visibility,
   baseVisible?: Visibility,
+  diffs = false,
 ): SnapshotMessage | null {
   const token = ring.beginRead(tick);
   if (token < 0) return null;
@@ -29,7 +30,7 @@ export function encodeFromRing(
     const bt = ring.beginRead(baseTick);
     if (bt >= 0) {
       const base = { block: ring.blockOf(baseTick), maxEid: ring.info(baseTick).maxEid };
-      msg = encodeDelta(ctx, src, tick, base, baseTick, visible, baseVisible ?? visible);
+      msg = encodeDelta(ctx, src, tick, base, baseTick, visible, baseVisible ?? visible, diffs);
       if (!ring.endRead(baseTick, bt)) msg = null;
     }
   }

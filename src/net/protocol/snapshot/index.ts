@@ -22,6 +22,10 @@
 //                                       the non-zero wire values, and those values; every
 //                                       other position holds wire value 0 (for a quantized
 //                                       field: `min`)
+//                  [bin d]              difference (vals and change parts only, to a client
+//                                       whose join said `diffs`; u16 / i16 / u32 / i32
+//                                       wires): n i8, each the new wire value minus the held
+//                                       one, the result within the wire range (no wrap)
 //
 // Full snapshot (base = -1):
 //
@@ -40,7 +44,9 @@
 //     g? }                                       present when a networked global changed
 //
 //   mask  = ceil(F / 8) bytes per changed entity, bit f (byte f >> 3, bit f & 7) set when
-//           field f changed; a single mask (ceil(F / 8) bytes) when all are the same
+//           the message carries field f (every changed field; the encoder also sets unchanged
+//           ones when one mask for all, the union, is smaller); a single mask (ceil(F / 8)
+//           bytes) when all are the same
 //   vals  = F columns; column f lists, in `ch` order, the new wire values of the changed
 //           entities whose mask has bit f
 //   A decoder applies rm, then ch, then add. A quiet tick is {type, tick, base}: 31 bytes

@@ -1,0 +1,200 @@
+// Difference columns (docs/snapshot-encoding.md "Columns"): a delta's changed values as i8
+// differences from the base, for clients whose join asked for them. The random property
+// over every wire type is in ./snapshot.test.ts; here: what they save on moving drones, the
+// byte layout, the sign of 16- and 32-bit values at their wrap points, and bad input.
+
+import { Unpackr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { createShooter } from '../../src/engine/games/shooter/index.js';
+import { blockBytes, blockViews, type StateBlock } from '../../src/engine/layout.js';
+import { defineSchema, type Schema } from '../../src/engine/schema.js';
+import { Simulation } from '../../src/engine/simulation.js';
+import {
+  createSnapshotCodec,
+  decodeSnapshot,
+  encodeChangePart,
+  encodeDelta,
+  encodeFull,
+  liveIds,
+  type SnapshotCodec,
+  type SnapshotMessage,
+  type SnapshotSource,
+  type SnapshotState,
+} from '../../src/net/protocol/snapshot/index.js';
+
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+const wire = (ctx: SnapshotCodec, m: SnapshotMessage): Record<string, unknown> => unpackr.unpack(ctx.pack(m)) as Record<string, unknown>;
+
+const newBlock = (s: Schema, cap: number): StateBlock => blockViews(s, cap, new SharedArrayBuffer(blockBytes(s, cap)), 0);
+function copyOf(s: Schema, cap: number, src: StateBlock): StateBlock {
+  const b = newBlock(s, cap);
+  b.globals.set(src.globals);
+  src.fields.forEach((f, i) => (b.fields[i] as Uint8Array).set(f as Uint8Array));
+  return b;
+}
+
+function decodeOk(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null): SnapshotState {
+  const r = decodeSnapshot(ctx, msg, base);
+  if (!r.ok) throw new Error(`decode failed: ${r.reason}`);
+  return r.state;
+}
+
+function expectSame(ctx: SnapshotCodec, a: SnapshotState, b: SnapshotState): void {
+  expect(liveIds(a)).toEqual(liveIds(b));
+  for (let f = 0; f < ctx.fields.length; f++) {
+    for (const e of liveIds(a)) expect(a.values[f]![e], `${ctx.fields[f]!.key}[${e}]`).toBe(b.values[f]![e]);
+  }
+}
+
+const isDiff = (c: unknown): c is [Uint8Array] => Array.isArray(c) && c.length === 1 && c[0] instanceof Uint8Array;
+
+describe('snapshot difference columns', () => {
+  it('moving drones: positions travel as one signed byte each, the delta shrinks by 40 % or more, and decodes to the same state', () => {
+    const capacity = 1100;
+    const game = createShooter({ capacity, drones: 1000, width: 1000, height: 1000 });
+    const block = newBlock(game.schema, capacity);
+    const sim = new Simulation(game, block, { capacity, seed: 5 });
+    const ctx = createSnapshotCodec(game.schema, capacity);
+    sim.step([]);
+    const base: SnapshotSource = { block: copyOf(game.schema, capacity, block), maxEid: sim.maxEid };
+    const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, sim.tick)), null);
+    for (let i = 0; i < 3; i++) sim.step([]); // three ticks: a 20 Hz client's base
+    const now: SnapshotSource = { block, maxEid: sim.maxEid };
+    const plain = ctx.pack(encodeDelta(ctx, now, sim.tick, base, sim.tick - 3));
+    const diffMsg = encodeDelta(ctx, now, sim.tick, base, sim.tick - 3, undefined, undefined, true);
+    const diffs = ctx.pack(diffMsg);
+    const m = unpackr.unpack(diffs) as Record<string, unknown>;
+    expect(m.base).toBe(sim.tick - 3);
+    const vals = m.vals as unknown[];
+    const x = ctx.fields.findIndex((f) => f.key === 'Position.x');
+    const y = ctx.fields.findIndex((f) => f.key === 'Position.y');
+    expect(isDiff(vals[x])).toBe(true);
+    expect(isDiff(vals[y])).toBe(true);
+    // a drone moves at most 140 px/s: 3 ticks are at most 7 px, 14 steps of 1/2 px
+    for (const c of [vals[x], vals[y]] as [Uint8Array][]) {
+      expect(c[0].length).toBeGreaterThan(900);
+      for (const b of c[0]) expect(Math.abs((b << 24) >> 24)).toBeLessThanOrEqual(15);
+    }
+    expect(diffs.length).toBeLessThan(0.6 * plain.length);
+    const full = decodeOk(ctx, wire(ctx, encodeFull(ctx, now, sim.tick)), null);
+    expectSame(ctx, decodeOk(ctx, m, baseState), full);
+    expectSame(ctx, decodeOk(ctx, unpackr.unpack(plain), baseState), full);
+  });
+
+  // a schema with a signed field of each width and an unsigned one, for their wrap points
+  const schema = defineSchema({
+    components: {
+      S: {
+        hp: { type: 'i16', networked: true },
+        big: { type: 'i32', networked: true },
+        word: { type: 'u16', networked: true },
+        flag: { type: 'u8', networked: true },
+        f: { type: 'f32', networked: true },
+      },
+    },
+    globals: {},
+    archetypes: { a: ['S'] },
+  });
+  const CAP = 16;
+  const FI = Object.fromEntries(schema.fields.map((f, i) => [f.key, i])) as Record<string, number>;
+
+  function world(values: (e: number) => Record<string, number>): SnapshotSource {
+    const block = newBlock(schema, CAP);
+    for (let e = 1; e <= 12; e++) {
+      (block.fields[FI['Entity.archetype']!] as Uint8Array)[e] = 1;
+      (block.fields[FI['Entity.gen']!] as Uint16Array)[e] = 1;
+      for (const [k, v] of Object.entries(values(e))) block.fields[FI[k]!]![e] = v;
+    }
+    return { block, maxEid: 12 };
+  }
+
+  it('the sign of i16 and i32 values: a small step across zero is a difference, across the wrap (32767 -> -32768) is not', () => {
+    const ctx = createSnapshotCodec(schema, CAP);
+    const col = (key: string) => ctx.fields.findIndex((f) => f.key === key);
+    const cases: [Record<string, number>, Record<string, number>, boolean][] = [
+      // from, to (per entity e, plus e), difference column expected
+      [{ 'S.hp': -6 }, { 'S.hp': 5 }, true],
+      [{ 'S.hp': 32_760 }, { 'S.hp': -32_766 }, false], // stored 32,770 wraps: the real change is -65,526
+      [{ 'S.big': -3 }, { 'S.big': 100 }, true],
+      [{ 'S.big': 2_147_483_640 }, { 'S.big': -2_147_483_640 }, false],
+      [{ 'S.word': 65_400 }, { 'S.word': 65_500 }, true],
+      [{ 'S.word': 10 }, { 'S.word': 65_530 }, false],
+    ];
+    for (const [from, to, expectDiff] of cases) {
+      const plus = (o: Record<string, number>, e: number) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v + e]));
+      const base = world((e) => plus(from, e));
+      const now = world((e) => plus(to, e));
+      const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, 1)), null);
+      const m = wire(ctx, encodeDelta(ctx, now, 2, base, 1, undefined, undefined, true));
+      const key = Object.keys(from)[0]!;
+      expect(isDiff((m.vals as unknown[])[col(key)]), `${key} ${from[key]} -> ${to[key]}`).toBe(expectDiff);
+      expectSame(ctx, decodeOk(ctx, m, baseState), decodeOk(ctx, wire(ctx, encodeFull(ctx, now, 2)), null));
+    }
+  });
+
+  it('never for u8 or f32 fields, never without `diffs`, never for few entities', () => {
+    const ctx = createSnapshotCodec(schema, CAP);
+    const base = world((e) => ({ 'S.flag': e, 'S.f': e, 'S.hp': 100 * e }));
+    const now = world((e) => ({ 'S.flag': e + 1, 'S.f': e + 1, 'S.hp': 100 * e + 1 }));
+    const withDiffs = wire(ctx, encodeDelta(ctx, now, 2, base, 1, undefined, undefined, true));
+    const vals = withDiffs.vals as unknown[];
+    expect(isDiff(vals[ctx.fields.findIndex((f) => f.key === 'S.hp')])).toBe(true);
+    expect(vals.filter(isDiff)).toHaveLength(1);
+    expect((wire(ctx, encodeDelta(ctx, now, 2, base, 1)).vals as unknown[]).filter(isDiff)).toHaveLength(0);
+    // 3 entities: raw u16 is 6 bytes, a difference column 3 + 4: not worth it
+    const few = world((e) => ({ 'S.hp': e <= 3 ? 100 * e + 1 : 100 * e }));
+    expect((wire(ctx, encodeDelta(ctx, few, 2, world((e) => ({ 'S.hp': 100 * e })), 1, undefined, undefined, true)).vals as unknown[]).filter(isDiff)).toHaveLength(0);
+  });
+
+  it('bad difference columns give BAD_SNAPSHOT: outside changed values, on a u8 or f32 field, wrong length, out of range', () => {
+    const ctx = createSnapshotCodec(schema, CAP);
+    const base = world((e) => ({ 'S.hp': 100 * e, 'S.word': 5 }));
+    const now = world((e) => ({ 'S.hp': 100 * e + 1, 'S.word': 5 }));
+    const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, 1)), null);
+    const m = wire(ctx, encodeDelta(ctx, now, 2, base, 1, undefined, undefined, true));
+    const hp = ctx.fields.findIndex((f) => f.key === 'S.hp');
+    expect(isDiff((m.vals as unknown[])[hp])).toBe(true);
+    const bad = (msg: Record<string, unknown>, b: SnapshotState | null, why: RegExp) => {
+      const r = decodeSnapshot(ctx, msg, b);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.code).toBe('BAD_SNAPSHOT');
+        expect(r.reason).toMatch(why);
+      }
+    };
+    const withVal = (f: number, c: unknown) => ({ ...m, vals: (m.vals as unknown[]).map((v, i) => (i === f ? c : v)) });
+    const d12 = [new Uint8Array(12).fill(1)];
+    // in a full snapshot's columns (no base value to add to)
+    const full = wire(ctx, encodeFull(ctx, now, 2));
+    bad({ ...full, cols: (full.cols as unknown[]).map((c, i) => (i === hp ? d12 : c)) }, null, /outside changed values/);
+    // on fields whose values are not differences of integers
+    const flag = ctx.fields.findIndex((f) => f.key === 'S.flag');
+    const fl = ctx.fields.findIndex((f) => f.key === 'S.f');
+    const mask = new Uint8Array(m.mask as Uint8Array);
+    mask[0]! |= (1 << flag) | (1 << fl);
+    bad({ ...withVal(flag, d12), mask }, baseState, /u8 field/);
+    bad({ ...withVal(fl, d12), mask }, baseState, /f32 field/);
+    bad(withVal(hp, [new Uint8Array(11)]), baseState, /11 differences, expected 12/);
+    // S.word is 5 in the base: 5 - 6 is below 0
+    const word = ctx.fields.findIndex((f) => f.key === 'S.word');
+    const m2 = { ...withVal(word, [new Uint8Array(12).fill(0xfa)]), mask: Uint8Array.of((m.mask as Uint8Array)[0]! | (1 << word)) };
+    bad(m2, baseState, /out of range/);
+    // and in range it decodes: 5 + 3
+    const ok = decodeOk(ctx, { ...withVal(word, [new Uint8Array(12).fill(3)]), mask: m2.mask }, baseState);
+    expect(ok.values[word]![7]).toBe(8);
+  });
+
+  it('a change part may carry difference columns too: applied to the values the entities hold at that point', () => {
+    const ctx = createSnapshotCodec(schema, CAP);
+    const base = world((e) => ({ 'S.hp': 100 * e }));
+    const now = world((e) => ({ 'S.hp': 100 * e - 7 }));
+    const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, 1)), null);
+    const keep = Uint32Array.from({ length: 12 }, (_, i) => i + 1);
+    const part = unpackr.unpack(encodeChangePart(ctx, now, base, keep, 12, null)!) as unknown[];
+    expect(part[0]).toBe(1);
+    expect(part[3]).toHaveLength(1); // hp only
+    const asDiff = [part[0], part[1], part[2], [[new Uint8Array(12).fill(0xf9)]]]; // -7 each
+    const got = decodeOk(ctx, { type: 'snapshot', tick: 2, base: 1, parts: [asDiff] }, baseState);
+    expectSame(ctx, got, decodeOk(ctx, wire(ctx, encodeFull(ctx, now, 2)), null));
+  });
+});
