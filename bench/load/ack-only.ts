@@ -1,14 +1,13 @@
 // A load client that costs its process as little as an honest client can: it receives and
 // frames every message (LanpartyClient does), reads only the tick of each snapshot
-// (./peek-tick.ts) and acknowledges the same ticks LanpartyClient would (none when the host
-// granted implicit acks; else the first snapshot of each ACK_EVERY-tick window), so the host
-// keeps sending deltas exactly as to a decoding client. Every other message (welcome, errors, chat, roster) goes through the client's own
+// (./peek-tick.ts) and acknowledges the same ticks LanpartyClient would, by the session's own
+// rule (Session.decoded), so the host keeps sending deltas exactly as to a decoding client. Every other message (welcome, errors, chat, roster) goes through the client's own
 // decoding. It never builds a snapshot's state: a full decode of a 1,000-entity view costs
 // ~0.3 ms, and 250 such clients on one core were the limit of the load bench, not the host.
 // Over UDP, snapshot datagrams do not even reach the framing: ./udp-ack-only.ts counts them
 // from their headers.
 
-import { ACK_EVERY, LanpartyClient } from '../../src/net/client/client.js';
+import { LanpartyClient } from '../../src/net/client/client.js';
 import { LENGTH_BYTES } from '../../src/net/protocol/msgpack-frame.js';
 import { snapshotTick } from './peek-tick.js';
 import { udpAckOnly } from './udp-ack-only.js';
@@ -24,15 +23,11 @@ export function ackOnly(c: LanpartyClient): void {
   // the shape this relies on: a typo or a rename must fail here, not make every client decode
   if (typeof target.onMessage !== 'function') throw new Error('ackOnly: LanpartyClient has no onMessage to replace');
   const decodeInFull = target.onMessage.bind(c);
-  let last = -1;
-  // granted over TCP and WebSocket: the host takes what it writes as received, nothing to ack
-  const acks = !c.session.implicitAcks;
+  // the library's own ack rule (none where implicit acks are granted; an ack per window,
+  // riding the next input when one goes out in time)
   const got = (tick: number) => {
     c.snapshots++;
-    if (acks && (last < 0 || Math.floor(tick / ACK_EVERY) > Math.floor(last / ACK_EVERY)) && !c.closed) {
-      c.ack(tick);
-      last = tick;
-    }
+    if (!c.closed) c.session.decoded(tick);
   };
   target.onMessage = (payload) => {
     const tick = snapshotTick(payload);

@@ -17,10 +17,12 @@ import { createSnapshotCodec, decodeSnapshot, type JsonSnapshot, type SnapshotCo
  */
 const MAX_ACKED = 12;
 /**
- * Acks go out for the first snapshot decoded in each window of ACK_EVERY ticks (tick /
- * ACK_EVERY changes), and inputs repeat the last of them. So every client acks the same ticks
- * (the host groups clients by their acked base: one shared delta per base), and the host
- * reads at most 20 acks a second per client whatever the input rate.
+ * The first snapshot decoded in each window of ACK_EVERY ticks (tick / ACK_EVERY changes) is
+ * acked, and inputs repeat the newest ack. So every client acks the same ticks (the host
+ * groups clients by their acked base: one shared delta per base), and the host reads at most
+ * 20 acks a second per client whatever the input rate. An ack rides the next input when one
+ * goes out within the window; it is sent alone only when the window's ack before it is still
+ * waiting (see Session.decoded).
  */
 export const ACK_EVERY = 3;
 
@@ -75,6 +77,8 @@ export class ClientSession {
   private seq = 0;
   /** The ticks acked lately (newest last): possible delta bases, kept. */
   private readonly acked: number[] = [];
+  /** The newest ack has gone out in no message yet: the next input carries it. */
+  private ackWaiting = false;
   private readonly pings = new Map<number, () => void>();
   private pingId = 0;
 
@@ -114,7 +118,10 @@ export class ClientSession {
     this.recent.push(entry);
     if (this.recent.length > 4) this.recent.shift();
     if (this.implicitAcks) this.send({ type: 'input', inputs: [entry] });
-    else this.send({ type: 'input', ack: this.acked.at(-1) ?? -1, inputs: this.recent });
+    else {
+      this.send({ type: 'input', ack: this.acked.at(-1) ?? -1, inputs: this.recent });
+      this.ackWaiting = false;
+    }
   }
 
   /** Round-trip time in ms (any monotonic clock: performance.now in both runtimes). */
@@ -135,6 +142,7 @@ export class ClientSession {
   /** Acknowledge a decoded tick (the delta base of the next snapshots). */
   ack(tick: number): void {
     this.send({ type: 'ack', tick });
+    this.ackWaiting = false;
     if (tick < 0 || this.acked.at(-1) === tick) return;
     this.acked.push(tick);
     if (this.acked.length > MAX_ACKED) this.acked.shift();
@@ -172,6 +180,24 @@ export class ClientSession {
     }
   }
 
+  /**
+   * A snapshot of `tick` was decoded (or, for a client that only counts them, received
+   * whole): acknowledge it when its ACK_EVERY window is new. The ack waits for the next input
+   * (which carries it): a client sending 20 inputs a second or more sends the host no ack
+   * message at all, where each was a packet to read over UDP. The first ack, and one whose
+   * window's predecessor is still waiting, go out at once: an ack is never later than one
+   * window, and a client without inputs acks every other window.
+   */
+  decoded(tick: number): void {
+    if (this.implicitAcks) return;
+    const last = this.acked.at(-1) ?? -1;
+    if (last >= 0 && Math.floor(tick / ACK_EVERY) <= Math.floor(last / ACK_EVERY)) return;
+    if (last < 0 || this.ackWaiting) return this.ack(tick);
+    this.acked.push(tick);
+    if (this.acked.length > MAX_ACKED) this.acked.shift();
+    this.ackWaiting = true;
+  }
+
   private onSnapshot(m: Record<string, unknown>): void {
     if (!this.codec) return;
     const baseTick = m.base as number;
@@ -193,8 +219,7 @@ export class ClientSession {
     this.kept.push(r.state);
     this.state = r.state;
     this.snapshots++;
-    const last = this.acked.at(-1) ?? -1;
-    if (!this.implicitAcks && (last < 0 || Math.floor(r.state.tick / ACK_EVERY) > Math.floor(last / ACK_EVERY))) this.ack(r.state.tick);
+    this.decoded(r.state.tick);
     // keep the newest state and the acked ones (the only possible bases); recycle the rest
     for (let i = this.kept.length - 2; i >= 0; i--) {
       const k = this.kept[i]!;
