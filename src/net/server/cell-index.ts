@@ -180,6 +180,8 @@ export class CellTransition {
   readonly same: boolean[] = [];
   /** Per cell: its change part (undefined: not encoded yet; null: nothing changed). */
   readonly changePart: Array<Uint8Array | null | undefined>;
+  /** The same, with difference columns (for clients whose join asked for them). */
+  readonly changePartDiffs: Array<Uint8Array | null | undefined>;
   /** Per cell: the add part of its fresh entities (same convention). */
   readonly freshPart: Array<Uint8Array | null | undefined>;
 
@@ -191,6 +193,7 @@ export class CellTransition {
     this.moversIn = new Buckets(n, true);
     this.moversOut = new Buckets(n, true);
     this.changePart = new Array<Uint8Array | null | undefined>(n);
+    this.changePartDiffs = new Array<Uint8Array | null | undefined>(n);
     this.freshPart = new Array<Uint8Array | null | undefined>(n);
   }
 
@@ -198,6 +201,7 @@ export class CellTransition {
   build(ctx: SnapshotCodec, now: TickCells, nowBlock: StateBlock, was: TickCells, wasBlock: StateBlock): void {
     this.base = was.tick;
     this.changePart.fill(undefined);
+    this.changePartDiffs.fill(undefined);
     this.freshPart.fill(undefined);
     const genN = nowBlock.fields[ctx.genIndex] as Uint16Array;
     const genB = wasBlock.fields[ctx.genIndex] as Uint16Array;

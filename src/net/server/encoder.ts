@@ -26,6 +26,8 @@ export interface InterestRequest {
   /** Cell range at the base (x0 = -1: unknown, so a full snapshot). */
   baseRange: Int32Array;
   json: boolean;
+  /** It takes difference columns (its join asked). */
+  diffs: boolean;
 }
 
 export class SnapshotEncoder {
@@ -83,7 +85,7 @@ export class SnapshotEncoder {
       for (let i = 0; i < n; i++) {
         const q = reqs[i]!;
         const r = ranges.subarray(i * 4, i * 4 + 4);
-        frames[i] = q.json ? this.jsonView(t, q.self, r, json) : t.frameFor(q.self, q.base, q.baseRange, r);
+        frames[i] = q.json ? this.jsonView(t, q.self, r, json) : t.frameFor(q.self, q.base, q.baseRange, r, q.diffs);
       }
     } finally {
       intact = t.end();

@@ -167,7 +167,7 @@ export class Snapshots {
       const known = base >= 0 && v !== undefined && v.ticks[base % VIEW_SLOTS] === base;
       if (!known) base = -1;
       const s = (base % VIEW_SLOTS) * 4;
-      return { self: p.self, base, baseRange: known ? v.ranges.subarray(s, s + 4) : UNKNOWN_RANGE, json: p.conn.mode === 'json' };
+      return { self: p.self, base, baseRange: known ? v.ranges.subarray(s, s + 4) : UNKNOWN_RANGE, json: p.conn.mode === 'json', diffs: p.diffs };
     });
     const ranges = this.rangesFor(due.length);
     const r = this.encoder.interestFrames(tick, reqs, ranges);

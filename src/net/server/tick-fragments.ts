@@ -130,6 +130,10 @@ export class FragmentTick implements PartSource {
   private budget: { changed: Int32Array; globals: number[] } | null = null;
   private readonly changed: Int32Array;
   private readonly range = new Int32Array(4);
+  /** @internal PartSource: the frame being built is for clients that take difference columns. */
+  diffs = false;
+  /** Scratch: a cell's kept entities that did not move (the change part of `diffs` frames). */
+  private stayers = new Uint32Array(0);
   private readonly R: CellRect;
   private readonly Q: CellRect;
 
@@ -187,8 +191,9 @@ export class FragmentTick implements PartSource {
    * none) and the cell range it was sent at that base (`baseRange`, x0 < 0: unknown, then a
    * full snapshot). Writes its cell range now to `rangeOut` (its next base range). Clients
    * seeing the same cells from the same base get the same buffer. Null when a slot was torn.
+   * `diffs`: the client takes difference columns (its delta and change parts may carry them).
    */
-  frameFor(self: number, base: number, baseRange: ArrayLike<number>, rangeOut: Int32Array): Uint8Array | null {
+  frameFor(self: number, base: number, baseRange: ArrayLike<number>, rangeOut: Int32Array, diffs = false): Uint8Array | null {
     this.rangeOf(self, rangeOut);
     const b = base >= 0 && base < this.tick && this.tick - base < this.ring.slots && baseRange[0]! >= 0 ? this.baseOf(base) : null;
     const tr = b?.tr ?? null;
@@ -201,12 +206,13 @@ export class FragmentTick implements PartSource {
         this.visNow = new Uint8Array(rowsFor(rows));
         this.visBase = new Uint8Array(rowsFor(rows));
       }
-      const msg = encodeViewMessage(this.ctx, this.ring, this.f.interest, this.tick, rangeOut, base, baseRange, self, this.visNow, this.visBase);
+      const msg = encodeViewMessage(this.ctx, this.ring, this.f.interest, this.tick, rangeOut, base, baseRange, self, this.visNow, this.visBase, diffs);
       return msg ? encodeMsgpackFrame(this.ctx.pack(msg)) : null;
     }
-    const key = tr ? `${rangeKey(rangeOut)}:${base}:${rangeKey(baseRange)}` : `${rangeKey(rangeOut)}`;
+    const key = tr ? `${rangeKey(rangeOut)}:${base}:${rangeKey(baseRange)}${diffs ? ':d' : ''}` : `${rangeKey(rangeOut)}`;
     let frame = this.frames.get(key);
     if (!frame) {
+      this.diffs = diffs;
       frame = tr ? this.deltaFrame(tr, b!.was!, b!, R, Q) : this.fullFrame(R);
       this.frames.set(key, frame);
     }
@@ -245,10 +251,19 @@ export class FragmentTick implements PartSource {
 
   /** @internal PartSource: cell c's kept entities that changed since the base (per tick and base). */
   changePart(tr: CellTransition, c: number): Uint8Array | null {
-    let p = tr.changePart[c];
+    const cache = this.diffs ? tr.changePartDiffs : tr.changePart;
+    let p = cache[c];
     if (p === undefined) {
-      const kept = tr.kept.list(c);
-      p = tr.changePart[c] = encodeChangePart(this.ctx, this.src, this.bases.get(tr.base)!, kept, kept.length, tr.same);
+      const b = this.bases.get(tr.base)!;
+      let kept = tr.kept.list(c);
+      if (this.diffs) {
+        // movers into c go in each client's own lists (see PartSource.diffs)
+        if (this.stayers.length < kept.length) this.stayers = new Uint32Array(rowsFor(kept.length));
+        let n = 0;
+        for (const e of kept) if (b.was!.cellOf[e] === c) this.stayers[n++] = e;
+        kept = this.stayers.subarray(0, n);
+      }
+      p = cache[c] = encodeChangePart(this.ctx, this.src, b, kept, kept.length, tr.same, this.diffs);
     }
     return p;
   }
@@ -278,7 +293,7 @@ export class FragmentTick implements PartSource {
     if (sel.nRm + sel.nKeep + sel.nAdd === 0) {
       own = { type: 'snapshot', tick: this.tick, base: tr.base };
       if (gChanged) own.g = globalsOf(this.ctx, this.block);
-    } else own = encodeListDelta(this.ctx, this.src, this.tick, b, tr.base, sel.sort(), gChanged);
+    } else own = encodeListDelta(this.ctx, this.src, this.tick, b, tr.base, sel.sort(), gChanged, this.diffs);
     return frameWithParts(this.ctx, own, sel.parts, sel.nParts);
   }
 

@@ -15,6 +15,7 @@ import type { InterestIndex } from './interest.js';
  * from `base` (whose cell range was `baseRange`) when that slot is readable, else full.
  * `visNow` / `visBase` are scratch of capacity + 1 bytes. Null when a slot was torn.
  * Call between beginRead / endRead of `tick` (the interest grids of the task are kept).
+ * `diffs`: the client takes difference columns.
  */
 export function encodeViewMessage(
   codec: SnapshotCodec,
@@ -27,6 +28,7 @@ export function encodeViewMessage(
   self: number,
   visNow: Uint8Array,
   visBase: Uint8Array,
+  diffs = false,
 ): SnapshotMessage | null {
   interest.visible(ring.blockOf(tick), tick, ring.info(tick).maxEid, r, self, visNow);
   let baseVis: Uint8Array | undefined;
@@ -38,7 +40,7 @@ export function encodeViewMessage(
       baseVis = visBase;
     }
   }
-  const msg = encodeFromRing(codec, ring, tick, bt >= 0 ? base : -1, visNow, baseVis);
+  const msg = encodeFromRing(codec, ring, tick, bt >= 0 ? base : -1, visNow, baseVis, diffs);
   if (bt >= 0 && !ring.endRead(base, bt)) return null;
   return msg;
 }

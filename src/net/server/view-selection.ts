@@ -26,8 +26,17 @@ export interface PartSource {
   shared(c: number): boolean;
   /** Every entity of cell c now (an add part). */
   addPart(c: number): Uint8Array | null;
-  /** Cell c's kept entities that changed since the transition's base (a change part). */
+  /**
+   * Cell c's kept entities that changed since the transition's base (a change part); for a
+   * client taking difference columns (`diffs`), only those that were in c at the base too.
+   */
   changePart(tr: CellTransition, c: number): Uint8Array | null;
+  /**
+   * The frame is for a client taking difference columns. A difference applies to the value
+   * the client holds, so no entity may get one after its own `add` set it: movers into a cell
+   * (held or not) then go in the client's own lists, not in the cell's shared change part.
+   */
+  readonly diffs: boolean;
   /** Cell c's fresh entities (an add part). */
   freshPart(tr: CellTransition, c: number): Uint8Array | null;
 }
@@ -83,7 +92,10 @@ export class Selection {
         const held = Q.has(moversIn.tag[i]!);
         if (shared) {
           if (seen) {
-            if (!held) add[this.nAdd++] = e; // the cell's change part applies on top
+            if (src.diffs) {
+              if (held) keep[this.nKeep++] = e;
+              else add[this.nAdd++] = e;
+            } else if (!held) add[this.nAdd++] = e; // the cell's change part applies on top
           } else if (held) rm[this.nRm++] = e; // the entering cell's add part adds it again
         } else if (held) keep[this.nKeep++] = e;
         else add[this.nAdd++] = e;

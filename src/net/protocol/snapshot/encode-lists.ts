@@ -212,7 +212,7 @@ export function assemble(
 /**
  * A delta from explicit lists (ascending, disjoint): `rm` removed, `keep` compared field by
  * field (the changed ones sent), `add` added. For a few entities: nothing here scans rows.
- * The lists must not be the codec's own id scratch.
+ * The lists must not be the codec's own id scratch. `diffs`: the client takes difference columns.
  */
 export function encodeListDelta(
   ctx: SnapshotCodec,
@@ -222,6 +222,7 @@ export function encodeListDelta(
   baseTick: number,
   lists: { rm: Uint32Array; nRm: number; keep: Uint32Array; nKeep: number; add: Uint32Array; nAdd: number },
   globals: boolean,
+  diffs = false,
 ): SnapshotMessage {
   const { rm, nRm, keep, nKeep, add, nAdd } = lists;
   const top = Math.max(nRm ? rm[nRm - 1]! : 0, nKeep ? keep[nKeep - 1]! : 0, nAdd ? add[nAdd - 1]! : 0);
@@ -229,7 +230,7 @@ export function encodeListDelta(
   const ids = ctx.ids(top);
   const ch = ids[3]!;
   const c = diffKept(ctx, viewsOf(ctx, src.block), viewsOf(ctx, base.block), keep, nKeep, null, ch);
-  return deltaMessage(ctx, src, tick, baseTick, rm, nRm, c, ch, add, nAdd, globals, ids[4]!);
+  return deltaMessage(ctx, src, tick, baseTick, rm, nRm, c, ch, add, nAdd, globals, ids[4]!, diffs ? base : null);
 }
 
 /** A full snapshot (base -1) of exactly the entities `ids` (ascending, live in `src`). */

@@ -57,6 +57,7 @@ export function idsBin(ctx: SnapshotCodec, ids: Uint32Array, n: number): Uint8Ar
  * A change part: those of `keep` (ids live in both states with the same generation,
  * ascending) whose wire values differ between `was` and `now`, with the fields that did.
  * `same[f]` true: field f is byte-identical in both blocks (skipped). Null when none changed.
+ * `diffs`: for clients that take difference columns (where they are smaller).
  */
 export function encodeChangePart(
   ctx: SnapshotCodec,
@@ -65,15 +66,17 @@ export function encodeChangePart(
   keep: Uint32Array,
   nKeep: number,
   same: readonly boolean[] | null,
+  diffs = false,
 ): Uint8Array | null {
   if (nKeep === 0) return null;
   ctx.arena.reset((nKeep + 1) * ctx.encodeRowBytes + 64);
   const ids = ctx.ids(keep[nKeep - 1]!);
   const ch = ids[3]!;
   const views = viewsOf(ctx, now.block);
-  const c = diffKept(ctx, views, viewsOf(ctx, was.block), keep, nKeep, same, ch);
+  const viewsB = viewsOf(ctx, was.block);
+  const c = diffKept(ctx, views, viewsB, keep, nKeep, same, ch);
   if (c.n === 0) return null;
-  const cols = changedColumns(ctx, c, ch, views, idWidth(c.n), ids[4]!, true);
+  const cols = changedColumns(ctx, c, ch, views, idWidth(c.n), ids[4]!, true, diffs ? viewsB : null);
   return plain(ctx.packr.pack([PartOp.CHANGE, idsBin(ctx, ch, c.n), maskOf(ctx, c), cols]));
 }
 
