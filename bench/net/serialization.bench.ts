@@ -62,8 +62,10 @@ export const info: SuiteInfo = {
       '(archetype, gen, owner). The four fields are quantized the way a game would declare them: ' +
       'x, y in [0, 1000] px at 1/64 px, vx, vy in [-500, 500] px/s at 1/64 (64,000 levels: u16 on the ' +
       'wire, error <= 1/128). Rows 1..~1.05 N with ~5% holes and ~5% respawned rows, owners on 1% of ' +
-      'the entities. `delta`: one tick of movement of every entity (x += vx/60, y += vy/60); `quiet`: a ' +
-      'delta between two identical ticks.',
+      'the entities. `delta`: one tick of movement of every entity (x += vx/60, y += vy/60); `delta-diffs`: the ' +
+      'same delta for a client that takes difference columns (a column of changed values as one signed byte each from ' +
+      'the base, when every one fits): here an entity moves up to 533 steps of 1/64 px a tick, so they never fit and the row ' +
+      'shows what trying costs (the load bench\'s drones, at 1/2 px, fit); `quiet`: a delta between two identical ticks.',
     '`encode` is the message build plus msgpackr `pack` (one reused `Packr({ useRecords: false, ' +
       'variableMapSize: true })`), or `toJsonSnapshot` plus `JSON.stringify`; `decode` is `unpack` plus ' +
       '`decodeSnapshot` into a reused client state, or `JSON.parse`. `bytes`: the encoded message. ' +
@@ -243,6 +245,9 @@ export async function run(): Promise<SuiteResult> {
 
     const fullBytes = ctx.pack(encodeFull(ctx, w.now, TICK));
     const deltaBytes = ctx.pack(encodeDelta(ctx, w.now, TICK, w.base, TICK - 1));
+    // for a client whose join asked for difference columns (the reference clients do)
+    const diffsDelta = () => encodeDelta(ctx, w.now, TICK, w.base, TICK - 1, undefined, undefined, true);
+    const diffsBytes = ctx.pack(diffsDelta());
     const quietBytes = ctx.pack(encodeDelta(ctx, w.quiet, TICK, w.base, TICK - 1));
     const jsonText = JSON.stringify(toJsonSnapshot(ctx, w.now, TICK));
     const recordsPackr = new Packr({ useRecords: true });
@@ -251,6 +256,7 @@ export async function run(): Promise<SuiteResult> {
 
     let msgFull: ReturnType<typeof encodeFull> = encodeFull(ctx, w.now, TICK);
     let msgDelta = encodeDelta(ctx, w.now, TICK, w.base, TICK - 1);
+    let msgDiffs = diffsDelta();
     let msgQuiet = encodeDelta(ctx, w.quiet, TICK, w.base, TICK - 1);
     let jsonObj: JsonSnapshot = toJsonSnapshot(ctx, w.now, TICK);
     let recs = records();
@@ -289,6 +295,22 @@ export async function run(): Promise<SuiteResult> {
         bytes: deltaBytes.length,
         run: () => decodeSnapshotBytes(ctx, deltaBytes, baseState, out),
         parts: unpackDecode(ctx, deltaBytes, baseState, out),
+      },
+      {
+        mode: 'msgpack',
+        kind: 'delta-diffs',
+        op: 'encode',
+        bytes: diffsBytes.length,
+        run: () => ctx.pack(diffsDelta()),
+        parts: { build: () => (msgDiffs = diffsDelta()), pack: () => ctx.pack(msgDiffs) },
+      },
+      {
+        mode: 'msgpack',
+        kind: 'delta-diffs',
+        op: 'decode',
+        bytes: diffsBytes.length,
+        run: () => decodeSnapshotBytes(ctx, diffsBytes, baseState, out),
+        parts: unpackDecode(ctx, diffsBytes, baseState, out),
       },
       {
         mode: 'msgpack',
@@ -364,6 +386,7 @@ export async function run(): Promise<SuiteResult> {
     // the timed code produced the right thing
     check.full(decodeSnapshotBytes(ctx, ctx.pack(encodeFull(ctx, w.now, TICK)), null, out), w.now, 'full');
     check.full(decodeSnapshotBytes(ctx, ctx.pack(encodeDelta(ctx, w.now, TICK, w.base, TICK - 1)), baseState, out), w.now, 'delta');
+    check.full(decodeSnapshotBytes(ctx, ctx.pack(diffsDelta()), baseState, out), w.now, 'delta with difference columns');
     const dq = decodeSnapshotBytes(ctx, quietBytes, baseState, out);
     check.full(dq, w.base, 'quiet delta');
     if (!dq.ok || dq.full) throw new Error(`serialization ${n}: the quiet delta is not a delta`);
