@@ -63,9 +63,10 @@ export const info: SuiteInfo = {
       'x, y in [0, 1000] px at 1/64 px, vx, vy in [-500, 500] px/s at 1/64 (64,000 levels: u16 on the ' +
       'wire, error <= 1/128). Rows 1..~1.05 N with ~5% holes and ~5% respawned rows, owners on 1% of ' +
       'the entities. `delta`: one tick of movement of every entity (x += vx/60, y += vy/60); `delta-diffs`: the ' +
-      'same delta for a client that takes difference columns (a column of changed values as one signed byte each from ' +
-      'the base, when every one fits): here an entity moves up to 533 steps of 1/64 px a tick, so they never fit and the row ' +
-      'shows what trying costs (the load bench\'s drones, at 1/2 px, fit); `quiet`: a delta between two identical ticks.',
+      'same delta for a client that takes difference columns (changed values as one signed byte each from the base, ' +
+      'those that do not fit sent whole as exceptions): here an entity moves up to 533 steps of 1/64 px a tick, most do not ' +
+      'fit, the plain column is smaller and the row shows what trying costs (the load bench\'s drones, at 1/2 px, fit); ' +
+      '`quiet`: a delta between two identical ticks.',
     '`encode` is the message build plus msgpackr `pack` (one reused `Packr({ useRecords: false, ' +
       'variableMapSize: true })`), or `toJsonSnapshot` plus `JSON.stringify`; `decode` is `unpack` plus ' +
       '`decodeSnapshot` into a reused client state, or `JSON.parse`. `bytes`: the encoded message. ' +

@@ -47,6 +47,7 @@ function expectSame(ctx: SnapshotCodec, a: SnapshotState, b: SnapshotState): voi
 }
 
 const isDiff = (c: unknown): c is [Uint8Array] => Array.isArray(c) && c.length === 1 && c[0] instanceof Uint8Array;
+const withExceptions = (c: unknown): c is [Uint8Array, Uint8Array, Uint8Array] => Array.isArray(c) && c.length === 3 && c.every((b) => b instanceof Uint8Array);
 
 describe('snapshot difference columns', () => {
   it('moving drones: positions travel as one signed byte each, the delta shrinks by 40 % or more, and decodes to the same state', () => {
@@ -95,17 +96,17 @@ describe('snapshot difference columns', () => {
     globals: {},
     archetypes: { a: ['S'] },
   });
-  const CAP = 16;
+  const CAP = 64;
   const FI = Object.fromEntries(schema.fields.map((f, i) => [f.key, i])) as Record<string, number>;
 
-  function world(values: (e: number) => Record<string, number>): SnapshotSource {
+  function world(values: (e: number) => Record<string, number>, count = 12): SnapshotSource {
     const block = newBlock(schema, CAP);
-    for (let e = 1; e <= 12; e++) {
+    for (let e = 1; e <= count; e++) {
       (block.fields[FI['Entity.archetype']!] as Uint8Array)[e] = 1;
       (block.fields[FI['Entity.gen']!] as Uint16Array)[e] = 1;
       for (const [k, v] of Object.entries(values(e))) block.fields[FI[k]!]![e] = v;
     }
-    return { block, maxEid: 12 };
+    return { block, maxEid: count };
   }
 
   it('the sign of i16 and i32 values: a small step across zero is a difference, across the wrap (32767 -> -32768) is not', () => {
@@ -130,6 +131,31 @@ describe('snapshot difference columns', () => {
       expect(isDiff((m.vals as unknown[])[col(key)]), `${key} ${from[key]} -> ${to[key]}`).toBe(expectDiff);
       expectSame(ctx, decodeOk(ctx, m, baseState), decodeOk(ctx, wire(ctx, encodeFull(ctx, now, 2)), null));
     }
+  });
+
+  it('a few values that do not fit an i8 go whole at their positions: [d, positions, values], still smaller, same state', () => {
+    const ctx = createSnapshotCodec(schema, CAP);
+    const hp = ctx.fields.findIndex((f) => f.key === 'S.hp');
+    const base = world((e) => ({ 'S.hp': 100 * e }), 60);
+    // 60 entities move by -5..54, entities 4 and 9 jump by thousands (one of them across zero)
+    const now = world((e) => ({ 'S.hp': e === 4 ? 9000 : e === 9 ? -3000 : 100 * e + e - 6 }), 60);
+    const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, 1)), null);
+    const m = wire(ctx, encodeDelta(ctx, now, 2, base, 1, undefined, undefined, true));
+    const c = (m.vals as unknown[])[hp];
+    expect(withExceptions(c)).toBe(true);
+    const [d, at, whole] = c as [Uint8Array, Uint8Array, Uint8Array];
+    // entity 6 (100 * 6 + 6 - 6) did not change: 59 values, entities 4 and 9 at positions 3 and 7
+    expect(d.length).toBe(59);
+    expect(Array.from(new Uint16Array(new Uint8Array(at).buffer))).toEqual([3, 7]);
+    expect(Array.from(new Int16Array(new Uint8Array(whole).buffer))).toEqual([9000, -3000]);
+    expect(d[3]).toBe(0);
+    expect((d[0]! << 24) >> 24).toBe(-5);
+    // 59 + 2 x 4 bytes (and headers), against 118 raw
+    expect(d.length + at.length + whole.length).toBe(67);
+    expectSame(ctx, decodeOk(ctx, m, baseState), decodeOk(ctx, wire(ctx, encodeFull(ctx, now, 2)), null));
+    // when most do not fit, the plain column is smaller
+    const far = world((e) => ({ 'S.hp': e <= 30 ? 100 * e + 1000 : 100 * e + 1 }), 60);
+    expect((wire(ctx, encodeDelta(ctx, far, 2, base, 1, undefined, undefined, true)).vals as unknown[])[hp]).toBeInstanceOf(Uint8Array);
   });
 
   it('never for u8 or f32 fields, never without `diffs`, never for few entities', () => {
@@ -182,6 +208,41 @@ describe('snapshot difference columns', () => {
     // and in range it decodes: 5 + 3
     const ok = decodeOk(ctx, { ...withVal(word, [new Uint8Array(12).fill(3)]), mask: m2.mask }, baseState);
     expect(ok.values[word]![7]).toBe(8);
+    // exceptions: positions not ascending, past n, not whole ids, sizes apart, a value out of range
+    const d = new Uint8Array(12).fill(1);
+    const u16 = (...v: number[]) => new Uint8Array(Uint16Array.from(v).buffer);
+    const exc = (at: Uint8Array, whole: Uint8Array) => ({ ...withVal(word, [d, at, whole]), mask: m2.mask });
+    bad(exc(u16(5, 2), u16(1, 2)), baseState, /ascend/);
+    bad(exc(u16(12), u16(1)), baseState, /ascend within 0..n-1/);
+    bad(exc(new Uint8Array(3), u16(1)), baseState, /multiple of 2/);
+    bad(exc(u16(1, 2), u16(1)), baseState, /sizes do not match/);
+    const okExc = decodeOk(ctx, exc(u16(2, 7), u16(1000, 2000)), baseState);
+    expect([okExc.values[word]![3], okExc.values[word]![8], okExc.values[word]![1]]).toEqual([1000, 2000, 6]);
+  });
+
+  it('an exception of a quantized field over its levels gives BAD_SNAPSHOT', () => {
+    const qs = defineSchema({ components: { P: { x: { type: 'f32', networked: true, quant: { min: 0, max: 10, step: 0.5 } } } }, globals: {}, archetypes: { a: ['P'] } });
+    const ctx = createSnapshotCodec(qs, 16);
+    const mk = (x: (e: number) => number): SnapshotSource => {
+      const block = newBlock(qs, 16);
+      for (let e = 1; e <= 10; e++) {
+        (block.fields[0] as Uint8Array)[e] = 1;
+        (block.fields[1] as Uint16Array)[e] = 1;
+        (block.fields[3] as Float32Array)[e] = x(e);
+      }
+      return { block, maxEid: 10 };
+    };
+    const base = mk((e) => e * 0.5);
+    const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, 1)), null);
+    const m = wire(ctx, encodeDelta(ctx, mk((e) => e * 0.5 + 1), 2, base, 1, undefined, undefined, true));
+    expect(isDiff((m.vals as unknown[])[3])).toBe(true);
+    const vals = [...(m.vals as unknown[])];
+    vals[3] = [new Uint8Array(10).fill(2), new Uint8Array(Uint16Array.of(4).buffer), new Uint8Array(Uint16Array.of(21).buffer)]; // 20 levels
+    const r = decodeSnapshot(ctx, { ...m, vals }, baseState);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/exception value 21 out of range/);
+    vals[3] = [new Uint8Array(10).fill(2), new Uint8Array(Uint16Array.of(4).buffer), new Uint8Array(Uint16Array.of(20).buffer)];
+    expect(decodeOk(ctx, { ...m, vals }, baseState).values[3]![5]).toBe(10);
   });
 
   it('a change part may carry difference columns too: applied to the values the entities hold at that point', () => {

@@ -89,6 +89,9 @@ export function columnForm(ctx: SnapshotCodec, f: CodecField, arr: WireArray, n:
  */
 export const diffable = (f: CodecField): boolean => f.width > 1 && f.wire !== 'f32';
 
+/** Entities a difference column's trial looks at before it gathers the rest of the base. */
+const PROBE = 64;
+
 /** A wire value as the signed or unsigned integer it stands for (the arena keeps them unsigned). */
 function wireInt(wire: FieldType, v: number): number {
   return wire === 'i16' ? (v << 16) >> 16 : wire === 'i32' ? v | 0 : v;
@@ -97,8 +100,11 @@ function wireInt(wire: FieldType, v: number): number {
 /**
  * The column of field f's changed values for the entities `ids` (live in both states), as
  * encodeColumn, or, when `was` (the base's values) is given, the field is diffable and it is
- * smaller, as a difference column: `[bin]`, one i8 per entity, its new wire value minus the
- * one in the base. Moving things move a few steps a tick, so a 2-byte position becomes 1 byte.
+ * smaller, as a difference column: `[d]`, one i8 per entity, its new wire value minus the one
+ * in the base; or `[d, positions, values]` when some differences do not fit an i8 (a laser
+ * among drones, a teleport): those entities' new wire values, whole, at those positions
+ * (their bytes in d are 0). Moving things move a few steps a tick, so a 2-byte position
+ * becomes 1 byte.
  */
 export function changedColumn(ctx: SnapshotCodec, f: CodecField, now: SourceView, was: SourceView | null, ids: Uint32Array, n: number, idW: number): Column {
   if (n === 0) return 0;
@@ -109,15 +115,41 @@ export function changedColumn(ctx: SnapshotCodec, f: CodecField, now: SourceView
   // [bin8 of n] costs n + 3 bytes (n + 4 from 256 on): only worth it when that is smaller
   if (n + 4 >= plainBytes) return plain;
   const b = ctx.arena.wire(f.width, n);
-  gather(f, was, ids, n, b);
   const d = ctx.arena.u8(n);
   const wire = f.wire;
+  // each value that does not fit costs a position and a whole value, plus the two bins' headers
+  const perMiss = idW + f.width;
+  // a probe of the first PROBE entities: where that many of them miss, the whole column would
+  // be larger than the plain one, so the rest is not gathered (entities far faster than the
+  // quantization step: every delta would pay the trial)
+  const probe = Math.min(n, PROBE);
+  gather(f, was, ids, probe, b);
+  let probeMisses = 0;
+  for (let i = 0; i < probe; i++) {
+    const x = wireInt(wire, a[i]!) - wireInt(wire, b[i]!);
+    if (x < -128 || x > 127) probeMisses++;
+  }
+  if (probeMisses > 0 && n + 10 + Math.ceil((probeMisses * n) / probe) * perMiss >= plainBytes) return plain;
+  if (n > probe) gather(f, was, ids.subarray(probe), n - probe, b.subarray(probe) as WireArray);
+  let misses = 0;
   for (let i = 0; i < n; i++) {
     const x = wireInt(wire, a[i]!) - wireInt(wire, b[i]!);
-    if (x < -128 || x > 127) return plain;
-    d[i] = x & 0xff;
+    if (x >= -128 && x <= 127) d[i] = x & 0xff;
+    else {
+      d[i] = 0;
+      if (n + 10 + ++misses * perMiss >= plainBytes) return plain;
+    }
   }
-  return [d];
+  if (misses === 0) return [d];
+  const at = idW === 2 ? ctx.arena.u16(misses) : ctx.arena.u32(misses);
+  const whole = ctx.arena.wire(f.width, misses);
+  for (let i = 0, k = 0; k < misses; i++) {
+    const x = wireInt(wire, a[i]!) - wireInt(wire, b[i]!);
+    if (x >= -128 && x <= 127) continue;
+    at[k] = i;
+    whole[k++] = a[i]!;
+  }
+  return [d, binOf(at, misses), binOf(whole, misses)];
 }
 
 /** Every field's column for the same entities (full snapshots, added entities). */

@@ -138,23 +138,57 @@ export function decodeColumn(
     for (let j = 0; j < k; j++) target[ids[idx[j]!]!] = tmp[j]!;
     return;
   }
-  if (Array.isArray(col) && col.length === 1 && isBin(col[0])) return void decodeDifferences(f, col[0], ids, n, target, changed);
-  throw new Bad(`column ${f.key}: not a number, bin or [bin, bin]`);
+  if (Array.isArray(col) && (col.length === 1 || col.length === 3) && col.every(isBin)) {
+    return void decodeDifferences(ctx, f, col as Uint8Array[], ids, n, idW, target, changed);
+  }
+  throw new Bad(`column ${f.key}: not a number, bin, [bin, bin] or a difference column`);
 }
 
-/** A difference column: each entity's wire value now is the one it holds plus an i8. */
-function decodeDifferences(f: CodecField, d: Uint8Array, ids: Uint32Array, n: number, target: Float64Array, changed: boolean): void {
+/**
+ * A difference column: each entity's wire value now is the one it holds plus an i8, except
+ * at the positions of the optional exceptions, whose whole new wire values are given.
+ */
+function decodeDifferences(
+  ctx: SnapshotCodec,
+  f: CodecField,
+  col: Uint8Array[],
+  ids: Uint32Array,
+  n: number,
+  idW: number,
+  target: Float64Array,
+  changed: boolean,
+): void {
   if (!changed) throw new Bad(`column ${f.key}: a difference column outside changed values`);
   if (!diffable(f)) throw new Bad(`column ${f.key}: a difference column for a ${f.wire} field`);
+  const d = col[0]!;
   if (d.length !== n) throw new Bad(`column ${f.key}: ${d.length} differences, expected ${n}`);
   const q = f.levels > 0;
   const [lo, hi] = q ? [0, f.levels] : RANGE[f.wire];
-  for (let i = 0; i < n; i++) {
+  let k = 0;
+  let at: ArrayLike<number> = [];
+  let whole: ArrayLike<number> = [];
+  if (col.length === 3) {
+    const [, ib, vb] = col as [Uint8Array, Uint8Array, Uint8Array];
+    if (ib.length % idW !== 0) throw new Bad(`column ${f.key}: exception positions length is not a multiple of ${idW}`);
+    k = ib.length / idW;
+    if (k > n || vb.length !== k * f.width) throw new Bad(`column ${f.key}: exception sizes do not match`);
+    at = ctx.decodeArena.view(ib, idW === 2 ? 'u16' : 'u32', k);
+    whole = ctx.decodeArena.view(vb, f.wire, k);
+    for (let j = 0; j < k; j++) {
+      if (at[j]! >= n || (j > 0 && at[j]! <= at[j - 1]!)) throw new Bad(`column ${f.key}: exception positions must ascend within 0..n-1`);
+      if (whole[j]! < lo || whole[j]! > hi) throw new Bad(`column ${f.key}: exception value ${whole[j]} out of range`);
+    }
+  }
+  for (let i = 0, j = 0; i < n; i++) {
     const e = ids[i]!;
-    // the wire value held: a quantized value is dequantize(q), so this gives q back exactly
-    const was = q ? Math.round((target[e]! - f.min) / f.step) : target[e]!;
-    const v = was + ((d[i]! << 24) >> 24);
-    if (v < lo || v > hi) throw new Bad(`column ${f.key}: difference takes the value out of range`);
+    let v: number;
+    if (j < k && at[j] === i) v = whole[j++]!;
+    else {
+      // the wire value held: a quantized value is dequantize(q), so this gives q back exactly
+      const was = q ? Math.round((target[e]! - f.min) / f.step) : target[e]!;
+      v = was + ((d[i]! << 24) >> 24);
+      if (v < lo || v > hi) throw new Bad(`column ${f.key}: difference takes the value out of range`);
+    }
     target[e] = q ? dequantize(f, v) : v;
   }
 }

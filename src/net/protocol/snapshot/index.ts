@@ -26,6 +26,9 @@
 //                                       whose join said `diffs`; u16 / i16 / u32 / i32
 //                                       wires): n i8, each the new wire value minus the held
 //                                       one, the result within the wire range (no wrap)
+//                  [bin d, bin idx,     difference with exceptions: at the positions idx
+//                   bin vals]           (W bytes each, ascending, < n) the new wire values
+//                                       are vals, whole (d holds 0 there)
 //
 // Full snapshot (base = -1):
 //

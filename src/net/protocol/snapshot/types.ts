@@ -5,8 +5,11 @@ import type { StateBlock } from '../../../engine/layout.js';
 import type { FieldType } from '../../../engine/schema.js';
 import type { ErrorCode } from '../../errors.js';
 
-/** A column: constant, raw, sparse [positions, values], or difference [i8 x n] (changed values only). */
-export type Column = number | Uint8Array | [Uint8Array, Uint8Array] | [Uint8Array];
+/**
+ * A column: constant, raw, sparse [positions, values], or difference [i8 x n] / [i8 x n,
+ * positions, whole values] (changed values only).
+ */
+export type Column = number | Uint8Array | [Uint8Array, Uint8Array] | [Uint8Array] | [Uint8Array, Uint8Array, Uint8Array];
 
 export interface SnapshotMessage {
   type: 'snapshot';
