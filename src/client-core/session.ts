@@ -144,6 +144,11 @@ export class ClientSession {
     this.send({ type: 'ack', tick });
     this.ackWaiting = false;
     if (tick < 0 || this.acked.at(-1) === tick) return;
+    this.remember(tick);
+  }
+
+  /** A tick acked (or to be, on the next input): a possible delta base, kept. */
+  private remember(tick: number): void {
     this.acked.push(tick);
     if (this.acked.length > MAX_ACKED) this.acked.shift();
   }
@@ -193,8 +198,7 @@ export class ClientSession {
     const last = this.acked.at(-1) ?? -1;
     if (last >= 0 && Math.floor(tick / ACK_EVERY) <= Math.floor(last / ACK_EVERY)) return;
     if (last < 0 || this.ackWaiting) return this.ack(tick);
-    this.acked.push(tick);
-    if (this.acked.length > MAX_ACKED) this.acked.shift();
+    this.remember(tick);
     this.ackWaiting = true;
   }
 

@@ -260,7 +260,7 @@ export class FragmentTick implements PartSource {
         // movers into c go in each client's own lists (see PartSource.diffs)
         if (this.stayers.length < kept.length) this.stayers = new Uint32Array(rowsFor(kept.length));
         let n = 0;
-        for (const e of kept) if (b.was!.cellOf[e] === c) this.stayers[n++] = e;
+        for (let i = 0; i < kept.length; i++) if (b.was!.cellOf[kept[i]!] === c) this.stayers[n++] = kept[i]!;
         kept = this.stayers.subarray(0, n);
       }
       p = cache[c] = encodeChangePart(this.ctx, this.src, b, kept, kept.length, tr.same, this.diffs);

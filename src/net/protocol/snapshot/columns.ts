@@ -131,24 +131,22 @@ export function changedColumn(ctx: SnapshotCodec, f: CodecField, now: SourceView
   }
   if (probeMisses > 0 && n + 10 + Math.ceil((probeMisses * n) / probe) * perMiss >= plainBytes) return plain;
   if (n > probe) gather(f, was, ids.subarray(probe), n - probe, b.subarray(probe) as WireArray);
+  // the most exceptions that still leave the column smaller than the plain one
+  const maxMisses = Math.max(0, Math.ceil((plainBytes - n - 10) / perMiss) - 1);
+  const at = idW === 2 ? ctx.arena.u16(maxMisses) : ctx.arena.u32(maxMisses);
   let misses = 0;
   for (let i = 0; i < n; i++) {
     const x = wireInt(wire, a[i]!) - wireInt(wire, b[i]!);
     if (x >= -128 && x <= 127) d[i] = x & 0xff;
     else {
+      if (misses === maxMisses) return plain;
       d[i] = 0;
-      if (n + 10 + ++misses * perMiss >= plainBytes) return plain;
+      at[misses++] = i;
     }
   }
   if (misses === 0) return [d];
-  const at = idW === 2 ? ctx.arena.u16(misses) : ctx.arena.u32(misses);
   const whole = ctx.arena.wire(f.width, misses);
-  for (let i = 0, k = 0; k < misses; i++) {
-    const x = wireInt(wire, a[i]!) - wireInt(wire, b[i]!);
-    if (x >= -128 && x <= 127) continue;
-    at[k] = i;
-    whole[k++] = a[i]!;
-  }
+  for (let k = 0; k < misses; k++) whole[k] = a[at[k]!]!;
   return [d, binOf(at, misses), binOf(whole, misses)];
 }
 

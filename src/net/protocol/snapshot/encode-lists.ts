@@ -99,7 +99,8 @@ export function diffKept(
  */
 function oneMask(ctx: SnapshotCodec, masks: Uint8Array, n: number, counts: number[]): number {
   const mb = ctx.maskBytes;
-  const union = new Uint8Array(mb);
+  const union = ctx.arena.u8(mb);
+  union.fill(0);
   for (let i = 0; i < n * mb; i++) union[i % mb]! |= masks[i]!;
   let added = 0;
   for (let f = 0; f < counts.length; f++) if (union[f >> 3]! & (1 << (f & 7))) added += (n - counts[f]!) * ctx.fields[f]!.width;
