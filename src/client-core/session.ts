@@ -12,8 +12,9 @@ import { createSnapshotCodec, decodeSnapshot, type JsonSnapshot, type SnapshotCo
 /**
  * Acked ticks kept as possible delta bases. The host deltas against the newest ack it has
  * read, which lags ours when it is busy; it never goes back to an older one, so a delta on
- * base B retires every ack before B. The ring holds 32 ticks and we ack one in ACK_EVERY:
- * at most 11 acks can still be a base.
+ * base B (and base2 B2, with predicted columns: the older of the two) retires every ack
+ * before it. The ring holds 32 ticks and we ack one in ACK_EVERY: at most 11 acks can still
+ * be a base.
  */
 const MAX_ACKED = 12;
 /**
@@ -92,10 +93,11 @@ export class ClientSession {
    * The first message of a connection. It asks for implicit acks: this session always keeps
    * its newest decoded state, which is all a host that takes every snapshot written as
    * received deltas against (granted over TCP and WebSocket, not over UDP). It takes
-   * difference columns: the decoder (src/net/protocol/snapshot) reads them.
+   * difference and predicted columns: the decoder (src/net/protocol/snapshot) reads them,
+   * and this session keeps the states they need (see onSnapshot).
    */
   join(o: { token?: string | undefined; name?: string | undefined; rate?: SendHz | undefined }): JoinMsg {
-    const join: JoinMsg = { type: 'join', protocol: PROTOCOL_VERSION, implicitAcks: true, diffs: true };
+    const join: JoinMsg = { type: 'join', protocol: PROTOCOL_VERSION, implicitAcks: true, diffs: true, pred: true };
     if (o.token) join.token = o.token;
     if (o.name) join.name = o.name;
     if (o.rate) join.rate = o.rate;
@@ -206,11 +208,14 @@ export class ClientSession {
     if (!this.codec) return;
     const baseTick = m.base as number;
     const base = baseTick >= 0 ? (this.kept.find((s) => s.tick === baseTick) ?? null) : null;
-    // the host moved on to base B: it will never delta against an older ack
-    if (baseTick >= 0) while (this.acked.length && this.acked[0]! < baseTick) this.acked.shift();
+    const base2Tick = typeof m.base2 === 'number' && m.base2 < baseTick ? m.base2 : -1;
+    const base2 = base2Tick >= 0 ? (this.kept.find((s) => s.tick === base2Tick) ?? null) : null;
+    // the host moved on to base B (and B2): it will never delta against an older ack
+    const oldest = base2Tick >= 0 ? base2Tick : baseTick;
+    if (baseTick >= 0) while (this.acked.length && this.acked[0]! < oldest) this.acked.shift();
     // a state's memory is reused once it can no longer be a base (see below)
     const out = this.spare.pop();
-    const r = decodeSnapshot(this.codec, m, base, out);
+    const r = decodeSnapshot(this.codec, m, base, out, base2);
     if (!r.ok) {
       this.decodeErrors++;
       if (r.baseMissing) {
@@ -224,10 +229,13 @@ export class ClientSession {
     this.state = r.state;
     this.snapshots++;
     this.decoded(r.state.tick);
-    // keep the newest state and the acked ones (the only possible bases); recycle the rest
+    // keep the newest state and the acked ones (the only possible bases), and with implicit
+    // acks and predicted columns the one before the newest (the next delta's base2); recycle
+    // the rest
+    const keepPrevious = this.implicitAcks && this.welcome.pred === true;
     for (let i = this.kept.length - 2; i >= 0; i--) {
       const k = this.kept[i]!;
-      if (this.acked.includes(k.tick)) continue;
+      if (this.acked.includes(k.tick) || (keepPrevious && i === this.kept.length - 2)) continue;
       this.kept.splice(i, 1);
       if (this.spare.length < 2) this.spare.push(k);
     }

@@ -1,10 +1,17 @@
 // The client session's ack rule (src/client-core/session.ts, docs/protocol.md
 // "Acknowledgements"): one ack per ACK_EVERY-tick window, riding the next input; alone only
-// when the next window's ack falls due while one still waits, or for the first.
+// when the next window's ack falls due while one still waits, or for the first. And the
+// states it keeps for predicted columns, with the host's choice of base2 (AckedBases).
 
+import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { ACK_EVERY, ClientSession, type SessionEvents } from '../../src/client-core/session.js';
+import { createShooter } from '../../src/engine/games/shooter/index.js';
+import { blockBytes, blockViews } from '../../src/engine/layout.js';
+import { Simulation } from '../../src/engine/simulation.js';
 import type { WelcomeMsg } from '../../src/net/protocol/messages.js';
+import { createSnapshotCodec, encodeDelta, encodeFull, type SnapshotSource } from '../../src/net/protocol/snapshot/index.js';
+import { AckedBases } from '../../src/net/server/acked-bases.js';
 
 const noEvents = new Proxy({}, { get: () => () => {} }) as SessionEvents;
 
@@ -56,5 +63,88 @@ describe('client session acks', () => {
     }
     expect(sent.filter((m) => m.type === 'ack')).toEqual([]);
     expect(sent.filter((m) => 'ack' in m)).toEqual([]);
+  });
+});
+
+describe('client session and predicted columns', () => {
+  // a shooter with moving drones, its states copied per tick as the host's ring holds them
+  const capacity = 400;
+  function world() {
+    const game = createShooter({ capacity, drones: 200, width: 1000, height: 1000 });
+    const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
+    const sim = new Simulation(game, block, { capacity, seed: 9 });
+    const ctx = createSnapshotCodec(game.schema, capacity);
+    const ring = new Map<number, SnapshotSource>();
+    const step = (): number => {
+      sim.step([]);
+      const copy = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
+      copy.globals.set(block.globals);
+      block.fields.forEach((f, i) => (copy.fields[i] as Uint8Array).set(f as Uint8Array));
+      ring.set(sim.tick, { block: copy, maxEid: sim.maxEid });
+      return sim.tick;
+    };
+    const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+    /** What the host would send: full, or a delta from base (and base2), through msgpack bytes. */
+    const snapshot = (tick: number, base: number, base2: number): Record<string, unknown> => {
+      const now = ring.get(tick)!;
+      const msg =
+        base < 0
+          ? encodeFull(ctx, now, tick)
+          : encodeDelta(ctx, now, tick, ring.get(base)!, base, undefined, undefined, true, base2 >= 0 ? { src: ring.get(base2)!, tick: base2 } : null);
+      return unpackr.unpack(ctx.pack(msg)) as Record<string, unknown>;
+    };
+    return { step, snapshot };
+  }
+  const welcome = (implicitAcks: boolean) => ({ type: 'welcome', game: 'shooter', capacity, implicitAcks, diffs: true, pred: true });
+
+  it('implicit acks: the session keeps the snapshot before the newest, the base2 of the next delta, and decodes every one', () => {
+    const w = world();
+    const { s } = session(true);
+    s.message(welcome(true));
+    const bases = new AckedBases(true);
+    let ack = -1;
+    let named = 0;
+    for (let i = 0; i < 40; i++) {
+      const t = w.step();
+      const base2 = ack >= 0 ? bases.base2For(t, ack, 32) : -1;
+      if (base2 >= 0) named++;
+      s.message(w.snapshot(t, ack, base2));
+      ack = t;
+      bases.acked(t);
+    }
+    expect(named).toBe(38);
+    expect(s.decodeErrors).toBe(0);
+    expect(s.snapshots).toBe(40);
+  });
+
+  it('explicit acks (UDP), a third of the snapshots lost: the host names only acks the session still holds, and it decodes every one that arrives', () => {
+    const w = world();
+    const { s, sent } = session(false);
+    s.message(welcome(false));
+    const bases = new AckedBases(false);
+    let ack = -1;
+    let read = 0;
+    let named = 0;
+    for (let i = 0; i < 120; i++) {
+      const t = w.step();
+      // the host reads the acks the session sent (alone or on its inputs: one every 3 ticks here)
+      if (i % 3 === 0) s.input(0);
+      for (; read < sent.length; read++) {
+        const m = sent[read]!;
+        const a = (m.type === 'ack' ? m.tick : m.type === 'input' ? m.ack : -1) as number;
+        if (a > ack) {
+          ack = a;
+          bases.acked(a);
+        }
+      }
+      const base2 = ack >= 0 ? bases.base2For(t, ack, 32) : -1;
+      bases.sent(ack, base2);
+      if (base2 >= 0) named++;
+      const m = w.snapshot(t, ack, base2);
+      if (i % 3 !== 2) s.message(m); // every third one is lost on the way
+    }
+    expect(named).toBeGreaterThan(90);
+    expect(s.decodeErrors).toBe(0);
+    expect(s.snapshots).toBe(80);
   });
 });

@@ -373,8 +373,11 @@ describe('snapshot encoding', () => {
           jump: fc.integer({ min: 0, max: CAP }),
         }),
       },
+      // every live row's field moves at its own constant speed (e's): what predicted columns are for
+      { weight: 4, arbitrary: fc.record({ k: fc.constant('glide' as const), key: fc.constantFrom('P.x', 'P.z', 'S.hp', 'S.big', 'S.word') }) },
     );
     let diffColumns = 0;
+    let predictedColumns = 0;
     const script = fc.record({
       useVis: fc.boolean(),
       ticks: fc.array(fc.array(op, { maxLength: 8 }), { minLength: 1, maxLength: 40 }),
@@ -401,6 +404,10 @@ describe('snapshot encoding', () => {
               for (let e = 1; e <= h.maxEid; e++) {
                 if ((h.block.fields[0] as Uint8Array)[e] !== 0) col[e] = col[e]! + (o.d + (e % 3) - 1 + (e === o.jump ? 300 : 0)) * (q ? q.step : 1);
               }
+            } else if (o.k === 'glide') {
+              const q = schema.fields[FI[o.key]!]!.quant;
+              const col = h.block.fields[FI[o.key]!]!;
+              for (let e = 1; e <= h.maxEid; e++) if ((h.block.fields[0] as Uint8Array)[e] !== 0) col[e] = col[e]! + (((e * 7) % 11) - 5) * (q ? q.step : 1);
             } else vis[o.row] = vis[o.row] ? 0 : 1;
           }
           const src = { block: copyOf(schema, CAP, h.block), maxEid: h.maxEid };
@@ -421,14 +428,27 @@ describe('snapshot encoding', () => {
             if (!rd.ok) throw new Error(`diff delta ${t - k} -> ${t}: ${rd.reason}`);
             expectSameState(rd.state, state, `diff delta ${t - k} -> ${t}`);
             if (d.base >= 0) expect(ctx.pack(dd).length).toBeLessThanOrEqual(ctx.pack(d).length);
+            // and with predicted columns, from an older state the client also holds (base2)
+            for (let k2 = k + 1; k2 <= Math.min(31, history.length, k + 3); k2++) {
+              const b2 = history[history.length - k2]!;
+              const dp = encodeDelta(ctx, src, t, b.src, t - k, v, b.vis, true, { src: b2.src, tick: t - k2 });
+              if (v === undefined && dp.base >= 0) expect(dp.base2).toBe(t - k2);
+              predictedColumns += (dp.vals ?? []).filter((c) => Array.isArray(c) && typeof c[0] === 'number').length;
+              const rp = decodeSnapshot(ctx, wire(ctx, dp), b.state, undefined, b2.state);
+              if (!rp.ok) throw new Error(`predicted delta ${t - k2}, ${t - k} -> ${t}: ${rp.reason}`);
+              expectSameState(rp.state, state, `predicted delta ${t - k2}, ${t - k} -> ${t}`);
+              // never larger than without base2 but for naming it (6 bytes of key, its value): the encoder weighs every form
+              if (d.base >= 0) expect(ctx.pack(dp).length).toBeLessThanOrEqual(ctx.pack(dd).length + 6 + ctx.pack(t - k2 as never).length);
+            }
           }
           history.push({ src, vis: v, state });
         });
       }),
       { numRuns: 150 },
     );
-    // the property met difference columns, not only their absence (exceptions: snapshot-diffs.test.ts)
+    // the property met difference and predicted columns, not only their absence (exceptions: snapshot-diffs.test.ts)
     expect(diffColumns).toBeGreaterThan(100);
+    expect(predictedColumns).toBeGreaterThan(100);
   });
 
   it('snapshot: deltas over a long scripted shooter game equal the full state at every tick, with bases 1..31 ticks old', () => {

@@ -14,9 +14,9 @@ describe('welcome', () => {
     const th = await startHost({ epoch: 7, simOptions: { capacity: 2000, hz: 30 } });
     const { welcome } = await RawPeer.joined(th.port, 'msgpack');
     expect(Object.keys(welcome).sort()).toEqual(
-      ['type', 'protocol', 'client', 'token', 'entity', 'tick', 'hz', 'game', 'schema', 'capacity', 'epoch', 'reconnected', 'implicitAcks', 'diffs'].sort(),
+      ['type', 'protocol', 'client', 'token', 'entity', 'tick', 'hz', 'game', 'schema', 'capacity', 'epoch', 'reconnected', 'implicitAcks', 'diffs', 'pred'].sort(),
     );
-    expect(welcome).toMatchObject({ type: 'welcome', protocol: 1, hz: 30, game: 'shooter', capacity: 2000, epoch: 7, reconnected: false, implicitAcks: false, diffs: false });
+    expect(welcome).toMatchObject({ type: 'welcome', protocol: 1, hz: 30, game: 'shooter', capacity: 2000, epoch: 7, reconnected: false, implicitAcks: false, diffs: false, pred: false });
   });
 
   it('welcome: diffs are granted to a msgpack join that asks, never in JSON mode; only such a client gets difference columns, and both decode', async () => {
@@ -49,6 +49,45 @@ describe('welcome', () => {
     // 300 drones move every tick: x and y of nearly every delta
     expect(diffColumns[0]).toBeGreaterThan(40);
     expect(diffColumns[1]).toBe(0);
+  });
+
+  it('welcome: pred is granted to a msgpack join that asks for it with diffs; its deltas name base2 (the snapshot before the base) and carry predicted columns, which decode', async () => {
+    const capacity = 2000;
+    const th = await startHost({ interest: false, simOptions: { capacity, gameOptions: { drones: 300 } } });
+    const json = await RawPeer.joined(th.port, 'json', { type: 'join', protocol: 1, diffs: true, pred: true });
+    expect(json.welcome.pred).toBe(false);
+    const alone = await RawPeer.joined(th.port, 'msgpack', { type: 'join', protocol: 1, pred: true });
+    expect(alone.welcome.pred).toBe(false); // predicted columns build on difference columns
+    const { peer, welcome } = await RawPeer.joined(th.port, 'msgpack', { type: 'join', protocol: 1, implicitAcks: true, diffs: true, pred: true });
+    expect(welcome.pred).toBe(true);
+    const codec = createSnapshotCodec(shooterSchema, capacity);
+    const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+    const held: SnapshotState[] = [];
+    let predicted = 0;
+    let named = 0;
+    for (let deltas = 0; deltas < 30; ) {
+      const m = unpackr.unpack(await peer.nextPayload()) as Record<string, unknown>;
+      if (m.type !== 'snapshot') continue;
+      const base = held.find((s) => s.tick === m.base) ?? null;
+      const base2 = m.base2 === undefined ? null : (held.find((s) => s.tick === m.base2) ?? null);
+      if ((m.base as number) >= 0) {
+        deltas++;
+        // implicit acks: the base is the snapshot written last, base2 the one before it
+        if (m.base2 !== undefined) {
+          named++;
+          expect(m.base2).toBe(held.at(-2)?.tick);
+        }
+        expect(m.base).toBe(held.at(-1)?.tick);
+      }
+      predicted += ((m.vals as unknown[] | undefined) ?? []).filter((c) => Array.isArray(c) && typeof c[0] === 'number').length;
+      const r = decodeSnapshot(codec, m, base, undefined, base2);
+      if (!r.ok) throw new Error(`tick ${String(m.tick)}: ${r.reason}`);
+      held.push(r.state);
+      if (held.length > 2) held.shift();
+    }
+    expect(named).toBeGreaterThan(25);
+    // 300 drones move every tick: x and y of nearly every delta
+    expect(predicted).toBeGreaterThan(40);
   });
 
   it('welcome: the schema says which fields each archetype has (shooter: a laser has a position and a slot, no health)', async () => {

@@ -105,6 +105,12 @@ export interface JoinMsg {
    * docs/snapshot-encoding.md "Columns"); without it the host never sends one.
    */
   diffs?: boolean;
+  /**
+   * With `diffs`: the client decodes predicted columns (changed values as residuals from an
+   * extrapolation of its two acked states base2 and base, docs/snapshot-encoding.md
+   * "Predicted columns") and keeps the states they need.
+   */
+  pred?: boolean;
 }
 
 export interface InputEntry {
@@ -215,6 +221,8 @@ export interface WelcomeMsg {
   implicitAcks: boolean;
   /** True: granted (the join asked, msgpack mode): deltas may carry difference columns. */
   diffs: boolean;
+  /** True: granted (the join asked for it and for diffs, msgpack mode): deltas may name a base2 and carry predicted columns. */
+  pred: boolean;
 }
 
 export interface ErrorMsg {
@@ -304,12 +312,14 @@ export function validateClientMessage(v: unknown): Validated {
       if (m.rate !== undefined && !isSendHz(m.rate)) return invalid('join.rate must be 60, 30 or 20');
       if (m.implicitAcks !== undefined && typeof m.implicitAcks !== 'boolean') return invalid('join.implicitAcks must be a boolean');
       if (m.diffs !== undefined && typeof m.diffs !== 'boolean') return invalid('join.diffs must be a boolean');
+      if (m.pred !== undefined && typeof m.pred !== 'boolean') return invalid('join.pred must be a boolean');
       const msg: JoinMsg = { type: ClientMsg.JOIN, protocol };
       if (m.name !== undefined) msg.name = m.name as string;
       if (m.token !== undefined) msg.token = m.token as string;
       if (m.rate !== undefined) msg.rate = m.rate;
       if (m.implicitAcks === true) msg.implicitAcks = true;
       if (m.diffs === true) msg.diffs = true;
+      if (m.pred === true) msg.pred = true;
       return { ok: true, msg };
     }
     case ClientMsg.INPUT: {

@@ -73,6 +73,8 @@ export class Connection {
   wantImplicitAcks = false;
   /** The join said it decodes difference columns (docs/snapshot-encoding.md, "Columns"). */
   wantDiffs = false;
+  /** The join said it decodes predicted columns (docs/snapshot-encoding.md, "Predicted columns"). */
+  wantPred = false;
   /**
    * Bytes written arrive in order or the connection dies (TCP, and WebSocket over it); false
    * over UDP, where a snapshot written may never arrive.

@@ -52,10 +52,11 @@ export class SnapshotEncoder {
 
   /**
    * Full (base -1) or delta msgpack snapshot, framed; null when the tick or base is gone.
-   * `diffs`: for clients that take difference columns.
+   * `diffs`: for clients that take difference columns; `base2` (>= 0): an older tick they
+   * hold, for predicted columns.
    */
-  msgpack(tick: number, base: number, diffs = false): Uint8Array | null {
-    const msg = encodeFromRing(this.codec, this.ring, tick, base, undefined, undefined, diffs);
+  msgpack(tick: number, base: number, diffs = false, base2 = -1): Uint8Array | null {
+    const msg = encodeFromRing(this.codec, this.ring, tick, base, undefined, undefined, diffs, base2);
     return msg ? encodeMsgpackFrame(this.codec.pack(msg)) : null;
   }
 

@@ -9,6 +9,7 @@ import { ErrorCode, protocolError } from '../errors.js';
 import type { LegacyAddress } from '../protocol/legacy003.js';
 import { HostMsg, PROTOCOL_VERSION, type JoinMsg, type SendHz, type WelcomeMsg } from '../protocol/messages.js';
 import { schemaDescriptor } from '../protocol/snapshot/index.js';
+import { AckedBases } from './acked-bases.js';
 import { Admission } from './admission.js';
 import type { ChatRoom } from './chat.js';
 import type { Connection } from './connection.js';
@@ -63,6 +64,7 @@ export class Joins {
     conn.wantRate = msg.rate ?? 0;
     conn.wantImplicitAcks = msg.implicitAcks === true;
     conn.wantDiffs = msg.diffs === true;
+    conn.wantPred = msg.pred === true;
     if (msg.protocol !== PROTOCOL_VERSION) {
       return conn.fail(protocolError(ErrorCode.BAD_VERSION, `protocol ${msg.protocol} not supported (${PROTOCOL_VERSION})`));
     }
@@ -106,7 +108,9 @@ export class Joins {
     // JSON snapshots are always full: nothing to ack either way
     const implicitAcks = conn.wantImplicitAcks && conn.inOrder && conn.mode === 'msgpack';
     const diffs = conn.wantDiffs && conn.mode === 'msgpack';
-    const state: ClientState = { conn, session: s, ack: -1, implicitAcks, diffs, needFull: true, lastInputSeq: -1, self: s.entity, rate };
+    const pred = diffs && conn.wantPred;
+    const bases = pred ? new AckedBases(implicitAcks) : undefined;
+    const state: ClientState = { conn, session: s, ack: -1, implicitAcks, diffs, bases, needFull: true, lastInputSeq: -1, self: s.entity, rate };
     this.host.clients.set(conn, state);
     conn.send({
       type: HostMsg.WELCOME,
@@ -123,6 +127,7 @@ export class Joins {
       reconnected,
       implicitAcks,
       diffs,
+      pred,
     } satisfies WelcomeMsg);
     log.info({ client: s.client, conn: conn.id, mode: conn.mode, reconnected }, 'client joined');
     // where to go if this host dies (LAN sessions): a browser cannot hear the beacons

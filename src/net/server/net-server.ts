@@ -225,7 +225,10 @@ export class NetServer implements LegacyHost {
     if (!st) return conn.reject(protocolError(ErrorCode.UNEXPECTED_MESSAGE, 'wait for the welcome before sending'));
     switch (msg.type) {
       case 'input':
-        if (msg.ack > st.ack && msg.ack <= this.sim.tick) st.ack = msg.ack;
+        if (msg.ack > st.ack && msg.ack <= this.sim.tick) {
+          st.ack = msg.ack;
+          st.bases?.acked(msg.ack);
+        }
         for (const i of msg.inputs) {
           // redundant copies of inputs already passed on are not queued again
           if (i.seq <= st.lastInputSeq) continue;
@@ -240,7 +243,11 @@ export class NetServer implements LegacyHost {
         if (msg.tick === -1) {
           st.needFull = true;
           st.ack = -1;
-        } else if (msg.tick > st.ack && msg.tick <= this.sim.tick) st.ack = msg.tick;
+          st.bases?.reset();
+        } else if (msg.tick > st.ack && msg.tick <= this.sim.tick) {
+          st.ack = msg.tick;
+          st.bases?.acked(msg.tick);
+        }
         return;
       case 'ping':
         return conn.send({ type: HostMsg.PONG, id: msg.id, tick: this.sim.tick });

@@ -11,6 +11,7 @@
 // backlog is over its cap is skipped until it drains; it then gets a delta from its newest
 // acknowledged tick, or a full snapshot when that tick has left the ring.
 
+import type { AckedBases } from './acked-bases.js';
 import type { BudgetClient } from './budget.js';
 import { BudgetEncoder, type BudgetRequest } from './budget-encoder.js';
 import type { Connection } from './connection.js';
@@ -36,6 +37,8 @@ export interface SnapshotPeer {
   implicitAcks: boolean;
   /** Its join asked for difference columns (msgpack): its deltas may carry them. */
   diffs: boolean;
+  /** Its join asked for predicted columns too: the older acks it holds, for a delta's base2. */
+  bases?: AckedBases | undefined;
   /** Force a full snapshot next (after welcome, reconnect, or an ack of -1). */
   needFull: boolean;
   /** Its snapshot rate. */
@@ -136,13 +139,19 @@ export class Snapshots {
         continue;
       }
       const base = this.baseFor(p, tick);
-      const key = p.diffs && base >= 0 ? -2 - base : base;
+      const base2 = base >= 0 && p.bases ? p.bases.base2For(tick, base, this.sim.ring.slots) : -1;
+      p.bases?.sent(base, base2);
+      // by base, whether the client takes difference columns, and base2 (< 32 ticks older)
+      const key = p.diffs && base >= 0 ? -2 - (base * 32 + (base2 >= 0 ? base - base2 : 0)) : base;
       let group = byBase.get(key);
       if (!group) byBase.set(key, (group = []));
       group.push(p);
     }
     for (const [key, group] of byBase) {
-      const frame = key < -1 ? this.encoder.msgpack(tick, -2 - key, true) : this.encoder.msgpack(tick, key);
+      const v = -2 - key;
+      const gap = v % 32;
+      const base = Math.floor(v / 32);
+      const frame = key < -1 ? this.encoder.msgpack(tick, base, true, gap > 0 ? base - gap : -1) : this.encoder.msgpack(tick, key);
       for (const p of group) this.deliver(p, frame, tick);
     }
   }
@@ -230,7 +239,10 @@ export class Snapshots {
       if (p.conn.closed) continue;
       p.conn.write(frames[i]!);
       p.needFull = false;
-      if (p.implicitAcks) p.ack = tick;
+      if (p.implicitAcks) {
+        p.ack = tick;
+        p.bases?.acked(tick);
+      }
       bytes += frames[i]!.byteLength;
       n++;
     }

@@ -40,8 +40,12 @@ export class SnapshotCodec {
   /** @internal */ readonly gatherAll: GatherAll;
   /** @internal */ readonly collectAll: CollectAll;
   /** @internal */ readonly scan: Int32Array;
+  /** @internal Residuals per bit width, of a predicted column's trial (./columns.ts). */
+  readonly widths = new Int32Array(10);
   /** @internal */ readonly archIndex: number;
   /** @internal */ readonly genIndex: number;
+  /** @internal Entity.gen's position among `fields`. */
+  readonly genField: number;
   private idScratch: Uint32Array[] = [];
   private visScratch: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
 
@@ -62,6 +66,7 @@ export class SnapshotCodec {
     this.scan = new Int32Array(2 * this.fields.length);
     this.archIndex = schema.fields.findIndex((f) => f.component === ENGINE_COMPONENT && f.name === 'archetype');
     this.genIndex = schema.fields.findIndex((f) => f.component === ENGINE_COMPONENT && f.name === 'gen');
+    this.genField = this.fields.findIndex((f) => f.index === this.genIndex);
   }
 
   /** msgpack bytes of a message (standard msgpack: maps, bin, numbers, strings). */

@@ -5,6 +5,7 @@
 import type { SnapshotCodec } from './codec.js';
 import { diffable, idWidth } from './columns.js';
 import { dequantAll, dequantize, RANGE, type CodecField } from './fields.js';
+import { MAX_RESIDUAL_BITS, packedBytes, predict, residualAt } from './predicted.js';
 import type { SnapshotState } from './types.js';
 
 /** A malformed message (baseMissing: the delta's base is not the client's). */
@@ -90,9 +91,22 @@ function constantValue(f: CodecField, v: unknown): number {
 }
 
 /**
+ * What a predicted column is decoded against: the client's states of the delta's base and of
+ * its older base2 (null: the message names none, or the client does not hold it), and the
+ * spans tick - base and base - base2.
+ */
+export interface DecodePrediction {
+  base: SnapshotState;
+  base2: SnapshotState | null;
+  base2Tick: number;
+  num: number;
+  den: number;
+}
+
+/**
  * Decode column `col` of field f for the entities `ids` into `target`. `changed`: these are
  * changed values of entities whose current values `target` holds (a delta's `vals`, a change
- * part), where a difference column may appear.
+ * part), where a difference column may appear; `pred` (a delta's `vals`): a predicted one too.
  */
 export function decodeColumn(
   ctx: SnapshotCodec,
@@ -103,6 +117,7 @@ export function decodeColumn(
   idW: number,
   target: Float64Array,
   changed = false,
+  pred: DecodePrediction | null = null,
 ): void {
   const w = f.width;
   if (typeof col === 'number') {
@@ -141,7 +156,72 @@ export function decodeColumn(
   if (Array.isArray(col) && (col.length === 1 || col.length === 3) && col.every(isBin)) {
     return void decodeDifferences(ctx, f, col as Uint8Array[], ids, n, idW, target, changed);
   }
-  throw new Bad(`column ${f.key}: not a number, bin, [bin, bin] or a difference column`);
+  if (Array.isArray(col) && (col.length === 2 || col.length === 4) && typeof col[0] === 'number' && col.slice(1).every(isBin)) {
+    return void decodePredicted(ctx, f, col as [number, ...Uint8Array[]], ids, n, idW, target, pred);
+  }
+  throw new Bad(`column ${f.key}: not a number, bin, [bin, bin], a difference or a predicted column`);
+}
+
+/** Validated exception lists of a difference or predicted column: positions and whole values. */
+function exceptions(ctx: SnapshotCodec, f: CodecField, ib: Uint8Array, vb: Uint8Array, n: number, idW: number): { at: ArrayLike<number>; whole: ArrayLike<number>; k: number } {
+  const [lo, hi] = f.levels > 0 ? [0, f.levels] : RANGE[f.wire];
+  if (ib.length % idW !== 0) throw new Bad(`column ${f.key}: exception positions length is not a multiple of ${idW}`);
+  const k = ib.length / idW;
+  if (k > n || vb.length !== k * f.width) throw new Bad(`column ${f.key}: exception sizes do not match`);
+  const at = ctx.decodeArena.view(ib, idW === 2 ? 'u16' : 'u32', k);
+  const whole = ctx.decodeArena.view(vb, f.wire, k);
+  for (let j = 0; j < k; j++) {
+    if (at[j]! >= n || (j > 0 && at[j]! <= at[j - 1]!)) throw new Bad(`column ${f.key}: exception positions must ascend within 0..n-1`);
+    if (whole[j]! < lo || whole[j]! > hi) throw new Bad(`column ${f.key}: exception value ${whole[j]} out of range`);
+  }
+  return { at, whole, k };
+}
+
+/**
+ * A predicted column (./predicted.ts): each entity's new wire value is its prediction from
+ * the base and base2 states plus a k-bit residual, except at the positions of the optional
+ * exceptions, whose whole new wire values are given.
+ */
+function decodePredicted(
+  ctx: SnapshotCodec,
+  f: CodecField,
+  col: [number, ...Uint8Array[]],
+  ids: Uint32Array,
+  n: number,
+  idW: number,
+  target: Float64Array,
+  pred: DecodePrediction | null,
+): void {
+  if (pred === null) throw new Bad(`column ${f.key}: a predicted column outside a delta's vals`);
+  if (pred.base2Tick < 0) throw new Bad(`column ${f.key}: a predicted column in a delta without base2`);
+  const base2 = pred.base2;
+  if (base2 === null || base2.tick !== pred.base2Tick) throw new Bad(`predicted column against tick ${pred.base2Tick}, which is not held`, true);
+  if (!diffable(f)) throw new Bad(`column ${f.key}: a predicted column for a ${f.wire} field`);
+  const [bits, packed] = col as [number, Uint8Array];
+  if (!Number.isInteger(bits) || bits < 1 || bits > MAX_RESIDUAL_BITS) throw new Bad(`column ${f.key}: residual width ${bits} not in 1..${MAX_RESIDUAL_BITS}`);
+  if (packed.length !== packedBytes(n, bits)) throw new Bad(`column ${f.key}: ${packed.length} residual bytes, expected ${packedBytes(n, bits)}`);
+  const { at, whole, k } = col.length === 4 ? exceptions(ctx, f, col[2]!, col[3]!, n, idW) : { at: [], whole: [], k: 0 };
+  const q = f.levels > 0;
+  const [lo, hi] = q ? [0, f.levels] : RANGE[f.wire];
+  const fi = ctx.fields.indexOf(f);
+  const held2 = base2.values[fi]!;
+  const gen = pred.base.values[ctx.genField]!;
+  const gen2 = base2.values[ctx.genField]!;
+  const { num, den } = pred;
+  const wireOf = (v: number) => (q ? Math.round((v - f.min) / f.step) : v);
+  for (let i = 0, j = 0; i < n; i++) {
+    const e = ids[i]!;
+    let v: number;
+    if (j < k && at[j] === i) v = whole[j++]!;
+    else {
+      // the wire values held: a quantized value is dequantize(q), so this gives q back exactly
+      const h = wireOf(target[e]!);
+      const p = e < base2.live.length && base2.live[e] === 1 && gen2[e] === gen[e] ? predict(h, wireOf(held2[e]!), num, den) : h;
+      v = p + residualAt(packed, i, bits);
+      if (v < lo || v > hi) throw new Bad(`column ${f.key}: a residual takes the value out of range`);
+    }
+    target[e] = q ? dequantize(f, v) : v;
+  }
 }
 
 /**
@@ -164,21 +244,7 @@ function decodeDifferences(
   if (d.length !== n) throw new Bad(`column ${f.key}: ${d.length} differences, expected ${n}`);
   const q = f.levels > 0;
   const [lo, hi] = q ? [0, f.levels] : RANGE[f.wire];
-  let k = 0;
-  let at: ArrayLike<number> = [];
-  let whole: ArrayLike<number> = [];
-  if (col.length === 3) {
-    const [, ib, vb] = col as [Uint8Array, Uint8Array, Uint8Array];
-    if (ib.length % idW !== 0) throw new Bad(`column ${f.key}: exception positions length is not a multiple of ${idW}`);
-    k = ib.length / idW;
-    if (k > n || vb.length !== k * f.width) throw new Bad(`column ${f.key}: exception sizes do not match`);
-    at = ctx.decodeArena.view(ib, idW === 2 ? 'u16' : 'u32', k);
-    whole = ctx.decodeArena.view(vb, f.wire, k);
-    for (let j = 0; j < k; j++) {
-      if (at[j]! >= n || (j > 0 && at[j]! <= at[j - 1]!)) throw new Bad(`column ${f.key}: exception positions must ascend within 0..n-1`);
-      if (whole[j]! < lo || whole[j]! > hi) throw new Bad(`column ${f.key}: exception value ${whole[j]} out of range`);
-    }
-  }
+  const { at, whole, k } = col.length === 3 ? exceptions(ctx, f, col[1]!, col[2]!, n, idW) : { at: [], whole: [], k: 0 };
   for (let i = 0, j = 0; i < n; i++) {
     const e = ids[i]!;
     let v: number;

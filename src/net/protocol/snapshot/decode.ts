@@ -12,7 +12,7 @@ import { ErrorCode } from '../../errors.js';
 import type { SnapshotCodec } from './codec.js';
 import { idWidth } from './columns.js';
 import { applyParts } from './decode-fragments.js';
-import { Bad, columnsOf, decodeColumn, isBin, isInt, readGlobals, readIdSet } from './decode-parts.js';
+import { Bad, columnsOf, decodeColumn, isBin, isInt, readGlobals, readIdSet, type DecodePrediction } from './decode-parts.js';
 import { clearState, fitsCodec, growState, stateFor } from './state.js';
 import type { DecodeResult, SnapshotState } from './types.js';
 
@@ -28,15 +28,15 @@ function topHint(ctx: SnapshotCodec, msg: unknown): number {
  * `out` (optional, never the base) is reused for the result; after an error its contents
  * are unspecified (but it stays reusable).
  */
-export function decodeSnapshot(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null, out?: SnapshotState): DecodeResult {
+export function decodeSnapshot(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null, out?: SnapshotState, base2: SnapshotState | null = null): DecodeResult {
   const fail = (reason: string, baseMissing = false): DecodeResult => ({ ok: false, code: ErrorCode.BAD_SNAPSHOT, reason, baseMissing });
-  if (out !== undefined && out === base) return fail('the output state is the base state');
+  if (out !== undefined && (out === base || out === base2)) return fail('the output state is a base state');
   if (out !== undefined && !fitsCodec(ctx, out)) return fail('the output state belongs to another codec');
   let state = out;
   try {
     state ??= stateFor(ctx, topHint(ctx, msg));
     ctx.decodeArena.reset(); // grows by need: it holds per-entity temporaries, not per-row ones
-    const full = decodeInto(ctx, msg, base, state);
+    const full = decodeInto(ctx, msg, base, state, base2);
     return { ok: true, state, full };
   } catch (e) {
     if (state !== undefined) {
@@ -50,17 +50,17 @@ export function decodeSnapshot(ctx: SnapshotCodec, msg: unknown, base: SnapshotS
 }
 
 /** unpack + decodeSnapshot; bytes that are not msgpack also give { ok: false }. */
-export function decodeSnapshotBytes(ctx: SnapshotCodec, bytes: Uint8Array, base: SnapshotState | null, out?: SnapshotState): DecodeResult {
+export function decodeSnapshotBytes(ctx: SnapshotCodec, bytes: Uint8Array, base: SnapshotState | null, out?: SnapshotState, base2: SnapshotState | null = null): DecodeResult {
   let msg: unknown;
   try {
     msg = ctx.unpackr.unpack(bytes);
   } catch (e) {
     return { ok: false, code: ErrorCode.BAD_SNAPSHOT, reason: `not msgpack: ${e instanceof Error ? e.message : String(e)}`, baseMissing: false };
   }
-  return decodeSnapshot(ctx, msg, base, out);
+  return decodeSnapshot(ctx, msg, base, out, base2);
 }
 
-function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null, s: SnapshotState): boolean {
+function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null, s: SnapshotState, base2: SnapshotState | null): boolean {
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg) || isBin(msg)) throw new Bad('a snapshot must be a map');
   const m = msg as Record<string, unknown>;
   if (m.type !== 'snapshot') throw new Bad('type is not "snapshot"');
@@ -87,6 +87,10 @@ function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null
 
   if (base === null || base.tick !== m.base) throw new Bad(`delta against tick ${m.base}, which is not the given base`, true);
   if (!fitsCodec(ctx, base) || base.top >= base.live.length) throw new Bad('the base state belongs to another codec');
+  if (m.base2 !== undefined && !isInt(m.base2, 0, m.base - 1)) throw new Bad('base2 must be an integer in 0..base-1');
+  const base2Tick = m.base2 === undefined ? -1 : m.base2;
+  if (base2 !== null && base2.tick === base2Tick && (!fitsCodec(ctx, base2) || base2.top >= base2.live.length)) throw new Bad('the base2 state belongs to another codec');
+  const pred: DecodePrediction = { base, base2, base2Tick, num: m.tick - m.base, den: m.base - base2Tick };
   let top = 0;
   const anyIds = ['rm', 'rmBits', 'ch', 'chBits', 'add', 'addBits'].some((k) => m[k] !== undefined);
   if (anyIds || m.top !== undefined) {
@@ -143,7 +147,7 @@ function decodeInto(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null
       const bit = 1 << (f & 7);
       let k = 0;
       for (let i = 0; i < nCh; i++) if (masks![i * maskStride + byte]! & bit) sub[k++] = ch[i]!;
-      decodeColumn(ctx, ctx.fields[f]!, vals![f], sub, k, idW, s.values[f]!, true);
+      decodeColumn(ctx, ctx.fields[f]!, vals![f], sub, k, idW, s.values[f]!, true, pred);
     }
   }
   for (let i = 0; i < nAdd; i++) {

@@ -5,7 +5,7 @@
 import type { SnapshotCodec } from './codec.js';
 import { idSetBytes } from './columns.js';
 import { encodeFull } from './encode-full.js';
-import { deltaMessage, diffKept } from './encode-lists.js';
+import { deltaMessage, diffKept, type Prediction } from './encode-lists.js';
 import { globalsChanged, globalsOf, rowBound, sameRows, viewsOf, visBytes } from './source.js';
 import type { SnapshotMessage, SnapshotSource, Visibility } from './types.js';
 
@@ -16,7 +16,9 @@ import type { SnapshotMessage, SnapshotSource, Visibility } from './types.js';
  * visible"): an entity entering visibility is added, one leaving is removed. Falls back to a
  * full snapshot (base -1) when the delta would be larger. `diffs`: the client takes
  * difference columns (its join asked for them), so changed values may be sent as i8
- * differences from the base where that is smaller.
+ * differences from the base where that is smaller. `base2` (a client that takes predicted
+ * columns, everything visible): an older state it acked and still holds; changed values may
+ * then travel as predicted columns (./predicted.ts), and the delta names it.
  *
  * Reading ring slots in place: bracket the call with beginRead / endRead of both ticks and
  * drop the message when either read was torn (or use encodeFromRing, which does that).
@@ -30,6 +32,7 @@ export function encodeDelta(
   visible?: Visibility,
   baseVisible: Visibility | undefined = visible,
   diffs = false,
+  base2: { src: SnapshotSource; tick: number } | null = null,
 ): SnapshotMessage {
   const maxNow = rowBound(ctx, src);
   const maxBase = rowBound(ctx, base);
@@ -50,6 +53,7 @@ export function encodeDelta(
   }
   if (allSame) {
     const quiet: SnapshotMessage = { type: 'snapshot', tick, base: baseTick };
+    if (diffs && base2 && visible === undefined && base2.tick < baseTick) quiet.base2 = base2.tick;
     if (globalsChanged(ctx, src.block, base.block)) quiet.g = globalsOf(ctx, src.block);
     return quiet;
   }
@@ -87,5 +91,32 @@ export function encodeDelta(
     (nCh ? idSetBytes(nCh, top) + nCh * ctx.maskBytes + c.valBytes : 0);
   const fullBytes = idSetBytes(nNow, topNow) + nNow * ctx.rowWireBytes;
   if (deltaBytes > fullBytes) return encodeFull(ctx, src, tick, visible);
-  return deltaMessage(ctx, src, tick, baseTick, rm, nRm, c, ch, add, nAdd, globalsChanged(ctx, src.block, base.block), sub, diffs ? base : null);
+  const pred = diffs && base2 && visible === undefined && base2.tick < baseTick ? prediction(ctx, tick, base, baseTick, base2, keep, nKeep, hi) : null;
+  return deltaMessage(ctx, src, tick, baseTick, rm, nRm, c, ch, add, nAdd, globalsChanged(ctx, src.block, base.block), sub, diffs ? base : null, pred);
+}
+
+/**
+ * Which kept entities a client holding `base2` (everything visible) can predict: live there
+ * with the gen byte they have in base, the test its decoder makes on its own two states.
+ */
+function prediction(
+  ctx: SnapshotCodec,
+  tick: number,
+  base: SnapshotSource,
+  baseTick: number,
+  base2: { src: SnapshotSource; tick: number },
+  keep: Uint32Array,
+  nKeep: number,
+  hi: number,
+): Prediction {
+  const ok = ctx.arena.u8(hi + 1);
+  const max2 = rowBound(ctx, base2.src);
+  const arch2 = base2.src.block.fields[ctx.archIndex] as Uint8Array;
+  const gen2 = base2.src.block.fields[ctx.genIndex] as Uint16Array;
+  const genB = base.block.fields[ctx.genIndex] as Uint16Array;
+  for (let i = 0; i < nKeep; i++) {
+    const e = keep[i]!;
+    ok[e] = e <= max2 && arch2[e] !== 0 && ((gen2[e]! ^ genB[e]!) & 0xff) === 0 ? 1 : 0;
+  }
+  return { tick: base2.tick, views2: viewsOf(ctx, base2.src.block), ok, num: tick - baseTick, den: baseTick - base2.tick };
 }

@@ -5,7 +5,7 @@
 // of ./index.ts).
 
 import type { SnapshotCodec } from './codec.js';
-import { changedColumn, encodeColumns, idWidth, putIdSet } from './columns.js';
+import { changedColumn, encodeColumns, idWidth, putIdSet, type FieldPrediction } from './columns.js';
 import type { SourceView } from './fields.js';
 import { globalsOf, viewsOf } from './source.js';
 import type { Column, SnapshotMessage, SnapshotSource } from './types.js';
@@ -129,9 +129,11 @@ export function changedColumns(
   sub: Uint32Array,
   onlyChanged: boolean,
   viewsB: SourceView[] | null = null,
+  pred: Prediction | null = null,
 ): Column[] {
   const mb = ctx.maskBytes;
   const vals: Column[] = [];
+  const fp: FieldPrediction | null = pred && { was2: pred.views2[0]!, ok: pred.ok, num: pred.num, den: pred.den };
   for (let f = 0; f < ctx.fields.length; f++) {
     const k = c.counts[f]!;
     if (k === 0 && onlyChanged) continue;
@@ -142,9 +144,25 @@ export function changedColumns(
       const bit = 1 << (f & 7);
       for (let i = 0; i < c.n; i++) if (c.masks[i * mb + byte]! & bit) sub[j++] = ch[i]!;
     }
-    vals.push(changedColumn(ctx, ctx.fields[f]!, viewsN[f]!, viewsB?.[f] ?? null, sub, k, idW));
+    if (fp) fp.was2 = pred!.views2[f]!;
+    vals.push(changedColumn(ctx, ctx.fields[f]!, viewsN[f]!, viewsB?.[f] ?? null, sub, k, idW, fp));
   }
   return vals;
+}
+
+/**
+ * The client's older acked state, for predicted columns (./predicted.ts): its values per
+ * field, which entities can be predicted (by eid), and the two spans.
+ */
+export interface Prediction {
+  /** Its tick (the message's base2). */
+  tick: number;
+  views2: SourceView[];
+  ok: Uint8Array;
+  /** tick - base. */
+  num: number;
+  /** base - base2. */
+  den: number;
 }
 
 /**
@@ -167,11 +185,15 @@ export function deltaMessage(
   globals: boolean,
   sub: Uint32Array,
   base: SnapshotSource | null = null,
+  pred: Prediction | null = null,
 ): SnapshotMessage {
-  return assemble(ctx, src, tick, baseTick, rm, nRm, ch, c.n, add, nAdd, globals, (msg, views, idW) => {
+  const msg = assemble(ctx, src, tick, baseTick, rm, nRm, ch, c.n, add, nAdd, globals, (msg, views, idW) => {
     msg.mask = maskOf(ctx, c);
-    msg.vals = changedColumns(ctx, c, ch, views, idW, sub, false, base && viewsOf(ctx, base.block));
+    msg.vals = changedColumns(ctx, c, ch, views, idW, sub, false, base && viewsOf(ctx, base.block), base && pred);
   });
+  // always named when predicting, used or not: the client keeps its acks from base2 on
+  if (base && pred) msg.base2 = pred.tick;
+  return msg;
 }
 
 /**

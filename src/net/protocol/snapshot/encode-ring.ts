@@ -11,7 +11,8 @@ import type { SnapshotMessage, Visibility } from './types.js';
  * Encode tick `tick` of a snapshot ring (a delta from `baseTick` when that slot is still
  * readable and baseTick >= 0, else full), reading the slots in place under their seqlocks.
  * Returns null when `tick` is not readable or was overwritten during the encode. `diffs`:
- * the client takes difference columns (see encodeDelta).
+ * the client takes difference columns (see encodeDelta). `base2Tick` (>= 0): an older tick
+ * the client acked and holds, for predicted columns, used while its slot is readable.
  */
 export function encodeFromRing(
   ctx: SnapshotCodec,
@@ -21,6 +22,7 @@ export function encodeFromRing(
   visible?: Visibility,
   baseVisible?: Visibility,
   diffs = false,
+  base2Tick = -1,
 ): SnapshotMessage | null {
   const token = ring.beginRead(tick);
   if (token < 0) return null;
@@ -30,8 +32,10 @@ export function encodeFromRing(
     const bt = ring.beginRead(baseTick);
     if (bt >= 0) {
       const base = { block: ring.blockOf(baseTick), maxEid: ring.info(baseTick).maxEid };
-      msg = encodeDelta(ctx, src, tick, base, baseTick, visible, baseVisible ?? visible, diffs);
-      if (!ring.endRead(baseTick, bt)) msg = null;
+      const b2 = base2Tick >= 0 && base2Tick < baseTick && tick - base2Tick < ring.slots ? ring.beginRead(base2Tick) : -1;
+      const base2 = b2 >= 0 ? { src: { block: ring.blockOf(base2Tick), maxEid: ring.info(base2Tick).maxEid }, tick: base2Tick } : null;
+      msg = encodeDelta(ctx, src, tick, base, baseTick, visible, baseVisible ?? visible, diffs, base2);
+      if (!ring.endRead(baseTick, bt) || (b2 >= 0 && !ring.endRead(base2Tick, b2))) msg = null;
     }
   }
   msg ??= encodeFull(ctx, src, tick, visible);

@@ -29,6 +29,12 @@
 //                  [bin d, bin idx,     difference with exceptions: at the positions idx
 //                   bin vals]           (W bytes each, ascending, < n) the new wire values
 //                                       are vals, whole (d holds 0 there)
+//                  [b, bin r]           predicted (a delta's vals only, to a client whose
+//                  [b, bin r, bin idx,  join said `pred`; wires as for differences): r is n
+//                   bin vals]           b-bit residuals (b 1..8, two's complement, one LSB-
+//                                       first bit stream), each the new wire value minus the
+//                                       extrapolation from the states base2 and base
+//                                       (./predicted.ts); exceptions as for differences
 //
 // Full snapshot (base = -1):
 //
@@ -39,7 +45,8 @@
 //
 // Delta against the client's decoded state of tick `base` (an ack of the client):
 //
-//   { type: "snapshot", tick, base, top?,        top present when any id set is
+//   { type: "snapshot", tick, base, base2?,      base2: an older ack (predicted columns)
+//     top?,                                      top present when any id set is
 //     rm | rmBits ?,                             removed: live in base, gone now or respawned
 //     ch | chBits ?, mask?, vals?,               changed: live in both, same gen, some wire
 //                                                value differs
@@ -95,7 +102,9 @@
 //   source.ts          reading host states: field views, row bound, visibility, globals
 //   wire-values.ts     per-kind loops: gathering wire values, comparing two states on them
 //   compile-gather.ts  the per-schema compiled gather loops (full snapshots, added entities)
-//   columns.ts         column forms (constant / sparse / raw) and id sets (list / bitmap)
+//   columns.ts         column forms (constant / sparse / raw / difference / predicted) and
+//                      id sets (list / bitmap)
+//   predicted.ts       predicted columns: the extrapolation and the residuals' bit packing
 //   encode-full.ts     full snapshots
 //   encode-delta.ts    deltas against an acked state
 //   encode-ring.ts     encoding straight from the snapshot ring under its seqlocks

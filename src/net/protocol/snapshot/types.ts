@@ -6,16 +6,26 @@ import type { FieldType } from '../../../engine/schema.js';
 import type { ErrorCode } from '../../errors.js';
 
 /**
- * A column: constant, raw, sparse [positions, values], or difference [i8 x n] / [i8 x n,
- * positions, whole values] (changed values only).
+ * A column: constant, raw, sparse [positions, values], difference [i8 x n] / [i8 x n,
+ * positions, whole values] or predicted [k, residuals] / [k, residuals, positions, whole
+ * values] (changed values only).
  */
-export type Column = number | Uint8Array | [Uint8Array, Uint8Array] | [Uint8Array] | [Uint8Array, Uint8Array, Uint8Array];
+export type Column =
+  | number
+  | Uint8Array
+  | [Uint8Array, Uint8Array]
+  | [Uint8Array]
+  | [Uint8Array, Uint8Array, Uint8Array]
+  | [number, Uint8Array]
+  | [number, Uint8Array, Uint8Array, Uint8Array];
 
 export interface SnapshotMessage {
   type: 'snapshot';
   tick: number;
   /** -1: full snapshot; else the tick of the base this delta applies to. */
   base: number;
+  /** An older tick the client acked: predicted columns extrapolate from it and base. */
+  base2?: number;
   top?: number;
   ids?: Uint8Array;
   bits?: Uint8Array;
