@@ -110,6 +110,14 @@ export class Connection {
     clock.addRun('read', t0);
   };
   private readonly onFrameRead = (frame: Buffer): boolean => !this.closed && this.deliver(frame);
+  /** Whole frames from a UDP connection (DatagramStream.frameSink), once the mode is known. */
+  private readonly onDatagramFrame = (payload: Buffer) => {
+    const clock = threadClock();
+    const t0 = clock.startInTurn();
+    traffic.bytesIn += payload.length + 4;
+    if (!this.closed) this.deliver(payload);
+    clock.addRun('read', t0);
+  };
   private readonly onSocketDrain = () => (this.behindSince = 0);
   private readonly onSocketError = () => {}; // 'close' follows; resets are normal on a LAN
   private readonly onSocketClose = () => {
@@ -209,7 +217,15 @@ export class Connection {
    * machinery (net-reads.ts). The 'data' listener stays for a socket that cannot (UDP).
    */
   private readDirect(): void {
-    if (this.readSocket && !this.closed) this.direct = directReads(this.socket, this.onSocketRead);
+    if (!this.readSocket || this.closed) return;
+    const s = this.socket as unknown;
+    if (s instanceof DatagramStream) {
+      // what follows the join: whole frames, handed over as they are
+      if (this.mode === 'msgpack') s.frameSink = this.onDatagramFrame;
+      this.direct = this.mode === 'msgpack';
+      return;
+    }
+    this.direct = directReads(this.socket, this.onSocketRead);
   }
 
   /** Reads go to onSocketRead (net-reads.ts), not to 'data'. */

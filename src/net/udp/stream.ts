@@ -95,6 +95,13 @@ export class DatagramStream extends EventEmitter {
   private readonly now: () => number;
   /** The `type` sent unreliably, as the bytes of a msgpack string. */
   private readonly unreliableType: Buffer;
+  /**
+   * Where whole frames go instead of 'data' events, set by a reader that takes them as they
+   * are (the host's Connection): the payload alone, no length prefix, valid only during the
+   * call. Each datagram is a whole frame already; framing it again for a 'data' listener cost
+   * a buffer, a copy and the frame decoder's pass per input read.
+   */
+  frameSink: ((payload: Buffer) => void) | null = null;
   private readonly send: (datagram: Buffer) => void;
 
   constructor(
@@ -158,6 +165,13 @@ export class DatagramStream extends EventEmitter {
     if (got.disconnected) this.destroy(false);
   }
 
+  /** One whole frame's payload to the reader: its sink, else a msgpack-mode frame in a 'data' event. */
+  private emitFrame(payload: Uint8Array): void {
+    const sink = this.frameSink;
+    if (sink === null) return this.emitFramed(payload);
+    sink(Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+  }
+
   private sentAt(now: number): void {
     this.lastSentAt = now;
     this.receivedSinceSent = 0;
@@ -174,7 +188,7 @@ export class DatagramStream extends EventEmitter {
   }
 
   /** The payload framed as msgpack mode frames it, in a buffer of its own (the datagram's is not ours to keep). */
-  private emitFrame(payload: Uint8Array): void {
+  private emitFramed(payload: Uint8Array): void {
     const frame = Buffer.allocUnsafe(LENGTH_BYTES + payload.length);
     frame.writeUInt32LE(payload.length, 0);
     frame.set(payload, LENGTH_BYTES);

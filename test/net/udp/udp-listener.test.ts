@@ -1,9 +1,10 @@
-// The host's UDP listener alone (no sim): the handshake's rate limit and statelessness.
+// The host's UDP listener alone (no sim): the handshake's rate limit and statelessness, and
+// which connection a packet belongs to.
 
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { logger } from '../../../src/engine/log.js';
-import { decodeUdp, encodeDisconnect, encodeKeepalive, encodeRequest, encodeResponse, UdpDrop, UdpType } from '../../../src/net/protocol/udp.js';
+import { decodeUdp, encodeDisconnect, encodeInput, encodeKeepalive, encodeRequest, encodeResponse, UdpDrop, UdpType } from '../../../src/net/protocol/udp.js';
 import { DropCounter } from '../../../src/net/server/drops.js';
 import { UdpListener } from '../../../src/net/server/udp-listener.js';
 import { cleanupNet, LOOPBACK, onCleanup, sleep, waitUntil } from '../../helpers/net.js';
@@ -92,5 +93,46 @@ describe('udp listener', () => {
     await sleep(50);
     expect(got.length).toBeLessThanOrEqual(6);
     expect(drops.counts[UdpDrop.HANDSHAKE_RATE_LIMITED]).toBeGreaterThan(0);
+  });
+
+  it('two clients on one port number at two addresses each reach their own connection, and neither key works from the other address', async () => {
+    const { l, drops, accepted, port } = await listener(1000);
+    const a = createSocket('udp4');
+    await new Promise<void>((r) => a.bind(0, '127.0.0.2', () => r()));
+    const b = createSocket('udp4');
+    await new Promise<void>((r) => b.bind(a.address().port, '127.0.0.3', () => r())); // the same port number
+    onCleanup(() => a.close());
+    onCleanup(() => b.close());
+    const handshake = async (s: typeof a, n: number): Promise<Buffer> => {
+      const got: Buffer[] = [];
+      s.on('message', (m) => got.push(m));
+      const nonce = Buffer.alloc(8, n);
+      s.send(encodeRequest(nonce), port, LOOPBACK);
+      await waitUntil(() => got.length > 0, 2000, 'challenge');
+      const ch = decodeUdp(got[0]!);
+      if (!ch.ok || ch.packet.type !== UdpType.CHALLENGE) throw new Error('no challenge');
+      s.send(encodeResponse(nonce, ch.packet.time, ch.packet.cookie, Buffer.from([0x80])), port, LOOPBACK);
+      await waitUntil(() => got.some((m) => m[5] === UdpType.ACCEPTED), 2000, 'accepted');
+      return Buffer.from(got.find((m) => m[5] === UdpType.ACCEPTED)!.subarray(14, 22));
+    };
+    const keyA = await handshake(a, 1);
+    const keyB = await handshake(b, 2);
+    expect(l.connections).toBe(2);
+    const frames: string[][] = [[], []];
+    accepted.forEach((s, i) => (s as NodeJS.EventEmitter).on('data', (d: Buffer) => frames[i]!.push(d.subarray(4).toString())));
+    const input = (key: Buffer, seq: number, text: string) => encodeInput({ key, seq, ack: 0, ackBits: 0 }, Buffer.from(text));
+    a.send(input(keyA, 1, 'from a'), port, LOOPBACK);
+    b.send(input(keyB, 1, 'from b'), port, LOOPBACK);
+    await waitUntil(() => frames[0]!.length + frames[1]!.length === 2, 2000, 'both inputs');
+    expect(frames).toEqual([['from a'], ['from b']]);
+    // each key from the other address (its own port number, the other's address) is forged
+    b.send(input(keyA, 2, 'a spoofed'), port, LOOPBACK);
+    a.send(input(keyB, 2, 'b spoofed'), port, LOOPBACK);
+    await waitUntil(() => (drops.counts[UdpDrop.FORGED_KEY] ?? 0) === 2, 2000, 'forged keys dropped');
+    // the first goes; the second is still found (it was the slow way until now)
+    (accepted[0] as { destroy(): void }).destroy();
+    b.send(input(keyB, 3, 'b again'), port, LOOPBACK);
+    await waitUntil(() => frames[1]!.length === 2, 2000, 'b after a left');
+    expect(frames).toEqual([['from a'], ['from b', 'b again']]);
   });
 });
