@@ -20,6 +20,16 @@ export class AckedBases {
 
   constructor(private readonly implicit: boolean) {}
 
+  /** The client acks explicitly: any ack at or above the floor may be a delta's base. */
+  get explicit(): boolean {
+    return !this.implicit;
+  }
+
+  /** With explicit acks: the client still holds `t`, which may be a delta's base at `tick`. */
+  holds(t: number, tick: number, slots: number): boolean {
+    return !this.implicit && t >= this.floor && t < tick && tick - t < slots && this.ticks.includes(t);
+  }
+
   /** The client acked `tick` (implicit: `tick` was written to it). */
   acked(tick: number): void {
     if (this.ticks.length > 0 && tick <= this.ticks[this.ticks.length - 1]!) return;

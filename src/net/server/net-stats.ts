@@ -47,6 +47,8 @@ export const NetCounter = {
   /** Files served by the HTTP front (cumulative), and its HTTP sockets open now. */
   httpServed: 26,
   http: 27,
+  /** Whole-world msgpack payloads encoded (one per base, base2 and form a tick: Snapshots.byBase). */
+  basePayloads: 28,
 } as const;
 export type NetCounter = (typeof NetCounter)[keyof typeof NetCounter];
 const COUNTERS = 32;

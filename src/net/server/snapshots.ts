@@ -132,14 +132,35 @@ export class Snapshots {
     // keyed by base, and by whether the client takes difference columns (the sign bit)
     const byBase = new Map<number, SnapshotPeer[]>();
     let json: Uint8Array | null | undefined;
+    const slots = this.sim.ring.slots;
+    const bases = this.bases;
+    bases.length = 0;
+    // the clients that keep several acked bases share one base and one base2 where they can
+    // (commonBase): one payload a tick instead of two or three
+    const common = commonBase(due);
+    let common2 = -1;
     for (const p of due) {
+      let base = p.conn.mode === 'json' ? -1 : this.baseFor(p, tick);
+      if (base > common && common >= 0 && p.bases?.holds(common, tick, slots)) base = common;
+      bases.push(base);
+      if (base === common && p.bases?.explicit) {
+        // the oldest any of them would take: the others hold it too, unless they missed that ack
+        const b2 = p.bases.base2For(tick, base, slots);
+        if (b2 >= 0 && (common2 < 0 || b2 < common2)) common2 = b2;
+      }
+    }
+    for (let i = 0; i < due.length; i++) {
+      const p = due[i]!;
       if (p.conn.mode === 'json') {
         json ??= this.encoder.json(tick);
         this.deliver(p, json, tick);
         continue;
       }
-      const base = this.baseFor(p, tick);
-      const base2 = base >= 0 && p.bases ? p.bases.base2For(tick, base, this.sim.ring.slots) : -1;
+      const base = bases[i]!;
+      let base2 = -1;
+      if (base >= 0 && p.bases) {
+        base2 = base === common && common2 >= 0 && p.bases.holds(common2, tick, slots) ? common2 : p.bases.base2For(tick, base, slots);
+      }
       p.bases?.sent(base, base2);
       // by base, whether the client takes difference columns, and base2 (< 32 ticks older)
       const key = p.diffs && base >= 0 ? -2 - (base * 32 + (base2 >= 0 ? base - base2 : 0)) : base;
@@ -147,6 +168,7 @@ export class Snapshots {
       if (!group) byBase.set(key, (group = []));
       group.push(p);
     }
+    this.stats.add(NetCounter.basePayloads, byBase.size);
     for (const [key, group] of byBase) {
       const v = -2 - key;
       const gap = v % 32;
@@ -218,6 +240,9 @@ export class Snapshots {
     });
   }
 
+  /** byBase's scratch: each due client's base. */
+  private readonly bases: number[] = [];
+
   /** Writes of this tick, done together after the encoding (so each stage is timed once per tick). */
   private readonly outPeers: SnapshotPeer[] = [];
   private readonly outFrames: Uint8Array[] = [];
@@ -255,3 +280,22 @@ export class Snapshots {
 }
 
 const UNKNOWN_RANGE = Int32Array.of(-1, -1, -1, -1);
+
+/** Clients whose newest ack is at most this far behind the newest of all share a base (commonBase). */
+const COMMON_SPAN = 3;
+
+/**
+ * One base for the clients that keep several acked bases (predicted columns, explicit acks:
+ * AckedBases): the oldest of their newest acks within COMMON_SPAN of the newest, or -1.
+ * Clients ack the same ticks (one a window), but the host reads each ack when its client's
+ * next input comes, so at any tick some have the newest window's ack read and some the one
+ * before's: two or three payloads a tick where one does. A base one window older costs a
+ * predicted delta a few bytes (the guess spans more ticks), far less than another encode.
+ */
+export function commonBase(due: readonly Pick<SnapshotPeer, 'bases' | 'ack'>[]): number {
+  let newest = -1;
+  for (const p of due) if (p.bases?.explicit && p.ack > newest) newest = p.ack;
+  let common = newest;
+  for (const p of due) if (p.bases?.explicit && p.ack >= newest - COMMON_SPAN && p.ack < common) common = p.ack;
+  return common;
+}

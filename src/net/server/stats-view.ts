@@ -45,6 +45,7 @@ export function netStatsOf(stats: NetStats) {
     writeMs: c.writeMs,
     readMs: c.readMs,
     interestPayloads: c.interestPayloads,
+    basePayloads: c.basePayloads,
     rateSkips: c.rateSkips,
     budgetFrames: c.budgetFrames,
     budgetBytes: c.budgetBytes,

@@ -46,6 +46,31 @@ async function raw(): Promise<DgramSocket> {
 const drops = (th: TestHost, r: string): number => th.host.drops.counts[r] ?? 0;
 
 describe('udp mode on the host', () => {
+  it('UDP clients acking on their own inputs, each at a rate of its own, are sent deltas on a shared base and base2 (older than some of their newest acks) and decode every snapshot', async () => {
+    const gameOptions = { drones: 300 };
+    const th = await startHost({ interest: false, gameOptions, simOptions: { game: 'shooter', gameOptions, capacity: 2000 } });
+    const clients = await Promise.all(Array.from({ length: 8 }, () => udpClient(th)));
+    expect(clients.every((c) => c.welcome.pred)).toBe(true);
+    const seen = clients.map(countSnapshots);
+    // inputs every 30 to 79 ms: the host reads their acks (which ride the inputs) at every
+    // moment of a window, and some clients ack every other window only
+    const timers: NodeJS.Timeout[] = [];
+    clients.forEach((c, i) => timers.push(setInterval(() => c.input(0), 30 + 7 * i)));
+    onCleanup(() => timers.forEach((t) => clearInterval(t)));
+    await sleep(1000);
+    const before = th.host.stats();
+    await sleep(2000);
+    const after = th.host.stats();
+    const ticks = after.encodes - before.encodes;
+    expect(ticks).toBeGreaterThan(60);
+    // a payload per distinct (base, base2) a tick: fewer than the clients
+    expect(after.basePayloads - before.basePayloads).toBeLessThan(4 * ticks);
+    for (const [i, c] of clients.entries()) {
+      expect(c.decodeErrors, `client ${i}`).toBe(0);
+      expect(seen[i]!.n, `client ${i}`).toBeGreaterThan(120);
+    }
+  });
+
   it('a client joins over UDP, gets a welcome and snapshots, and its inputs reach the sim', async () => {
     const th = await startHost();
     const c = await udpClient(th, { name: 'udpy' });
