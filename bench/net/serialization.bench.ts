@@ -66,6 +66,9 @@ export const info: SuiteInfo = {
       'same delta for a client that takes difference columns (changed values as one signed byte each from the base, ' +
       'those that do not fit sent whole as exceptions): here an entity moves up to 533 steps of 1/64 px a tick, most do not ' +
       'fit, the plain column is smaller and the row shows what trying costs (the load bench\'s drones, at 1/2 px, fit); ' +
+      '`delta-pred`: the same delta for a client that takes predicted columns and holds the tick before the base too ' +
+      '(x -= vx/60): each changed value is sent as its difference from the linear extrapolation of the two, in a few bits; ' +
+      'these entities move in straight lines, so most differences are rounding; ' +
       '`quiet`: a delta between two identical ticks.',
     '`encode` is the message build plus msgpackr `pack` (one reused `Packr({ useRecords: false, ' +
       'variableMapSize: true })`), or `toJsonSnapshot` plus `JSON.stringify`; `decode` is `unpack` plus ' +
@@ -121,6 +124,8 @@ export interface World {
   base: SnapshotSource;
   now: SnapshotSource;
   quiet: SnapshotSource;
+  /** One tick before `base` (x -= vx/60): a client's older ack, for predicted columns. */
+  prev: SnapshotSource;
 }
 
 function newBlock(capacity: number): StateBlock {
@@ -187,6 +192,14 @@ export function world(n: number): World {
   }
   const same = newBlock(capacity);
   copyBlock(block, same);
+  const before = newBlock(capacity);
+  copyBlock(block, before);
+  const [a0, , , x0, y0, vx0, vy0] = before.fields as [Uint8Array, Uint16Array, Uint32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  for (let e = 1; e <= rows; e++) {
+    if (a0[e] === 0) continue;
+    x0[e] = (x0[e]! - vx0[e]! / 60 + 1000) % 1000;
+    y0[e] = (y0[e]! - vy0[e]! / 60 + 1000) % 1000;
+  }
   return {
     n,
     capacity,
@@ -194,6 +207,7 @@ export function world(n: number): World {
     base: { block, maxEid: rows },
     now: { block: next, maxEid: rows },
     quiet: { block: same, maxEid: rows },
+    prev: { block: before, maxEid: rows },
   };
 }
 
@@ -243,12 +257,18 @@ export async function run(): Promise<SuiteResult> {
     const r0 = decodeSnapshotBytes(ctx, ctx.pack(encodeFull(ctx, w.base, TICK - 1)), null, baseState);
     if (!r0.ok) throw new Error(`serialization ${n}: base decode failed: ${r0.reason}`);
     const out = newSnapshotState(ctx);
+    const prevState = newSnapshotState(ctx);
+    const rp = decodeSnapshotBytes(ctx, ctx.pack(encodeFull(ctx, w.prev, TICK - 2)), null, prevState);
+    if (!rp.ok) throw new Error(`serialization ${n}: prev decode failed: ${rp.reason}`);
 
     const fullBytes = ctx.pack(encodeFull(ctx, w.now, TICK));
     const deltaBytes = ctx.pack(encodeDelta(ctx, w.now, TICK, w.base, TICK - 1));
     // for a client whose join asked for difference columns (the reference clients do)
     const diffsDelta = () => encodeDelta(ctx, w.now, TICK, w.base, TICK - 1, undefined, undefined, true);
     const diffsBytes = ctx.pack(diffsDelta());
+    // for a client that also takes predicted columns (the reference clients do) and holds the tick before
+    const predDelta = () => encodeDelta(ctx, w.now, TICK, w.base, TICK - 1, undefined, undefined, true, { src: w.prev, tick: TICK - 2 });
+    const predBytes = ctx.pack(predDelta());
     const quietBytes = ctx.pack(encodeDelta(ctx, w.quiet, TICK, w.base, TICK - 1));
     const jsonText = JSON.stringify(toJsonSnapshot(ctx, w.now, TICK));
     const recordsPackr = new Packr({ useRecords: true });
@@ -258,6 +278,7 @@ export async function run(): Promise<SuiteResult> {
     let msgFull: ReturnType<typeof encodeFull> = encodeFull(ctx, w.now, TICK);
     let msgDelta = encodeDelta(ctx, w.now, TICK, w.base, TICK - 1);
     let msgDiffs = diffsDelta();
+    let msgPred = predDelta();
     let msgQuiet = encodeDelta(ctx, w.quiet, TICK, w.base, TICK - 1);
     let jsonObj: JsonSnapshot = toJsonSnapshot(ctx, w.now, TICK);
     let recs = records();
@@ -312,6 +333,22 @@ export async function run(): Promise<SuiteResult> {
         bytes: diffsBytes.length,
         run: () => decodeSnapshotBytes(ctx, diffsBytes, baseState, out),
         parts: unpackDecode(ctx, diffsBytes, baseState, out),
+      },
+      {
+        mode: 'msgpack',
+        kind: 'delta-pred',
+        op: 'encode',
+        bytes: predBytes.length,
+        run: () => ctx.pack(predDelta()),
+        parts: { build: () => (msgPred = predDelta()), pack: () => ctx.pack(msgPred) },
+      },
+      {
+        mode: 'msgpack',
+        kind: 'delta-pred',
+        op: 'decode',
+        bytes: predBytes.length,
+        run: () => decodeSnapshotBytes(ctx, predBytes, baseState, out, prevState),
+        parts: unpackDecode(ctx, predBytes, baseState, out, prevState),
       },
       {
         mode: 'msgpack',
@@ -388,6 +425,9 @@ export async function run(): Promise<SuiteResult> {
     check.full(decodeSnapshotBytes(ctx, ctx.pack(encodeFull(ctx, w.now, TICK)), null, out), w.now, 'full');
     check.full(decodeSnapshotBytes(ctx, ctx.pack(encodeDelta(ctx, w.now, TICK, w.base, TICK - 1)), baseState, out), w.now, 'delta');
     check.full(decodeSnapshotBytes(ctx, ctx.pack(diffsDelta()), baseState, out), w.now, 'delta with difference columns');
+    const pd = decodeSnapshotBytes(ctx, ctx.pack(predDelta()), baseState, out, prevState);
+    check.full(pd, w.now, 'delta with predicted columns');
+    if (!pd.ok || pd.full) throw new Error(`serialization ${n}: the predicted delta fell back to a full snapshot`);
     const dq = decodeSnapshotBytes(ctx, quietBytes, baseState, out);
     check.full(dq, w.base, 'quiet delta');
     if (!dq.ok || dq.full) throw new Error(`serialization ${n}: the quiet delta is not a delta`);
@@ -400,11 +440,11 @@ export async function run(): Promise<SuiteResult> {
   return { rows };
 }
 
-function unpackDecode(ctx: SnapshotCodec, bytes: Uint8Array, base: SnapshotState | null, out: SnapshotState): Record<string, () => unknown> {
+function unpackDecode(ctx: SnapshotCodec, bytes: Uint8Array, base: SnapshotState | null, out: SnapshotState, base2: SnapshotState | null = null): Record<string, () => unknown> {
   let msg: unknown = ctx.unpackr.unpack(bytes);
   return {
     unpack: () => (msg = ctx.unpackr.unpack(bytes)),
-    decode: () => decodeSnapshot(ctx, msg, base, out),
+    decode: () => decodeSnapshot(ctx, msg, base, out, base2),
   };
 }
 
