@@ -170,9 +170,12 @@ export const info: SuiteInfo = {
       'acks and snapshot acks as a decoding client, a snapshot counted once all its fragments arrived). The `udp/tcp` row gives the UDP host\'s CPU ' +
       'over the TCP host\'s (`CPU ratio`, target <= 1) and bytes over bytes, with `tcp recv %` and `udp recv %` (each side\'s clients\' snapshots ' +
       'as a percentage of the send rate; `same work` yes when both are at least 97 %). The same point with interest on (and the 30 KB/s budget) ' +
-      'runs over UDP too, for comparison only (no target): there a snapshot fits one datagram, where a whole-world one is two (difference ' +
-      'columns, docs/snapshot-encoding.md: about 2.2 KB for 1,000 moving drones; five without them), each its own `send` (Node has no ' +
-      'sendmmsg; a few µs of CPU each on loopback, most of it in the kernel).',
+      'runs over UDP too, for comparison only (no target). Every datagram is its own `send` (Node has no sendmmsg; a few µs of CPU each ' +
+      'on loopback, most of it in the kernel), so a snapshot\'s size in datagrams counts: the clients take predicted columns ' +
+      '(docs/snapshot-encoding.md), and a whole-world delta of 1,000 moving drones is 0.8 to 1 KB four to eight ticks after its base, ' +
+      'one datagram (2.2 KB, two, with difference columns alone); with interest and the budget a snapshot fits one too. The UDP clients ' +
+      'ack on their inputs at their own phases; the host sends those that keep several acked states one delta from a shared base ' +
+      '(docs/protocol.md, "Acknowledgements").',
     'Where the host\'s CPU goes (ms per second of wall time; 1,000 = one core): every host thread reports its own CPU time ' +
       '(/proc/thread-self/schedstat) and the time of the stages it runs (src/engine/thread-cpu.ts: wall time of each piece of work, ' +
       'less the time the thread waited for a core meanwhile, GC pauses moved to `gc`): `sim` the sim worker\'s ticks; `read` reading, decoding and ' +
@@ -265,7 +268,7 @@ function plan(): Point[] {
   for (const entities of [1000, TARGET_E])
     for (const clients of [50, 200, 500, TARGET_N]) {
       out.push({ system: 'lanparty', transport: 'tcp', clients, entities, sendHz: 60, interest: true });
-      // with interest and the budget a snapshot fits one datagram: UDP sends as many times as TCP writes
+      // with interest and the budget a snapshot fits one datagram too: UDP sends as many times as TCP writes
       if (UDP_POINTS.some(([c, e, h]) => c === clients && e === entities && h === 60)) out.push({ system: 'lanparty', transport: 'udp', clients, entities, sendHz: 60, interest: true });
     }
   const list = (name: string) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean);
