@@ -5,7 +5,7 @@
 import type { SnapshotCodec } from './codec.js';
 import { diffable, idWidth } from './columns.js';
 import { dequantAll, dequantize, RANGE, type CodecField } from './fields.js';
-import { MAX_RESIDUAL_BITS, packedBytes, predict, residualAt } from './predicted.js';
+import { MAX_RESIDUAL_BITS, packedBytes, predict } from './predicted.js';
 import type { SnapshotState } from './types.js';
 
 /** A malformed message (baseMissing: the delta's base is not the client's). */
@@ -208,16 +208,32 @@ function decodePredicted(
   const gen = pred.base.values[ctx.genField]!;
   const gen2 = base2.values[ctx.genField]!;
   const { num, den } = pred;
-  const wireOf = (v: number) => (q ? Math.round((v - f.min) / f.step) : v);
+  const live2 = base2.live;
+  const { min, step } = f;
+  // the residuals in stream order: a bit accumulator, refilled a byte at a time (b <= 8)
+  const mask = (1 << bits) - 1;
+  const shift = 32 - bits;
+  let acc = 0;
+  let accBits = 0;
+  let byte = 0;
   for (let i = 0, j = 0; i < n; i++) {
+    if (accBits < bits) {
+      acc |= packed[byte++]! << accBits;
+      accBits += 8;
+    }
+    const r = ((acc & mask) << shift) >> shift;
+    acc >>>= bits;
+    accBits -= bits;
     const e = ids[i]!;
     let v: number;
     if (j < k && at[j] === i) v = whole[j++]!;
     else {
       // the wire values held: a quantized value is dequantize(q), so this gives q back exactly
-      const h = wireOf(target[e]!);
-      const p = e < base2.live.length && base2.live[e] === 1 && gen2[e] === gen[e] ? predict(h, wireOf(held2[e]!), num, den) : h;
-      v = p + residualAt(packed, i, bits);
+      const h = q ? Math.round((target[e]! - min) / step) : target[e]!;
+      if (e < live2.length && live2[e] === 1 && gen2[e] === gen[e]) {
+        const h2 = q ? Math.round((held2[e]! - min) / step) : held2[e]!;
+        v = predict(h, h2, num, den) + r;
+      } else v = h + r;
       if (v < lo || v > hi) throw new Bad(`column ${f.key}: a residual takes the value out of range`);
     }
     target[e] = q ? dequantize(f, v) : v;
