@@ -7,8 +7,8 @@ import { binOf } from './arena.js';
 import type { SnapshotCodec } from './codec.js';
 import type { CodecField, SourceView, WireArray } from './fields.js';
 import type { Column, SnapshotMessage } from './types.js';
-import { gather } from './wire-values.js';
 import { MAX_RESIDUAL_BITS, packedBytes, packResiduals, predict, signedBits } from './predicted.js';
+import { gather } from './wire-values.js';
 
 /** Bytes of an id on the wire: u16 while `top` fits, else u32. */
 export const idWidth = (top: number): 2 | 4 => (top <= 0xffff ? 2 : 4);
@@ -122,7 +122,9 @@ export function changedColumn(
   const a = ctx.arena.wire(f.width, n);
   const plain = columnForm(ctx, f, a, n, gather(f, now, ids, n, a), idW);
   if (was === null || typeof plain === 'number' || !diffable(f)) return plain;
-  const plainBytes = plain instanceof Uint8Array ? plain.length : (plain as [Uint8Array, Uint8Array])[0].length + (plain as [Uint8Array, Uint8Array])[1].length;
+  // columnForm gives a constant (handled above), raw bin or sparse [positions, values]
+  const sparse = plain as [Uint8Array, Uint8Array];
+  const plainBytes = plain instanceof Uint8Array ? plain.length : sparse[0].length + sparse[1].length;
   if (pred !== null) return predictedColumn(ctx, f, a, was, ids, n, idW, pred, plain, plainBytes);
   // [bin8 of n] costs n + 3 bytes (n + 4 from 256 on): only worth it when that is smaller
   if (n + 4 >= plainBytes) return plain;

@@ -47,7 +47,7 @@ export function packResiduals(r: Int32Array, n: number, k: number, out: Uint8Arr
   if (bits > 0) out[at] = acc & 0xff;
 }
 
-/** Read residual i (k bits, sign-extended) of a packed column. */
+/** Read residual i (k bits, sign-extended) of a packed column (the decoder reads them in order, as a stream; this is the one-at-a-time reference). */
 export function residualAt(p: Uint8Array, i: number, k: number): number {
   const bit = i * k;
   const byte = bit >> 3;
