@@ -778,17 +778,35 @@ describe('snapshot encoding', () => {
     h.set('S.hp', 4, 99);
     h.set('P.x', 5, 3);
     const deltaMsg = wire(ctx, encodeDelta(ctx, h.src(), 2, baseSrc, 1)) as Record<string, unknown>;
-    const packed = [ctx.pack(encodeFull(ctx, baseSrc, 1)), packr.pack(deltaMsg)];
-    const keys = ['type', 'tick', 'base', 'top', 'ids', 'bits', 'cols', 'g', 'rm', 'rmBits', 'ch', 'chBits', 'mask', 'vals', 'add', 'addBits', 'addCols'];
+    // a delta with predicted columns: tick 3 against 2, base2 1 (every kept entity keeps moving)
+    const src2 = { block: copyOf(schema, CAP, h.block), maxEid: h.maxEid };
+    const state2 = decodeOk(ctx, deltaMsg, base);
+    for (let e = 1; e <= h.maxEid; e++) h.set('P.x', e, (h.block.fields[FI['P.x']!] as Float32Array)[e]! + 0.5 * (e % 3));
+    const predMsg = wire(ctx, encodeDelta(ctx, h.src(), 3, src2, 2, undefined, undefined, true, { src: baseSrc, tick: 1 })) as Record<string, unknown>;
+    expect(predMsg.base2).toBe(1);
+    expect((predMsg.vals as unknown[]).some((c) => Array.isArray(c) && typeof c[0] === 'number')).toBe(true);
+    expect(decodeSnapshot(ctx, predMsg, state2, undefined, base).ok).toBe(true);
+    const packed = [ctx.pack(encodeFull(ctx, baseSrc, 1)), packr.pack(deltaMsg), packr.pack(predMsg)];
+    const keys = ['type', 'tick', 'base', 'base2', 'top', 'ids', 'bits', 'cols', 'g', 'rm', 'rmBits', 'ch', 'chBits', 'mask', 'vals', 'add', 'addBits', 'addCols'];
     const value = fc.oneof(
       fc.anything(),
       fc.uint8Array({ maxLength: 64 }),
       fc.integer(),
       fc.double(),
-      fc.array(fc.oneof(fc.integer({ min: -2, max: 300 }), fc.uint8Array({ maxLength: 40 }), fc.tuple(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 }))), { maxLength: 12 }),
+      fc.array(
+        fc.oneof(
+          fc.integer({ min: -2, max: 300 }),
+          fc.uint8Array({ maxLength: 40 }),
+          fc.tuple(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 })),
+          // predicted-column shapes: a width, residuals, maybe exceptions
+          fc.tuple(fc.integer({ min: -1, max: 10 }), fc.uint8Array({ maxLength: 8 })),
+          fc.tuple(fc.integer({ min: -1, max: 10 }), fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 })),
+        ),
+        { maxLength: 12 },
+      ),
     );
-    const noThrow = (m: unknown, b: SnapshotState | null) => {
-      const r = decodeSnapshot(ctx, m, b);
+    const noThrow = (m: unknown, b: SnapshotState | null, b2: SnapshotState | null = null) => {
+      const r = decodeSnapshot(ctx, m, b, undefined, b2);
       if (!r.ok) expect(r.code).toBe('BAD_SNAPSHOT');
     };
     fc.assert(
@@ -796,13 +814,14 @@ describe('snapshot encoding', () => {
       { numRuns: 500 },
     );
     fc.assert(
-      fc.property(fc.boolean(), fc.array(fc.tuple(fc.constantFrom(...keys), fc.option(value)), { minLength: 1, maxLength: 3 }), (useDelta, edits) => {
-        const m: Record<string, unknown> = { ...(useDelta ? deltaMsg : fullMsg) };
+      fc.property(fc.integer({ min: 0, max: 2 }), fc.array(fc.tuple(fc.constantFrom(...keys), fc.option(value)), { minLength: 1, maxLength: 3 }), (which, edits) => {
+        const m: Record<string, unknown> = { ...[fullMsg, deltaMsg, predMsg][which]! };
         for (const [k, v] of edits) {
           if (v === null) delete m[k];
           else m[k] = v;
         }
-        noThrow(m, base);
+        if (which === 2) noThrow(m, state2, base);
+        else noThrow(m, base);
       }),
       { numRuns: 1000 },
     );
@@ -815,13 +834,13 @@ describe('snapshot encoding', () => {
     );
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: 0, max: 2 }),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
         fc.nat(),
         (which, flips, cut) => {
           const bytes = Uint8Array.from(packed[which]!);
           for (const [at, v] of flips) bytes[at % bytes.length] = v;
-          const r = decodeSnapshotBytes(ctx, bytes.subarray(0, bytes.length - (cut % 4)), base);
+          const r = which === 2 ? decodeSnapshotBytes(ctx, bytes.subarray(0, bytes.length - (cut % 4)), state2, undefined, base) : decodeSnapshotBytes(ctx, bytes.subarray(0, bytes.length - (cut % 4)), base);
           if (!r.ok) expect(r.code).toBe('BAD_SNAPSHOT');
         },
       ),
