@@ -11,10 +11,10 @@ import { createSnapshotCodec, decodeSnapshot, type JsonSnapshot, type SnapshotCo
 
 /**
  * Acked ticks kept as possible delta bases. The host deltas against the newest ack it has
- * read, which lags ours when it is busy; it never goes back to an older one, so a delta on
- * base B (and base2 B2, with predicted columns: the older of the two) retires every ack
- * before it. The ring holds 32 ticks and we ack one in ACK_EVERY: at most 11 acks can still
- * be a base.
+ * read, which lags ours when it is busy (with predicted columns, against any ack it read that
+ * is not below the older base of a delta it sent before); it never goes further back, so a
+ * delta on base B (and base2 B2: the older of the two) retires every ack before it. The ring
+ * holds 32 ticks and we ack one in ACK_EVERY: at most 11 acks can still be a base.
  */
 const MAX_ACKED = 12;
 /**
