@@ -141,9 +141,13 @@ export class ClientSession {
     this.send({ type: 'chat', text });
   }
 
-  /** Acknowledge a decoded tick (the delta base of the next snapshots). */
-  ack(tick: number): void {
-    this.send({ type: 'ack', tick });
+  /**
+   * Acknowledge a decoded tick (the delta base of the next snapshots); `prev`: an older one,
+   * kept, whose ack was still waiting (sent only to a host that granted predicted columns,
+   * which may delta against any ack it read: see decoded()).
+   */
+  ack(tick: number, prev = -1): void {
+    this.send(prev >= 0 && prev < tick && this.welcome?.pred === true ? { type: 'ack', tick, prev } : { type: 'ack', tick });
     this.ackWaiting = false;
     if (tick < 0 || this.acked.at(-1) === tick) return;
     this.remember(tick);
@@ -199,7 +203,9 @@ export class ClientSession {
     if (this.implicitAcks) return;
     const last = this.acked.at(-1) ?? -1;
     if (last >= 0 && Math.floor(tick / ACK_EVERY) <= Math.floor(last / ACK_EVERY)) return;
-    if (last < 0 || this.ackWaiting) return this.ack(tick);
+    // the waiting ack goes with it as `prev`: a host sharing one base among its clients (they
+    // ack the same ticks) then knows this one holds it too
+    if (last < 0 || this.ackWaiting) return this.ack(tick, this.ackWaiting ? last : -1);
     this.remember(tick);
     this.ackWaiting = true;
   }

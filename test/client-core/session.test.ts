@@ -55,6 +55,18 @@ describe('client session acks', () => {
     expect(inputAcks()).toEqual([3, 9]);
   });
 
+  it('with predicted columns granted, an ack sent alone while another waits names the waiting one as prev; without, it does not', () => {
+    for (const pred of [true, false]) {
+      const { s, sent } = session(false);
+      s.welcome = { implicitAcks: false, pred } as WelcomeMsg;
+      s.decoded(0); // first: alone
+      s.decoded(3); // waits
+      s.decoded(6); // 3 still waiting: 6 goes alone, naming 3
+      const acks = sent.filter((m) => m.type === 'ack');
+      expect(acks, `pred ${pred}`).toEqual(pred ? [{ type: 'ack', tick: 0 }, { type: 'ack', tick: 6, prev: 3 }] : [{ type: 'ack', tick: 0 }, { type: 'ack', tick: 6 }]);
+    }
+  });
+
   it('implicit acks: no ack at all, and inputs carry none', () => {
     const { s, sent } = session(true);
     for (let t = 0; t < 30; t++) {
@@ -133,6 +145,8 @@ describe('client session and predicted columns', () => {
         const m = sent[read]!;
         const a = (m.type === 'ack' ? m.tick : m.type === 'input' ? m.ack : -1) as number;
         if (a > ack) {
+          // as the host's NetServer: an older ack named as prev first
+          if (typeof m.prev === 'number' && m.prev > ack) bases.acked(m.prev);
           ack = a;
           bases.acked(a);
         }

@@ -132,6 +132,12 @@ export interface AckMsg {
   type: typeof ClientMsg.ACK;
   /** Newest decoded tick; -1 asks for a full snapshot. */
   tick: number;
+  /**
+   * An older tick, decoded and kept, whose ack never went out (it waited for an input that
+   * did not come before this one fell due): a host that deltas against older acks
+   * (predicted columns) may use it too. Below `tick`.
+   */
+  prev?: number;
 }
 
 export interface PingMsg {
@@ -339,7 +345,8 @@ export function validateClientMessage(v: unknown): Validated {
     case ClientMsg.ACK:
       // -1: "I have no usable base, send a full snapshot"
       if (!isInt(m.tick, -1, U32)) return invalid('ack.tick must be an integer tick or -1');
-      return { ok: true, msg: { type: ClientMsg.ACK, tick: m.tick } };
+      if (m.prev !== undefined && !(isInt(m.prev, 0, U32) && m.prev < m.tick)) return invalid('ack.prev must be an integer tick below ack.tick');
+      return { ok: true, msg: m.prev === undefined ? { type: ClientMsg.ACK, tick: m.tick } : { type: ClientMsg.ACK, tick: m.tick, prev: m.prev } };
     case ClientMsg.PING:
       if (typeof m.id !== 'number' || !Number.isFinite(m.id)) return invalid('ping.id must be a number');
       return { ok: true, msg: { type: ClientMsg.PING, id: m.id } };

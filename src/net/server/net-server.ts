@@ -245,6 +245,8 @@ export class NetServer implements LegacyHost {
           st.ack = -1;
           st.bases?.reset();
         } else if (msg.tick > st.ack && msg.tick <= this.sim.tick) {
+          // an older ack that never went out on its own: held too (AckedBases keeps ascending acks)
+          if (msg.prev !== undefined && msg.prev > st.ack) st.bases?.acked(msg.prev);
           st.ack = msg.tick;
           st.bases?.acked(msg.tick);
         }

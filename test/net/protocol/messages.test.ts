@@ -23,4 +23,11 @@ describe('protocol tables', () => {
     const codes = new Set<string>(Object.values(ErrorCode));
     expect(reasons.filter((r) => codes.has(r))).toEqual([]);
   });
+
+  it('ack: prev is an optional older tick, below tick, never with tick -1', () => {
+    expect(validateClientMessage({ type: 'ack', tick: 9, prev: 6 })).toEqual({ ok: true, msg: { type: 'ack', tick: 9, prev: 6 } });
+    expect(validateClientMessage({ type: 'ack', tick: 9 })).toEqual({ ok: true, msg: { type: 'ack', tick: 9 } });
+    for (const prev of [9, 12, -1, 1.5, '6', null]) expect(validateClientMessage({ type: 'ack', tick: 9, prev }).ok, String(prev)).toBe(false);
+    expect(validateClientMessage({ type: 'ack', tick: -1, prev: 0 }).ok).toBe(false);
+  });
 });
