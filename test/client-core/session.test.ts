@@ -3,15 +3,14 @@
 // when the next window's ack falls due while one still waits, or for the first. And the
 // states it keeps for predicted columns, with the host's choice of base2 (AckedBases).
 
-import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { ACK_EVERY, ClientSession, type SessionEvents } from '../../src/client-core/session.js';
 import { createShooter } from '../../src/engine/games/shooter/index.js';
-import { blockBytes, blockViews } from '../../src/engine/layout.js';
 import { Simulation } from '../../src/engine/simulation.js';
 import type { WelcomeMsg } from '../../src/net/protocol/messages.js';
 import { createSnapshotCodec, encodeDelta, encodeFull, type SnapshotSource } from '../../src/net/protocol/snapshot/index.js';
 import { AckedBases } from '../../src/net/server/acked-bases.js';
+import { copyOf, newBlock, wire } from '../helpers/snapshot.js';
 
 const noEvents = new Proxy({}, { get: () => () => {} }) as SessionEvents;
 
@@ -83,27 +82,24 @@ describe('client session and predicted columns', () => {
   const capacity = 400;
   function world() {
     const game = createShooter({ capacity, drones: 200, width: 1000, height: 1000 });
-    const block = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
+    const block = newBlock(game.schema, capacity);
     const sim = new Simulation(game, block, { capacity, seed: 9 });
     const ctx = createSnapshotCodec(game.schema, capacity);
     const ring = new Map<number, SnapshotSource>();
     const step = (): number => {
       sim.step([]);
-      const copy = blockViews(game.schema, capacity, new SharedArrayBuffer(blockBytes(game.schema, capacity)), 0);
-      copy.globals.set(block.globals);
-      block.fields.forEach((f, i) => (copy.fields[i] as Uint8Array).set(f as Uint8Array));
-      ring.set(sim.tick, { block: copy, maxEid: sim.maxEid });
+      ring.set(sim.tick, { block: copyOf(game.schema, capacity, block), maxEid: sim.maxEid });
       return sim.tick;
     };
-    const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
     /** What the host would send: full, or a delta from base (and base2), through msgpack bytes. */
     const snapshot = (tick: number, base: number, base2: number): Record<string, unknown> => {
       const now = ring.get(tick)!;
-      const msg =
+      return wire(
+        ctx,
         base < 0
           ? encodeFull(ctx, now, tick)
-          : encodeDelta(ctx, now, tick, ring.get(base)!, base, undefined, undefined, true, base2 >= 0 ? { src: ring.get(base2)!, tick: base2 } : null);
-      return unpackr.unpack(ctx.pack(msg)) as Record<string, unknown>;
+          : encodeDelta(ctx, now, tick, ring.get(base)!, base, undefined, undefined, true, base2 >= 0 ? { src: ring.get(base2)!, tick: base2 } : null),
+      );
     };
     return { step, snapshot };
   }

@@ -6,8 +6,7 @@
 import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { createShooter } from '../../src/engine/games/shooter/index.js';
-import { blockBytes, blockViews, type StateBlock } from '../../src/engine/layout.js';
-import { defineSchema, type Schema } from '../../src/engine/schema.js';
+import { defineSchema } from '../../src/engine/schema.js';
 import { Simulation } from '../../src/engine/simulation.js';
 import {
   createSnapshotCodec,
@@ -15,36 +14,12 @@ import {
   encodeChangePart,
   encodeDelta,
   encodeFull,
-  liveIds,
-  type SnapshotCodec,
-  type SnapshotMessage,
   type SnapshotSource,
   type SnapshotState,
 } from '../../src/net/protocol/snapshot/index.js';
+import { copyOf, decodeOk, expectSame, newBlock, wire } from '../helpers/snapshot.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
-const wire = (ctx: SnapshotCodec, m: SnapshotMessage): Record<string, unknown> => unpackr.unpack(ctx.pack(m)) as Record<string, unknown>;
-
-const newBlock = (s: Schema, cap: number): StateBlock => blockViews(s, cap, new SharedArrayBuffer(blockBytes(s, cap)), 0);
-function copyOf(s: Schema, cap: number, src: StateBlock): StateBlock {
-  const b = newBlock(s, cap);
-  b.globals.set(src.globals);
-  src.fields.forEach((f, i) => (b.fields[i] as Uint8Array).set(f as Uint8Array));
-  return b;
-}
-
-function decodeOk(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null): SnapshotState {
-  const r = decodeSnapshot(ctx, msg, base);
-  if (!r.ok) throw new Error(`decode failed: ${r.reason}`);
-  return r.state;
-}
-
-function expectSame(ctx: SnapshotCodec, a: SnapshotState, b: SnapshotState): void {
-  expect(liveIds(a)).toEqual(liveIds(b));
-  for (let f = 0; f < ctx.fields.length; f++) {
-    for (const e of liveIds(a)) expect(a.values[f]![e], `${ctx.fields[f]!.key}[${e}]`).toBe(b.values[f]![e]);
-  }
-}
 
 const isDiff = (c: unknown): c is [Uint8Array] => Array.isArray(c) && c.length === 1 && c[0] instanceof Uint8Array;
 const withExceptions = (c: unknown): c is [Uint8Array, Uint8Array, Uint8Array] => Array.isArray(c) && c.length === 3 && c.every((b) => b instanceof Uint8Array);

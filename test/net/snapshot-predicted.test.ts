@@ -8,45 +8,20 @@
 import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { createShooter } from '../../src/engine/games/shooter/index.js';
-import { blockBytes, blockViews, type StateBlock } from '../../src/engine/layout.js';
-import { defineSchema, type Schema } from '../../src/engine/schema.js';
+import { defineSchema } from '../../src/engine/schema.js';
 import { Simulation } from '../../src/engine/simulation.js';
 import {
   createSnapshotCodec,
   decodeSnapshot,
   encodeDelta,
   encodeFull,
-  liveIds,
-  type SnapshotCodec,
-  type SnapshotMessage,
   type SnapshotSource,
   type SnapshotState,
 } from '../../src/net/protocol/snapshot/index.js';
 import { packedBytes, packResiduals, predict, residualAt, signedBits } from '../../src/net/protocol/snapshot/predicted.js';
+import { copyOf, decodeOk, expectSame, newBlock, wire } from '../helpers/snapshot.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
-const wire = (ctx: SnapshotCodec, m: SnapshotMessage): Record<string, unknown> => unpackr.unpack(ctx.pack(m)) as Record<string, unknown>;
-
-const newBlock = (s: Schema, cap: number): StateBlock => blockViews(s, cap, new SharedArrayBuffer(blockBytes(s, cap)), 0);
-function copyOf(s: Schema, cap: number, src: StateBlock): StateBlock {
-  const b = newBlock(s, cap);
-  b.globals.set(src.globals);
-  src.fields.forEach((f, i) => (b.fields[i] as Uint8Array).set(f as Uint8Array));
-  return b;
-}
-
-function decodeOk(ctx: SnapshotCodec, msg: unknown, base: SnapshotState | null, base2: SnapshotState | null = null): SnapshotState {
-  const r = decodeSnapshot(ctx, msg, base, undefined, base2);
-  if (!r.ok) throw new Error(`decode failed: ${r.reason}`);
-  return r.state;
-}
-
-function expectSame(ctx: SnapshotCodec, a: SnapshotState, b: SnapshotState): void {
-  expect(liveIds(a)).toEqual(liveIds(b));
-  for (let f = 0; f < ctx.fields.length; f++) {
-    for (const e of liveIds(a)) expect(a.values[f]![e], `${ctx.fields[f]!.key}[${e}]`).toBe(b.values[f]![e]);
-  }
-}
 
 const isPredicted = (c: unknown): c is [number, Uint8Array] | [number, Uint8Array, Uint8Array, Uint8Array] =>
   Array.isArray(c) && typeof c[0] === 'number' && (c.length === 2 || c.length === 4);

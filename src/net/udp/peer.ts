@@ -36,9 +36,9 @@ export interface Received {
   /** Snapshots completed by this packet, oldest first: number and msgpack bytes. */
   snapshots: { tick: number; bytes: Uint8Array }[];
   /** An INPUT packet's msgpack body. */
-  input?: Uint8Array | undefined;
+  input?: Uint8Array;
   /** The peer said goodbye. */
-  disconnected?: true | undefined;
+  disconnected?: true;
 }
 
 type Connected = Extract<UdpPacket, { header: PacketHeader }>;
@@ -83,25 +83,13 @@ export class UdpPeer {
     return n === 0 ? 0 : this.sent.lost / n;
   }
 
-  /** What receive() returns: one object, refilled for every packet (read it before the next). */
-  private readonly got: Received = { messages: [], snapshots: [] };
-  private readonly gotSnapshots: Received['snapshots'] = [];
-
-  /**
-   * Take one packet of this connection (its key already matched). A drop reason, or what it
-   * carried (valid until the next call: the same object every time).
-   */
+  /** Take one packet of this connection (its key already matched). A drop reason, or what it carried. */
   receive(p: Connected, now: number): Received | UdpDrop {
     const why = this.window.accept(p.header.seq);
     if (why) return why;
     this.lastHeardAt = now;
     for (const seq of this.sent.onAck(p.header.ack, p.header.ackBits).acked) this.reliable.onPacketAcked(seq);
-    const out = this.got;
-    out.messages.length = 0;
-    this.gotSnapshots.length = 0;
-    out.snapshots = this.gotSnapshots;
-    if (out.input !== undefined) out.input = undefined;
-    if (out.disconnected !== undefined) out.disconnected = undefined;
+    const out: Received = { messages: [], snapshots: [] };
     switch (p.type) {
       case UdpType.FRAGMENT: {
         const r = this.reassembler.add(p.tick, p.index, p.count, p.bytes, now);

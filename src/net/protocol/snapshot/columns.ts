@@ -266,7 +266,6 @@ function predictedColumn(
     }
   }
   const packed = ctx.arena.u8(packedBytes(n, k));
-  packed.fill(0);
   packResiduals(r, n, k, packed);
   return m === 0 ? [k, packed] : [k, packed, binOf(at, m), binOf(whole, m)];
 }

@@ -29,7 +29,7 @@ export function signedBits(r: number): number {
 /** Bytes of n residuals of k bits. */
 export const packedBytes = (n: number, k: number): number => (n * k + 7) >> 3;
 
-/** Write n residuals (each fitting k bits) into out (packedBytes(n, k) bytes, zeroed), LSB first. */
+/** Write n residuals (each fitting k bits) into out, LSB first: every one of its packedBytes(n, k) bytes, the padding bits 0. */
 export function packResiduals(r: Int32Array, n: number, k: number, out: Uint8Array): void {
   const mask = (1 << k) - 1;
   let acc = 0;
