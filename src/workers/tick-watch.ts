@@ -33,6 +33,11 @@
 // for a step after the look before it (the sim sleeps: nobody in the world), the watcher
 // waits the usual way (waitAsync, the event loop free) until one does.
 //
+// A tick that sends nothing (every client is sent at 20 or 30 Hz, and this is not its tick:
+// two ticks of three at 20 Hz) needs neither the look before it nor the one after it: there
+// are no acks to read first and no snapshot to answer. Such a tick gets only the look before
+// the next tick (`quiet`); a ping sent meanwhile waits for that look, a tick at most.
+//
 // A look is one poll, and one poll reads a UDP socket 32 datagrams at most (libuv's limit per
 // socket and poll, so that one socket cannot starve the others): where everyone's datagrams
 // share one socket (the host's UDP port: 200 clients send ~8,000 a second) a look could read
@@ -55,6 +60,11 @@ export interface WatchOptions {
   more?: () => boolean;
   /** Called right before each poll of a look (batched): the thread's clock counts the poll as reading. */
   beforePoll?: () => void;
+  /**
+   * True when fn(tick) will send nothing (batched): the look before it and the one after it
+   * are skipped, and only the look before the next tick (the inputs) is made (see above).
+   */
+  quiet?: (tick: number) => boolean;
 }
 
 export interface TickWatch {
@@ -71,6 +81,7 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
   let batching = false;
   const more = o.more ?? (() => false);
   const beforePoll = o.beforePoll ?? (() => {});
+  const quiet = o.quiet ?? (() => false);
   const poll = () => new Promise<void>((resolve) => setImmediate(resolve));
   /** One event-loop turn (its poll reads the sockets); batched, more of them while `more` says so. */
   const turn = async () => {
@@ -88,6 +99,8 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
     let lookMs = 0;
     /** When fn last returned. */
     let handedAt = 0;
+    /** The tick handed to fn last was a quiet one: no look after it. */
+    let wasQuiet = false;
     while (running && !stopped()) {
       if (batching) {
         const lead = Math.min(step / 2, 2 + 2 * lookMs);
@@ -96,7 +109,7 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
         // (pings, acks, inputs of clients that draw on arrival) is answered a few ms later,
         // not near a tick later; skipped when it would come within ECHO_MS of the look before
         // the tick (fn took most of the step)
-        if (handedAt + 2 * ECHO_MS < lookAt && Atomics.load(control, Ctl.TICK) === last) {
+        if (!wasQuiet && handedAt + 2 * ECHO_MS < lookAt && Atomics.load(control, Ctl.TICK) === last) {
           const wait = handedAt + ECHO_MS - performance.now();
           if (wait > 0) Atomics.wait(control, Ctl.TICK, last, wait);
           if (Atomics.load(control, Ctl.TICK) === last) await turn();
@@ -117,8 +130,10 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
           }
         }
         seenAt = performance.now();
-        await turn(); // the acks that came with the tick, before sending it
+        wasQuiet = quiet(Atomics.load(control, Ctl.TICK));
+        if (!wasQuiet) await turn(); // the acks that came with the tick, before sending it
       } else {
+        wasQuiet = false;
         const r = Atomics.waitAsync(control, Ctl.TICK, last, 250);
         if (r.async) await r.value;
         else await turn();

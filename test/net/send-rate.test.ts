@@ -9,20 +9,20 @@ import { cleanupNet, joinClient, LOOPBACK, msgpackFrame, onCleanup, PREAMBLE, sl
 afterEach(cleanupNet);
 
 describe('send rate rule', () => {
-  it('send rate: 60/30/20 Hz send every 1st/2nd/3rd tick, spread by the phase', () => {
-    const sent = (hz: 60 | 30 | 20, phase: number) => {
-      const r = new SendRate(hz, phase, 0);
+  it('send rate: 60/30/20 Hz send every 1st/2nd/3rd tick, every client on the same ticks', () => {
+    const sent = (hz: 60 | 30 | 20) => {
+      const r = new SendRate(hz, 0);
       return Array.from({ length: 12 }, (_, t) => t).filter((t) => r.due(t, 0, 0));
     };
-    expect(sent(60, 0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(sent(30, 0)).toEqual([0, 2, 4, 6, 8, 10]);
-    expect(sent(30, 1)).toEqual([1, 3, 5, 7, 9, 11]);
-    expect(sent(20, 0)).toEqual([0, 3, 6, 9]);
-    expect(sent(20, 2)).toEqual([1, 4, 7, 10]);
+    expect(sent(60)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(sent(30)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(sent(20)).toEqual([0, 3, 6, 9]);
+    const r = new SendRate(20, 0);
+    expect([0, 1, 2, 3].map((t) => r.sendsAt(t))).toEqual([true, false, false, true]);
   });
 
   it('send rate: a growing backlog steps down once per hold time to 20 Hz; calm steps back up to the cap, never past it', () => {
-    const r = new SendRate(60, 0, 0, 1000);
+    const r = new SendRate(60, 0, 1000);
     r.adapt(500, 0);
     expect(r.hz).toBe(60); // some backlog, under the high water: no change
     r.adapt(5000, 10);
@@ -44,7 +44,7 @@ describe('send rate rule', () => {
     r.adapt(0, t + 2 * CALM_MS + 10);
     expect(r.hz).toBe(60);
     expect([r.lowered, r.raised]).toEqual([2, 2]);
-    const capped = new SendRate(30, 0, 0, 1000);
+    const capped = new SendRate(30, 0, 1000);
     capped.adapt(0, 100_000);
     expect(capped.hz).toBe(30);
   });

@@ -44,9 +44,9 @@ describe('tick-watch', () => {
 describe('tick-watch, batched', () => {
   const STEP_MS = 1000 / 60;
 
-  async function setUp() {
+  async function setUp(quietBut = 0) {
     const control = new Int32Array(new SharedArrayBuffer(Ctl.WORDS * 4));
-    const w = new Worker(new URL('./fixtures/batched-watcher.mjs', import.meta.url), { workerData: { control: control.buffer, stepMs: STEP_MS } });
+    const w = new Worker(new URL('./fixtures/batched-watcher.mjs', import.meta.url), { workerData: { control: control.buffer, stepMs: STEP_MS, quietBut } });
     const { port, udpPort } = await new Promise<{ port: number; udpPort: number }>((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
@@ -56,7 +56,7 @@ describe('tick-watch, batched', () => {
     const report = async () => {
       const r = once(w, 'message');
       w.postMessage('report');
-      return (await r)[0] as { ticks: number; lastTick: number; reads: number; seen: Array<[number, number]>; udpSeen: Array<[number, number]>; batching: boolean };
+      return (await r)[0] as { ticks: number; lastTick: number; reads: number; polls: number; seen: Array<[number, number]>; udpSeen: Array<[number, number]>; batching: boolean };
     };
     const publish = () => {
       Atomics.add(control, Ctl.TICK, 1);
@@ -88,8 +88,8 @@ describe('tick-watch, batched', () => {
   }
 
   /** `body` with a watcher thread and its socket, closed after it whatever happens. */
-  async function withWatcher(body: (t: Awaited<ReturnType<typeof setUp>>) => Promise<void>) {
-    const t = await setUp();
+  async function withWatcher(body: (t: Awaited<ReturnType<typeof setUp>>) => Promise<void>, quietBut = 0) {
+    const t = await setUp(quietBut);
     try {
       await body(t);
     } finally {
@@ -111,6 +111,25 @@ describe('tick-watch, batched', () => {
       const inTime = r.seen.filter(([b, at]) => (at & 255) === b).length;
       expect(inTime).toBeGreaterThanOrEqual(48);
     }));
+
+  it('tick-watch: a tick that sends nothing gets one look, before the next tick, and inputs still make that tick', () =>
+    withWatcher(async (t) => {
+      await t.run(10);
+      const before = await t.report();
+      // ticks that are multiples of 3 send (three looks), the others not (one look)
+      await t.run(60, (tick) => setTimeout(() => t.socket.write(Buffer.of(tick & 255)), 4));
+      await t.run(2);
+      const r = await t.report();
+      const ticks = r.ticks - before.ticks;
+      const polls = r.polls - before.polls;
+      expect(ticks).toBeGreaterThanOrEqual(60);
+      // 5 looks per 3 ticks where every tick sent 9 (measured without quiet: ~3 a tick)
+      expect(polls).toBeLessThanOrEqual(2 * ticks);
+      expect(polls).toBeGreaterThanOrEqual(ticks); // the look before each tick stays
+      expect(r.seen.length).toBe(60);
+      const inTime = r.seen.filter(([b, at]) => (at & 255) === b).length;
+      expect(inTime).toBeGreaterThanOrEqual(48);
+    }, 3));
 
   it('tick-watch: messages that come all the time are read a few times a tick, not once each', () =>
     withWatcher(async (t) => {

@@ -104,7 +104,7 @@ export class Joins {
   private welcome(conn: Connection, s: Session, reconnected: boolean): void {
     const o = this.host.o;
     const cap = conn.wantRate > 0 && conn.wantRate < o.sendHz ? (conn.wantRate as SendHz) : o.sendHz;
-    const rate = new SendRate(cap, s.client, performance.now(), o.limits.maxBacklog / 4);
+    const rate = new SendRate(cap, performance.now(), o.limits.maxBacklog / 4);
     // JSON snapshots are always full: nothing to ack either way
     const implicitAcks = conn.wantImplicitAcks && conn.inOrder && conn.mode === 'msgpack';
     const diffs = conn.wantDiffs && conn.mode === 'msgpack';

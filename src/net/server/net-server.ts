@@ -135,6 +135,8 @@ export class NetServer implements LegacyHost {
       more: () => this.udp?.moreToRead() ?? false,
       // a look's poll finds the sockets with data: reading (thread-cpu.ts pollStarts)
       beforePoll: () => threadClock().pollStarts('read'),
+      // a tick that sends nothing needs no look before or after it (tick-watch.ts)
+      quiet: (t) => this.joins.pending === 0 && this.legacy.size === 0 && !this.snapshots.anyDue(t, this.clients.values()),
     });
     if (!this.secondTimer) {
       this.secondTimer = setInterval(() => this.everySecond(), 1000);

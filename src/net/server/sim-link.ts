@@ -20,9 +20,9 @@ export interface SimLink {
   /**
    * `fn` with each newly published tick, on this thread; returns a stop function. Batched: the
    * thread sleeps between three looks at its sockets a tick (tick-watch.ts WatchOptions:
-   * `more`, `beforePoll`).
+   * `more`, `beforePoll`, `quiet`).
    */
-  onTick(fn: (tick: number) => void, looks?: Pick<WatchOptions, 'more' | 'beforePoll'>): () => void;
+  onTick(fn: (tick: number) => void, looks?: Pick<WatchOptions, 'more' | 'beforePoll' | 'quiet'>): () => void;
   /** End the sim's idle sleep now (a join: the first player must not wait for its next look). */
   wake(): void;
 }

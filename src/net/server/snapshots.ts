@@ -121,6 +121,12 @@ export class Snapshots {
     this.stats.add(NetCounter.writeMs, t2 - t1);
   }
 
+  /** Whether tick `tick` is due to any of `peers` (at their rates now): else it sends nothing. */
+  anyDue(tick: number, peers: Iterable<SnapshotPeer>): boolean {
+    for (const p of peers) if (!p.conn.closed && p.rate.sendsAt(tick)) return true;
+    return false;
+  }
+
   /** The tick a delta for `p` can be made against, or -1 (a full snapshot). */
   private baseFor(p: SnapshotPeer, tick: number): number {
     if (p.conn.mode === 'json' || p.needFull || p.ack < 0 || p.ack >= tick) return -1;
