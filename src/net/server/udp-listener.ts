@@ -91,10 +91,15 @@ export function roomyBuffers(socket: DgramSocket): void {
   }
 }
 
+/** The address literalFirst last found to be an IPv4 literal (a connection's sends pass the same string). */
+let lastLiteral = '';
+
 /** dgram's lookup: an IPv4 literal at once, anything else (a bind to a name) through DNS. */
 const literalFirst: NonNullable<SocketOptions['lookup']> = (address, options, callback) => {
-  if (isIPv4(address)) callback(null, address, 4);
-  else lookup(address, options, callback);
+  if (address === lastLiteral || isIPv4(address)) {
+    lastLiteral = address;
+    callback(null, address, 4);
+  } else lookup(address, options, callback);
 };
 
 export class UdpListener {

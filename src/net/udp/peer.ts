@@ -32,9 +32,9 @@ export interface PeerOptions extends ReliableOptions, ReassemblerOptions {
 /** What one received packet carried. */
 export interface Received {
   /** Reliable messages now deliverable, in order. */
-  messages: Uint8Array[];
+  messages: readonly Uint8Array[];
   /** Snapshots completed by this packet, oldest first: number and msgpack bytes. */
-  snapshots: { tick: number; bytes: Uint8Array }[];
+  snapshots: readonly { tick: number; bytes: Uint8Array }[];
   /** An INPUT packet's msgpack body. */
   input?: Uint8Array;
   /** The peer said goodbye. */
@@ -42,6 +42,10 @@ export interface Received {
 }
 
 type Connected = Extract<UdpPacket, { header: PacketHeader }>;
+
+/** A packet that carried no messages or no snapshots says so with these: no arrays per packet. */
+const NO_MESSAGES: readonly Uint8Array[] = Object.freeze([]);
+const NO_SNAPSHOTS: Received['snapshots'] = Object.freeze([]);
 
 const allocUnsafe = (n: number) => Buffer.allocUnsafe(n);
 
@@ -89,12 +93,12 @@ export class UdpPeer {
     if (why) return why;
     this.lastHeardAt = now;
     for (const seq of this.sent.onAck(p.header.ack, p.header.ackBits).acked) this.reliable.onPacketAcked(seq);
-    const out: Received = { messages: [], snapshots: [] };
+    const out: Received = { messages: NO_MESSAGES, snapshots: NO_SNAPSHOTS };
     switch (p.type) {
       case UdpType.FRAGMENT: {
         const r = this.reassembler.add(p.tick, p.index, p.count, p.bytes, now);
         if ('drop' in r) return r.drop;
-        if ('done' in r) out.snapshots.push({ tick: p.tick, bytes: r.done });
+        if ('done' in r) out.snapshots = [{ tick: p.tick, bytes: r.done }];
         break;
       }
       case UdpType.PAIR: {
@@ -106,12 +110,15 @@ export class UdpPeer {
       case UdpType.INPUT:
         out.input = p.bytes;
         break;
-      case UdpType.RELIABLE:
+      case UdpType.RELIABLE: {
+        const messages: Uint8Array[] = [];
         for (const m of p.messages) {
           const got = this.reliable.receive(m);
-          if (typeof got !== 'string') out.messages.push(...got);
+          if (typeof got !== 'string') messages.push(...got);
         }
+        out.messages = messages;
         break;
+      }
       case UdpType.DISCONNECT:
         out.disconnected = true;
         break;

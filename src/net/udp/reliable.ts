@@ -89,6 +89,7 @@ export class ReliableChannel {
 
   /** The peer acked packet `seq`. */
   onPacketAcked(seq: number): void {
+    if (this.inFlight.size === 0) return; // the common case: acks of snapshots and inputs
     const ids = this.inFlight.get(seq);
     if (!ids) return;
     this.inFlight.delete(seq);

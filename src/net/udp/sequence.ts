@@ -44,10 +44,13 @@ export class ReceiveWindow {
 
 export interface AckResult {
   /** Seqs newly known delivered. */
-  acked: number[];
+  acked: readonly number[];
   /** Seqs newly known lost (they left the peer's window unacked). */
-  lost: number[];
+  lost: readonly number[];
 }
+
+/** What an ack that says nothing new returns (most name nothing lost): no array per packet. */
+const NONE: readonly number[] = Object.freeze([]);
 
 /**
  * Sent seqs remembered (a ring of flags, not a set of numbers: no allocation per packet, and
@@ -67,14 +70,14 @@ export class SentLog {
   /** Newest ack seen from the peer: acks must only move forward (a replayed old ack is ignored). */
   private peerAck = 0;
   /** What onAck returns, reused by the next call. */
-  private readonly result: AckResult = { acked: [], lost: [] };
+  private readonly result: AckResult = { acked: NONE, lost: NONE };
   delivered = 0;
   lost = 0;
 
   /** The seq for the next packet. */
   take(): number {
     const seq = this.next++;
-    if (seq - this.oldest >= SENT_RING) this.expire(seq - SENT_RING + 1, null);
+    if (seq - this.oldest >= SENT_RING) this.expire(seq - SENT_RING + 1);
     this.pending[seq & SENT_MASK] = 1;
     return seq;
   }
@@ -84,34 +87,41 @@ export class SentLog {
    * returned are valid until the next call.
    */
   onAck(ack: number, bits: number): AckResult {
+    // arrays made only when something is in them (a host reads thousands of acks a second;
+    // emptying reused arrays cost more than the rare new one)
     const out = this.result;
-    out.acked.length = 0;
-    out.lost.length = 0;
+    out.acked = NONE;
+    out.lost = NONE;
     if (ack === 0 || ack >= this.next || ack < this.peerAck) return out;
     this.peerAck = ack;
-    this.mark(ack, out.acked);
-    for (let i = 0; i < ACK_WINDOW; i++) if (bits & (1 << i)) this.mark(ack - 1 - i, out.acked);
-    this.expire(ack - ACK_WINDOW, out.lost);
+    let acked: number[] | null = null;
+    if (this.mark(ack)) acked = [ack];
+    for (let i = 0; i < ACK_WINDOW; i++) if (bits & (1 << i) && this.mark(ack - 1 - i)) (acked ??= []).push(ack - 1 - i);
+    if (acked) out.acked = acked;
+    out.lost = this.expire(ack - ACK_WINDOW) ?? NONE;
     return out;
   }
 
-  private mark(seq: number, acked: number[]): void {
+  /** Whether `seq` was pending: it is delivered now. */
+  private mark(seq: number): boolean {
     const i = seq & SENT_MASK;
-    if (seq < this.oldest || this.pending[i] === 0) return;
+    if (seq < this.oldest || this.pending[i] === 0) return false;
     this.pending[i] = 0;
-    acked.push(seq);
     this.delivered++;
+    return true;
   }
 
-  /** Every seq below `upTo` still pending is lost. */
-  private expire(upTo: number, lost: number[] | null): void {
+  /** Every seq below `upTo` still pending is lost: those seqs, or null when none was. */
+  private expire(upTo: number): number[] | null {
+    let lost: number[] | null = null;
     for (; this.oldest < upTo; this.oldest++) {
       const i = this.oldest & SENT_MASK;
       if (this.pending[i] === 0) continue;
       this.pending[i] = 0;
       this.lost++;
-      lost?.push(this.oldest);
+      (lost ??= []).push(this.oldest);
     }
+    return lost;
   }
 
   /** Packets sent so far. */
