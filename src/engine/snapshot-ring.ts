@@ -8,6 +8,8 @@
 //   +--------+---------------------------+----------+----------+-----+-----------+
 //   header = [newestTick]        meta[i] = [seq, tick, maxEid, aliveCount, hashHi, hashLo]
 //   block[i] = one state block (layout.ts): globals, entity order, every field
+//   hashHi, hashLo: the tick's state hash where the sim computes one every tick (a recorded
+//   session, sim-worker.ts), else 0
 //
 // Torn reads are prevented by a seqlock per slot. The writer publishing tick T into slot
 // T % 32 does:
