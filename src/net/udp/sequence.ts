@@ -83,8 +83,8 @@ export class SentLog {
   }
 
   /**
-   * What the peer's ack + ackBits say. Acks of seqs never sent are ignored. The arrays
-   * returned are valid until the next call.
+   * What the peer's ack + ackBits say. Acks of seqs never sent are ignored. The result
+   * object is reused by the next call; its arrays are to be read, not changed.
    */
   onAck(ack: number, bits: number): AckResult {
     // arrays made only when something is in them (a host reads thousands of acks a second;
