@@ -4,9 +4,18 @@
 
 import { Unpackr } from 'msgpackr';
 import { expect } from 'vitest';
+import { createShooter } from '../../src/engine/games/shooter/index.js';
 import { blockBytes, blockViews, type StateBlock } from '../../src/engine/layout.js';
 import type { Schema } from '../../src/engine/schema.js';
-import { decodeSnapshot, liveIds, type SnapshotCodec, type SnapshotMessage, type SnapshotState } from '../../src/net/protocol/snapshot/index.js';
+import { Simulation } from '../../src/engine/simulation.js';
+import {
+  createSnapshotCodec,
+  decodeSnapshot,
+  liveIds,
+  type SnapshotCodec,
+  type SnapshotMessage,
+  type SnapshotState,
+} from '../../src/net/protocol/snapshot/index.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
@@ -15,6 +24,15 @@ export const wire = (ctx: SnapshotCodec, m: SnapshotMessage): Record<string, unk
 
 /** A zeroed state block of `s` for ids 0..cap, in shared memory like a ring slot. */
 export const newBlock = (s: Schema, cap: number): StateBlock => blockViews(s, cap, new SharedArrayBuffer(blockBytes(s, cap)), 0);
+
+/** The load bench's world: 1,000 drones bouncing in 1,000 x 1,000, its sim, block and codec. */
+export function movingDrones() {
+  const capacity = 1100;
+  const game = createShooter({ capacity, drones: 1000, width: 1000, height: 1000 });
+  const block = newBlock(game.schema, capacity);
+  const sim = new Simulation(game, block, { capacity, seed: 5 });
+  return { capacity, game, block, sim, ctx: createSnapshotCodec(game.schema, capacity) };
+}
 
 /** A copy of `src` (the host state of a tick, kept while the world moves on). */
 export function copyOf(s: Schema, cap: number, src: StateBlock): StateBlock {

@@ -5,9 +5,7 @@
 
 import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { createShooter } from '../../src/engine/games/shooter/index.js';
 import { defineSchema } from '../../src/engine/schema.js';
-import { Simulation } from '../../src/engine/simulation.js';
 import {
   createSnapshotCodec,
   decodeSnapshot,
@@ -17,7 +15,7 @@ import {
   type SnapshotSource,
   type SnapshotState,
 } from '../../src/net/protocol/snapshot/index.js';
-import { copyOf, decodeOk, expectSame, newBlock, wire } from '../helpers/snapshot.js';
+import { copyOf, decodeOk, expectSame, movingDrones, newBlock, wire } from '../helpers/snapshot.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
@@ -26,11 +24,7 @@ const withExceptions = (c: unknown): c is [Uint8Array, Uint8Array, Uint8Array] =
 
 describe('snapshot difference columns', () => {
   it('moving drones: positions travel as one signed byte each, the delta shrinks by 40 % or more, and decodes to the same state', () => {
-    const capacity = 1100;
-    const game = createShooter({ capacity, drones: 1000, width: 1000, height: 1000 });
-    const block = newBlock(game.schema, capacity);
-    const sim = new Simulation(game, block, { capacity, seed: 5 });
-    const ctx = createSnapshotCodec(game.schema, capacity);
+    const { capacity, game, block, sim, ctx } = movingDrones();
     sim.step([]);
     const base: SnapshotSource = { block: copyOf(game.schema, capacity, block), maxEid: sim.maxEid };
     const baseState = decodeOk(ctx, wire(ctx, encodeFull(ctx, base, sim.tick)), null);

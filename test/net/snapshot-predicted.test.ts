@@ -7,9 +7,7 @@
 
 import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { createShooter } from '../../src/engine/games/shooter/index.js';
 import { defineSchema } from '../../src/engine/schema.js';
-import { Simulation } from '../../src/engine/simulation.js';
 import {
   createSnapshotCodec,
   decodeSnapshot,
@@ -19,7 +17,7 @@ import {
   type SnapshotState,
 } from '../../src/net/protocol/snapshot/index.js';
 import { packedBytes, packResiduals, predict, residualAt, signedBits } from '../../src/net/protocol/snapshot/predicted.js';
-import { copyOf, decodeOk, expectSame, newBlock, wire } from '../helpers/snapshot.js';
+import { copyOf, decodeOk, expectSame, movingDrones, newBlock, wire } from '../helpers/snapshot.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
@@ -28,11 +26,7 @@ const isPredicted = (c: unknown): c is [number, Uint8Array] | [number, Uint8Arra
 
 describe('snapshot predicted columns', () => {
   it('moving drones: positions travel as a few bits each, the delta fits one UDP datagram, and decodes to the same state', () => {
-    const capacity = 1100;
-    const game = createShooter({ capacity, drones: 1000, width: 1000, height: 1000 });
-    const block = newBlock(game.schema, capacity);
-    const sim = new Simulation(game, block, { capacity, seed: 5 });
-    const ctx = createSnapshotCodec(game.schema, capacity);
+    const { capacity, game, block, sim, ctx } = movingDrones();
     const snap = (): SnapshotSource => ({ block: copyOf(game.schema, capacity, block), maxEid: sim.maxEid });
     sim.step([]);
     const t2 = sim.tick;
