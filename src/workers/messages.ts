@@ -53,8 +53,23 @@ export const Ctl = {
   WAKE: 2,
   /** 1 while the worker sleeps with nobody in the world (idleSleep): it beats only once a second then. */
   ASLEEP: 3,
-  WORDS: 4,
+  /**
+   * Ticks the sim may run in one wake (1 to MAX_GROUP; 0 or anything else reads as 1), set by
+   * the network thread: the largest k such that every tick sent to anyone is a multiple of k.
+   * The sim then sleeps until the next multiple of k is due and runs the ticks up to it in one
+   * turn; the ticks in between, sent to nobody, cost no wake of the sim or the network thread.
+   */
+  GROUP: 4,
+  /** The tick the sim means to publish next (the end of its next group), stored before each publish's notify. */
+  NEXT: 5,
+  WORDS: 6,
 } as const;
+
+/**
+ * The largest group (Ctl.GROUP) the sim runs: 3, a 20 Hz send rate's ticks. It is below the
+ * default catch-up limit (5), so the ticks of a group are never counted as skipped.
+ */
+export const MAX_GROUP = 3;
 
 export interface FaultMessage {
   type: 'fault';

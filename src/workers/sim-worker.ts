@@ -21,7 +21,7 @@ import { Simulation } from '../engine/simulation.js';
 import { SnapshotRing } from '../engine/snapshot-ring.js';
 import { TickLoop } from '../engine/tick-loop.js';
 import { threadClock } from '../engine/thread-cpu.js';
-import { Ctl, IDLE_BEAT_MS, type FromSimWorker, type SimStandbyData, type SimWorkerData, type ToSimWorker } from './messages.js';
+import { Ctl, IDLE_BEAT_MS, MAX_GROUP, type FromSimWorker, type SimStandbyData, type SimWorkerData, type ToSimWorker } from './messages.js';
 import { percentile } from './percentile.js';
 
 
@@ -124,12 +124,33 @@ function run(data: SimWorkerData): void {
    */
   let asleep = false;
 
+  /** The tick to publish next: the end of the group the network thread asks for (Ctl.GROUP). */
+  let next = sim.tick + 1;
+  const maxGroup = Math.min(MAX_GROUP, data.maxCatchUp);
+  /**
+   * Plan the next publish: the first multiple of the group after the newest tick (a group of
+   * 1: the next tick). Stored for the network thread, which looks at its sockets just before it.
+   */
+  function planNext(): void {
+    const asked = Atomics.load(control, Ctl.GROUP);
+    const k = asked >= 1 && asked <= maxGroup ? asked : 1;
+    next = (Math.floor(sim.tick / k) + 1) * k;
+    Atomics.store(control, Ctl.NEXT, next);
+  }
+  planNext();
+
   /**
    * The worker's loop: the ticks due now, then a sleep in the kernel (Atomics.wait on the wake
-   * word, with the time to the next tick as its timeout, exact to a few tens of µs where a
+   * word, with the time to the next publish as its timeout, exact to a few tens of µs where a
    * timer is late by up to a millisecond and woke the thread twice per tick). A join or a
    * message ends the sleep early; the event loop then gets its turn (setImmediate), so
    * messages (stop, fault) still get through.
+   *
+   * In groups (Ctl.GROUP k > 1: every client is sent only ticks that are multiples of k) the
+   * sleep lasts until the group's last tick is due, and the turn then runs the k ticks one
+   * after the other, as a catch-up does: the same ticks, the same inputs in the same order
+   * (a client's inputs that came meanwhile are applied one a tick, input-rules.ts), one wake
+   * where there were k. What nobody is sent is not waited for.
    */
   function pump(): void {
     if (stopping) return;
@@ -158,7 +179,8 @@ function run(data: SimWorkerData): void {
         loop.resume();
       }
       runDueTicks();
-      const ms = loop.msUntilNext();
+      planNext();
+      const ms = loop.msUntilNext() + Math.max(0, next - sim.tick - 1) * loop.stepMs;
       if (ms > 0) Atomics.wait(control, Ctl.WAKE, wake, ms);
       if (performance.now() >= until) break;
     }
@@ -182,7 +204,8 @@ function run(data: SimWorkerData): void {
       Atomics.store(control, Ctl.TICK, sim.tick);
       Atomics.add(control, Ctl.BEAT, 1);
     }
-    // wake whoever waits for new ticks (the connection layer), once per turn
+    // wake whoever waits for new ticks (the connection layer), once per turn, the next publish planned
+    planNext();
     Atomics.notify(control, Ctl.TICK);
     const now = performance.now();
     if (now - lastStatsAt >= 1000) {

@@ -38,13 +38,19 @@
 // are no acks to read first and no snapshot to answer. Such a tick gets only the look before
 // the next tick (`quiet`); a ping sent meanwhile waits for that look, a tick at most.
 //
+// A sim that runs its ticks in groups (Ctl.GROUP: every client is sent 20 times a second, so
+// only every third tick is sent) publishes once per group, and says which tick it publishes
+// next (Ctl.NEXT). The look before the next tick is then `lead` before that one, not a step
+// after the last publish: the inputs that came meanwhile make the group's first tick, and the
+// thread sleeps through the ticks in between as the sim does.
+//
 // A look is one poll, and one poll reads a UDP socket 32 datagrams at most (libuv's limit per
 // socket and poll, so that one socket cannot starve the others): where everyone's datagrams
 // share one socket (the host's UDP port: 200 clients send ~8,000 a second) a look could read
 // fewer than came since the last, the kernel's buffer filled and dropped the rest. `more`
 // says when a look read that many: the look then polls again, until it does not.
 
-import { Ctl } from './messages.js';
+import { Ctl, MAX_GROUP } from './messages.js';
 
 /** The look after a tick is handed on comes this much later (batched). */
 const ECHO_MS = 2;
@@ -92,11 +98,18 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
       await poll();
     } while (++polls < POLLS_PER_LOOK && more());
   };
+  /** Ticks from `tick` to the sim's next publish (Ctl.NEXT): 1, or the rest of its group. */
+  const aheadOf = (tick: number) => {
+    const a = Atomics.load(control, Ctl.NEXT) - tick;
+    return a >= 1 && a <= MAX_GROUP ? a : 1;
+  };
   const loop = async () => {
     let last = Atomics.load(control, Ctl.TICK);
     /** When the newest tick was seen (batched), and how long the last look before a tick took. */
     let seenAt = 0;
     let lookMs = 0;
+    /** Steps from the newest tick to the next publish (the sim's group). */
+    let ahead = 1;
     /** When fn last returned. */
     let handedAt = 0;
     /** The tick handed to fn last was a quiet one: no look after it. */
@@ -104,7 +117,7 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
     while (running && !stopped()) {
       if (batching) {
         const lead = Math.min(step / 2, 2 + 2 * lookMs);
-        const lookAt = seenAt + step - lead;
+        const lookAt = seenAt + ahead * step - lead;
         // the look soon after the tick went out: what clients send as a snapshot arrives
         // (pings, acks, inputs of clients that draw on arrival) is answered a few ms later,
         // not near a tick later; skipped when it would come within ECHO_MS of the look before
@@ -130,7 +143,9 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
           }
         }
         seenAt = performance.now();
-        wasQuiet = quiet(Atomics.load(control, Ctl.TICK));
+        const newest = Atomics.load(control, Ctl.TICK);
+        ahead = aheadOf(newest);
+        wasQuiet = quiet(newest);
         if (!wasQuiet) await turn(); // the acks that came with the tick, before sending it
       } else {
         wasQuiet = false;
@@ -140,6 +155,7 @@ export function watchTicks(control: Int32Array, fn: (tick: number) => void, o: W
         if (step > 0 && Atomics.load(control, Ctl.TICK) !== last) {
           batching = true;
           seenAt = performance.now();
+          ahead = aheadOf(Atomics.load(control, Ctl.TICK));
         }
       }
       const now = Atomics.load(control, Ctl.TICK);

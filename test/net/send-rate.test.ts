@@ -4,6 +4,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CALM_MS, HOLD_MS, SendRate } from '../../src/net/server/send-rate.js';
+import { Ctl } from '../../src/workers/messages.js';
 import { cleanupNet, joinClient, LOOPBACK, msgpackFrame, onCleanup, PREAMBLE, sleep, startHost, waitUntil } from '../helpers/net.js';
 
 afterEach(cleanupNet);
@@ -67,6 +68,34 @@ describe('send rate over sockets', () => {
     expect([...gaps].every((g) => g % 3 === 0)).toBe(true);
     expect(f.length).toBeGreaterThan(s.length * 2); // the other client is sent every tick
     expect(th.host.stats().rates).toMatchObject({ hz60: 1, hz20: 1 });
+  });
+
+  it('send rate: with every client at 20 Hz the sim runs its ticks three at a time; a 60 Hz client (or a join) brings every tick back', async () => {
+    const th = await startHost();
+    const control = new Int32Array(th.sim.controlBuffer);
+    const a = await joinClient(th, { rate: 20 });
+    const b = await joinClient(th, { rate: 20 });
+    await waitUntil(() => Atomics.load(control, Ctl.GROUP) === 3, 3000, 'groups of 3');
+    // the sim now publishes only the ticks that are sent, and both clients still get each
+    const aTicks: number[] = [];
+    a.on('snapshot', (st) => aTicks.push(st.tick));
+    let bSnapshots = 0;
+    b.on('snapshot', () => bSnapshots++);
+    await sleep(1000);
+    expect(aTicks.length).toBeGreaterThanOrEqual(15); // 20 a second
+    expect(aTicks.slice(1).every((t, i) => (t - aTicks[i]!) % 3 === 0)).toBe(true);
+    expect(bSnapshots).toBeGreaterThanOrEqual(15);
+    expect(Atomics.load(control, Ctl.NEXT) % 3).toBe(0);
+
+    const fast = await joinClient(th);
+    await waitUntil(() => Atomics.load(control, Ctl.GROUP) === 1, 3000, 'every tick again');
+    const fTicks: number[] = [];
+    fast.on('snapshot', (st) => fTicks.push(st.tick));
+    await sleep(500);
+    const gaps = fTicks.slice(1).map((t, i) => t - fTicks[i]!);
+    expect(gaps.filter((g) => g === 1).length).toBeGreaterThanOrEqual(gaps.length * 0.8);
+    fast.close();
+    await waitUntil(() => Atomics.load(control, Ctl.GROUP) === 3, 3000, 'groups of 3 again once the 60 Hz client left');
   });
 
   it('send rate: a client that stops reading is stepped down to 20 Hz and back up once it reads again; the others stay at 60', async () => {

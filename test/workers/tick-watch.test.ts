@@ -58,18 +58,20 @@ describe('tick-watch, batched', () => {
       w.postMessage('report');
       return (await r)[0] as { ticks: number; lastTick: number; reads: number; polls: number; seen: Array<[number, number]>; udpSeen: Array<[number, number]>; batching: boolean };
     };
-    const publish = () => {
-      Atomics.add(control, Ctl.TICK, 1);
+    /** Publish the next `group` ticks at once, naming the end of the group after them (Ctl.NEXT), as the sim worker does. */
+    const publish = (group: number) => {
+      const tick = Atomics.add(control, Ctl.TICK, group) + group;
+      Atomics.store(control, Ctl.NEXT, tick + group);
       Atomics.notify(control, Ctl.TICK);
-      return Atomics.load(control, Ctl.TICK);
+      return tick;
     };
-    /** The sim: a tick a step (paced on the clock, as TickLoop does), for `n` ticks. */
-    const run = async (n: number, each: (tick: number) => void = () => {}) => {
+    /** The sim: a tick a step (paced on the clock, as TickLoop does), for `n` publishes; in groups of `group` ticks, a publish every `group` steps. */
+    const run = async (n: number, each: (tick: number) => void = () => {}, group = 1) => {
       const start = performance.now();
       let tick = 0;
       for (let k = 1; k <= n; k++) {
-        await sleep(Math.max(0, start + k * STEP_MS - performance.now()));
-        each((tick = publish()));
+        await sleep(Math.max(0, start + k * group * STEP_MS - performance.now()));
+        each((tick = publish(group)));
       }
       return tick;
     };
@@ -130,6 +132,33 @@ describe('tick-watch, batched', () => {
       const inTime = r.seen.filter(([b, at]) => (at & 255) === b).length;
       expect(inTime).toBeGreaterThanOrEqual(48);
     }, 3));
+
+  it('tick-watch: a sim that runs its ticks in groups of 3 (Ctl.NEXT) gets its looks around each publish; the thread sleeps through the ticks between', () =>
+    withWatcher(async (t) => {
+      await t.run(10);
+      const before = await t.report();
+      let sent = 0;
+      const writer = setInterval(() => {
+        t.socket.write(Buffer.of(0));
+        sent++;
+      }, 1);
+      // and one byte 30 ms after each publish (past where the look a step after it would be)
+      const GROUPS = 20;
+      await t.run(GROUPS, (tick) => setTimeout(() => t.socket.write(Buffer.of(tick & 255)), 30), 3);
+      clearInterval(writer);
+      await t.run(2, undefined, 3);
+      const r = await t.report();
+      expect(r.batching).toBe(true);
+      // ~50 writes a group, read at the group's three looks: a watcher that looked a step after
+      // each publish found no tick at the step after that, stopped batching and woke for every
+      // write (measured: ~20 reads a group)
+      expect(sent).toBeGreaterThan(20 * GROUPS);
+      expect(r.reads - before.reads).toBeLessThanOrEqual(5 * GROUPS);
+      // the byte sent mid-group is read before the group's publish: it makes the group's first tick
+      const mid = r.seen.filter(([b]) => b !== 0);
+      expect(mid.length).toBe(GROUPS);
+      expect(mid.filter(([b, at]) => (at & 255) === b).length).toBeGreaterThanOrEqual(GROUPS * 0.8);
+    }));
 
   it('tick-watch: messages that come all the time are read a few times a tick, not once each', () =>
     withWatcher(async (t) => {

@@ -148,6 +148,7 @@ export class NetServer implements LegacyHost {
     if (this.conns.size > 0 || this.joins.sessions.size > 0) return;
     this.stopTicks?.();
     this.stopTicks = null;
+    this.sim.group(1);
     clearInterval(this.secondTimer);
     this.secondTimer = undefined;
   }
@@ -302,6 +303,9 @@ export class NetServer implements LegacyHost {
     threadClock().breakRun();
     if (this.joins.pending > 0 || this.legacy.size > 0) this.scanPresence(tick);
     this.snapshots.tick(tick, this.clients.values());
+    // the ticks nobody is sent need no wake (Ctl.GROUP); a join or a seed 003 client (sent
+    // every tick) needs every tick looked at
+    this.sim.group(this.joins.pending > 0 || this.legacy.size > 0 ? 1 : this.snapshots.group(this.clients.values()));
     this.stats.set(NetCounter.trafficIn, traffic.bytesIn);
     this.stats.set(NetCounter.trafficOut, traffic.bytesOut);
     const now = performance.now();

@@ -25,6 +25,8 @@ export interface SimLink {
   onTick(fn: (tick: number) => void, looks?: Pick<WatchOptions, 'more' | 'beforePoll' | 'quiet'>): () => void;
   /** End the sim's idle sleep now (a join: the first player must not wait for its next look). */
   wake(): void;
+  /** Let the sim run `k` ticks a wake from its next one (Ctl.GROUP): nobody is sent the ticks between. */
+  group(k: number): void;
 }
 
 export function simLink(o: {
@@ -54,6 +56,9 @@ export function simLink(o: {
     wake: () => {
       Atomics.add(control, Ctl.WAKE, 1);
       Atomics.notify(control, Ctl.WAKE);
+    },
+    group: (k) => {
+      if (Atomics.load(control, Ctl.GROUP) !== k) Atomics.store(control, Ctl.GROUP, k);
     },
   };
 }

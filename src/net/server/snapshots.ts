@@ -127,6 +127,28 @@ export class Snapshots {
     return false;
   }
 
+  /**
+   * The largest k such that every tick sent to any of `peers` is a multiple of k (the greatest
+   * common divisor of their send intervals; 1 when there is nobody): the sim may run its ticks
+   * k at a time (Ctl.GROUP).
+   */
+  group(peers: Iterable<SnapshotPeer>): number {
+    let g = 0;
+    for (const p of peers) {
+      if (p.conn.closed) continue;
+      let a = p.rate.every;
+      // Euclid's gcd(g, a)
+      while (g !== 0) {
+        const r = a % g;
+        a = g;
+        g = r;
+      }
+      g = a;
+      if (g === 1) return 1;
+    }
+    return g === 0 ? 1 : g;
+  }
+
   /** The tick a delta for `p` can be made against, or -1 (a full snapshot). */
   private baseFor(p: SnapshotPeer, tick: number): number {
     if (p.conn.mode === 'json' || p.needFull || p.ack < 0 || p.ack >= tick) return -1;
