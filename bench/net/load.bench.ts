@@ -28,6 +28,9 @@
 //   LOAD_HOST_NODE_FLAGS, LOAD_SWARM_NODE_FLAGS  extra node flags for the host / client
 //                   processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   LOAD_VERBOSE    1: a line per second per process
+//   LOAD_ROUNDS     run the same-work points this many times, taking turns, and report each
+//                   figure from the median run and each ratio as the median of the rounds'
+//                   (default 1; bench/load/rounds.ts)
 //
 // Hermetic: the host binds 127.0.0.1; clients connect to it from loopback addresses only
 // (127.0.0.1, and 127.0.0.2-251 for the WebSocket clients: see bench/load/swarm.ts).
@@ -37,6 +40,7 @@ import { chartSvg, type Series } from '../chart.js';
 import { explainLoad, LOAD_LEGACY_CELLS, RATIO_SYSTEM, TRANSPORT_RATIO, WS_RATIO_SYSTEM } from '../load/explain.js';
 import { runLanparty } from '../load/lanparty.js';
 import { pinLabel, pinning, type Pinning } from '../load/pin.js';
+import { schedule, summarize } from '../load/rounds.js';
 import { envSubset } from '../results-io.js';
 import type { Row, SuiteInfo, SuiteResult, Target } from '../types.js';
 
@@ -153,7 +157,10 @@ export const info: SuiteInfo = {
       'uses less). Next to them, `lanparty recv %` and `Colyseus recv %`: the snapshots (patches) each side\'s clients received per second, ' +
       'mean over the clients, as a percentage of the send rate; `same work` is yes when both are at least 97 %. When it is no, one side ' +
       '(its host or its client processes) delivered less than the load asked for, did less work than the other, and the CPU ratio does ' +
-      'not compare the same work.',
+      'not compare the same work. With LOAD_ROUNDS=n the same-work points run n times, the systems of a point taking turns (lanparty ' +
+      'tcp, ws, udp, Colyseus, then again), so that a slow minute of a shared machine falls on both sides: each row is then the point\'s ' +
+      'median run by host CPU (`runs`; `host CPU % by run` in run order), and each ratio the median of the ratios taken within each ' +
+      'round (`CPU ratio by run`).',
     `The WebSocket row (transport \`ws\`, ${n(WS_WORK[0])} x ${n(WS_WORK[1])} x ${WS_WORK[2]} Hz, interest off) runs the same load right after its TCP row, ` +
       'with every client on a WebSocket to the host\'s game port (`/ws`, the `ws` package; docs/protocol.md "WebSocket mode": one binary message per ' +
       'msgpack payload), as the web page connects; the ack-only and decoding clients are the TCP row\'s own code over another socket ' +
@@ -197,6 +204,8 @@ export const info: SuiteInfo = {
     { key: 'budget_kb_s', label: 'budget KB/s' },
     { key: 'pinned', label: 'pinned' },
     { key: 'host_cpu_pct', label: 'host CPU %' },
+    { key: 'runs', label: 'runs' },
+    { key: 'host_cpu_pct_runs', label: 'host CPU % by run' },
     { key: 'other_pct', label: 'other %' },
     { key: 'swarm_cpu_pct', label: 'clients CPU %' },
     { key: 'swarm_elu_max', label: 'clients ELU' },
@@ -211,6 +220,7 @@ export const info: SuiteInfo = {
     { key: 'host_rss_mb', label: 'RSS MB' },
     { key: 'heap_per_client_kb', label: 'heap KB/client' },
     { key: 'cpu_ratio', label: 'CPU ratio' },
+    { key: 'cpu_ratio_runs', label: 'CPU ratio by run' },
     { key: 'bytes_ratio', label: 'bytes ratio' },
     { key: 'snapshot_bytes_ratio', label: 'bytes/snapshot ratio' },
     { key: 'lanparty_recv_pct', label: 'lanparty recv %' },
@@ -294,6 +304,14 @@ const envSeconds = (name: string, fallback: number): number => {
   return n;
 };
 
+const envCount = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`load: ${name} must be an integer >= 1 (got "${v}")`);
+  return n;
+};
+
 /** A free TCP port on 127.0.0.1 (the Colyseus runner wants a fixed one). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -325,6 +343,9 @@ async function loadColyseus(): Promise<RunColyseus | string> {
 const SAME_WORK_RECV_PCT = 97;
 
 const key = (r: Row) => `${r.clients}x${r.entities}@${r.send_hz}/${r.interest}`;
+
+/** A row's point and system: the runs of one point in rounds share it (bench/load/rounds.ts). */
+export const pointId = (r: Row) => `${r.system}/${r.transport ?? ''}/${key(r)}`;
 
 /** Rows of lanparty over TCP (results from before the transport column are TCP). */
 const overTcp = (r: Row) => r.system === 'lanparty' && (r.transport ?? 'tcp') === 'tcp';
@@ -447,6 +468,7 @@ export async function run(): Promise<SuiteResult> {
   const warmupS = envSeconds('LOAD_WARMUP_S', 15);
   const measureS = envSeconds('LOAD_MEASURE_S', 10);
   const idleWarmupS = envSeconds('LOAD_IDLE_WARMUP_S', warmupS);
+  const rounds = envCount('LOAD_ROUNDS', 1);
   const points = plan();
   const decode = process.env.LOAD_CLIENT_DECODE === 'all' ? 'all' : 'sampled';
   const perProcess = process.env.LOAD_CLIENTS_PER_PROCESS ? Number(process.env.LOAD_CLIENTS_PER_PROCESS) : 250;
@@ -463,8 +485,17 @@ export async function run(): Promise<SuiteResult> {
 
   const rows: Row[] = [];
   const failed: string[] = [];
-  for (const p of points) {
-    const name = p.clients === 0 ? `${p.system} idle host (no clients)` : `${p.system}${p.system === 'lanparty' ? ` ${p.transport}` : ''} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`;
+  // same-work points (interest off) of one configuration take turns, LOAD_ROUNDS times
+  const order = schedule(
+    points.map((p) => ({ point: p, group: p.clients > 0 && !p.interest ? `${p.clients}x${p.entities}@${p.sendHz}` : null })),
+    rounds,
+  );
+  if (rounds > 1) console.log(`load: ${rounds} rounds of the same-work points, taking turns; each figure from the median run`);
+  for (const { point: p, round } of order) {
+    const name =
+      (p.clients === 0 ? `${p.system} idle host (no clients)` : `${p.system}${p.system === 'lanparty' ? ` ${p.transport}` : ''} N=${p.clients} E=${p.entities} ${p.sendHz} Hz interest ${p.interest ? 'on' : 'off'}`) +
+      (rounds > 1 ? ` (round ${round})` : '');
+    const inRound: Row = rounds > 1 ? { round } : {};
     if (p.system === 'colyseus' && typeof colyseus !== 'function') continue;
     console.log(`load: ${name}`);
     try {
@@ -488,7 +519,7 @@ export async function run(): Promise<SuiteResult> {
           ...(p.clients === 0 ? { capacity: IDLE_CAPACITY } : {}),
         });
         // no network simulator in this suite: loopback, nothing lost, nothing delayed
-        rows.push({ ...row, transport: p.transport, loss: 0, latency_ms: 0, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-' });
+        rows.push({ ...row, transport: p.transport, loss: 0, latency_ms: 0, budget_kb_s: p.interest && budget ? Math.round(budget / 1024) : '-', ...inRound });
       } else {
         const row = await (colyseus as RunColyseus)({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, warmupS, measureS, port: await freePort(), clientProcesses: Math.ceil(p.clients / perProcess), sampled, pin });
         // the keys the targets and the ratios match on, whatever the runner put there
@@ -505,6 +536,7 @@ export async function run(): Promise<SuiteResult> {
           pinned: pinLabel(pin),
           ...(clientCpu === undefined ? {} : { swarm_cpu_pct: clientCpu }),
           ...(typeof min === 'number' ? { rate_pct: Math.round((1000 * min) / p.sendHz) / 10 } : {}),
+          ...inRound,
         });
       }
     } catch (err) {
@@ -516,7 +548,10 @@ export async function run(): Promise<SuiteResult> {
   }
   if (failed.length) console.log(`load: ${failed.length} point(s) failed:\n  ${failed.join('\n  ')}`);
   if (!rows.length) throw new Error('load: every point failed');
-  return { rows: [...rows, ...ratios(rows)], subset: envSubset(['LOAD_CONFIGS', 'LOAD_SYSTEMS', 'LOAD_TRANSPORTS', 'LOAD_INTEREST']) };
+  return {
+    rows: summarize(rows, rounds, ratios, pointId),
+    subset: envSubset(['LOAD_CONFIGS', 'LOAD_SYSTEMS', 'LOAD_TRANSPORTS', 'LOAD_INTEREST']),
+  };
 }
 
 /** Three panels against clients: host CPU, tick p99 and KB per client per second, a line per series. */
