@@ -12,6 +12,8 @@ export const RATIO_SYSTEM = 'lanparty/colyseus';
 export const WS_RATIO_SYSTEM = 'ws/tcp';
 /** Rows from before the transport column: every lanparty row then was a TCP row (SuiteInfo.legacyCells). */
 export const LOAD_LEGACY_CELLS = { transport: 'tcp' };
+/** The I/O floor's CPU over Colyseus's (bench/load/floor.ts): the least a CPU ratio could be. */
+export const FLOOR_RATIO = 'floor/colyseus';
 /** The rows comparing lanparty over UDP with lanparty over TCP (bench/net/load.bench.ts). */
 export const TRANSPORT_RATIO = 'udp/tcp';
 
@@ -122,6 +124,9 @@ export function explainLoad(rows: readonly Row[], target: Target): string | unde
   } else {
     if (target.metric === 'cpu_ratio') {
       out.push(`lanparty host ${pct(lan)} of a core, Colyseus ${pct(col)}`);
+      const floor = sibling(rows, row, FLOOR_RATIO);
+      const fr = num(floor, 'cpu_ratio');
+      if (fr !== undefined) out.push(`the reads and writes alone (floor, ${pct(sibling(rows, row, 'floor'))}) are ${fr} x Colyseus`);
       if (row.same_work === 'no') out.push(`not the same work: the clients received ${num(row, 'lanparty_recv_pct') ?? '?'} % (lanparty) and ${num(row, 'colyseus_recv_pct') ?? '?'} % (Colyseus) of the send rate`);
     }
     if (target.metric === 'rate_pct' || target.metric === 'snapshots_per_client_s_min')

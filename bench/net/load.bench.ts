@@ -10,7 +10,8 @@
 //   LOAD_IDLE_WARMUP_S  warm-up of the idle row (default LOAD_WARMUP_S)
 //   LOAD_CONFIGS    only these points: "NxE" (e.g. "50x1000,200x1000"), "NxE@H" (also the send
 //                   rate), "idle" (the host with no clients)
-//   LOAD_SYSTEMS    only these systems, e.g. "lanparty"
+//   LOAD_SYSTEMS    only these systems, e.g. "lanparty" (or "lanparty,floor": the floor takes its
+//                   snapshot size from the lanparty row of its point)
 //   LOAD_TRANSPORTS only lanparty rows whose clients use these transports: "tcp", "ws" (the
 //                   WebSocket row), "udp" (UDP runs only at the points of UDP_POINTS); e.g. LOAD_CONFIGS=200x1000@60 LOAD_INTEREST=off
 //                   LOAD_SYSTEMS=lanparty runs the TCP and WebSocket rows of the ws/tcp ratio
@@ -37,7 +38,8 @@
 
 import { createServer } from 'node:net';
 import { chartSvg, type Series } from '../chart.js';
-import { explainLoad, LOAD_LEGACY_CELLS, RATIO_SYSTEM, TRANSPORT_RATIO, WS_RATIO_SYSTEM } from '../load/explain.js';
+import { explainLoad, FLOOR_RATIO, LOAD_LEGACY_CELLS, RATIO_SYSTEM, TRANSPORT_RATIO, WS_RATIO_SYSTEM } from '../load/explain.js';
+import { runFloor } from '../load/floor.js';
 import { runLanparty } from '../load/lanparty.js';
 import { pinLabel, pinning, type Pinning } from '../load/pin.js';
 import { schedule, summarize } from '../load/rounds.js';
@@ -160,7 +162,10 @@ export const info: SuiteInfo = {
       'not compare the same work. With LOAD_ROUNDS=n the same-work points run n times, the systems of a point taking turns (lanparty ' +
       'tcp, ws, udp, Colyseus, then again), so that a slow minute of a shared machine falls on both sides: each row is then the point\'s ' +
       'median run by host CPU (`runs`; `host CPU % by run` in run order), and each ratio the median of the ratios taken within each ' +
-      'round (`CPU ratio by run`).',
+      'round (`CPU ratio by run`). The `floor` rows (bench/load/floor.ts) are what any Node host of the same load pays before it simulates ' +
+      'or encodes anything: one process, one event loop, Node\'s own sockets, reading the same inputs (20 a second per client, 24 bytes) and writing ' +
+      'every client a snapshot of the lanparty row\'s size at the send rate from a 60 Hz timer, pinned as the hosts are. `floor/colyseus` is its CPU over ' +
+      'Colyseus\'s: a lanparty/colyseus CPU ratio cannot go below it on the machine that measured it.',
     `The WebSocket row (transport \`ws\`, ${n(WS_WORK[0])} x ${n(WS_WORK[1])} x ${WS_WORK[2]} Hz, interest off) runs the same load right after its TCP row, ` +
       'with every client on a WebSocket to the host\'s game port (`/ws`, the `ws` package; docs/protocol.md "WebSocket mode": one binary message per ' +
       'msgpack payload), as the web page connects; the ack-only and decoding clients are the TCP row\'s own code over another socket ' +
@@ -254,7 +259,7 @@ export const info: SuiteInfo = {
 };
 
 interface Point {
-  system: 'lanparty' | 'colyseus';
+  system: 'lanparty' | 'colyseus' | 'floor';
   /** lanparty: how its clients connect. */
   transport: 'tcp' | 'ws' | 'udp';
   clients: number;
@@ -274,6 +279,8 @@ function plan(): Point[] {
     // and UDP: the three transports' hosts compared in one sitting
     if (UDP_POINTS.some(([c, e, h]) => c === clients && e === entities && h === sendHz)) out.push({ system: 'lanparty', transport: 'udp', clients, entities, sendHz, interest: false });
     out.push({ system: 'colyseus', transport: 'ws', clients, entities, sendHz, interest: false });
+    // and the floor of that load (bench/load/floor.ts), with the lanparty row's snapshot size
+    out.push({ system: 'floor', transport: 'tcp', clients, entities, sendHz, interest: false });
   }
   for (const entities of [1000, TARGET_E])
     for (const clients of [50, 200, 500, TARGET_N]) {
@@ -396,9 +403,32 @@ export function transportRatios(rows: Row[]): Row[] {
   return out;
 }
 
-/** The ratio rows: lanparty/colyseus (same work), ws/tcp (the WebSocket row against its TCP row) and udp/tcp. */
+/** The ratio rows: lanparty/colyseus (same work), floor/colyseus, ws/tcp (the WebSocket row against its TCP row) and udp/tcp. */
 export function ratios(rows: Row[]): Row[] {
-  return [...colyseusRatios(rows), ...wsRatios(rows), ...transportRatios(rows)];
+  return [...colyseusRatios(rows), ...floorRatios(rows), ...wsRatios(rows), ...transportRatios(rows)];
+}
+
+/**
+ * floor/colyseus rows: the I/O floor's CPU (bench/load/floor.ts: the reads and writes of the
+ * point, nothing else) over Colyseus's at the same point. No host of this load can use less
+ * than the floor, so a lanparty/colyseus CPU ratio cannot go below this one.
+ */
+export function floorRatios(rows: Row[]): Row[] {
+  const out: Row[] = [];
+  for (const f of rows.filter((r) => r.system === 'floor')) {
+    const c = rows.find((r) => r.system === 'colyseus' && key(r) === key(f));
+    if (!c) continue;
+    out.push({
+      system: FLOOR_RATIO,
+      clients: f.clients!,
+      entities: f.entities!,
+      send_hz: f.send_hz!,
+      interest: 'off',
+      pinned: f.pinned === c.pinned ? f.pinned! : `floor ${String(f.pinned)}, colyseus ${String(c.pinned)}`,
+      cpu_ratio: ratioOf(f, c, 'host_cpu_pct'),
+    });
+  }
+  return out;
 }
 
 /** ws/tcp rows: the WebSocket host against the TCP host at the same load. */
@@ -499,7 +529,18 @@ export async function run(): Promise<SuiteResult> {
     if (p.system === 'colyseus' && typeof colyseus !== 'function') continue;
     console.log(`load: ${name}`);
     try {
-      if (p.system === 'lanparty') {
+      if (p.system === 'floor') {
+        // the snapshot size the lanparty host sent at this point, this round
+        const lan = rows.find((r) => overTcp(r) && r.clients === p.clients && r.entities === p.entities && r.send_hz === p.sendHz && r.interest === 'off' && (rounds === 1 || r.round === round));
+        const perSnap = lan ? perSnapshot(lan).bytes : undefined;
+        if (typeof perSnap !== 'number') {
+          console.log(`load: ${name}: skipped (no lanparty tcp row at this point to take the snapshot size from)`);
+          continue;
+        }
+        const row = await runFloor({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, bytes: Math.max(1, Math.round(perSnap) - 4), warmupS, measureS, pin });
+        console.log(`  floor: ${row.host_cpu_pct}% CPU (${row.reads_s} reads/s, ${row.writes_s} writes/s of ${row.snapshot_bytes + 4} bytes)`);
+        rows.push({ ...row, ...inRound });
+      } else if (p.system === 'lanparty') {
         const row = await runLanparty({
           clients: p.clients,
           entities: p.entities,
@@ -558,17 +599,20 @@ export async function run(): Promise<SuiteResult> {
 function renderChart(rows: readonly Row[]): string {
   const byName = new Map<string, Row[]>();
   for (const r of rows) {
-    if (r.system === RATIO_SYSTEM || r.system === WS_RATIO_SYSTEM || r.system === TRANSPORT_RATIO || typeof r.clients !== 'number' || r.clients === 0) continue;
+    if (r.system === RATIO_SYSTEM || r.system === FLOOR_RATIO || r.system === WS_RATIO_SYSTEM || r.system === TRANSPORT_RATIO || typeof r.clients !== 'number' || r.clients === 0) continue;
     const over = r.system !== 'lanparty' ? '' : r.transport === 'ws' ? ' WebSocket' : r.transport === 'udp' ? ' UDP' : '';
     const name = `${r.system}${over} E=${n(r.entities as number)} ${r.send_hz} Hz${r.interest === 'on' ? ' interest' : ''}`;
     byName.set(name, [...(byName.get(name) ?? []), r]);
   }
+  // a series with nothing to show in a panel (the floor has no ticks and counts no bytes) is left out of it
   const series = (metric: string, scale = 1): Series[] =>
-    [...byName].map(([name, rs]) => ({
-      name,
-      dashed: rs[0]!.system !== 'lanparty',
-      points: rs.map((r) => [r.clients as number, typeof r[metric] === 'number' ? (r[metric] as number) / scale : NaN] as [number, number]),
-    }));
+    [...byName]
+      .map(([name, rs]) => ({
+        name,
+        dashed: rs[0]!.system !== 'lanparty',
+        points: rs.map((r) => [r.clients as number, typeof r[metric] === 'number' ? (r[metric] as number) / scale : NaN] as [number, number]),
+      }))
+      .filter((x) => x.points.some(([, y]) => Number.isFinite(y)));
   return chartSvg(
     [
       { title: 'host CPU (% of one core)', xLabel: 'clients', yLabel: '%', series: series('host_cpu_pct') },

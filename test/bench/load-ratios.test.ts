@@ -35,6 +35,19 @@ describe('load ratios', () => {
     expect(ratios([old, ws]).find((r) => r.system === 'ws/tcp')).toMatchObject({ cpu_ratio: 1.15 });
   });
 
+  it('floor/colyseus: the I/O floor against Colyseus at the same point, and the unmet CPU ratio names it', () => {
+    const floor = { system: 'floor', transport: 'tcp', clients: 200, entities: 1000, send_hz: 60, interest: 'off', pinned: 'x', host_cpu_pct: 16 };
+    const rows = [lan(60), col(60), floor, { ...floor, clients: 50 }];
+    const fr = ratios(rows).filter((r) => r.system === 'floor/colyseus');
+    // the 50-client floor has no Colyseus row to compare with
+    expect(fr).toEqual([{ system: 'floor/colyseus', clients: 200, entities: 1000, send_hz: 60, interest: 'off', pinned: 'x', cpu_ratio: 0.4 }]);
+    // the lanparty/colyseus ratio is still lanparty's alone
+    expect(ratios(rows).filter((r) => r.system === 'lanparty/colyseus')).toEqual([expect.objectContaining({ cpu_ratio: 0.5 })]);
+    const target = info.targets.find((t) => t.metric === 'cpu_ratio' && 'match' in t.where && t.where.match.system === 'lanparty/colyseus' && t.where.match.clients === 200 && t.where.match.send_hz === 60)!;
+    const all = [...rows, ...ratios(rows)];
+    expect(explainLoad(all, target)).toContain('the reads and writes alone (floor, 16.0%) are 0.4 x Colyseus');
+  });
+
   it('load targets: a TCP target matches the TCP row, also in results from before the transport column, and never the WebSocket row', () => {
     const label = 'same work 200 x 1,000 x 60 Hz: every lanparty client >= 97 % of the send rate';
     const status = (rows: Array<Record<string, number | string>>) => evaluateTargets(info, rows).find((t) => t.target.label === label)!;
