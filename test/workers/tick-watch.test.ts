@@ -86,7 +86,21 @@ describe('tick-watch, batched', () => {
       w.postMessage('stop');
       await once(w, 'exit');
     };
-    return { socket, burst, report, run, close };
+    /** A byte 0 every ms on the socket until stopped; stop() says how many went. */
+    const writeEveryMs = () => {
+      let sent = 0;
+      const timer = setInterval(() => {
+        socket.write(Buffer.of(0));
+        sent++;
+      }, 1);
+      return {
+        stop: () => {
+          clearInterval(timer);
+          return sent;
+        },
+      };
+    };
+    return { socket, burst, report, run, writeEveryMs, close };
   }
 
   /** `body` with a watcher thread and its socket, closed after it whatever happens. */
@@ -137,15 +151,11 @@ describe('tick-watch, batched', () => {
     withWatcher(async (t) => {
       await t.run(10);
       const before = await t.report();
-      let sent = 0;
-      const writer = setInterval(() => {
-        t.socket.write(Buffer.of(0));
-        sent++;
-      }, 1);
+      const writer = t.writeEveryMs();
       // and one byte 20 ms after each publish (past where the look a step after it would be)
       const GROUPS = 20;
       await t.run(GROUPS, (tick) => setTimeout(() => t.socket.write(Buffer.of(tick & 255)), 20), 3);
-      clearInterval(writer);
+      const sent = writer.stop();
       await t.run(2, undefined, 3);
       const r = await t.report();
       expect(r.batching).toBe(true);
@@ -166,13 +176,9 @@ describe('tick-watch, batched', () => {
     withWatcher(async (t) => {
       await t.run(10);
       const before = await t.report();
-      let sent = 0;
-      const writer = setInterval(() => {
-        t.socket.write(Buffer.of(1));
-        sent++;
-      }, 1);
+      const writer = t.writeEveryMs();
       await t.run(30);
-      clearInterval(writer);
+      const sent = writer.stop();
       await t.run(2);
       const r = await t.report();
       const ticks = r.ticks - before.ticks;

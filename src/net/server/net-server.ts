@@ -25,6 +25,7 @@ import type { PeersMsg } from '../protocol/peers.js';
 import { ChatRoom } from './chat.js';
 import { Connection, traffic } from './connection.js';
 import { DropCounter, DropReason } from './drops.js';
+import { writeGauges } from './gauges.js';
 import { HttpFront } from './http.js';
 import { Joins, type ClientState } from './joins.js';
 import { LegacyPeer, type LegacyHost } from './legacy.js';
@@ -341,45 +342,15 @@ export class NetServer implements LegacyHost {
 
   /** Connection and rate gauges into the shared stats. */
   refreshGauges(): void {
-    let legacy = 0;
-    let json = 0;
-    let msgpack = 0;
-    for (const c of this.conns) {
-      if (c.kind === 'monitor' || c.kind === 'legacy') continue;
-      if (c.mode === 'json') json++;
-      else if (c.mode === 'msgpack') msgpack++;
-    }
-    legacy = this.legacy.size;
-    const s = this.stats;
-    s.set(NetCounter.connections, this.conns.size);
-    s.set(NetCounter.legacy, legacy);
-    s.set(NetCounter.json, json);
-    s.set(NetCounter.msgpack, msgpack);
-    s.set(NetCounter.monitors, this.monitors.size);
-    s.set(NetCounter.clients, this.clients.size);
-    let ws = 0;
-    for (const c of this.conns) if (c instanceof WsConnection) ws++;
-    s.set(NetCounter.ws, ws);
-    s.set(NetCounter.http, this.http.open);
-    let hz60 = 0;
-    let hz30 = 0;
-    let hz20 = 0;
-    let lowered = 0;
-    let raised = 0;
-    for (const c of this.clients.values()) {
-      if (c.rate.hz === 60) hz60++;
-      else if (c.rate.hz === 30) hz30++;
-      else hz20++;
-      lowered += c.rate.lowered;
-      raised += c.rate.raised;
-    }
-    s.set(NetCounter.hz60, hz60);
-    s.set(NetCounter.hz30, hz30);
-    s.set(NetCounter.hz20, hz20);
-    s.set(NetCounter.lowered, lowered);
-    s.set(NetCounter.raised, raised);
-    s.set(NetCounter.trafficIn, traffic.bytesIn);
-    s.set(NetCounter.trafficOut, traffic.bytesOut);
+    writeGauges(this.stats, {
+      conns: this.conns,
+      connCount: this.conns.size,
+      legacy: this.legacy.size,
+      monitors: this.monitors.size,
+      clients: this.clients.values(),
+      clientCount: this.clients.size,
+      httpOpen: this.http.open,
+    });
   }
 
   /** What `lanparty top` shows: sim timing, clients by mode, traffic, drops by reason. */
