@@ -7,8 +7,16 @@
 // reads, the writes (with loopback's receive side, which the kernel runs in the sender) and the
 // wake-ups of one timer, without any of the work.
 //
+// Its reads are the cheapest Node has, the ones lanparty's host makes (net-reads.ts: the kernel
+// reads into one reused buffer, no Buffer or stream event per read): a floor with Node's usual
+// 'data' events would cost more than the least a host can pay (400 clients x 20 inputs/s, five
+// pairs: 5 to 12 ms/s more in four, its user time higher in all five). `reads` in the row says
+// which it used ('stream' on a Node without them). Its writes are Node's usual socket.write: a
+// write on the socket handle itself, without the stream machinery, measured no cheaper (the
+// kernel's send is ~80 % of a write's cost on loopback).
+//
 //   node floor.js host --clients N --bytes S --send-hz H --warmup W --measure M
-//     prints {"type":"ready","port"}, then {"type":"result","host_cpu_pct","reads_s","writes_s"}
+//     prints {"type":"ready","port"}, then {"type":"result","host_cpu_pct","reads_s","writes_s","reads"}
 //     once every client has connected and W + M seconds have passed
 //   node floor.js clients --port P --clients N
 //     prints {"type":"ready"} once connected
@@ -17,6 +25,7 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { directReads } from '../../src/net/server/net-reads.js';
 import { sleep, spawnChild } from './children.js';
 import { pinLabel, type Pinning } from './pin.js';
 
@@ -33,9 +42,14 @@ function host(clients: number, bytes: number, sendHz: number, warmupS: number, m
   frame.writeUInt32LE(bytes, 0);
   let reads = 0;
   let writes = 0;
+  let direct = true;
+  const onRead = () => void reads++;
   const server = createServer({ noDelay: true }, (s) => {
     socks.push(s);
-    s.on('data', () => reads++);
+    if (!directReads(s, onRead)) {
+      direct = false;
+      s.on('data', onRead);
+    }
     s.on('error', () => {});
     if (socks.length === clients) void measure();
   });
@@ -62,7 +76,7 @@ function host(clients: number, bytes: number, sendHz: number, warmupS: number, m
     await sleep(measureS * 1000);
     const c = process.cpuUsage(c0);
     const s = (performance.now() - t0) / 1000;
-    out({ type: 'result', host_cpu_pct: Math.round((c.user + c.system) / 1e3 / s) / 10, reads_s: Math.round((reads - r0) / s), writes_s: Math.round((writes - w0) / s) });
+    out({ type: 'result', host_cpu_pct: Math.round((c.user + c.system) / 1e3 / s) / 10, reads_s: Math.round((reads - r0) / s), writes_s: Math.round((writes - w0) / s), reads: direct ? 'direct' : 'stream' });
   };
 }
 
@@ -97,6 +111,8 @@ export interface FloorRow {
   snapshot_bytes: number;
   reads_s: number;
   writes_s: number;
+  /** How it read: 'direct' (into one reused buffer, as lanparty's host reads), or 'stream' ('data' events). */
+  reads: 'direct' | 'stream';
 }
 
 /**
@@ -115,8 +131,8 @@ export async function runFloor(
     const c = spawnChild('floor-clients', [script, 'clients', '--port', String(port), '--clients', String(o.clients)], env, o.pin?.clients);
     children.push(c);
     await c.waitFor((m) => m.type === 'ready', 30_000, 'the floor clients to connect');
-    const r = (await h.waitFor((m) => m.type === 'result', (o.warmupS + o.measureS + 30) * 1000, 'the floor figures')) as unknown as { host_cpu_pct: number; reads_s: number; writes_s: number };
-    return { system: 'floor', transport: 'tcp', clients: o.clients, entities: o.entities, send_hz: o.sendHz, interest: 'off', pinned: pinLabel(o.pin), host_cpu_pct: r.host_cpu_pct, snapshot_bytes: o.bytes, reads_s: r.reads_s, writes_s: r.writes_s };
+    const r = (await h.waitFor((m) => m.type === 'result', (o.warmupS + o.measureS + 30) * 1000, 'the floor figures')) as unknown as { host_cpu_pct: number; reads_s: number; writes_s: number; reads: 'direct' | 'stream' };
+    return { system: 'floor', transport: 'tcp', clients: o.clients, entities: o.entities, send_hz: o.sendHz, interest: 'off', pinned: pinLabel(o.pin), host_cpu_pct: r.host_cpu_pct, snapshot_bytes: o.bytes, reads_s: r.reads_s, writes_s: r.writes_s, reads: r.reads };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }

@@ -163,7 +163,8 @@ export const info: SuiteInfo = {
       'tcp, ws, udp, Colyseus, then again), so that a slow minute of a shared machine falls on both sides: each row is then the point\'s ' +
       'median run by host CPU (`runs`; `host CPU % by run` in run order), and each ratio the median of the ratios taken within each ' +
       'round (`CPU ratio by run`). The `floor` rows (bench/load/floor.ts) are what any Node host of the same load pays before it simulates ' +
-      'or encodes anything: one process, one event loop, Node\'s own sockets, reading the same inputs (20 a second per client, 24 bytes) and writing ' +
+      'or encodes anything: one process, one event loop, Node\'s own sockets, reading the same inputs (20 a second per client, 24 bytes) the cheapest way ' +
+      'Node can (into one reused buffer, as lanparty\'s host reads; `reads` in its results row says direct) and writing ' +
       'every client a snapshot of the lanparty row\'s size at the send rate from a 60 Hz timer, pinned as the hosts are. `floor/colyseus` is its CPU over ' +
       'Colyseus\'s: a lanparty/colyseus CPU ratio cannot go below it on the machine that measured it.',
     `The WebSocket row (transport \`ws\`, ${n(WS_WORK[0])} x ${n(WS_WORK[1])} x ${WS_WORK[2]} Hz, interest off) runs the same load right after its TCP row, ` +
@@ -538,7 +539,7 @@ export async function run(): Promise<SuiteResult> {
           continue;
         }
         const row = await runFloor({ clients: p.clients, entities: p.entities, sendHz: p.sendHz, bytes: Math.max(1, Math.round(perSnap) - 4), warmupS, measureS, pin });
-        console.log(`  floor: ${row.host_cpu_pct}% CPU (${row.reads_s} reads/s, ${row.writes_s} writes/s of ${row.snapshot_bytes + 4} bytes)`);
+        console.log(`  floor: ${row.host_cpu_pct}% CPU (${row.reads_s} reads/s (${row.reads}), ${row.writes_s} writes/s of ${row.snapshot_bytes + 4} bytes)`);
         rows.push({ ...row, ...inRound });
       } else if (p.system === 'lanparty') {
         const row = await runLanparty({
