@@ -109,6 +109,23 @@ function explainTransports(rows: readonly Row[], row: Row): string {
   return out.join('; ');
 }
 
+/**
+ * The floor plus the lanparty host's own sim and encode stages, over Colyseus's CPU: what a
+ * host that did its simulation and encoding as it does now, and its reads and writes at the
+ * floor's cost, would need at the least. Against the target (`max`), what is left for the
+ * rest: decoding and queuing the inputs, the write path above Node's send, the wake-ups.
+ */
+function leastWork(floor: Row | undefined, lan: Row | undefined, col: Row | undefined, max: number | undefined): string | undefined {
+  const f = num(floor, 'host_cpu_pct');
+  const c = num(col, 'host_cpu_pct');
+  const b = parts(lan, 'breakdown');
+  if (f === undefined || !c || !b || b.sim === undefined || b.encode === undefined) return undefined;
+  const own = b.sim + b.encode;
+  const ratio = Math.round(((f * 10 + own) / (c * 10)) * 1000) / 1000;
+  const rest = max === undefined ? '' : ratio < max ? `: ${Math.round((max - ratio) * 1000) / 1000} x Colyseus (${f1((max - ratio) * c * 10)} ms/s) left for everything else` : `: above the target before anything else`;
+  return `with lanparty's own sim and encode (${f1(own)} ms/s), ${ratio} x Colyseus${rest}`;
+}
+
 export function explainLoad(rows: readonly Row[], target: Target): string | undefined {
   const row = rows.find((r) => rowMatches(r, target.where, LOAD_LEGACY_CELLS));
   if (!row) return undefined;
@@ -127,6 +144,8 @@ export function explainLoad(rows: readonly Row[], target: Target): string | unde
       const floor = sibling(rows, row, FLOOR_RATIO);
       const fr = num(floor, 'cpu_ratio');
       if (fr !== undefined) out.push(`the reads and writes alone (floor, ${pct(sibling(rows, row, 'floor'))}) are ${fr} x Colyseus`);
+      const least = leastWork(sibling(rows, row, 'floor'), lan, col, target.max);
+      if (least) out.push(least);
       if (row.same_work === 'no') out.push(`not the same work: the clients received ${num(row, 'lanparty_recv_pct') ?? '?'} % (lanparty) and ${num(row, 'colyseus_recv_pct') ?? '?'} % (Colyseus) of the send rate`);
     }
     if (target.metric === 'rate_pct' || target.metric === 'snapshots_per_client_s_min')

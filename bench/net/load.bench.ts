@@ -166,7 +166,9 @@ export const info: SuiteInfo = {
       'or encodes anything: one process, one event loop, Node\'s own sockets, reading the same inputs (20 a second per client, 24 bytes) the cheapest way ' +
       'Node can (into one reused buffer, as lanparty\'s host reads; `reads` in its results row says direct) and writing ' +
       'every client a snapshot of the lanparty row\'s size at the send rate from a 60 Hz timer, pinned as the hosts are. `floor/colyseus` is its CPU over ' +
-      'Colyseus\'s: a lanparty/colyseus CPU ratio cannot go below it on the machine that measured it.',
+      'Colyseus\'s: a lanparty/colyseus CPU ratio cannot go below it on the machine that measured it. An unmet CPU ratio is explained with it, and ' +
+      'with it plus the lanparty host\'s own sim and encode stages: what is left under the target for everything else (decoding and queuing the ' +
+      'inputs, the write path above Node\'s send, the wake-ups), or that nothing is.',
     `The WebSocket row (transport \`ws\`, ${n(WS_WORK[0])} x ${n(WS_WORK[1])} x ${WS_WORK[2]} Hz, interest off) runs the same load right after its TCP row, ` +
       'with every client on a WebSocket to the host\'s game port (`/ws`, the `ws` package; docs/protocol.md "WebSocket mode": one binary message per ' +
       'msgpack payload), as the web page connects; the ack-only and decoding clients are the TCP row\'s own code over another socket ' +

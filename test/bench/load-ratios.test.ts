@@ -48,6 +48,19 @@ describe('load ratios', () => {
     expect(explainLoad(all, target)).toContain('the reads and writes alone (floor, 16.0%) are 0.4 x Colyseus');
   });
 
+  it('floor/colyseus: with lanparty\'s own sim and encode on top of the floor, the explanation says what is left of the target, or that none is', () => {
+    const floor = { system: 'floor', transport: 'tcp', clients: 200, entities: 1000, send_hz: 60, interest: 'off', pinned: 'x', host_cpu_pct: 16 };
+    const withStages = { ...lan(60), breakdown: { sim: 10, read: 60, encode: 20, write: 80, gc: 5, other: 25 } };
+    const target = info.targets.find((t) => t.metric === 'cpu_ratio' && 'match' in t.where && t.where.match.system === 'lanparty/colyseus' && t.where.match.clients === 200 && t.where.match.send_hz === 60)!;
+    const explain = (rows: Array<Record<string, unknown>>) => explainLoad([...rows, ...ratios(rows as never)] as never, target);
+    // (160 + 10 + 20) / 400 = 0.475: 0.025 x Colyseus's 400 ms/s is left under 0.5
+    expect(explain([withStages, col(60), floor])).toContain("with lanparty's own sim and encode (30.0 ms/s), 0.475 x Colyseus: 0.025 x Colyseus (10.0 ms/s) left for everything else");
+    // (200 + 30) / 400 = 0.575
+    expect(explain([withStages, col(60), { ...floor, host_cpu_pct: 20 }])).toContain("with lanparty's own sim and encode (30.0 ms/s), 0.575 x Colyseus: above the target before anything else");
+    // no stages measured (an old results file): nothing claimed
+    expect(explain([lan(60), col(60), floor])).not.toContain('own sim and encode');
+  });
+
   it('load targets: a TCP target matches the TCP row, also in results from before the transport column, and never the WebSocket row', () => {
     const label = 'same work 200 x 1,000 x 60 Hz: every lanparty client >= 97 % of the send rate';
     const status = (rows: Array<Record<string, number | string>>) => evaluateTargets(info, rows).find((t) => t.target.label === label)!;
