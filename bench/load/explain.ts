@@ -6,6 +6,7 @@
 
 import type { Row, Target } from '../types.js';
 import { rowMatches } from '../report.js';
+import { round } from '../stats.js';
 
 export const RATIO_SYSTEM = 'lanparty/colyseus';
 /** The WebSocket row against the TCP row of the same load. */
@@ -121,8 +122,8 @@ function leastWork(floor: Row | undefined, lan: Row | undefined, col: Row | unde
   const b = parts(lan, 'breakdown');
   if (f === undefined || !c || !b || b.sim === undefined || b.encode === undefined) return undefined;
   const own = b.sim + b.encode;
-  const ratio = Math.round(((f * 10 + own) / (c * 10)) * 1000) / 1000;
-  const rest = max === undefined ? '' : ratio < max ? `: ${Math.round((max - ratio) * 1000) / 1000} x Colyseus (${f1((max - ratio) * c * 10)} ms/s) left for everything else` : `: above the target before anything else`;
+  const ratio = round((f * 10 + own) / (c * 10), 3);
+  const rest = max === undefined ? '' : ratio < max ? `: ${round(max - ratio, 3)} x Colyseus (${f1((max - ratio) * c * 10)} ms/s) left for everything else` : `: above the target before anything else`;
   return `with lanparty's own sim and encode (${f1(own)} ms/s), ${ratio} x Colyseus${rest}`;
 }
 
@@ -141,10 +142,10 @@ export function explainLoad(rows: readonly Row[], target: Target): string | unde
   } else {
     if (target.metric === 'cpu_ratio') {
       out.push(`lanparty host ${pct(lan)} of a core, Colyseus ${pct(col)}`);
-      const floor = sibling(rows, row, FLOOR_RATIO);
-      const fr = num(floor, 'cpu_ratio');
-      if (fr !== undefined) out.push(`the reads and writes alone (floor, ${pct(sibling(rows, row, 'floor'))}) are ${fr} x Colyseus`);
-      const least = leastWork(sibling(rows, row, 'floor'), lan, col, target.max);
+      const floor = sibling(rows, row, 'floor');
+      const fr = num(sibling(rows, row, FLOOR_RATIO), 'cpu_ratio');
+      if (fr !== undefined) out.push(`the reads and writes alone (floor, ${pct(floor)}) are ${fr} x Colyseus`);
+      const least = leastWork(floor, lan, col, target.max);
       if (least) out.push(least);
       if (row.same_work === 'no') out.push(`not the same work: the clients received ${num(row, 'lanparty_recv_pct') ?? '?'} % (lanparty) and ${num(row, 'colyseus_recv_pct') ?? '?'} % (Colyseus) of the send rate`);
     }
