@@ -166,7 +166,9 @@ export const info: SuiteInfo = {
       'or encodes anything: one process, one event loop, Node\'s own sockets, reading the same inputs (20 a second per client, 24 bytes) the cheapest way ' +
       'Node can (into one reused buffer, as lanparty\'s host reads; `reads` in its results row says direct) and writing ' +
       'every client a snapshot of the lanparty row\'s size at the send rate from a 60 Hz timer, pinned as the hosts are. `floor/colyseus` is its CPU over ' +
-      'Colyseus\'s: a lanparty/colyseus CPU ratio cannot go below it on the machine that measured it. An unmet CPU ratio is explained with it, and ' +
+      'Colyseus\'s: a lanparty/colyseus CPU ratio cannot go below it on the machine that measured it. On loopback every host also pays its clients\' ' +
+      'TCP receive (the kernel runs it inside the sender\'s write), which a host on a real LAN does not: perf put it at 18 % of lanparty\'s network ' +
+      'thread at 200 x 1,000 x 60 Hz (2026-12-07); Colyseus and the floor pay it too, per write. An unmet CPU ratio is explained with the floor, and ' +
       'with it plus the lanparty host\'s own sim and encode stages: what is left under the target for everything else (decoding and queuing the ' +
       'inputs, the write path above Node\'s send, the wake-ups), or that nothing is.',
     `The WebSocket row (transport \`ws\`, ${n(WS_WORK[0])} x ${n(WS_WORK[1])} x ${WS_WORK[2]} Hz, interest off) runs the same load right after its TCP row, ` +
